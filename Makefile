@@ -1,0 +1,118 @@
+# autoscale-sim -- build, test, benchmark, install.
+#
+#   make            build ./autoscale-sim (release: -O2)
+#   make deps       install the Debian packages the build needs (apt-get, root)
+#   make demo       run the bundled default scenario and draw its figures
+#   make test       unit, validation and CLI tests (release build)
+#   make check      the same tests under AddressSanitizer + UBSan
+#   make bench      speed figures (events/s, requests/s, memory)
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# User CFLAGS/LDFLAGS are appended, never replaced.  V=1 shows full commands.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+V       ?= 0
+
+BUILD_PKGS = libgsl-dev libcjson-dev libcsv-dev gnuplot-nox pkg-config
+TEST_PKGS  = prometheus parallel chromium fonts-dejavu-core
+
+PKG_CFLAGS := $(shell pkg-config --cflags gsl libcjson 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs gsl libcjson 2>/dev/null) \
+              $(shell pkg-config --libs libcsv 2>/dev/null || echo -lcsv)
+
+WARN    = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+          -Wno-unused-parameter
+BASE_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -MMD -MP -g $(PKG_CFLAGS)
+OPT     = -O2
+
+ifeq ($(SANITIZE),1)
+BUILD  ?= build/asan
+OPT     = -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+SAN_LDFLAGS = -fsanitize=address,undefined
+else
+BUILD  ?= build/release
+endif
+
+ALL_CFLAGS  = $(BASE_CFLAGS) $(OPT) $(CFLAGS)
+ALL_LDFLAGS = $(SAN_LDFLAGS) $(LDFLAGS)
+LIBS        = $(PKG_LIBS) -lm
+
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
+LIB_SRC  = $(filter-out sim/main.c,$(wildcard sim/*.c)) $(wildcard models/*.c)
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ = $(BUILD)/sim/main.o
+TEST_SRC = $(wildcard tests/test_*.c)
+TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCH_SRC = $(wildcard tests/bench_*.c)
+BENCH_BIN = $(BENCH_SRC:tests/%.c=$(BUILD)/tests/%)
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+
+.PHONY: all deps deps-test demo test check bench install uninstall clean fuzz tests-build
+
+all: autoscale-sim
+
+deps:
+	@scripts/deps.sh $(BUILD_PKGS)
+
+deps-test: deps
+	@scripts/deps.sh $(TEST_PKGS)
+
+autoscale-sim: $(BUILD)/autoscale-sim
+	$(Q)cp $< $@
+
+$(BUILD)/autoscale-sim: $(MAIN_OBJ) $(LIB_OBJ) | deps
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) $(LIB_OBJ) $(LIBS)
+
+$(BUILD)/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_OBJ)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
+
+tests-build: $(BUILD)/autoscale-sim $(TEST_BIN)
+
+demo: autoscale-sim
+	./autoscale-sim run --plot --report
+
+# The whole suite: unit tests, validation against theory and real Prometheus,
+# CLI tests.  Prints "N passed, N failed" last.
+test: deps-test
+	$(Q)$(MAKE) --no-print-directory tests-build
+	$(Q)cp $(BUILD)/autoscale-sim autoscale-sim
+	$(Q)tests/run.sh $(BUILD)
+
+check: deps-test
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 BUILD=build/asan tests-build
+	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    ASIM_SANITIZED=1 tests/run.sh build/asan
+
+bench: autoscale-sim $(BENCH_BIN)
+	$(Q)scripts/bench.sh $(BUILD)
+
+install: autoscale-sim
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/autoscale-sim/scenarios \
+	    $(DESTDIR)$(PREFIX)/share/autoscale-sim/scripts $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 autoscale-sim $(DESTDIR)$(PREFIX)/bin/autoscale-sim
+	install -m 644 scenarios/*.json $(DESTDIR)$(PREFIX)/share/autoscale-sim/scenarios/
+	install -m 644 scripts/*.gp $(DESTDIR)$(PREFIX)/share/autoscale-sim/scripts/ 2>/dev/null || true
+	install -m 644 doc/autoscale-sim.1 $(DESTDIR)$(PREFIX)/share/man/man1/autoscale-sim.1
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/autoscale-sim $(DESTDIR)$(PREFIX)/share/man/man1/autoscale-sim.1
+	rm -rf $(DESTDIR)$(PREFIX)/share/autoscale-sim
+
+clean:
+	rm -rf build autoscale-sim
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,55 @@
+/* promql.h -- a PromQL engine for the subset scaling and alerting use,
+ * with Prometheus 2.42 semantics (see ../shared/reference/semantics.md and
+ * the README's "PromQL" section for the exact rules and 3.x differences).
+ *
+ * Lifecycle: parse once (when the scenario loads; errors carry the position),
+ * evaluate many times against an asim_tsdb at instants in milliseconds. */
+#ifndef ASIM_PROMQL_H
+#define ASIM_PROMQL_H
+
+#include "tsdb.h"
+
+typedef struct asim_promql asim_promql;          /* a parsed expression */
+
+typedef enum asim_promql_type {
+    ASIM_PROMQL_SCALAR, ASIM_PROMQL_VECTOR, ASIM_PROMQL_MATRIX, ASIM_PROMQL_STRING
+} asim_promql_type;
+
+/* One element of an instant-vector result: a label set and a value. */
+typedef struct asim_promql_elem {
+    asim_label *labels;    /* sorted by name; owned by the result */
+    size_t nlabels;
+    double value;
+} asim_promql_elem;
+
+typedef struct asim_promql_result {
+    asim_promql_type type;
+    double scalar;                 /* when type == SCALAR */
+    asim_promql_elem *v;           /* when type == VECTOR */
+    size_t n;
+    /* engine-private storage; reused across evaluations to avoid allocation */
+    void *priv;
+} asim_promql_result;
+
+/* Parse `query`.  On error returns NULL and writes "position N: problem" into
+ * err (errlen bytes), N being the 1-based character position. */
+asim_promql *asim_promql_parse(const char *query, char *err, size_t errlen);
+void asim_promql_free(asim_promql *e);                    /* NULL is a no-op */
+
+/* The longest range (ms) any selector of e reaches back, including offsets
+ * and the lookback delta for instant selectors: what the tsdb must retain. */
+int64_t asim_promql_reach_ms(const asim_promql *e, int64_t lookback_ms);
+
+asim_promql_type asim_promql_result_type(const asim_promql *e);
+
+/* Evaluate at instant t_ms with the given lookback delta (300000 in
+ * Prometheus 2.42 by default).  The result is overwritten on each call;
+ * initialise it with {0} and release with asim_promql_result_free.
+ * Returns 0, or -1 with a message in err for runtime errors (e.g. vector
+ * matching with duplicate series), like Prometheus's execution errors. */
+int asim_promql_eval(const asim_promql *e, asim_tsdb *db, int64_t t_ms,
+                     int64_t lookback_ms, asim_promql_result *out,
+                     char *err, size_t errlen);
+void asim_promql_result_free(asim_promql_result *r);
+
+#endif

@@ -1,0 +1,39 @@
+/* common.c -- error buffer and allocation wrappers (see common.h). */
+#include "common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int asim_err_set(asim_err *err, int rc, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return rc;
+}
+
+static void *check(void *p, size_t n)
+{
+    if (!p && n) {
+        fprintf(stderr, "autoscale-sim: error: out of memory (%zu bytes)\n", n);
+        abort();
+    }
+    return p;
+}
+
+void *asim_malloc(size_t n) { return check(malloc(n ? n : 1), n); }
+void *asim_calloc(size_t c, size_t s) { return check(calloc(c ? c : 1, s ? s : 1), c * s); }
+void *asim_realloc(void *p, size_t n) { return check(realloc(p, n ? n : 1), n); }
+void asim_free(void *p) { free(p); }
+
+char *asim_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = asim_malloc(n);
+    memcpy(d, s, n);
+    return d;
+}

@@ -1,0 +1,53 @@
+/* common.h -- types and helpers every module of autoscale-sim shares.
+ *
+ * Simulated time is an int64 count of nanoseconds from the start of the run
+ * (asim_time).  Integer time makes scrape, check and cooldown instants compare
+ * exactly; doubles would make "is the cooldown over at t=30s?" depend on
+ * rounding.  Prometheus stores milliseconds, so models convert with
+ * ASIM_TO_MS when they stamp samples.
+ *
+ * Errors for bad input travel as an int rc plus an asim_err filled with a
+ * message naming the file, the location and the problem.  Only main() exits. */
+#ifndef ASIM_COMMON_H
+#define ASIM_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+
+typedef int64_t asim_time;                 /* nanoseconds of simulated time */
+
+#define ASIM_NS_PER_SEC  INT64_C(1000000000)
+#define ASIM_NS_PER_MS   INT64_C(1000000)
+#define ASIM_TIME_MAX    INT64_MAX
+#define ASIM_SEC(s)      ((asim_time)((s) * 1e9 + ((s) >= 0 ? 0.5 : -0.5)))  /* seconds (double) -> ns, rounded */
+#define ASIM_TO_SEC(t)   ((double)(t) / 1e9)
+#define ASIM_TO_MS(t)    ((int64_t)((t) / ASIM_NS_PER_MS))                    /* truncates toward zero */
+
+/* Return codes.  ASIM_EINPUT maps to exit status 2 (bad input / usage),
+ * ASIM_ERUNTIME to exit status 1 (environment: I/O, missing tool). */
+enum { ASIM_OK = 0, ASIM_EINPUT = 2, ASIM_ERUNTIME = 1 };
+
+/* An error message buffer.  Functions that can fail on bad input take an
+ * asim_err* and fill it with "file:line: problem" or "file: $.json.path: problem". */
+typedef struct asim_err {
+    char msg[512];
+} asim_err;
+
+/* printf-style fill of err (NULL err is allowed and ignored).  Returns rc so
+ * callers can write: return asim_err_set(err, ASIM_EINPUT, "...", ...); */
+int asim_err_set(asim_err *err, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Allocation wrappers: abort with a message on out-of-memory (the simulator
+ * cannot continue meaningfully); every allocation goes through here. */
+void *asim_malloc(size_t n);
+void *asim_calloc(size_t count, size_t size);
+void *asim_realloc(void *p, size_t n);
+char *asim_strdup(const char *s);
+void  asim_free(void *p);
+
+#define ASIM_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define ASIM_UNUSED(x) ((void)(x))
+
+#endif

@@ -1,0 +1,41 @@
+/* output.h -- files written atomically, and CSV through libcsv.
+ *
+ * asim_afile writes to "<path>.tmp.<pid>" and renames onto <path> on commit,
+ * so a reader (or a crash) never sees a half-written file; abort unlinks the
+ * temporary.  CSV fields are quoted by libcsv's csv_fwrite when needed.
+ * Numbers are written with asim_fmt_double: shortest round-trip ("%.17g"
+ * trimmed), "NaN", "+Inf", "-Inf", so outputs are byte-stable. */
+#ifndef ASIM_OUTPUT_H
+#define ASIM_OUTPUT_H
+
+#include <stdio.h>
+#include "common.h"
+
+typedef struct asim_afile {
+    FILE *f;
+    char *path, *tmp;
+} asim_afile;
+
+int  asim_afile_open(asim_afile *a, const char *path, asim_err *err);
+int  asim_afile_commit(asim_afile *a, asim_err *err);   /* fclose + rename */
+void asim_afile_abort(asim_afile *a);                   /* fclose + unlink; safe twice */
+
+/* Shortest text that reads back to the same double ("0.1", "1e-05", "NaN"). */
+void asim_fmt_double(char *buf, size_t len, double v);
+
+/* A CSV writer on a FILE*: fields are added one at a time, then the row ends. */
+typedef struct asim_csv {
+    FILE *f;
+    int col;
+} asim_csv;
+
+void asim_csv_init(asim_csv *c, FILE *f);
+void asim_csv_str(asim_csv *c, const char *s);          /* quoted if needed */
+void asim_csv_num(asim_csv *c, double v);               /* asim_fmt_double */
+void asim_csv_int(asim_csv *c, long long v);
+void asim_csv_end(asim_csv *c);                         /* "\n" */
+
+/* mkdir -p; 0 or ASIM_ERUNTIME with message. */
+int asim_mkdirs(const char *path, asim_err *err);
+
+#endif

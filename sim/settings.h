@@ -1,0 +1,84 @@
+/* settings.h -- the one table of known settings, and everything driven by it:
+ * defaults, scenario-file parsing and validation, --set, --help text and the
+ * README's settings table.
+ *
+ * A setting is addressed by its dotted path, which is also its place in the
+ * scenario JSON ("scaler.scale_up_threshold" is {"scaler":{"scale_up_threshold":…}}).
+ * Scalar settings are described by type, offset into asim_config, default
+ * (as text), range, unit and help.  Structured settings (the traffic profile,
+ * alert rules, ...) are ASIM_SET_CUSTOM with their own parse function that
+ * receives the cJSON node and its JSON path for messages.
+ *
+ * Features register their own tables (settings_<feature>.c) in the registry
+ * in settings.c, each with an optional cross-field validate hook. */
+#ifndef ASIM_SETTINGS_H
+#define ASIM_SETTINGS_H
+
+#include <stdio.h>
+#include "config.h"
+
+struct cJSON;
+
+typedef enum asim_set_type {
+    ASIM_SET_DOUBLE, ASIM_SET_INT, ASIM_SET_U64, ASIM_SET_BOOL,
+    ASIM_SET_STRING, ASIM_SET_ENUM, ASIM_SET_CUSTOM
+} asim_set_type;
+
+typedef struct asim_setting {
+    const char *path;             /* "scaler.scale_up_threshold" */
+    asim_set_type type;
+    size_t offset;                /* offsetof(asim_config, ...) */
+    size_t size;                  /* STRING: buffer size */
+    const char *def;              /* default, as text (JSON text for CUSTOM) */
+    double min, max;              /* inclusive range for numbers */
+    const char *const *names;     /* ENUM: NULL-terminated, index = value */
+    const char *unit;             /* "s", "req/s", "" */
+    const char *help;
+    /* CUSTOM: parse node into cfg; jpath is like "$.traffic.profile". */
+    int (*parse)(asim_config *cfg, const struct cJSON *node, const char *jpath, asim_err *err);
+    /* CUSTOM: the current value as JSON (for best.json / printing). */
+    struct cJSON *(*to_json)(const asim_config *cfg);
+} asim_setting;
+
+typedef struct asim_settings_group {
+    const asim_setting *table;    /* terminated by an entry with path NULL */
+    size_t count;
+    int (*validate)(asim_config *cfg, asim_err *err);   /* may be NULL */
+    void (*free_owned)(asim_config *cfg);                /* may be NULL */
+    void (*copy_owned)(asim_config *dst, const asim_config *src); /* may be NULL */
+} asim_settings_group;
+
+/* Find a setting by path (NULL if unknown). */
+const asim_setting *asim_setting_find(const char *path);
+
+/* Fill cfg with every default.  Never fails. */
+void asim_config_defaults(asim_config *cfg);
+
+/* Load a scenario file over the current values (call defaults first).  Errors
+ * name the file and the JSON path: "scenarios/x.json: $.scaler.max_replica:
+ * unknown setting (did you mean max_replicas?)".  Returns 0 or ASIM_EINPUT. */
+int asim_config_load(asim_config *cfg, const char *path, asim_err *err);
+/* The same from a JSON text (name used in messages). */
+int asim_config_load_text(asim_config *cfg, const char *text, const char *name, asim_err *err);
+
+/* Apply "path=value" (value parsed as the setting's type; CUSTOM as JSON). */
+int asim_config_set(asim_config *cfg, const char *assignment, asim_err *err);
+
+/* Cross-field checks (min <= max, down threshold < up, ...) and derived
+ * parameters (distributions).  Call after load and --set. */
+int asim_config_validate(asim_config *cfg, asim_err *err);
+
+void asim_config_copy(asim_config *dst, const asim_config *src);
+void asim_config_free(asim_config *cfg);   /* frees owned arrays only */
+
+/* The whole config as a scenario JSON object (every setting), e.g. for
+ * best.json; the caller owns the result (cJSON_Delete). */
+struct cJSON *asim_config_to_json(const asim_config *cfg);
+
+/* A setting's value as text ("0.6", "round_robin"), for runs.csv columns. */
+int asim_config_get_text(const asim_config *cfg, const char *path, char *buf, size_t len);
+
+/* Print the settings table: plain text for --help, or Markdown for the README. */
+void asim_settings_print(FILE *f, int markdown);
+
+#endif

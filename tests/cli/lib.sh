@@ -1,0 +1,14 @@
+# lib.sh -- helpers for CLI tests (sourced).  Each test_*.sh calls ok/fail
+# per check and ends with `finish`, which prints the RESULT line run.sh reads.
+set -u
+BIN=${ASIM_BIN:-./autoscale-sim}
+ROOT=${ASIM_ROOT:-.}
+cd "$ROOT" || exit 2
+T_PASS=0; T_FAIL=0
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+ok()   { T_PASS=$((T_PASS + 1)); echo "ok $1"; }
+fail() { T_FAIL=$((T_FAIL + 1)); echo "FAIL $1"; [ $# -gt 1 ] && echo "  $2"; }
+# expect NAME CONDITION-COMMAND...: ok if the command succeeds
+expect() { local n=$1; shift; if "$@"; then ok "$n"; else fail "$n" "$*"; fi; }
+finish() { echo "RESULT passed=$T_PASS failed=$T_FAIL"; [ "$T_FAIL" -eq 0 ]; }

@@ -1,0 +1,43 @@
+#!/bin/bash
+# Runs every unit-test binary in BUILD/tests and every CLI test script in
+# tests/cli/, then prints the total as "N passed, N failed".
+# Usage: tests/run.sh BUILD_DIR   (e.g. build/release or build/asan)
+set -u
+build=${1:-build/release}
+cd "$(dirname "$0")/.." || exit 2
+export ASIM_BIN="$PWD/$build/autoscale-sim"
+export ASIM_ROOT="$PWD"
+passed=0; failed=0; failed_names=""
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+
+tally() {  # name, output file, exit status
+    local name=$1 out=$2 rc=$3 p f
+    p=$(sed -n 's/^RESULT passed=\([0-9]*\) failed=\([0-9]*\)$/\1/p' "$out" | tail -1)
+    f=$(sed -n 's/^RESULT passed=\([0-9]*\) failed=\([0-9]*\)$/\2/p' "$out" | tail -1)
+    if [ -z "$p" ]; then p=0; f=1; fi          # crashed before reporting
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    passed=$((passed + p)); failed=$((failed + f))
+    if [ "$f" -ne 0 ]; then
+        failed_names="$failed_names $name"
+        echo "---- $name (exit $rc)"; grep -v '^ok ' "$out" | tail -40
+    else
+        echo "ok   $name ($p)"
+    fi
+}
+
+for t in "$build"/tests/test_*; do
+    [ -x "$t" ] || continue
+    name=$(basename "$t")
+    "$t" > "$log/$name.out" 2>&1; rc=$?
+    tally "$name" "$log/$name.out" $rc
+done
+for t in tests/cli/test_*.sh; do
+    [ -f "$t" ] || continue
+    name=$(basename "$t" .sh)
+    bash "$t" > "$log/$name.out" 2>&1; rc=$?
+    tally "$name" "$log/$name.out" $rc
+done
+[ -n "$failed_names" ] && echo "failing:$failed_names"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
