@@ -15,11 +15,16 @@ typedef enum asim_promql_type {
     ASIM_PROMQL_SCALAR, ASIM_PROMQL_VECTOR, ASIM_PROMQL_MATRIX, ASIM_PROMQL_STRING
 } asim_promql_type;
 
-/* One element of an instant-vector result: a label set and a value. */
+/* One element of an instant-vector result: a label set and a value.  For a
+ * MATRIX result (a bare range selector such as x[1m]) samples/nsamples hold
+ * the series' samples in the window (markers removed; they may point into
+ * the tsdb, so they are valid until its next append) and value is the last. */
 typedef struct asim_promql_elem {
     asim_label *labels;    /* sorted by name; owned by the result */
     size_t nlabels;
     double value;
+    const asim_sample *samples;
+    size_t nsamples;
 } asim_promql_elem;
 
 typedef struct asim_promql_result {
@@ -46,10 +51,32 @@ asim_promql_type asim_promql_result_type(const asim_promql *e);
  * Prometheus 2.42 by default).  The result is overwritten on each call;
  * initialise it with {0} and release with asim_promql_result_free.
  * Returns 0, or -1 with a message in err for runtime errors (e.g. vector
- * matching with duplicate series), like Prometheus's execution errors. */
+ * matching with duplicate series), like Prometheus's execution errors.
+ * Element order is Prometheus's for an instant query: selector results in
+ * series-creation (storage) order, aggregations in first-seen group order,
+ * binary operators in left-hand-side order.
+ * Cost and memory: a result keeps a cache of which series each selector
+ * matches (only series created since the last call are tested) and an arena
+ * that is reused, so repeated evaluation of one expression against one db
+ * allocates nothing in steady state.  Use one result per (expression, db)
+ * pair; switching either resets the cache (it is keyed by their addresses,
+ * so call asim_promql_result_free after destroying a db or expression you
+ * will replace with a new one). */
 int asim_promql_eval(const asim_promql *e, asim_tsdb *db, int64_t t_ms,
                      int64_t lookback_ms, asim_promql_result *out,
                      char *err, size_t errlen);
 void asim_promql_result_free(asim_promql_result *r);
+
+/* Formatting exactly as Prometheus's HTTP API writes numbers, so outputs can
+ * be compared byte for byte.  Both write a NUL-terminated string into buf
+ * (truncated to len) and return its full length like snprintf.
+ * format_value: Go strconv.FormatFloat(v, 'f', -1, 64): the shortest digits
+ * that read back as v, never an exponent (1e21 -> "1000000000000000000000");
+ * NaN -> "NaN", infinities -> "+Inf"/"-Inf".  Up to ASIM_PROMQL_FMT_MAX bytes.
+ * format_time: a millisecond timestamp as seconds with the milliseconds
+ * after a point only when non-zero, zero-padded ("60", "1.500", "0.001"). */
+#define ASIM_PROMQL_FMT_MAX 340
+size_t asim_promql_format_value(double v, char *buf, size_t len);
+size_t asim_promql_format_time(int64_t ms, char *buf, size_t len);
 
 #endif

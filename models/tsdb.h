@@ -19,7 +19,11 @@
  * 0..n-1, in creation order (which is Prometheus's head-block storage order,
  * the order avg() visits series in).
  *
- * Ownership: the db owns label strings and samples.  Not thread-safe. */
+ * Label pairs with an empty value are dropped when a series is created (in
+ * Prometheus an empty label value is the same as an absent label).
+ *
+ * Ownership: the db owns label strings and samples; label strings stay valid
+ * (and unmoved) for the life of the db.  Not thread-safe. */
 #ifndef ASIM_TSDB_H
 #define ASIM_TSDB_H
 
@@ -68,12 +72,28 @@ asim_labels asim_tsdb_labels(const asim_tsdb *db, int series);
 /* Value of label `name` in series, or NULL. */
 const char *asim_tsdb_label(const asim_tsdb *db, int series, const char *name);
 /* Samples of a series with mint <= t <= maxt (markers included), oldest
- * first.  Fills *out with a pointer valid until the next append to any series
- * and returns the count.  The samples may wrap in the ring, so the function
- * copies into an internal scratch buffer when needed. */
+ * first.  Fills *out with a pointer into the series' buffer, valid until the
+ * next append to any series, and returns the count (0: *out is NULL).
+ * O(log n): the ring is kept contiguous (see tsdb.c), nothing is copied. */
 size_t asim_tsdb_range(asim_tsdb *db, int series, int64_t mint, int64_t maxt,
                        const asim_sample **out);
 /* Newest sample with t <= maxt, or 0 if none (returns 1 and fills *s). */
 int asim_tsdb_latest(const asim_tsdb *db, int series, int64_t maxt, asim_sample *s);
+
+/* Series with exactly this label set (same rules as asim_tsdb_series), or -1;
+ * never creates one. */
+int asim_tsdb_find(asim_tsdb *db, const asim_label *pairs, size_t n);
+
+/* Observer of every stored sample, markers included (a marker arrives as
+ * asim_stale_nan(); test it with asim_is_stale_nan).  Appends that are
+ * ignored (timestamp not after the series' newest) are not reported.  One
+ * observer per db; fn NULL removes it.  Called synchronously from append. */
+void asim_tsdb_on_append(asim_tsdb *db, void (*fn)(void *ctx, int series, int64_t t_ms, double v),
+                         void *ctx);
+
+/* Number of samples (markers included) the series currently holds, and the
+ * total capacity of all rings in samples: for memory tests and reports. */
+size_t asim_tsdb_nsamples(const asim_tsdb *db, int series);
+size_t asim_tsdb_capacity(const asim_tsdb *db);
 
 #endif

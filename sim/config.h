@@ -44,6 +44,7 @@ typedef struct asim_app_cfg {
     double timeout;               /* client timeout, seconds; 0 = none */
     asim_gauge_mode gauge;        /* meaning of webapp_response_time_seconds */
     int port;                     /* for instance labels, "webapp-1:8000" */
+    double cpu_idle_floor;        /* CPU fraction used with no request in service */
 } asim_app_cfg;
 
 typedef struct asim_balancer_cfg {

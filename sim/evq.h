@@ -31,7 +31,7 @@ void asim_evq_destroy(asim_evq *q);        /* NULL is a no-op */
 
 /* Schedule fn(ctx, arg, at) at absolute time at (>= now).  O(log n). */
 asim_timer asim_evq_at(asim_evq *q, asim_time at, asim_event_fn fn, void *ctx, uint64_t arg);
-/* Convenience: at now + delay (delay >= 0). */
+/* Convenience: at now + delay (delay >= 0; saturates at ASIM_TIME_MAX). */
 asim_timer asim_evq_after(asim_evq *q, asim_time delay, asim_event_fn fn, void *ctx, uint64_t arg);
 
 /* Cancel a pending event.  Returns 1 if it was pending, 0 if the handle is
@@ -50,14 +50,19 @@ asim_time asim_evq_now(const asim_evq *q);
 size_t    asim_evq_pending(const asim_evq *q);
 uint64_t  asim_evq_dispatched(const asim_evq *q);   /* events run so far */
 asim_time asim_evq_next_time(const asim_evq *q);    /* ASIM_TIME_MAX when empty */
+/* Nodes the pool holds (pending + free).  It only grows, geometrically, when
+ * more events are pending at once than ever before; tests use it to check
+ * that steady state allocates nothing. */
+size_t    asim_evq_capacity(const asim_evq *q);
 
 /* Pop and run the earliest event if its time is <= horizon.  Returns 1 if an
  * event ran, 0 otherwise (empty, or next event after horizon). */
 int asim_evq_step(asim_evq *q, asim_time horizon);
 
 /* Run events until none is left at or before horizon, or asim_evq_stop is
- * called from a handler; then set now = horizon (if not stopped).  Returns the
- * number of events run. */
+ * called from a handler; then set now = horizon (if not stopped, and unless
+ * horizon is ASIM_TIME_MAX, which means "until the queue is empty").  Returns
+ * the number of events run. */
 uint64_t asim_evq_run(asim_evq *q, asim_time horizon);
 void asim_evq_stop(asim_evq *q);
 

@@ -3,8 +3,9 @@
  * asim_afile writes to "<path>.tmp.<pid>" and renames onto <path> on commit,
  * so a reader (or a crash) never sees a half-written file; abort unlinks the
  * temporary.  CSV fields are quoted by libcsv's csv_fwrite when needed.
- * Numbers are written with asim_fmt_double: shortest round-trip ("%.17g"
- * trimmed), "NaN", "+Inf", "-Inf", so outputs are byte-stable. */
+ * Numbers are written with asim_fmt_double: integers up to 1e15 as plain
+ * digits, otherwise the first of %.15g/%.16g/%.17g that reads back exactly;
+ * "NaN", "+Inf", "-Inf"; so outputs are byte-stable. */
 #ifndef ASIM_OUTPUT_H
 #define ASIM_OUTPUT_H
 
@@ -16,11 +17,19 @@ typedef struct asim_afile {
     char *path, *tmp;
 } asim_afile;
 
+/* Open "<path>.tmp.<pid>" for writing.  ASIM_ERUNTIME with message when it
+ * cannot be created (a is then closed: abort is a no-op). */
 int  asim_afile_open(asim_afile *a, const char *path, asim_err *err);
-int  asim_afile_commit(asim_afile *a, asim_err *err);   /* fclose + rename */
+/* fflush + fclose + rename onto path.  Any write error (checked with ferror)
+ * or rename failure: the temporary is unlinked, ASIM_ERUNTIME with message.
+ * Either way a is closed afterwards (abort is then a no-op). */
+int  asim_afile_commit(asim_afile *a, asim_err *err);
 void asim_afile_abort(asim_afile *a);                   /* fclose + unlink; safe twice */
 
-/* Shortest text that reads back to the same double ("0.1", "1e-05", "NaN"). */
+/* Text that reads back (strtod) to the same double: "3", "-0", "0.1",
+ * "1e-05", "0.30000000000000004", "1e+21", "NaN", "+Inf".  A buffer of
+ * ASIM_FMT_DOUBLE_LEN always suffices (shorter ones truncate).  ~0.3-1 us. */
+#define ASIM_FMT_DOUBLE_LEN 32
 void asim_fmt_double(char *buf, size_t len, double v);
 
 /* A CSV writer on a FILE*: fields are added one at a time, then the row ends. */

@@ -14,6 +14,7 @@
 #ifndef ASIM_SETTINGS_H
 #define ASIM_SETTINGS_H
 
+#include <float.h>
 #include <stdio.h>
 #include "config.h"
 
@@ -68,6 +69,8 @@ int asim_config_set(asim_config *cfg, const char *assignment, asim_err *err);
  * parameters (distributions).  Call after load and --set. */
 int asim_config_validate(asim_config *cfg, asim_err *err);
 
+/* Deep copy.  dst is treated as uninitialised (free it first if it owns
+ * arrays); afterwards both are independent and each must be freed. */
 void asim_config_copy(asim_config *dst, const asim_config *src);
 void asim_config_free(asim_config *cfg);   /* frees owned arrays only */
 
@@ -80,5 +83,36 @@ int asim_config_get_text(const asim_config *cfg, const char *path, char *buf, si
 
 /* Print the settings table: plain text for --help, or Markdown for the README. */
 void asim_settings_print(FILE *f, int markdown);
+
+/* ---- helpers for settings tables and CUSTOM parsers ----------------- */
+
+/* Range bounds for asim_setting.min/max: ASIM_SET_POSITIVE as min means
+ * "strictly greater than 0" (printed as "> 0"); ASIM_SET_NOLIMIT (or its
+ * negative) is an absent bound. */
+#define ASIM_SET_POSITIVE DBL_MIN
+#define ASIM_SET_NOLIMIT  DBL_MAX
+
+/* Fill err with "<cfg->source_file>: <jpath>: <message>" and return
+ * ASIM_EINPUT.  For CUSTOM parsers and group validate hooks, so every
+ * message names the file (or "--set") and the JSON path the same way. */
+int asim_config_errf(const asim_config *cfg, asim_err *err, const char *jpath,
+                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Check that every key of the JSON object obj is in allowed (NULL-terminated)
+ * and that no key repeats; the message names the key's path and suggests
+ * the closest allowed key ("did you mean duration?").  0 or ASIM_EINPUT. */
+int asim_json_check_keys(const asim_config *cfg, const struct cJSON *obj,
+                         const char *const *allowed, const char *jpath, asim_err *err);
+
+/* The candidate closest to word by edit distance (with transpositions), or
+ * the only one word abbreviates; NULL when none is a plausible typo.
+ * O(n * len^2). */
+const char *asim_suggest(const char *word, const char *const *cands, size_t n);
+
+/* After asim_config_validate failed: if the message's JSON path is a setting
+ * the user gave with --set (sets: the "path=value" texts, in order), make
+ * the message name "--set" instead of the scenario file, which did not hold
+ * the bad value. */
+void asim_err_blame_set(asim_err *err, const asim_config *cfg, const char *const *sets, size_t n);
 
 #endif

@@ -10,7 +10,11 @@
  *
  * Quantile definition: the smallest bucket whose cumulative count reaches
  * ceil(q * count) (the "nearest rank" method), reported as the bucket's
- * midpoint (geometric), clamped to [min, max]. */
+ * midpoint (geometric), clamped to [min, max].  q <= 0 gives the exact min,
+ * q >= 1 the exact max.  Values below ASIM_HIST_MIN (underflow) are known to
+ * within ASIM_HIST_MIN absolute; above ASIM_HIST_MAX (overflow) they report
+ * the max.  Memory: ~37 KB per histogram; reset, merge and quantile visit
+ * only the range of buckets touched since the last reset. */
 #ifndef ASIM_STATS_H
 #define ASIM_STATS_H
 
@@ -25,7 +29,7 @@ typedef struct asim_hist asim_hist;
 asim_hist *asim_hist_create(void);
 void   asim_hist_destroy(asim_hist *h);          /* NULL is a no-op */
 void   asim_hist_reset(asim_hist *h);            /* O(buckets touched) */
-void   asim_hist_add(asim_hist *h, double v);    /* v < 0 counts as 0 */
+void   asim_hist_add(asim_hist *h, double v);    /* v < 0 (and NaN) counts as 0; ~6 ns */
 void   asim_hist_merge(asim_hist *into, const asim_hist *from);
 uint64_t asim_hist_count(const asim_hist *h);
 double asim_hist_mean(const asim_hist *h);       /* NaN when empty */
@@ -33,7 +37,13 @@ double asim_hist_min(const asim_hist *h);        /* NaN when empty */
 double asim_hist_max(const asim_hist *h);        /* NaN when empty */
 double asim_hist_sum(const asim_hist *h);
 double asim_hist_quantile(const asim_hist *h, double q);  /* NaN when empty */
-/* Fraction of added values strictly greater than x (bucket-accurate). */
+/* Several quantiles in one pass: out[k] = asim_hist_quantile(h, q[k]).  q must
+ * be ascending (asserted).  All NaN when empty.  Cost: one scan of the touched
+ * range, however many quantiles. */
+void   asim_hist_quantiles(const asim_hist *h, const double *q, size_t nq, double *out);
+/* Fraction of added values strictly greater than x (bucket-accurate: values
+ * in x's own bucket count as not above; exact when x < min or x >= max).
+ * NaN when empty. */
 double asim_hist_fraction_above(const asim_hist *h, double x);
 
 /* Time-weighted mean of a piecewise-constant signal (replicas, in-flight). */
@@ -44,8 +54,8 @@ typedef struct asim_twmean {
 } asim_twmean;
 
 void   asim_twmean_init(asim_twmean *m, asim_time t0, double v0);
-void   asim_twmean_set(asim_twmean *m, asim_time t, double v);   /* level changes at t */
+void   asim_twmean_set(asim_twmean *m, asim_time t, double v);   /* level changes at t (>= last; asserted) */
 double asim_twmean_area(const asim_twmean *m, asim_time t);      /* integral up to t */
-double asim_twmean_mean(const asim_twmean *m, asim_time t);      /* area / (t - start) */
+double asim_twmean_mean(const asim_twmean *m, asim_time t);      /* area / (t - start); the level if t == start */
 
 #endif

@@ -12,3 +12,5 @@ fail() { T_FAIL=$((T_FAIL + 1)); echo "FAIL $1"; [ $# -gt 1 ] && echo "  $2"; }
 # expect NAME CONDITION-COMMAND...: ok if the command succeeds
 expect() { local n=$1; shift; if "$@"; then ok "$n"; else fail "$n" "$*"; fi; }
 finish() { echo "RESULT passed=$T_PASS failed=$T_FAIL"; [ "$T_FAIL" -eq 0 ]; }
+# not CMD...: succeeds when CMD fails (for use with expect)
+not() { ! "$@"; }

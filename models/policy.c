@@ -1,0 +1,35 @@
+/* policy.c -- the registry of scaling policies (see policy.h).
+ * Adding a policy: define its asim_policy_methods in policy_<name>.c and add
+ * one line to `registry`. */
+#include "policy.h"
+
+#include <string.h>
+
+static const asim_policy_methods *const registry[] = {
+    &asim_policy_threshold,
+};
+
+static const char *const decision_names[] = {
+    "hold", "scale_up", "scale_down", "cooldown", "at_max", "at_min", "no_data"
+};
+
+const char *asim_decision_name(asim_decision d) { return decision_names[d]; }
+
+const asim_policy_methods *asim_policy_find(const char *name)
+{
+    for (size_t i = 0; i < ASIM_ARRAY_LEN(registry); i++)
+        if (strcmp(registry[i]->name, name) == 0) return registry[i];
+    return NULL;
+}
+
+const char *asim_policy_names(void)
+{
+    static char buf[512];
+    if (!buf[0]) {
+        for (size_t i = 0; i < ASIM_ARRAY_LEN(registry); i++) {
+            if (i) strncat(buf, ", ", sizeof buf - strlen(buf) - 1);
+            strncat(buf, registry[i]->name, sizeof buf - strlen(buf) - 1);
+        }
+    }
+    return buf;
+}

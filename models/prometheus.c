@@ -1,0 +1,369 @@
+/* prometheus.c -- discovery, scrape loops and samples (see prometheus.h).
+ *
+ * Targets are identified by replica number.  The set of numbers flows
+ * DNS refresh -> discovery manager tick -> scrape manager tick; each stage
+ * holds at most one pending set (the latest), as Prometheus's channels do.
+ * A target record keeps its tsdb series ids (created on first scrape, shared
+ * with a later target of the same instance label, as in Prometheus). */
+#include "prometheus.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "../sim/rng.h"
+#include "../sim/output.h"
+
+const double asim_prom_default_buckets[] = {
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0
+};
+const int asim_prom_default_nbuckets = 14;
+/* le label values as prometheus_client (floatToGoString) writes them */
+static const char *const le_text[] = {
+    "0.005", "0.01", "0.025", "0.05", "0.075", "0.1", "0.25", "0.5", "0.75",
+    "1.0", "2.5", "5.0", "7.5", "10.0", "+Inf"
+};
+
+enum {
+    S_RT, S_COUNT, S_TOTAL, S_SUM, S_NCOUNT, S_INFO, S_HEALTH, S_CPU,
+    S_BUCKET0,                           /* 15 bucket series follow */
+    S_UP = S_BUCKET0 + 15,
+    S_NSERIES
+};
+
+typedef struct target {
+    int number;
+    int active;                          /* being scraped */
+    char instance[160];
+    int series[S_NSERIES];               /* -1 until created */
+    asim_time next;                      /* next scheduled scrape */
+    asim_timer timer;                    /* scrape, or end-of-run staleness */
+    int last_ok;                         /* previous scrape succeeded */
+    asim_time created;                   /* container start, for the CPU floor */
+} target;
+
+typedef struct numset {
+    int *v;
+    int n, cap;
+    int valid;
+} numset;
+
+struct asim_prom {
+    asim_evq *q;
+    const asim_config *cfg;
+    uint64_t seed;
+    asim_cluster *cl;
+    asim_tsdb *db;
+    FILE *csv;
+    asim_csv w;
+    asim_time interval, refresh, throttle, reload;
+    target *t;
+    int nt, capt;
+    numset dns_last, dm_pending, sm_pending, scratch;
+    uint64_t scrapes;
+};
+
+static void on_scrape(void *ctx, uint64_t arg, asim_time now);
+static void on_end_staleness(void *ctx, uint64_t arg, asim_time now);
+
+/* --- number sets -------------------------------------------------------- */
+
+static void set_copy(numset *d, const numset *s)
+{
+    if (d->cap < s->n) {
+        d->cap = s->n + 8;
+        d->v = asim_realloc(d->v, (size_t)d->cap * sizeof *d->v);
+    }
+    if (s->n) memcpy(d->v, s->v, (size_t)s->n * sizeof *s->v);
+    d->n = s->n;
+    d->valid = s->valid;
+}
+
+static int set_equal(const numset *a, const numset *b)
+{
+    return a->valid == b->valid && a->n == b->n &&
+           (a->n == 0 || memcmp(a->v, b->v, (size_t)a->n * sizeof *a->v) == 0);
+}
+
+static int set_has(const numset *s, int x)
+{
+    for (int i = 0; i < s->n; i++) if (s->v[i] == x) return 1;
+    return 0;
+}
+
+/* Running containers (starting, ready, draining): what Docker's DNS returns. */
+static void resolve_dns(asim_prom *p, numset *out)
+{
+    out->n = 0;
+    out->valid = 1;
+    int n = asim_cluster_slots(p->cl);
+    for (int i = 0; i < n; i++) {
+        if (asim_cluster_state(p->cl, i) == ASIM_CONTAINER_REMOVED) continue;
+        if (out->n == out->cap) {
+            out->cap = out->cap ? out->cap * 2 : 16;
+            out->v = asim_realloc(out->v, (size_t)out->cap * sizeof *out->v);
+        }
+        int x = asim_cluster_number(p->cl, i), j = out->n++;
+        while (j > 0 && out->v[j - 1] > x) { out->v[j] = out->v[j - 1]; j--; }
+        out->v[j] = x;
+    }
+}
+
+/* --- targets -------------------------------------------------------------- */
+
+static int find_target(const asim_prom *p, int number)
+{
+    for (int i = 0; i < p->nt; i++) if (p->t[i].number == number) return i;
+    return -1;
+}
+
+static asim_time phase_of(const asim_prom *p, const char *instance)
+{
+    char name[200];
+    snprintf(name, sizeof name, "scrape_phase:%s", instance);
+    int64_t interval_ms = p->interval / ASIM_NS_PER_MS;
+    return (asim_time)(asim_rng_derive(p->seed, name) % (uint64_t)interval_ms) * ASIM_NS_PER_MS;
+}
+
+/* First instant > now congruent to the target's phase modulo the interval. */
+static asim_time first_scrape(const asim_prom *p, const target *t, asim_time now)
+{
+    asim_time ph = phase_of(p, t->instance);
+    asim_time k = now - ph;
+    asim_time r = ((k % p->interval) + p->interval) % p->interval;
+    asim_time wait = p->interval - r;
+    return now + wait;
+}
+
+static void start_target(asim_prom *p, int number, asim_time now)
+{
+    int i = find_target(p, number);
+    if (i < 0) {
+        if (p->nt == p->capt) {
+            p->capt = p->capt ? p->capt * 2 : 16;
+            p->t = asim_realloc(p->t, (size_t)p->capt * sizeof *p->t);
+        }
+        i = p->nt++;
+        target *t = &p->t[i];
+        memset(t, 0, sizeof *t);
+        t->number = number;
+        snprintf(t->instance, sizeof t->instance, "%s-%d:%d",
+                 p->cfg->container.service_name, number, p->cfg->app.port);
+        for (int s = 0; s < S_NSERIES; s++) t->series[s] = -1;
+    }
+    target *t = &p->t[i];
+    if (t->timer) asim_evq_cancel(p->q, t->timer);   /* pending end-of-run staleness is skipped */
+    t->active = 1;
+    t->last_ok = 0;
+    t->created = now;
+    t->next = first_scrape(p, t, now);
+    t->timer = asim_evq_at(p->q, t->next, on_scrape, p, (uint64_t)i);
+}
+
+static void stop_target(asim_prom *p, int i)
+{
+    target *t = &p->t[i];
+    t->active = 0;
+    if (t->timer) asim_evq_cancel(p->q, t->timer);
+    t->timer = asim_evq_at(p->q, t->next, on_end_staleness, p, (uint64_t)i);
+}
+
+static void apply_targets(asim_prom *p, const numset *s, asim_time now)
+{
+    for (int i = 0; i < p->nt; i++)
+        if (p->t[i].active && !set_has(s, p->t[i].number)) stop_target(p, i);
+    for (int j = 0; j < s->n; j++) {
+        int i = find_target(p, s->v[j]);
+        if (i < 0 || !p->t[i].active) start_target(p, s->v[j], now);
+    }
+}
+
+/* --- discovery pipeline --------------------------------------------------- */
+
+static void on_dns_refresh(void *ctx, uint64_t arg, asim_time now)
+{
+    asim_prom *p = ctx;
+    resolve_dns(p, &p->scratch);
+    if (!set_equal(&p->scratch, &p->dns_last)) {
+        set_copy(&p->dns_last, &p->scratch);
+        set_copy(&p->dm_pending, &p->scratch);
+    }
+    asim_evq_after(p->q, p->refresh, on_dns_refresh, p, arg);
+}
+
+static void on_discovery_tick(void *ctx, uint64_t arg, asim_time now)
+{
+    asim_prom *p = ctx;
+    if (p->dm_pending.valid) {
+        set_copy(&p->sm_pending, &p->dm_pending);
+        p->dm_pending.valid = 0;
+    }
+    asim_evq_after(p->q, p->throttle, on_discovery_tick, p, arg);
+}
+
+static void on_reload_tick(void *ctx, uint64_t arg, asim_time now)
+{
+    asim_prom *p = ctx;
+    if (p->sm_pending.valid) {
+        apply_targets(p, &p->sm_pending, now);
+        p->sm_pending.valid = 0;
+    }
+    asim_evq_after(p->q, p->reload, on_reload_tick, p, arg);
+}
+
+/* --- scraping --------------------------------------------------------------- */
+
+static int series_id(asim_prom *p, target *t, int s)
+{
+    if (t->series[s] >= 0) return t->series[s];
+    static const char *const names[] = {
+        "webapp_response_time_seconds", "webapp_request_count", "webapp_total_requests",
+        "webapp_request_duration_seconds_sum", "webapp_request_duration_seconds_count",
+        "webapp_info", "webapp_health_status", "container_cpu_usage_seconds_total"
+    };
+    asim_label l[4];
+    size_t n = 0;
+    l[n++] = (asim_label){ "__name__", s >= S_BUCKET0 && s < S_UP ? "webapp_request_duration_seconds_bucket"
+                                     : s == S_UP ? "up" : names[s] };
+    l[n++] = (asim_label){ "instance", t->instance };
+    l[n++] = (asim_label){ "job", p->cfg->prometheus.job };
+    if (s >= S_BUCKET0 && s < S_UP) l[n++] = (asim_label){ "le", le_text[s - S_BUCKET0] };
+    if (s == S_INFO) l[n++] = (asim_label){ "version", ASIM_APP_VERSION };
+    t->series[s] = asim_tsdb_series(p->db, l, n);
+    return t->series[s];
+}
+
+static void append(asim_prom *p, target *t, int s, int64_t ms, double v)
+{
+    asim_tsdb_append(p->db, series_id(p, t, s), ms, v);
+}
+
+static void mark_stale(asim_prom *p, target *t, int64_t ms, int include_up)
+{
+    for (int s = 0; s < S_NSERIES; s++) {
+        if (s == S_UP && !include_up) continue;
+        if (t->series[s] >= 0) asim_tsdb_append_stale(p->db, t->series[s], ms);
+    }
+}
+
+static void write_row(asim_prom *p, const target *t, asim_time now, int up, const asim_webapp_snapshot *s)
+{
+    if (!p->csv) return;
+    char tb[32];
+    snprintf(tb, sizeof tb, "%.3f", ASIM_TO_SEC(now));
+    asim_csv_str(&p->w, tb);
+    asim_csv_str(&p->w, t->instance);
+    asim_csv_int(&p->w, up);
+    if (up) {
+        asim_csv_num(&p->w, s->response_time);
+        asim_csv_num(&p->w, s->request_count);
+        asim_csv_num(&p->w, s->total_requests);
+        asim_csv_num(&p->w, s->health);
+    } else {
+        for (int k = 0; k < 4; k++) asim_csv_str(&p->w, "");
+    }
+    asim_csv_end(&p->w);
+}
+
+static void on_scrape(void *ctx, uint64_t arg, asim_time now)
+{
+    asim_prom *p = ctx;
+    target *t = &p->t[arg];
+    int64_t ms = ASIM_TO_MS(now);
+    int slot = asim_cluster_find(p->cl, t->number);
+    p->scrapes++;
+    if (slot >= 0 && asim_cluster_state(p->cl, slot) == ASIM_CONTAINER_READY) {
+        asim_webapp_snapshot s;
+        asim_webapp_scrape(asim_cluster_webapp(p->cl, slot), now, &s);
+        append(p, t, S_RT, ms, s.response_time);
+        append(p, t, S_COUNT, ms, s.request_count);
+        append(p, t, S_TOTAL, ms, s.total_requests);
+        append(p, t, S_SUM, ms, s.duration_sum);
+        append(p, t, S_NCOUNT, ms, s.duration_count);
+        append(p, t, S_INFO, ms, 1);
+        append(p, t, S_HEALTH, ms, s.health);
+        append(p, t, S_CPU, ms, s.cpu_seconds + p->cfg->app.cpu_idle_floor * ASIM_TO_SEC(now - t->created));
+        for (int b = 0; b <= asim_prom_default_nbuckets; b++)
+            append(p, t, S_BUCKET0 + b, ms, (double)s.bucket_cum[b]);
+        append(p, t, S_UP, ms, 1);
+        t->last_ok = 1;
+        write_row(p, t, now, 1, &s);
+    } else {
+        if (t->last_ok) mark_stale(p, t, ms, 0);
+        append(p, t, S_UP, ms, 0);
+        t->last_ok = 0;
+        write_row(p, t, now, 0, NULL);
+    }
+    t->next = now + p->interval;
+    t->timer = asim_evq_at(p->q, t->next, on_scrape, p, arg);
+}
+
+static void on_end_staleness(void *ctx, uint64_t arg, asim_time now)
+{
+    asim_prom *p = ctx;
+    target *t = &p->t[arg];
+    t->timer = 0;
+    /* the scrape cache holds the series of the last successful scrape only;
+     * the report series (up) always get their marker */
+    int64_t ms = ASIM_TO_MS(now);
+    if (t->last_ok) mark_stale(p, t, ms, 0);
+    if (t->series[S_UP] >= 0) asim_tsdb_append_stale(p->db, t->series[S_UP], ms);
+    t->last_ok = 0;
+}
+
+/* --- public --------------------------------------------------------------- */
+
+static asim_time drawn_phase(uint64_t seed, const char *name, asim_time period)
+{
+    int64_t ms = period / ASIM_NS_PER_MS;
+    if (ms <= 0) return 0;
+    return (asim_time)(asim_rng_derive(seed, name) % (uint64_t)ms) * ASIM_NS_PER_MS;
+}
+
+asim_prom *asim_prom_create(asim_evq *q, const asim_config *cfg, uint64_t seed,
+                            asim_cluster *cl, asim_tsdb *db, FILE *scrapes_csv)
+{
+    asim_prom *p = asim_calloc(1, sizeof *p);
+    p->q = q;
+    p->cfg = cfg;
+    p->seed = seed;
+    p->cl = cl;
+    p->db = db;
+    p->csv = scrapes_csv;
+    p->interval = ASIM_SEC(cfg->prometheus.scrape_interval);
+    p->refresh = ASIM_SEC(cfg->prometheus.refresh_interval);
+    p->throttle = ASIM_SEC(cfg->prometheus.discovery_throttle);
+    p->reload = ASIM_SEC(cfg->prometheus.reload_interval);
+    if (scrapes_csv) {
+        asim_csv_init(&p->w, scrapes_csv);
+        const char *h[] = { "time", "instance", "up", "response_time", "request_count", "total_requests", "health" };
+        for (size_t i = 0; i < ASIM_ARRAY_LEN(h); i++) asim_csv_str(&p->w, h[i]);
+        asim_csv_end(&p->w);
+    }
+    /* Prometheus starts with the initial containers as targets. */
+    resolve_dns(p, &p->dns_last);
+    apply_targets(p, &p->dns_last, 0);
+    asim_evq_at(q, drawn_phase(seed, "discovery_refresh", p->refresh) + p->refresh * 0, on_dns_refresh, p, 0);
+    asim_evq_at(q, drawn_phase(seed, "discovery_throttle", p->throttle), on_discovery_tick, p, 0);
+    asim_evq_at(q, drawn_phase(seed, "scrape_reload", p->reload), on_reload_tick, p, 0);
+    return p;
+}
+
+void asim_prom_destroy(asim_prom *p)
+{
+    if (!p) return;
+    asim_free(p->t);
+    asim_free(p->dns_last.v);
+    asim_free(p->dm_pending.v);
+    asim_free(p->sm_pending.v);
+    asim_free(p->scratch.v);
+    asim_free(p);
+}
+
+uint64_t asim_prom_scrapes(const asim_prom *p) { return p->scrapes; }
+
+int asim_prom_targets(const asim_prom *p)
+{
+    int n = 0;
+    for (int i = 0; i < p->nt; i++) n += p->t[i].active;
+    return n;
+}

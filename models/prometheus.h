@@ -1,0 +1,56 @@
+/* prometheus.h -- the simulated Prometheus server's scraping side: DNS
+ * service discovery, the scrape manager, one scrape loop per target, and
+ * what each scrape writes into the tsdb.
+ *
+ * Timing (Prometheus 2.42; semantics.md A1, A2, A4):
+ *  - DNS SD resolves at start and then every refresh_interval (phase drawn
+ *    once from the "discovery" stream); the discovery manager forwards
+ *    changes on its discovery_throttle ticker and the scrape manager applies
+ *    them on its reload_interval ticker (both with their own drawn phases).
+ *    A new container is thus first scraped 0..~45 s after it starts.
+ *  - Target k is scraped at phase_k + n * scrape_interval; phase_k is a
+ *    deterministic hash of the run seed and the target's instance label, in
+ *    whole milliseconds; there is no per-scrape jitter.  Its first scrape is
+ *    the first such instant strictly after the target was applied.
+ *  - Every sample of a scrape carries the scrape's start time (ms).
+ *  - A scrape of a container that is starting, draining or gone fails: up=0
+ *    and every series the previous scrape returned gets a staleness marker.
+ *  - A target that leaves discovery stops; its series get staleness markers
+ *    stamped at its next scheduled scrape time (end-of-run staleness).
+ *
+ * Series per target (labels instance="<service>-<k>:<port>", job=<job>):
+ * webapp_response_time_seconds, webapp_request_count, webapp_total_requests,
+ * webapp_request_duration_seconds_{bucket,sum,count} (prometheus_client's
+ * default buckets), webapp_info{version}, webapp_health_status,
+ * container_cpu_usage_seconds_total, and up. */
+#ifndef ASIM_PROMETHEUS_H
+#define ASIM_PROMETHEUS_H
+
+#include <stdio.h>
+#include "../sim/common.h"
+#include "../sim/evq.h"
+#include "../sim/config.h"
+#include "tsdb.h"
+#include "cluster.h"
+
+typedef struct asim_prom asim_prom;
+
+#define ASIM_APP_VERSION "1.0.0"   /* webapp_info{version} of the simulated app */
+
+/* prometheus_client's default histogram buckets (without +Inf). */
+extern const double asim_prom_default_buckets[];
+extern const int asim_prom_default_nbuckets;
+
+/* Create and schedule discovery and scrapes.  scrapes_csv (may be NULL)
+ * receives one row per scrape (time,instance,up,response_time,
+ * request_count,total_requests,health). */
+asim_prom *asim_prom_create(asim_evq *q, const asim_config *cfg, uint64_t seed,
+                            asim_cluster *cl, asim_tsdb *db, FILE *scrapes_csv);
+void asim_prom_destroy(asim_prom *p);
+
+/* Scrapes so far whose gauge was frozen (no completion since the previous
+ * scrape) while the app had been idle: for the frozen-gauge warning. */
+uint64_t asim_prom_scrapes(const asim_prom *p);
+int asim_prom_targets(const asim_prom *p);            /* targets being scraped */
+
+#endif

@@ -1,0 +1,1086 @@
+/* promql_eval.c -- the evaluator of parsed PromQL (see promql.h), following
+ * Prometheus 2.42's promql/engine.go and functions.go operation by operation
+ * so that results are bit-equal (../shared/reference/semantics.md, A2-A3):
+ *
+ *  - instant selector: newest sample with t <= T-offset, dropped if older
+ *    than T-offset-lookback (closed: exactly lookback old still counts) or if
+ *    it is a staleness marker;
+ *  - range selector: samples with T-offset-range <= t <= T-offset (closed on
+ *    both ends), markers skipped; a series with none yields nothing;
+ *  - avg_over_time / sum_over_time: Kahan-compensated (2.42 kahanSumInc);
+ *    rate/increase/delta: extrapolatedRate with the zero-point clamp before
+ *    the 1.1x threshold test (the 2.42 order);
+ *  - avg(): incremental mean in vector order (= series creation order for
+ *    selectors); sum(): plain +=; the order of output elements follows
+ *    Prometheus (first-seen group order, lhs order for binary operators);
+ *  - every function, aggregation and operator result is checked for
+ *    duplicate label sets, as rangeEval does.
+ *
+ * Memory: everything an evaluation builds lives in the result's arena,
+ * reset at the start of each evaluation; label strings are never copied (they
+ * point into the tsdb or the parsed expression).  Selector matches are cached
+ * per result and only new series are tested, so a steady-state evaluation
+ * allocates nothing and costs O(matched series x log samples). */
+#include "promql_int.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "../sim/common.h"
+
+typedef struct pq_sample {
+    const asim_label *lab;
+    size_t nlab;
+    double v;
+} pq_sample;
+
+typedef struct pq_series {
+    const asim_label *lab;
+    size_t nlab;
+    const asim_sample *pts;
+    size_t n;
+} pq_series;
+
+typedef struct pq_val {
+    asim_promql_type type;
+    double scalar;
+    pq_sample *v;             /* VECTOR */
+    pq_series *m;             /* MATRIX */
+    size_t n;
+} pq_val;
+
+typedef struct ev {
+    asim_tsdb *db;
+    int64_t t, lookback;
+    pq_priv *pv;
+    pq_arena *a;
+    char *err;
+    size_t errlen;
+} ev;
+
+static const char NAME[] = "__name__";
+
+static int ev_fail(ev *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int ev_fail(ev *e, const char *fmt, ...)
+{
+    if (e->err && e->errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->err, e->errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+static void *alloc(ev *e, size_t n) { return asim_pq_alloc(e->a, n); }
+
+/* --- Go math where it differs from C ------------------------------------- */
+
+static double go_nan(void)
+{
+    uint64_t b = UINT64_C(0x7FF8000000000001);
+    double v;
+    memcpy(&v, &b, sizeof v);
+    return v;
+}
+
+static double go_max(double x, double y)
+{
+    if (isinf(x) && x > 0) return x;
+    if (isinf(y) && y > 0) return y;
+    if (isnan(x) || isnan(y)) return go_nan();
+    if (x == 0 && x == y) return signbit(x) ? y : x;
+    return x > y ? x : y;
+}
+
+static double go_min(double x, double y)
+{
+    if (isinf(x) && x < 0) return x;
+    if (isinf(y) && y < 0) return y;
+    if (isnan(x) || isnan(y)) return go_nan();
+    if (x == 0 && x == y) return signbit(x) ? x : y;
+    return x < y ? x : y;
+}
+
+static int go_is_odd_int(double x)
+{
+    if (fabs(x) >= 9007199254740992.0) return 0;
+    double xi, xf = modf(x, &xi);
+    return xf == 0 && ((int64_t)xi & 1) == 1;
+}
+
+/* Go's math.Pow (pow.go): integer powers by repeated squaring of the
+ * frexp mantissa, which is not what C's pow does; ported so x^n matches
+ * bit for bit.  The fractional part uses C's exp(log), which may differ
+ * from Go's assembly exp/log in the last bit (doc/promql.md). */
+static double go_pow(double x, double y)
+{
+    if (y == 0 || x == 1) return 1;
+    if (y == 1) return x;
+    if (isnan(x) || isnan(y)) return go_nan();
+    if (x == 0) {
+        if (y < 0) return signbit(x) && go_is_odd_int(y) ? -INFINITY : INFINITY;
+        if (y > 0) return signbit(x) && go_is_odd_int(y) ? x : 0;
+    }
+    if (isinf(y)) {
+        if (x == -1) return 1;
+        if ((fabs(x) < 1) == (y > 0)) return 0;
+        return INFINITY;
+    }
+    if (isinf(x)) {
+        if (x < 0) return go_pow(1 / x, -y);
+        if (y < 0) return 0;
+        if (y > 0) return INFINITY;
+    }
+    if (y == 0.5) return sqrt(x);
+    if (y == -0.5) return 1 / sqrt(x);
+
+    double yi, yf = modf(fabs(y), &yi);
+    if (yf != 0 && x < 0) return go_nan();
+    if (yi >= 9223372036854775808.0) {
+        if (x == -1) return 1;
+        if ((fabs(x) < 1) == (y > 0)) return 0;
+        return INFINITY;
+    }
+    double a1 = 1.0;
+    int ae = 0;
+    if (yf != 0) {
+        if (yf > 0.5) { yf--; yi++; }
+        a1 = exp(yf * log(x));
+    }
+    int xe;
+    double x1 = frexp(x, &xe);
+    for (int64_t i = (int64_t)yi; i != 0; i >>= 1) {
+        if (xe < -(1 << 12) || (1 << 12) < xe) {
+            ae += xe;
+            break;
+        }
+        if ((i & 1) == 1) { a1 *= x1; ae += xe; }
+        x1 *= x1;
+        xe <<= 1;
+        if (x1 < .5) { x1 += x1; xe--; }
+    }
+    if (y < 0) { a1 = 1 / a1; ae = -ae; }
+    return ldexp(a1, ae);
+}
+
+/* Go's strconv.ParseFloat for le label values: no surrounding space, no
+ * nan(...) payloads, hex only with a p exponent, overflow is an error. */
+static int go_parse_float(const char *s, double *out)
+{
+    if (!*s || isspace((unsigned char)*s)) return -1;
+    if (strchr(s, '(')) return -1;
+    const char *x = strpbrk(s, "xX");
+    if (x && !strpbrk(s, "pP")) return -1;
+    char *end;
+    double v = strtod(s, &end);
+    if (*end || end == s) return -1;
+    if (isinf(v)) {
+        const char *d = s + (*s == '+' || *s == '-');
+        if (strncasecmp(d, "inf", 3) != 0) return -1;  /* out of range */
+    }
+    *out = v;
+    return 0;
+}
+
+/* --- labels --------------------------------------------------------------- */
+
+static const asim_label *find_label(const asim_label *l, size_t n, const char *name)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(l[mid].name, name);
+        if (c == 0) return &l[mid];
+        if (c < 0) lo = mid + 1; else hi = mid;
+    }
+    return NULL;
+}
+
+static int in_sorted(char *const *names, size_t n, const char *s)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(names[mid], s);
+        if (c == 0) return 1;
+        if (c < 0) lo = mid + 1; else hi = mid;
+    }
+    return 0;
+}
+
+/* Labels kept (keep=1) or removed (keep=0) by names; drop_name also removes
+ * __name__.  Returns the input when nothing changes. */
+static const asim_label *filter_labels(ev *e, const asim_label *l, size_t n, char *const *names,
+                                       size_t nn, int keep, int drop_name, size_t *nout)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        int listed = in_sorted(names, nn, l[i].name);
+        int stays = keep ? listed : !listed && !(drop_name && strcmp(l[i].name, NAME) == 0);
+        k += stays;
+    }
+    if (k == n) { *nout = n; return l; }
+    asim_label *o = alloc(e, (k ? k : 1) * sizeof *o);
+    k = 0;
+    for (size_t i = 0; i < n; i++) {
+        int listed = in_sorted(names, nn, l[i].name);
+        int stays = keep ? listed : !listed && !(drop_name && strcmp(l[i].name, NAME) == 0);
+        if (stays) o[k++] = l[i];
+    }
+    *nout = k;
+    return o;
+}
+
+static const asim_label *drop_name(ev *e, const asim_label *l, size_t n, size_t *nout)
+{
+    return filter_labels(e, l, n, NULL, 0, 0, 1, nout);
+}
+
+static uint64_t hash_labels(const asim_label *l, size_t n)
+{
+    uint64_t h = UINT64_C(1469598103934665603);
+    for (size_t i = 0; i < n; i++) {
+        for (const unsigned char *p = (const unsigned char *)l[i].name; *p; p++)
+            h = (h ^ *p) * UINT64_C(1099511628211);
+        h = (h ^ 0xff) * UINT64_C(1099511628211);
+        for (const unsigned char *p = (const unsigned char *)l[i].value; *p; p++)
+            h = (h ^ *p) * UINT64_C(1099511628211);
+        h = (h ^ 0xfe) * UINT64_C(1099511628211);
+    }
+    return h;
+}
+
+static int same_labels(const asim_label *a, size_t na, const asim_label *b, size_t nb)
+{
+    if (na != nb) return 0;
+    if (a == b) return 1;
+    for (size_t i = 0; i < na; i++)
+        if (strcmp(a[i].name, b[i].name) || strcmp(a[i].value, b[i].value)) return 0;
+    return 1;
+}
+
+/* Prometheus's Labels.String(), for error messages. */
+static void labels_str(const asim_label *l, size_t n, char *buf, size_t len)
+{
+    size_t o = 0;
+    o += (size_t)snprintf(buf + o, len - o, "{");
+    for (size_t i = 0; i < n && o < len; i++)
+        o += (size_t)snprintf(buf + o, len - o, "%s%s=\"%s\"", i ? ", " : "", l[i].name, l[i].value);
+    if (o < len) snprintf(buf + o, len - o, "}");
+}
+
+/* Hash set of label sets, arena-allocated; an entry's idx is -1 when empty. */
+typedef struct hent {
+    uint64_t h;
+    const asim_label *lab;
+    size_t nlab;
+    long idx;
+} hent;
+
+typedef struct hset {
+    hent *e;
+    size_t mask;
+} hset;
+
+static void hset_init(ev *e, hset *s, size_t n)
+{
+    size_t cap = 8;
+    while (cap < 2 * n) cap *= 2;
+    s->e = alloc(e, cap * sizeof *s->e);
+    for (size_t i = 0; i < cap; i++) s->e[i].idx = -1;
+    s->mask = cap - 1;
+}
+
+/* The entry for this label set: found (idx >= 0) or the empty one to fill. */
+static hent *hset_get(hset *s, const asim_label *l, size_t n)
+{
+    uint64_t h = hash_labels(l, n);
+    size_t i = (size_t)h & s->mask;
+    while (s->e[i].idx >= 0) {
+        if (s->e[i].h == h && same_labels(s->e[i].lab, s->e[i].nlab, l, n)) return &s->e[i];
+        i = (i + 1) & s->mask;
+    }
+    s->e[i].h = h;
+    s->e[i].lab = l;
+    s->e[i].nlab = n;
+    return &s->e[i];
+}
+
+static int check_unique(ev *e, const pq_sample *v, size_t n)
+{
+    if (n < 2) return 0;
+    hset s;
+    hset_init(e, &s, n);
+    for (size_t i = 0; i < n; i++) {
+        hent *h = hset_get(&s, v[i].lab, v[i].nlab);
+        if (h->idx >= 0) return ev_fail(e, "vector cannot contain metrics with the same labelset");
+        h->idx = (long)i;
+    }
+    return 0;
+}
+
+/* --- selectors ----------------------------------------------------------- */
+
+static int matches(const asim_tsdb *db, int id, const pq_node *n)
+{
+    for (size_t i = 0; i < n->nm; i++) {
+        const pq_matcher *m = &n->m[i];
+        const char *v = asim_tsdb_label(db, id, m->name);
+        if (!v) v = "";
+        int ok;
+        switch (m->type) {
+        case PQ_M_EQ: ok = strcmp(v, m->value) == 0; break;
+        case PQ_M_NE: ok = strcmp(v, m->value) != 0; break;
+        case PQ_M_RE: ok = regexec(&m->re, v, 0, NULL, 0) == 0; break;
+        default: ok = regexec(&m->re, v, 0, NULL, 0) != 0; break;
+        }
+        if (!ok) return 0;
+    }
+    return 1;
+}
+
+static const pq_selcache *selected(ev *e, const pq_node *n)
+{
+    pq_selcache *c = &e->pv->sel[n->sel];
+    size_t ns = asim_tsdb_nseries(e->db);
+    for (size_t id = c->checked; id < ns; id++) {
+        if (!matches(e->db, (int)id, n)) continue;
+        if (c->n == c->cap) {
+            c->cap = c->cap ? 2 * c->cap : 16;
+            c->ids = asim_realloc(c->ids, c->cap * sizeof *c->ids);
+        }
+        c->ids[c->n++] = (int)id;
+    }
+    c->checked = ns;
+    return c;
+}
+
+static int eval_vsel(ev *e, const pq_node *n, pq_val *out)
+{
+    const pq_selcache *c = selected(e, n);
+    int64_t ref = e->t - n->offset_ms;
+    out->type = ASIM_PROMQL_VECTOR;
+    out->v = alloc(e, (c->n ? c->n : 1) * sizeof *out->v);
+    out->n = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        asim_sample s;
+        if (!asim_tsdb_latest(e->db, c->ids[i], ref, &s)) continue;
+        if (s.t < ref - e->lookback || asim_is_stale_nan(s.v)) continue;
+        asim_labels l = asim_tsdb_labels(e->db, c->ids[i]);
+        out->v[out->n++] = (pq_sample){ l.v, l.n, s.v };
+    }
+    return 0;
+}
+
+static int eval_msel(ev *e, const pq_node *n, pq_val *out)
+{
+    const pq_selcache *c = selected(e, n);
+    int64_t maxt = e->t - n->offset_ms, mint = maxt - n->range_ms;
+    out->type = ASIM_PROMQL_MATRIX;
+    out->m = alloc(e, (c->n ? c->n : 1) * sizeof *out->m);
+    out->n = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const asim_sample *pts;
+        size_t k = asim_tsdb_range(e->db, c->ids[i], mint, maxt, &pts), stale = 0;
+        for (size_t j = 0; j < k; j++) stale += (size_t)asim_is_stale_nan(pts[j].v);
+        if (stale) {                       /* rare: copy without the markers */
+            asim_sample *cp = alloc(e, (k - stale ? k - stale : 1) * sizeof *cp);
+            size_t m = 0;
+            for (size_t j = 0; j < k; j++)
+                if (!asim_is_stale_nan(pts[j].v)) cp[m++] = pts[j];
+            pts = cp;
+            k = m;
+        }
+        if (k == 0) continue;
+        asim_labels l = asim_tsdb_labels(e->db, c->ids[i]);
+        out->m[out->n++] = (pq_series){ l.v, l.n, pts, k };
+    }
+    return 0;
+}
+
+/* --- range-vector functions ----------------------------------------------- */
+
+static void kahan_inc(double inc, double *sum, double *c)
+{
+    double t = *sum + inc;
+    if (fabs(*sum) >= fabs(inc)) *c += (*sum - t) + inc;
+    else *c += (inc - t) + *sum;
+    *sum = t;
+}
+
+static double avg_over_time(const asim_sample *p, size_t n)
+{
+    double mean = 0, count = 0, c = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = p[i].v;
+        count++;
+        if (isinf(mean)) {
+            if (isinf(v) && (mean > 0) == (v > 0)) continue;
+            if (!isinf(v) && !isnan(v)) continue;
+        }
+        kahan_inc(v / count - mean / count, &mean, &c);
+    }
+    if (isinf(mean)) return mean;
+    return mean + c;
+}
+
+static double sum_over_time(const asim_sample *p, size_t n)
+{
+    double sum = 0, c = 0;
+    for (size_t i = 0; i < n; i++) kahan_inc(p[i].v, &sum, &c);
+    if (isinf(sum)) return sum;
+    return sum + c;
+}
+
+static int cmp_quantile(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    if (isnan(x)) return isnan(y) ? 0 : -1;    /* NaN sorts first, as vectorByValueHeap */
+    if (isnan(y)) return 1;
+    return x < y ? -1 : x > y ? 1 : 0;
+}
+
+static double quantile_values(double q, double *v, size_t n)
+{
+    if (n == 0) return go_nan();
+    if (q < 0) return -INFINITY;
+    if (q > 1) return INFINITY;
+    if (isnan(q)) return go_nan();            /* Go would index with int(NaN) */
+    qsort(v, n, sizeof *v, cmp_quantile);
+    double N = (double)n, rank = q * (N - 1);
+    double lower = fmax(0, floor(rank)), upper = fmin(N - 1, lower + 1);
+    double weight = rank - floor(rank);
+    return v[(size_t)lower] * (1 - weight) + v[(size_t)upper] * weight;
+}
+
+/* functions.go extrapolatedRate, 2.42 order: zero clamp, then threshold. */
+static int extrapolated_rate(const pq_node *sel, int64_t t, const asim_sample *p, size_t n,
+                             int counter, int is_rate, double *out)
+{
+    if (n < 2) return 0;
+    int64_t range_start = t - (sel->range_ms + sel->offset_ms);
+    int64_t range_end = t - sel->offset_ms;
+    double result = p[n - 1].v - p[0].v;
+    if (counter) {
+        double prev = p[0].v;
+        for (size_t i = 1; i < n; i++) {
+            if (p[i].v < prev) result += prev;
+            prev = p[i].v;
+        }
+    }
+    double to_start = (double)(p[0].t - range_start) / 1000;
+    double to_end = (double)(range_end - p[n - 1].t) / 1000;
+    double sampled = (double)(p[n - 1].t - p[0].t) / 1000;
+    double avg_step = sampled / (double)(n - 1);
+    if (counter && result > 0 && p[0].v >= 0) {
+        double to_zero = sampled * (p[0].v / result);
+        if (to_zero < to_start) to_start = to_zero;
+    }
+    double threshold = avg_step * 1.1;
+    double ext = sampled;
+    ext += to_start < threshold ? to_start : avg_step / 2;
+    ext += to_end < threshold ? to_end : avg_step / 2;
+    double factor = ext / sampled;
+    if (is_rate) factor /= (double)(sel->range_ms / 1000) + (double)(sel->range_ms % 1000 * 1000000) / 1e9;
+    *out = result * factor;
+    return 1;
+}
+
+static int irate(const asim_sample *p, size_t n, double *out)
+{
+    if (n < 2) return 0;
+    asim_sample last = p[n - 1], prev = p[n - 2];
+    double r = last.v < prev.v ? last.v : last.v - prev.v;
+    int64_t dt = last.t - prev.t;
+    if (dt == 0) return 0;
+    *out = r / ((double)dt / 1000);
+    return 1;
+}
+
+static const pq_node *unparen(const pq_node *n)
+{
+    while (n->kind == PQ_PAREN) n = n->lhs;
+    return n;
+}
+
+static int eval(ev *e, const pq_node *n, pq_val *out);
+
+static int eval_scalar_arg(ev *e, const pq_node *n, double *v)
+{
+    pq_val a;
+    if (eval(e, n, &a) != 0) return -1;
+    *v = a.scalar;
+    return 0;
+}
+
+static int eval_range_fn(ev *e, const pq_node *n, pq_val *out)
+{
+    pq_fn id = n->fn->id;
+    double q = 0;
+    int marg = id == PQ_FN_QUANTILE_OVER_TIME ? 1 : 0;
+    if (marg && eval_scalar_arg(e, n->args[0], &q) != 0) return -1;
+    pq_val m;
+    if (eval(e, n->args[marg], &m) != 0) return -1;
+    const pq_node *sel = unparen(n->args[marg]);
+    out->type = ASIM_PROMQL_VECTOR;
+    out->v = alloc(e, (m.n ? m.n : 1) * sizeof *out->v);
+    out->n = 0;
+    double *scratch = NULL;
+    for (size_t i = 0; i < m.n; i++) {
+        const asim_sample *p = m.m[i].pts;
+        size_t k = m.m[i].n;
+        double v = 0;
+        int have = 1;
+        switch (id) {
+        case PQ_FN_AVG_OVER_TIME: v = avg_over_time(p, k); break;
+        case PQ_FN_SUM_OVER_TIME: v = sum_over_time(p, k); break;
+        case PQ_FN_COUNT_OVER_TIME: v = (double)k; break;
+        case PQ_FN_PRESENT_OVER_TIME: v = 1; break;
+        case PQ_FN_LAST_OVER_TIME: v = p[k - 1].v; break;
+        case PQ_FN_MAX_OVER_TIME:
+            v = p[0].v;
+            for (size_t j = 0; j < k; j++) if (p[j].v > v || isnan(v)) v = p[j].v;
+            break;
+        case PQ_FN_MIN_OVER_TIME:
+            v = p[0].v;
+            for (size_t j = 0; j < k; j++) if (p[j].v < v || isnan(v)) v = p[j].v;
+            break;
+        case PQ_FN_QUANTILE_OVER_TIME:
+            if (!scratch) {
+                size_t mx = 0;
+                for (size_t j = 0; j < m.n; j++) if (m.m[j].n > mx) mx = m.m[j].n;
+                scratch = alloc(e, mx * sizeof *scratch);
+            }
+            for (size_t j = 0; j < k; j++) scratch[j] = p[j].v;
+            v = quantile_values(q, scratch, k);
+            break;
+        case PQ_FN_CHANGES: {
+            double prev = p[0].v, c = 0;
+            for (size_t j = 1; j < k; j++) {
+                if (p[j].v != prev && !(isnan(p[j].v) && isnan(prev))) c++;
+                prev = p[j].v;
+            }
+            v = c;
+            break;
+        }
+        case PQ_FN_RESETS: {
+            double prev = p[0].v, c = 0;
+            for (size_t j = 1; j < k; j++) {
+                if (p[j].v < prev) c++;
+                prev = p[j].v;
+            }
+            v = c;
+            break;
+        }
+        case PQ_FN_RATE: have = extrapolated_rate(sel, e->t, p, k, 1, 1, &v); break;
+        case PQ_FN_INCREASE: have = extrapolated_rate(sel, e->t, p, k, 1, 0, &v); break;
+        case PQ_FN_DELTA: have = extrapolated_rate(sel, e->t, p, k, 0, 0, &v); break;
+        case PQ_FN_IRATE: have = irate(p, k, &v); break;
+        default: return ev_fail(e, "internal error: not a range function");
+        }
+        if (!have) continue;
+        pq_sample *s = &out->v[out->n++];
+        s->v = v;
+        if (id == PQ_FN_LAST_OVER_TIME) { s->lab = m.m[i].lab; s->nlab = m.m[i].nlab; }
+        else s->lab = drop_name(e, m.m[i].lab, m.m[i].nlab, &s->nlab);
+    }
+    return check_unique(e, out->v, out->n);
+}
+
+/* --- histogram_quantile (functions.go + quantile.go bucketQuantile) -------- */
+
+typedef struct bucket { double upper, count; } bucket;
+
+typedef struct hgroup {
+    const asim_label *lab;    /* output labels: without le and __name__ */
+    size_t nlab;
+    bucket *b;
+    size_t n;
+} hgroup;
+
+static int cmp_bucket(const void *a, const void *b)
+{
+    double x = ((const bucket *)a)->upper, y = ((const bucket *)b)->upper;
+    return x < y ? -1 : x > y ? 1 : 0;
+}
+
+static double bucket_quantile(double q, bucket *b, size_t n)
+{
+    if (isnan(q)) return go_nan();
+    if (q < 0) return -INFINITY;
+    if (q > 1) return INFINITY;
+    qsort(b, n, sizeof *b, cmp_bucket);
+    if (!(isinf(b[n - 1].upper) && b[n - 1].upper > 0)) return go_nan();
+    /* coalesceBuckets */
+    size_t k = 0;
+    bucket last = b[0];
+    for (size_t i = 1; i < n; i++) {
+        if (b[i].upper == last.upper) last.count += b[i].count;
+        else { b[k++] = last; last = b[i]; }
+    }
+    b[k++] = last;
+    n = k;
+    /* ensureMonotonic */
+    double max = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (b[i].count > max) max = b[i].count;
+        else if (b[i].count < max) b[i].count = max;
+    }
+    if (n < 2) return go_nan();
+    double obs = b[n - 1].count;
+    if (obs == 0) return go_nan();
+    double rank = q * obs;
+    size_t lo = 0, hi = n - 1;              /* sort.Search(n-1, count >= rank) */
+    while (lo < hi) {
+        size_t h = (lo + hi) / 2;
+        if (!(b[h].count >= rank)) lo = h + 1; else hi = h;
+    }
+    size_t i = lo;
+    if (i == n - 1) return b[n - 2].upper;
+    if (i == 0 && b[0].upper <= 0) return b[0].upper;
+    double start = 0, end = b[i].upper, count = b[i].count;
+    if (i > 0) {
+        start = b[i - 1].upper;
+        count -= b[i - 1].count;
+        rank -= b[i - 1].count;
+    }
+    return start + (end - start) * (rank / count);
+}
+
+static int eval_histogram_quantile(ev *e, const pq_node *n, pq_val *out)
+{
+    double q;
+    if (eval_scalar_arg(e, n->args[0], &q) != 0) return -1;
+    pq_val in;
+    if (eval(e, n->args[1], &in) != 0) return -1;
+    static char *const le[] = { (char *)"le" };
+    hgroup *g = alloc(e, (in.n ? in.n : 1) * sizeof *g);
+    size_t *which = alloc(e, (in.n ? in.n : 1) * sizeof *which);
+    double *upper = alloc(e, (in.n ? in.n : 1) * sizeof *upper);
+    size_t ng = 0;
+    hset s;
+    hset_init(e, &s, in.n);
+    /* first pass: group (by all labels but le, name included) and count */
+    for (size_t i = 0; i < in.n; i++) {
+        const asim_label *l = find_label(in.v[i].lab, in.v[i].nlab, "le");
+        if (!l || go_parse_float(l->value, &upper[i]) != 0) { which[i] = SIZE_MAX; continue; }
+        size_t nk;
+        const asim_label *key = filter_labels(e, in.v[i].lab, in.v[i].nlab, le, 1, 0, 0, &nk);
+        hent *h = hset_get(&s, key, nk);
+        if (h->idx < 0) {
+            h->idx = (long)ng;
+            g[ng].lab = drop_name(e, key, nk, &g[ng].nlab);
+            g[ng].n = 0;
+            g[ng].b = NULL;
+            ng++;
+        }
+        which[i] = (size_t)h->idx;
+        g[h->idx].n++;
+    }
+    for (size_t j = 0; j < ng; j++) { g[j].b = alloc(e, g[j].n * sizeof *g[j].b); g[j].n = 0; }
+    for (size_t i = 0; i < in.n; i++) {
+        if (which[i] == SIZE_MAX) continue;
+        hgroup *gr = &g[which[i]];
+        gr->b[gr->n++] = (bucket){ upper[i], in.v[i].v };
+    }
+    out->type = ASIM_PROMQL_VECTOR;
+    out->v = alloc(e, (ng ? ng : 1) * sizeof *out->v);
+    out->n = 0;
+    for (size_t j = 0; j < ng; j++)
+        out->v[out->n++] = (pq_sample){ g[j].lab, g[j].nlab, bucket_quantile(q, g[j].b, g[j].n) };
+    return check_unique(e, out->v, out->n);
+}
+
+/* --- other functions ----------------------------------------------------- */
+
+static int eval_call(ev *e, const pq_node *n, pq_val *out)
+{
+    const pq_func *f = n->fn;
+    if (f->nargs >= 1 && f->arg[f->nargs - 1] == ASIM_PROMQL_MATRIX) return eval_range_fn(e, n, out);
+    if (f->id == PQ_FN_HISTOGRAM_QUANTILE) return eval_histogram_quantile(e, n, out);
+    if (f->id == PQ_FN_TIME) {
+        out->type = ASIM_PROMQL_SCALAR;
+        out->scalar = (double)e->t / 1000;
+        return 0;
+    }
+    if (f->id == PQ_FN_VECTOR) {
+        double v;
+        if (eval_scalar_arg(e, n->args[0], &v) != 0) return -1;
+        out->type = ASIM_PROMQL_VECTOR;
+        out->v = alloc(e, sizeof *out->v);
+        out->v[0] = (pq_sample){ NULL, 0, v };
+        out->n = 1;
+        return 0;
+    }
+    pq_val in;
+    if (eval(e, n->args[0], &in) != 0) return -1;
+    if (f->id == PQ_FN_SCALAR) {
+        out->type = ASIM_PROMQL_SCALAR;
+        out->scalar = in.n == 1 ? in.v[0].v : go_nan();
+        return 0;
+    }
+    double a = 0, b = 0;
+    if (f->nargs >= 2 && eval_scalar_arg(e, n->args[1], &a) != 0) return -1;
+    if (f->nargs >= 3 && eval_scalar_arg(e, n->args[2], &b) != 0) return -1;
+    out->type = ASIM_PROMQL_VECTOR;
+    out->v = alloc(e, (in.n ? in.n : 1) * sizeof *out->v);
+    out->n = 0;
+    if (f->id == PQ_FN_CLAMP && b < a) return 0;
+    for (size_t i = 0; i < in.n; i++) {
+        double v = in.v[i].v;
+        switch (f->id) {
+        case PQ_FN_ABS: v = fabs(v); break;
+        case PQ_FN_CEIL: v = ceil(v); break;
+        case PQ_FN_FLOOR: v = floor(v); break;
+        case PQ_FN_SQRT: v = sqrt(v); break;
+        case PQ_FN_CLAMP_MIN: v = go_max(a, v); break;
+        case PQ_FN_CLAMP_MAX: v = go_min(a, v); break;
+        case PQ_FN_CLAMP: v = go_max(a, go_min(b, v)); break;
+        default: return ev_fail(e, "internal error: unknown function");
+        }
+        pq_sample *s = &out->v[out->n++];
+        s->v = v;
+        s->lab = drop_name(e, in.v[i].lab, in.v[i].nlab, &s->nlab);
+    }
+    return check_unique(e, out->v, out->n);
+}
+
+/* --- aggregation ---------------------------------------------------------- */
+
+typedef struct agroup {
+    const asim_label *lab;
+    size_t nlab;
+    double value, mean, count;
+} agroup;
+
+static int eval_aggr(ev *e, const pq_node *n, pq_val *out)
+{
+    pq_val in;
+    if (eval(e, n->lhs, &in) != 0) return -1;
+    agroup *g = alloc(e, (in.n ? in.n : 1) * sizeof *g);
+    size_t ng = 0;
+    hset s;
+    hset_init(e, &s, in.n);
+    for (size_t i = 0; i < in.n; i++) {
+        double v = in.v[i].v;
+        size_t nk;
+        const asim_label *key = n->without
+            ? filter_labels(e, in.v[i].lab, in.v[i].nlab, n->labels, n->nlabels, 0, 1, &nk)
+            : filter_labels(e, in.v[i].lab, in.v[i].nlab, n->labels, n->nlabels, 1, 0, &nk);
+        hent *h = hset_get(&s, key, nk);
+        if (h->idx < 0) {
+            h->idx = (long)ng;
+            agroup *a = &g[ng++];
+            a->lab = key;
+            a->nlab = nk;
+            a->value = (n->op == PQ_AGG_STDDEV || n->op == PQ_AGG_STDVAR) ? 0 : v;
+            a->mean = v;
+            a->count = 1;
+            continue;
+        }
+        agroup *a = &g[h->idx];
+        switch ((pq_agg)n->op) {
+        case PQ_AGG_SUM: a->value += v; break;
+        case PQ_AGG_AVG:
+            a->count++;
+            if (isinf(a->mean)) {
+                if (isinf(v) && (a->mean > 0) == (v > 0)) break;
+                if (!isinf(v) && !isnan(v)) break;
+            }
+            a->mean += v / a->count - a->mean / a->count;
+            break;
+        case PQ_AGG_MAX: if (a->value < v || isnan(a->value)) a->value = v; break;
+        case PQ_AGG_MIN: if (a->value > v || isnan(a->value)) a->value = v; break;
+        case PQ_AGG_COUNT: a->count++; break;
+        case PQ_AGG_GROUP: break;
+        case PQ_AGG_STDDEV: case PQ_AGG_STDVAR: {
+            a->count++;
+            double delta = v - a->mean;
+            a->mean += delta / a->count;
+            a->value += delta * (v - a->mean);
+            break;
+        }
+        }
+    }
+    out->type = ASIM_PROMQL_VECTOR;
+    out->v = alloc(e, (ng ? ng : 1) * sizeof *out->v);
+    out->n = ng;
+    for (size_t j = 0; j < ng; j++) {
+        agroup *a = &g[j];
+        double v = a->value;
+        switch ((pq_agg)n->op) {
+        case PQ_AGG_AVG: v = a->mean; break;
+        case PQ_AGG_COUNT: v = a->count; break;
+        case PQ_AGG_GROUP: v = 1; break;
+        case PQ_AGG_STDVAR: v = a->value / a->count; break;
+        case PQ_AGG_STDDEV: v = sqrt(a->value / a->count); break;
+        default: break;
+        }
+        out->v[j] = (pq_sample){ a->lab, a->nlab, v };
+    }
+    return 0;
+}
+
+/* --- binary operators ------------------------------------------------------ */
+
+static int is_comparison(int op) { return op >= PQ_EQLC && op <= PQ_GTR; }
+static int drops_name(int op) { return op >= PQ_ADD && op <= PQ_POW; }
+
+/* vectorElemBinop: the value and whether a comparison keeps the element. */
+static double elem_op(int op, double l, double r, int *keep)
+{
+    *keep = 1;
+    switch ((pq_op)op) {
+    case PQ_ADD: return l + r;
+    case PQ_SUB: return l - r;
+    case PQ_MUL: return l * r;
+    case PQ_DIV: return l / r;
+    case PQ_POW: return go_pow(l, r);
+    case PQ_MOD: return fmod(l, r);
+    case PQ_EQLC: *keep = l == r; return l;
+    case PQ_NEQ: *keep = l != r; return l;
+    case PQ_GTR: *keep = l > r; return l;
+    case PQ_LSS: *keep = l < r; return l;
+    case PQ_GTE: *keep = l >= r; return l;
+    case PQ_LTE: *keep = l <= r; return l;
+    default: return go_nan();
+    }
+}
+
+/* The label set two vector elements are matched on. */
+static const asim_label *signature(ev *e, const pq_node *n, const asim_label *l, size_t nl, size_t *ns)
+{
+    if (n->matching && !n->without) return filter_labels(e, l, nl, n->labels, n->nlabels, 1, 0, ns);
+    return filter_labels(e, l, nl, n->labels, n->nlabels, 0, 1, ns);
+}
+
+static int vector_scalar(ev *e, const pq_node *n, const pq_val *vec, double s, int swap, pq_val *out)
+{
+    out->type = ASIM_PROMQL_VECTOR;
+    out->v = alloc(e, (vec->n ? vec->n : 1) * sizeof *out->v);
+    out->n = 0;
+    for (size_t i = 0; i < vec->n; i++) {
+        double lv = vec->v[i].v, rv = s;
+        if (swap) { lv = s; rv = vec->v[i].v; }
+        int keep;
+        double value = elem_op(n->op, lv, rv, &keep);
+        if (is_comparison(n->op) && swap) value = rv;
+        if (n->ret_bool) { value = keep ? 1.0 : 0.0; keep = 1; }
+        if (!keep) continue;
+        pq_sample *o = &out->v[out->n++];
+        *o = vec->v[i];
+        o->v = value;
+        if (drops_name(n->op) || n->ret_bool) o->lab = drop_name(e, o->lab, o->nlab, &o->nlab);
+    }
+    return check_unique(e, out->v, out->n);
+}
+
+static int vector_vector(ev *e, const pq_node *n, const pq_val *l, const pq_val *r, pq_val *out)
+{
+    out->type = ASIM_PROMQL_VECTOR;
+    out->n = 0;
+    size_t cap = n->op == PQ_OR ? l->n + r->n : l->n;
+    out->v = alloc(e, (cap ? cap : 1) * sizeof *out->v);
+    if (n->op == PQ_AND || n->op == PQ_UNLESS || n->op == PQ_OR) {
+        if (n->op == PQ_OR && (l->n == 0 || r->n == 0)) {
+            const pq_val *src = l->n ? l : r;
+            memcpy(out->v, src->v, src->n * sizeof *out->v);
+            out->n = src->n;
+            return 0;
+        }
+        if (l->n == 0 || r->n == 0) {
+            if (n->op == PQ_UNLESS) { memcpy(out->v, l->v, l->n * sizeof *out->v); out->n = l->n; }
+            return 0;
+        }
+        const pq_val *a = n->op == PQ_OR ? l : r;   /* the side whose signatures are collected */
+        hset s;
+        hset_init(e, &s, a->n);
+        for (size_t i = 0; i < a->n; i++) {
+            size_t ns;
+            const asim_label *sig = signature(e, n, a->v[i].lab, a->v[i].nlab, &ns);
+            hent *h = hset_get(&s, sig, ns);
+            if (h->idx < 0) h->idx = (long)i;
+            if (n->op == PQ_OR) out->v[out->n++] = l->v[i];
+        }
+        const pq_val *b = n->op == PQ_OR ? r : l;
+        for (size_t i = 0; i < b->n; i++) {
+            size_t ns;
+            const asim_label *sig = signature(e, n, b->v[i].lab, b->v[i].nlab, &ns);
+            hent *h = hset_get(&s, sig, ns);
+            int found = h->idx >= 0;
+            if (!found) h->idx = -1;          /* leave the set unchanged */
+            if ((n->op == PQ_AND && found) || (n->op != PQ_AND && !found)) out->v[out->n++] = b->v[i];
+        }
+        return check_unique(e, out->v, out->n);
+    }
+
+    /* one-to-one matching */
+    hset rs;
+    hset_init(e, &rs, r->n);
+    for (size_t i = 0; i < r->n; i++) {
+        size_t ns;
+        const asim_label *sig = signature(e, n, r->v[i].lab, r->v[i].nlab, &ns);
+        hent *h = hset_get(&rs, sig, ns);
+        if (h->idx >= 0) {
+            char a[256], b[256], m[256];
+            labels_str(sig, ns, m, sizeof m);
+            labels_str(r->v[i].lab, r->v[i].nlab, a, sizeof a);
+            labels_str(r->v[h->idx].lab, r->v[h->idx].nlab, b, sizeof b);
+            return ev_fail(e, "found duplicate series for the match group %s on the right hand-side "
+                           "of the operation: [%s, %s];many-to-many matching not allowed: matching "
+                           "labels must be unique on one side", m, a, b);
+        }
+        h->idx = (long)i;
+    }
+    hset matched;
+    hset_init(e, &matched, l->n);
+    for (size_t i = 0; i < l->n; i++) {
+        size_t ns;
+        const asim_label *sig = signature(e, n, l->v[i].lab, l->v[i].nlab, &ns);
+        hent *h = hset_get(&rs, sig, ns);
+        if (h->idx < 0) continue;
+        const pq_sample *rv = &r->v[h->idx];
+        int keep;
+        double value = elem_op(n->op, l->v[i].v, rv->v, &keep);
+        if (n->ret_bool) value = keep ? 1.0 : 0.0;
+        else if (!keep) continue;
+        /* resultMetric */
+        const asim_label *lab = l->v[i].lab;
+        size_t nlab = l->v[i].nlab;
+        if (drops_name(n->op)) lab = drop_name(e, lab, nlab, &nlab);
+        if (n->matching && !n->without) lab = filter_labels(e, lab, nlab, n->labels, n->nlabels, 1, 0, &nlab);
+        else if (n->matching) lab = filter_labels(e, lab, nlab, n->labels, n->nlabels, 0, 0, &nlab);
+        if (n->ret_bool) lab = drop_name(e, lab, nlab, &nlab);
+        hent *m = hset_get(&matched, sig, ns);
+        if (m->idx >= 0)
+            return ev_fail(e, "multiple matches for labels: many-to-one matching must be explicit "
+                           "(group_left/group_right)");
+        m->idx = (long)i;
+        out->v[out->n++] = (pq_sample){ lab, nlab, value };
+    }
+    return check_unique(e, out->v, out->n);
+}
+
+static int eval_bin(ev *e, const pq_node *n, pq_val *out)
+{
+    pq_val l, r;
+    if (eval(e, n->lhs, &l) != 0 || eval(e, n->rhs, &r) != 0) return -1;
+    if (l.type == ASIM_PROMQL_SCALAR && r.type == ASIM_PROMQL_SCALAR) {
+        int keep;
+        double v = elem_op(n->op, l.scalar, r.scalar, &keep);
+        if (is_comparison(n->op)) v = keep ? 1.0 : 0.0;   /* the parser demands bool here */
+        out->type = ASIM_PROMQL_SCALAR;
+        out->scalar = v;
+        return 0;
+    }
+    if (l.type == ASIM_PROMQL_VECTOR && r.type == ASIM_PROMQL_SCALAR) return vector_scalar(e, n, &l, r.scalar, 0, out);
+    if (l.type == ASIM_PROMQL_SCALAR) return vector_scalar(e, n, &r, l.scalar, 1, out);
+    return vector_vector(e, n, &l, &r, out);
+}
+
+static int eval_unary(ev *e, const pq_node *n, pq_val *out)
+{
+    if (eval(e, n->lhs, out) != 0) return -1;
+    if (n->op != PQ_SUB) return 0;
+    if (out->type == ASIM_PROMQL_SCALAR) { out->scalar = -out->scalar; return 0; }
+    pq_sample *v = alloc(e, (out->n ? out->n : 1) * sizeof *v);
+    for (size_t i = 0; i < out->n; i++) {
+        v[i].v = -out->v[i].v;
+        v[i].lab = drop_name(e, out->v[i].lab, out->v[i].nlab, &v[i].nlab);
+    }
+    out->v = v;
+    return check_unique(e, out->v, out->n);
+}
+
+static int eval(ev *e, const pq_node *n, pq_val *out)
+{
+    memset(out, 0, sizeof *out);
+    switch (n->kind) {
+    case PQ_NUM:
+        out->type = ASIM_PROMQL_SCALAR;
+        out->scalar = n->num;
+        return 0;
+    case PQ_PAREN: return eval(e, n->lhs, out);
+    case PQ_VSEL: return eval_vsel(e, n, out);
+    case PQ_MSEL: return eval_msel(e, n, out);
+    case PQ_CALL: return eval_call(e, n, out);
+    case PQ_AGGR: return eval_aggr(e, n, out);
+    case PQ_BIN: return eval_bin(e, n, out);
+    case PQ_UNARY: return eval_unary(e, n, out);
+    }
+    return ev_fail(e, "internal error: bad node");
+}
+
+/* --- public ---------------------------------------------------------------- */
+
+static pq_priv *priv_for(asim_promql_result *r, const asim_promql *expr, const asim_tsdb *db)
+{
+    pq_priv *pv = r->priv;
+    if (!pv) {
+        pv = asim_calloc(1, sizeof *pv);
+        r->priv = pv;
+    }
+    if (pv->expr != expr || pv->db != db || pv->nsel != expr->nsel) {
+        for (int i = 0; i < pv->nsel; i++) asim_free(pv->sel[i].ids);
+        asim_free(pv->sel);
+        pv->nsel = expr->nsel;
+        pv->sel = asim_calloc(pv->nsel ? (size_t)pv->nsel : 1, sizeof *pv->sel);
+        pv->expr = expr;
+        pv->db = db;
+    }
+    return pv;
+}
+
+static asim_label *copy_labels(ev *e, const asim_label *l, size_t n)
+{
+    asim_label *o = alloc(e, (n ? n : 1) * sizeof *o);
+    if (n) memcpy(o, l, n * sizeof *o);
+    return o;
+}
+
+int asim_promql_eval(const asim_promql *expr, asim_tsdb *db, int64_t t_ms,
+                     int64_t lookback_ms, asim_promql_result *out,
+                     char *err, size_t errlen)
+{
+    pq_priv *pv = priv_for(out, expr, db);
+    asim_pq_arena_reset(&pv->arena);
+    ev e = { db, t_ms, lookback_ms, pv, &pv->arena, err, errlen };
+    if (err && errlen) err[0] = '\0';
+    out->type = expr->root->type;
+    out->scalar = 0;
+    out->v = NULL;
+    out->n = 0;
+    pq_val v;
+    if (eval(&e, expr->root, &v) != 0) {
+        out->n = 0;
+        return -1;
+    }
+    out->type = v.type;
+    if (v.type == ASIM_PROMQL_SCALAR) {
+        out->scalar = v.scalar;
+        return 0;
+    }
+    out->v = alloc(&e, (v.n ? v.n : 1) * sizeof *out->v);
+    out->n = v.n;
+    for (size_t i = 0; i < v.n; i++) {
+        asim_promql_elem *o = &out->v[i];
+        memset(o, 0, sizeof *o);
+        if (v.type == ASIM_PROMQL_VECTOR) {
+            o->labels = copy_labels(&e, v.v[i].lab, v.v[i].nlab);
+            o->nlabels = v.v[i].nlab;
+            o->value = v.v[i].v;
+        } else {
+            o->labels = copy_labels(&e, v.m[i].lab, v.m[i].nlab);
+            o->nlabels = v.m[i].nlab;
+            o->value = v.m[i].pts[v.m[i].n - 1].v;
+            o->samples = v.m[i].pts;
+            o->nsamples = v.m[i].n;
+        }
+    }
+    return 0;
+}

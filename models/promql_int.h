@@ -1,0 +1,123 @@
+/* promql_int.h -- private to the PromQL engine (promql.c, promql_parse.c,
+ * promql_eval.c): the syntax tree, the arena, the evaluation cache.
+ * Nothing outside those files includes it. */
+#ifndef ASIM_PROMQL_INT_H
+#define ASIM_PROMQL_INT_H
+
+#include "promql.h"
+
+#include <regex.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Binary operators, in Prometheus's precedence groups (see prec_of). */
+typedef enum pq_op {
+    PQ_OR, PQ_AND, PQ_UNLESS,
+    PQ_EQLC, PQ_NEQ, PQ_LTE, PQ_LSS, PQ_GTE, PQ_GTR,
+    PQ_ADD, PQ_SUB, PQ_MUL, PQ_DIV, PQ_MOD, PQ_POW
+} pq_op;
+
+typedef enum pq_agg {
+    PQ_AGG_SUM, PQ_AGG_AVG, PQ_AGG_MIN, PQ_AGG_MAX, PQ_AGG_COUNT,
+    PQ_AGG_GROUP, PQ_AGG_STDDEV, PQ_AGG_STDVAR
+} pq_agg;
+
+typedef enum pq_fn {
+    PQ_FN_ABS, PQ_FN_AVG_OVER_TIME, PQ_FN_CEIL, PQ_FN_CHANGES, PQ_FN_CLAMP,
+    PQ_FN_CLAMP_MAX, PQ_FN_CLAMP_MIN, PQ_FN_COUNT_OVER_TIME, PQ_FN_DELTA,
+    PQ_FN_FLOOR, PQ_FN_HISTOGRAM_QUANTILE, PQ_FN_INCREASE, PQ_FN_IRATE,
+    PQ_FN_LAST_OVER_TIME, PQ_FN_MAX_OVER_TIME, PQ_FN_MIN_OVER_TIME,
+    PQ_FN_PRESENT_OVER_TIME, PQ_FN_QUANTILE_OVER_TIME, PQ_FN_RATE, PQ_FN_RESETS,
+    PQ_FN_SCALAR, PQ_FN_SQRT, PQ_FN_SUM_OVER_TIME, PQ_FN_TIME, PQ_FN_VECTOR
+} pq_fn;
+
+typedef struct pq_func {
+    const char *name;
+    pq_fn id;
+    asim_promql_type ret;
+    int nargs;
+    asim_promql_type arg[3];
+} pq_func;
+
+typedef enum pq_mtype { PQ_M_EQ, PQ_M_NE, PQ_M_RE, PQ_M_NRE } pq_mtype;
+
+typedef struct pq_matcher {
+    char *name, *value;
+    pq_mtype type;
+    int has_re;
+    regex_t re;               /* compiled, anchored; for =~ and !~ */
+} pq_matcher;
+
+typedef enum pq_kind {
+    PQ_NUM, PQ_VSEL, PQ_MSEL, PQ_CALL, PQ_AGGR, PQ_BIN, PQ_UNARY, PQ_PAREN
+} pq_kind;
+
+typedef struct pq_node pq_node;
+struct pq_node {
+    pq_kind kind;
+    asim_promql_type type;    /* type of the value it evaluates to */
+    int pos;                  /* byte offset of its first character */
+    double num;               /* PQ_NUM */
+    /* PQ_VSEL, PQ_MSEL */
+    pq_matcher *m;
+    size_t nm;
+    int64_t range_ms, offset_ms;
+    int has_offset;
+    int sel;                  /* index into the per-result match cache */
+    /* PQ_CALL */
+    const pq_func *fn;
+    pq_node *args[3];
+    int nargs;
+    /* PQ_AGGR (op is a pq_agg), PQ_BIN (op is a pq_op), PQ_UNARY (op: PQ_SUB or PQ_ADD) */
+    int op;
+    char **labels;            /* by/without or on/ignoring names: sorted, unique */
+    size_t nlabels;
+    int without;              /* AGGR: without (else by); BIN: ignoring (else on) */
+    int matching;             /* BIN: an on/ignoring clause was given */
+    int ret_bool;             /* BIN: the bool modifier */
+    pq_node *lhs, *rhs;       /* BIN; AGGR, UNARY and PAREN use lhs */
+};
+
+struct asim_promql {
+    pq_node *root;
+    int nsel;
+};
+
+const pq_func *asim_pq_func_lookup(const char *name);
+void asim_pq_node_free(pq_node *n);
+
+/* --- arena: per-result scratch memory, reset on every evaluation --------- */
+
+typedef struct pq_chunk {
+    struct pq_chunk *next;
+    size_t cap, used;
+    max_align_t data[];
+} pq_chunk;
+
+typedef struct pq_arena {
+    pq_chunk *first, *cur;
+} pq_arena;
+
+void *asim_pq_alloc(pq_arena *a, size_t n);
+void asim_pq_arena_reset(pq_arena *a);
+void asim_pq_arena_free(pq_arena *a);
+
+/* --- per-result private state -------------------------------------------- */
+
+/* Series ids matching one selector, in id (storage) order; ids below
+ * `checked` have been tested.  Series never change labels or disappear, so
+ * only new series need testing on later evaluations. */
+typedef struct pq_selcache {
+    int *ids;
+    size_t n, cap, checked;
+} pq_selcache;
+
+typedef struct pq_priv {
+    pq_arena arena;
+    const asim_tsdb *db;
+    const asim_promql *expr;
+    pq_selcache *sel;
+    int nsel;
+} pq_priv;
+
+#endif

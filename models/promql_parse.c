@@ -1,0 +1,1198 @@
+/* promql_parse.c -- lexer and parser of the PromQL subset (see promql.h).
+ *
+ * The query is first cut into tokens (like Prometheus's lexer: a number
+ * directly followed by a letter is a duration, keywords are case-insensitive,
+ * `inf`/`nan` are numbers), then parsed by recursive descent with precedence
+ * climbing in Prometheus's precedence order:
+ *     or < and unless < == != <= < >= > < + - < * / % < ^ (right-assoc)
+ * with unary minus binding like `*` (so -2^2 = -4).  Every node is type-checked
+ * as it is built, with Prometheus's messages where it has one, so that a query
+ * the engine cannot evaluate is rejected when it is parsed.  Errors read
+ * "position N: problem", N the 1-based character position.
+ *
+ * Invariant: a successfully parsed tree is fully typed and every construct in
+ * it is supported by promql_eval.c; the evaluator never re-checks syntax. */
+#include "promql_int.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../sim/common.h"
+
+/* --- tokens -------------------------------------------------------------- */
+
+typedef enum tk {
+    T_EOF, T_NUMBER, T_DURATION, T_STRING, T_IDENT, T_METRIC_IDENT,
+    T_LPAREN, T_RPAREN, T_LBRACE, T_RBRACE, T_LBRACKET, T_RBRACKET, T_COMMA,
+    T_ASSIGN, T_EQLC, T_NEQ, T_EQL_REGEX, T_NEQ_REGEX, T_LSS, T_LTE, T_GTR, T_GTE,
+    T_ADD, T_SUB, T_MUL, T_DIV, T_MOD, T_POW, T_AT, T_COLON,
+    /* keywords */
+    T_AND, T_OR, T_UNLESS, T_ATAN2, T_BY, T_WITHOUT, T_ON, T_IGNORING,
+    T_GROUP_LEFT, T_GROUP_RIGHT, T_BOOL, T_OFFSET, T_AGGOP
+} tk;
+
+typedef struct token {
+    tk type;
+    int pos, len;             /* byte offset and length in the query */
+    double num;               /* T_NUMBER */
+    int64_t ms;               /* T_DURATION */
+    char *str;                /* T_STRING: unescaped, owned */
+    int agg;                  /* T_AGGOP: index into aggops[] */
+} token;
+
+typedef struct parser {
+    const char *q;
+    token *t;
+    size_t nt, cap, i;
+    char *err;
+    size_t errlen;
+    int failed;
+    int nsel;
+} parser;
+
+static const struct { const char *name; int supported; pq_agg op; } aggops[] = {
+    { "sum", 1, PQ_AGG_SUM }, { "avg", 1, PQ_AGG_AVG }, { "min", 1, PQ_AGG_MIN },
+    { "max", 1, PQ_AGG_MAX }, { "count", 1, PQ_AGG_COUNT }, { "group", 1, PQ_AGG_GROUP },
+    { "stddev", 1, PQ_AGG_STDDEV }, { "stdvar", 1, PQ_AGG_STDVAR },
+    { "topk", 0, 0 }, { "bottomk", 0, 0 }, { "count_values", 0, 0 }, { "quantile", 0, 0 },
+};
+
+static const struct { const char *word; tk type; } keywords[] = {
+    { "and", T_AND }, { "or", T_OR }, { "unless", T_UNLESS }, { "atan2", T_ATAN2 },
+    { "by", T_BY }, { "without", T_WITHOUT }, { "on", T_ON }, { "ignoring", T_IGNORING },
+    { "group_left", T_GROUP_LEFT }, { "group_right", T_GROUP_RIGHT }, { "bool", T_BOOL },
+    { "offset", T_OFFSET },
+};
+
+#define V ASIM_PROMQL_VECTOR
+#define M ASIM_PROMQL_MATRIX
+#define S ASIM_PROMQL_SCALAR
+static const pq_func funcs[] = {
+    { "abs", PQ_FN_ABS, V, 1, { V } },
+    { "avg_over_time", PQ_FN_AVG_OVER_TIME, V, 1, { M } },
+    { "ceil", PQ_FN_CEIL, V, 1, { V } },
+    { "changes", PQ_FN_CHANGES, V, 1, { M } },
+    { "clamp", PQ_FN_CLAMP, V, 3, { V, S, S } },
+    { "clamp_max", PQ_FN_CLAMP_MAX, V, 2, { V, S } },
+    { "clamp_min", PQ_FN_CLAMP_MIN, V, 2, { V, S } },
+    { "count_over_time", PQ_FN_COUNT_OVER_TIME, V, 1, { M } },
+    { "delta", PQ_FN_DELTA, V, 1, { M } },
+    { "floor", PQ_FN_FLOOR, V, 1, { V } },
+    { "histogram_quantile", PQ_FN_HISTOGRAM_QUANTILE, V, 2, { S, V } },
+    { "increase", PQ_FN_INCREASE, V, 1, { M } },
+    { "irate", PQ_FN_IRATE, V, 1, { M } },
+    { "last_over_time", PQ_FN_LAST_OVER_TIME, V, 1, { M } },
+    { "max_over_time", PQ_FN_MAX_OVER_TIME, V, 1, { M } },
+    { "min_over_time", PQ_FN_MIN_OVER_TIME, V, 1, { M } },
+    { "present_over_time", PQ_FN_PRESENT_OVER_TIME, V, 1, { M } },
+    { "quantile_over_time", PQ_FN_QUANTILE_OVER_TIME, V, 2, { S, M } },
+    { "rate", PQ_FN_RATE, V, 1, { M } },
+    { "resets", PQ_FN_RESETS, V, 1, { M } },
+    { "scalar", PQ_FN_SCALAR, S, 1, { V } },
+    { "sqrt", PQ_FN_SQRT, V, 1, { V } },
+    { "sum_over_time", PQ_FN_SUM_OVER_TIME, V, 1, { M } },
+    { "time", PQ_FN_TIME, S, 0, { 0 } },
+    { "vector", PQ_FN_VECTOR, V, 1, { S } },
+};
+#undef V
+#undef M
+#undef S
+
+/* Prometheus 2.42 functions this engine does not implement: named in the
+ * error so the user knows the query is valid PromQL, just not supported. */
+static const char *const unsupported_funcs[] = {
+    "absent", "absent_over_time", "acos", "acosh", "asin", "asinh", "atan", "atanh",
+    "cos", "cosh", "day_of_month", "day_of_week", "day_of_year", "days_in_month", "deg",
+    "deriv", "exp", "histogram_count", "histogram_fraction", "histogram_sum",
+    "holt_winters", "hour", "idelta", "label_join", "label_replace", "ln", "log10", "log2",
+    "minute", "month", "pi", "predict_linear", "rad", "round", "sgn", "sin", "sinh", "sort",
+    "sort_desc", "stddev_over_time", "stdvar_over_time", "tan", "tanh", "timestamp", "year",
+};
+
+const pq_func *asim_pq_func_lookup(const char *name)
+{
+    for (size_t i = 0; i < ASIM_ARRAY_LEN(funcs); i++)
+        if (strcmp(funcs[i].name, name) == 0) return &funcs[i];
+    return NULL;
+}
+
+static const char *type_name(asim_promql_type t)
+{
+    switch (t) {
+    case ASIM_PROMQL_SCALAR: return "scalar";
+    case ASIM_PROMQL_VECTOR: return "instant vector";
+    case ASIM_PROMQL_MATRIX: return "range vector";
+    default: return "string";
+    }
+}
+
+/* --- errors -------------------------------------------------------------- */
+
+/* 1-based character (not byte) position of byte offset off. */
+static int char_pos(const char *q, int off)
+{
+    int n = 1;
+    for (int i = 0; i < off && q[i]; i++)
+        if (((unsigned char)q[i] & 0xC0) != 0x80) n++;
+    return n;
+}
+
+static void fail(parser *p, int off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fail(parser *p, int off, const char *fmt, ...)
+{
+    if (p->failed) return;
+    p->failed = 1;
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (p->err && p->errlen) snprintf(p->err, p->errlen, "position %d: %s", char_pos(p->q, off), msg);
+}
+
+/* --- lexer --------------------------------------------------------------- */
+
+static int is_alpha(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+static int is_digit(int c) { return c >= '0' && c <= '9'; }
+static int is_alnum(int c) { return is_alpha(c) || is_digit(c); }
+
+static token *push(parser *p, tk type, int pos, int len)
+{
+    if (p->nt == p->cap) {
+        p->cap = p->cap ? 2 * p->cap : 32;
+        p->t = asim_realloc(p->t, p->cap * sizeof *p->t);
+    }
+    token *t = &p->t[p->nt++];
+    memset(t, 0, sizeof *t);
+    t->type = type;
+    t->pos = pos;
+    t->len = len;
+    return t;
+}
+
+/* model.ParseDuration: [Ny][Nw][Nd][Nh][Nm][Ns][Nms], in this order. */
+static int parse_duration(const char *s, size_t len, int64_t *out)
+{
+    static const struct { const char *unit; int64_t ms; } units[] = {
+        { "y", INT64_C(31536000000) }, { "w", INT64_C(604800000) }, { "d", INT64_C(86400000) },
+        { "h", INT64_C(3600000) }, { "m", 60000 }, { "s", 1000 }, { "ms", 1 },
+    };
+    if (len == 1 && s[0] == '0') { *out = 0; return 0; }
+    size_t i = 0, u = 0;
+    int64_t total = 0;
+    int any = 0;
+    while (i < len) {
+        if (!is_digit(s[i])) return -1;
+        int64_t n = 0;
+        while (i < len && is_digit(s[i])) {
+            if (n > INT64_MAX / 10) return -2;
+            n = n * 10 + (s[i++] - '0');
+        }
+        size_t ul = 0;
+        while (i + ul < len && !is_digit(s[i + ul])) ul++;
+        while (u < ASIM_ARRAY_LEN(units) && (strlen(units[u].unit) != ul || memcmp(units[u].unit, s + i, ul)))
+            u++;
+        if (u == ASIM_ARRAY_LEN(units)) return -1;
+        if (n > INT64_MAX / units[u].ms || total > INT64_MAX - n * units[u].ms) return -2;
+        total += n * units[u].ms;
+        u++;
+        i += ul;
+        any = 1;
+    }
+    if (!any) return -1;
+    *out = total;
+    return 0;
+}
+
+/* Go's strconv.ParseInt(s, 0, 64) then ParseFloat(s, 64), as Prometheus's
+ * parser reads number literals (so 010 is octal 8, 0x1f is 31). */
+static int parse_number(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    long long ll = strtoll(s, &end, 0);
+    if (*end == '\0' && errno == 0 && end != s) { *out = (double)ll; return 0; }
+    if (strchr(s, 'x') || strchr(s, 'X')) return -1;     /* hex floats need a 'p' exponent */
+    errno = 0;
+    double d = strtod(s, &end);
+    if (*end != '\0' || end == s || isinf(d)) return -1;
+    *out = d;
+    return 0;
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static size_t put_utf8(char *o, unsigned long cp)
+{
+    if (cp < 0x80) { o[0] = (char)cp; return 1; }
+    if (cp < 0x800) { o[0] = (char)(0xC0 | (cp >> 6)); o[1] = (char)(0x80 | (cp & 0x3F)); return 2; }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | (cp >> 12)); o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (cp >> 18)); o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* A quoted string at q[i] (Go syntax: "..." and '...' with escapes, `...`
+ * raw).  Returns the index after the closing quote, or -1 after fail(). */
+static long lex_string(parser *p, size_t i, char **out)
+{
+    const char *q = p->q;
+    char quote = q[i];
+    size_t start = i++;
+    char *buf = asim_malloc(strlen(q + i) + 1), *o = buf;
+    for (;;) {
+        int c = (unsigned char)q[i];
+        if (c == '\0' || (c == '\n' && quote != '`')) {
+            fail(p, (int)start, "unterminated quoted string");
+            asim_free(buf);
+            return -1;
+        }
+        if (c == quote) { i++; break; }
+        if (c != '\\' || quote == '`') { *o++ = (char)c; i++; continue; }
+        int e = (unsigned char)q[i + 1];
+        size_t epos = i;
+        i += 2;
+        switch (e) {
+        case 'a': *o++ = '\a'; continue;
+        case 'b': *o++ = '\b'; continue;
+        case 'f': *o++ = '\f'; continue;
+        case 'n': *o++ = '\n'; continue;
+        case 'r': *o++ = '\r'; continue;
+        case 't': *o++ = '\t'; continue;
+        case 'v': *o++ = '\v'; continue;
+        case '\\': *o++ = '\\'; continue;
+        default: break;
+        }
+        if (e == quote) { *o++ = (char)e; continue; }
+        int n = 0, base = 16;
+        unsigned long max = 0x10FFFF;
+        if (e >= '0' && e <= '7') { n = 3; base = 8; max = 255; i--; }
+        else if (e == 'x') { n = 2; max = 255; }
+        else if (e == 'u') n = 4;
+        else if (e == 'U') n = 8;
+        else {
+            if (e == '\0') fail(p, (int)epos, "escape sequence not terminated");
+            else fail(p, (int)epos, "unknown escape sequence '\\%c'", e);
+            asim_free(buf);
+            return -1;
+        }
+        unsigned long v = 0;
+        for (int k = 0; k < n; k++) {
+            int d = hexval((unsigned char)q[i]);
+            if (d < 0 || d >= base) {
+                fail(p, (int)epos, "illegal character in escape sequence");
+                asim_free(buf);
+                return -1;
+            }
+            v = v * (unsigned long)base + (unsigned long)d;
+            i++;
+        }
+        if (v > max || (v >= 0xD800 && v < 0xE000 && max > 255)) {
+            fail(p, (int)epos, "escape sequence is an invalid Unicode code point");
+            asim_free(buf);
+            return -1;
+        }
+        if (max == 255) *o++ = (char)v;
+        else o += put_utf8(o, v);
+    }
+    *o = '\0';
+    *out = buf;
+    return (long)i;
+}
+
+static int lex(parser *p)
+{
+    const char *q = p->q;
+    size_t i = 0;
+    for (;;) {
+        int c = (unsigned char)q[i];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') { i++; continue; }
+        if (c == '#') { while (q[i] && q[i] != '\n') i++; continue; }
+        int pos = (int)i;
+        if (c == '\0') { push(p, T_EOF, pos, 0); return 0; }
+        static const char singles[] = "(){}[],+-*/%^@:";
+        static const tk single_tk[] = { T_LPAREN, T_RPAREN, T_LBRACE, T_RBRACE, T_LBRACKET,
+            T_RBRACKET, T_COMMA, T_ADD, T_SUB, T_MUL, T_DIV, T_MOD, T_POW, T_AT, T_COLON };
+        const char *sp = c ? strchr(singles, c) : NULL;
+        if (sp) { push(p, single_tk[sp - singles], pos, 1); i++; continue; }
+        if (c == '=' || c == '!' || c == '<' || c == '>') {
+            int d = (unsigned char)q[i + 1];
+            tk t;
+            int len = 2;
+            if (c == '=') t = d == '=' ? T_EQLC : d == '~' ? T_EQL_REGEX : (len = 1, T_ASSIGN);
+            else if (c == '!') {
+                if (d == '=') t = T_NEQ;
+                else if (d == '~') t = T_NEQ_REGEX;
+                else { fail(p, pos, "unexpected character after '!'"); return -1; }
+            } else if (c == '<') t = d == '=' ? T_LTE : (len = 1, T_LSS);
+            else t = d == '=' ? T_GTE : (len = 1, T_GTR);
+            push(p, t, pos, len);
+            i += (size_t)len;
+            continue;
+        }
+        if (c == '"' || c == '\'' || c == '`') {
+            char *s;
+            long end = lex_string(p, i, &s);
+            if (end < 0) return -1;
+            token *t = push(p, T_STRING, pos, (int)(end - (long)i));
+            t->str = s;
+            i = (size_t)end;
+            continue;
+        }
+        if (is_digit(c) || (c == '.' && is_digit((unsigned char)q[i + 1]))) {
+            /* Prometheus's scanNumber, then the duration fallback */
+            size_t j = i;
+            const char *digits = "0123456789";
+            if (q[j] == '0' && (q[j + 1] == 'x' || q[j + 1] == 'X')) { j += 2; digits = "0123456789abcdefABCDEF"; }
+            while (q[j] && strchr(digits, q[j])) j++;
+            if (q[j] == '.') { j++; while (q[j] && strchr(digits, q[j])) j++; }
+            if (q[j] == 'e' || q[j] == 'E') {
+                j++;
+                if (q[j] == '+' || q[j] == '-') j++;
+                while (is_digit((unsigned char)q[j])) j++;
+            }
+            if (!is_alnum((unsigned char)q[j])) {
+                char text[128];
+                size_t n = j - i;
+                double v;
+                if (n >= sizeof text) { fail(p, pos, "number too long"); return -1; }
+                memcpy(text, q + i, n);
+                text[n] = '\0';
+                if (parse_number(text, &v) != 0) {
+                    fail(p, pos, "error parsing number: \"%s\"", text);
+                    return -1;
+                }
+                push(p, T_NUMBER, pos, (int)n)->num = v;
+                i = j;
+                continue;
+            }
+            /* a duration: the number part must be an integer, units follow */
+            int ok = strchr("smhdwy", q[j]) != NULL;
+            if (ok) {
+                j++;
+                if (q[j] == 's') j++;
+                while (ok && is_digit((unsigned char)q[j])) {
+                    while (is_digit((unsigned char)q[j])) j++;
+                    if (!strchr("smhdw", q[j]) || !q[j]) ok = 0;
+                    else { j++; if (q[j] == 's') j++; }
+                }
+                if (ok && is_alnum((unsigned char)q[j])) ok = 0;
+            }
+            if (!ok) {
+                while (is_alnum((unsigned char)q[j]) || q[j] == '.') j++;
+                fail(p, pos, "bad number or duration syntax: \"%.*s\"", (int)(j - i), q + i);
+                return -1;
+            }
+            int64_t ms;
+            int rc = parse_duration(q + i, j - i, &ms);
+            if (rc != 0) {
+                if (rc == -2) fail(p, pos, "duration out of range: \"%.*s\"", (int)(j - i), q + i);
+                else fail(p, pos, "not a valid duration string: \"%.*s\"", (int)(j - i), q + i);
+                return -1;
+            }
+            push(p, T_DURATION, pos, (int)(j - i))->ms = ms;
+            i = j;
+            continue;
+        }
+        if (is_alpha(c) || c == ':') {
+            size_t j = i;
+            int colon = 0;
+            while (is_alnum((unsigned char)q[j]) || q[j] == ':') { colon |= q[j] == ':'; j++; }
+            size_t n = j - i;
+            char word[32];
+            tk t = colon ? T_METRIC_IDENT : T_IDENT;
+            int agg = -1;
+            if (!colon && n < sizeof word) {
+                for (size_t k = 0; k < n; k++) word[k] = (char)tolower((unsigned char)q[i + k]);
+                word[n] = '\0';
+                for (size_t k = 0; k < ASIM_ARRAY_LEN(keywords); k++)
+                    if (strcmp(word, keywords[k].word) == 0) t = keywords[k].type;
+                for (size_t k = 0; k < ASIM_ARRAY_LEN(aggops); k++)
+                    if (strcmp(word, aggops[k].name) == 0) { t = T_AGGOP; agg = (int)k; }
+                if (strcmp(word, "inf") == 0 || strcmp(word, "nan") == 0) {
+                    push(p, T_NUMBER, pos, (int)n)->num = word[0] == 'i' ? INFINITY : NAN;
+                    i = j;
+                    continue;
+                }
+            }
+            push(p, t, pos, (int)n)->agg = agg;
+            i = j;
+            continue;
+        }
+        if (c >= 0x80) fail(p, pos, "unexpected character: non-ASCII character outside a string");
+        else fail(p, pos, "unexpected character: '%c'", c);
+        return -1;
+    }
+}
+
+/* --- parser helpers ------------------------------------------------------ */
+
+static token *cur(parser *p) { return &p->t[p->i]; }
+static token *next_tok(parser *p) { token *t = &p->t[p->i]; if (t->type != T_EOF) p->i++; return t; }
+
+/* How the user sees a token in "unexpected X" messages. */
+static void describe(const parser *p, const token *t, char *buf, size_t len)
+{
+    const char *kind = NULL;
+    switch (t->type) {
+    case T_EOF: snprintf(buf, len, "end of input"); return;
+    case T_NUMBER: kind = "number"; break;
+    case T_DURATION: kind = "duration"; break;
+    case T_STRING: kind = "string"; break;
+    case T_IDENT: case T_METRIC_IDENT: kind = "identifier"; break;
+    default: break;
+    }
+    int n = t->len > 40 ? 40 : t->len;
+    if (kind) snprintf(buf, len, "%s \"%.*s\"", kind, n, p->q + t->pos);
+    else snprintf(buf, len, "\"%.*s\"", n, p->q + t->pos);
+}
+
+static void unexpected(parser *p, const token *t, const char *expected)
+{
+    char d[80];
+    describe(p, t, d, sizeof d);
+    if (expected) fail(p, t->pos, "unexpected %s; expected %s", d, expected);
+    else fail(p, t->pos, "unexpected %s", d);
+}
+
+static int expect(parser *p, tk type, const char *what)
+{
+    if (cur(p)->type != type) { unexpected(p, cur(p), what); return -1; }
+    next_tok(p);
+    return 0;
+}
+
+static pq_node *new_node(pq_kind kind, int pos)
+{
+    pq_node *n = asim_calloc(1, sizeof *n);
+    n->kind = kind;
+    n->pos = pos;
+    n->sel = -1;
+    return n;
+}
+
+/* Prometheus accepts keywords (and inf/nan) as label names, e.g. by (on). */
+static int is_label_token(const parser *p, const token *t)
+{
+    return t->type == T_IDENT || (t->type >= T_AND && t->type <= T_AGGOP) ||
+           (t->type == T_NUMBER && is_alpha((unsigned char)p->q[t->pos]));
+}
+
+static char *token_text(const parser *p, const token *t)
+{
+    char *s = asim_malloc((size_t)t->len + 1);
+    memcpy(s, p->q + t->pos, (size_t)t->len);
+    s[t->len] = '\0';
+    return s;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "(" [label {"," label}] [","] ")": sorted, duplicates removed. */
+static int parse_label_list(parser *p, char ***out, size_t *nout)
+{
+    if (expect(p, T_LPAREN, "\"(\"") != 0) return -1;
+    char **v = NULL;
+    size_t n = 0;
+    while (cur(p)->type != T_RPAREN) {
+        token *t = cur(p);
+        if (!is_label_token(p, t)) {
+            unexpected(p, t, "label name");
+            goto err;
+        }
+        next_tok(p);
+        v = asim_realloc(v, (n + 1) * sizeof *v);
+        v[n++] = token_text(p, t);
+        if (cur(p)->type == T_COMMA) { next_tok(p); continue; }
+        if (cur(p)->type != T_RPAREN) { unexpected(p, cur(p), "\",\" or \")\""); goto err; }
+    }
+    next_tok(p);
+    if (n) qsort(v, n, sizeof *v, cmp_str);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (k && strcmp(v[k - 1], v[i]) == 0) { asim_free(v[i]); continue; }
+        v[k++] = v[i];
+    }
+    *out = v;
+    *nout = k;
+    return 0;
+err:
+    for (size_t i = 0; i < n; i++) asim_free(v[i]);
+    asim_free(v);
+    return -1;
+}
+
+/* --- regular expressions ------------------------------------------------- */
+
+typedef struct sbuf { char *s; size_t n, cap; } sbuf;
+
+static void sb_putc(sbuf *b, char c)
+{
+    if (b->n + 2 > b->cap) {
+        b->cap = b->cap ? 2 * b->cap : 64;
+        b->s = asim_realloc(b->s, b->cap);
+    }
+    b->s[b->n++] = c;
+    b->s[b->n] = '\0';
+}
+
+static void sb_puts(sbuf *b, const char *s) { while (*s) sb_putc(b, *s++); }
+
+/* A bracket expression of RE2 syntax at re[*i] ('[' already consumed),
+ * re-emitted in POSIX form: ']' first, '-' last, escapes resolved. */
+static int translate_class(const char *re, size_t *i, sbuf *o)
+{
+    size_t k = *i;
+    int neg = 0, lit_close = 0, lit_dash = 0, lit_caret = 0;
+    sbuf body = { 0 };
+    if (re[k] == '^') { neg = 1; k++; }
+    if (re[k] == ']') { lit_close = 1; k++; }
+    for (;;) {
+        char c = re[k];
+        if (c == '\0') { asim_free(body.s); return -1; }
+        if (c == ']') { k++; break; }
+        if (c == '[' && re[k + 1] == ':') {
+            const char *e = strstr(re + k + 2, ":]");
+            if (!e) { asim_free(body.s); return -1; }
+            for (const char *s = re + k; s < e + 2; s++) sb_putc(&body, *s);
+            k = (size_t)(e + 2 - re);
+            continue;
+        }
+        char lo;
+        if (c == '\\') {
+            char e = re[k + 1];
+            k += 2;
+            switch (e) {
+            case 'd': sb_puts(&body, "0-9"); continue;
+            case 'w': sb_puts(&body, "0-9A-Za-z_"); continue;
+            case 's': sb_puts(&body, "\t\n\f\r "); continue;
+            case 'n': lo = '\n'; break;
+            case 't': lo = '\t'; break;
+            case 'r': lo = '\r'; break;
+            case 'f': lo = '\f'; break;
+            case 'v': lo = '\v'; break;
+            default:
+                if (!e || isalnum((unsigned char)e)) { asim_free(body.s); return -1; }
+                lo = e;
+            }
+        } else {
+            lo = c;
+            k++;
+        }
+        if (re[k] == '-' && re[k + 1] && re[k + 1] != ']') {
+            char hi = re[k + 1];
+            k += 2;
+            if (hi == '\\') {
+                hi = re[k++];
+                if (!hi || isalnum((unsigned char)hi)) { asim_free(body.s); return -1; }
+            }
+            if (lo == ']' || hi == ']' || lo == '-' || hi == '-' || lo == '^') {
+                asim_free(body.s);
+                return -1;                 /* too exotic to re-emit faithfully */
+            }
+            sb_putc(&body, lo);
+            sb_putc(&body, '-');
+            sb_putc(&body, hi);
+            continue;
+        }
+        if (lo == ']') lit_close = 1;
+        else if (lo == '-') lit_dash = 1;
+        else if (lo == '^') lit_caret = 1;
+        else if (lo == '[') sb_puts(&body, "[");
+        else sb_putc(&body, lo);
+    }
+    if (!body.n && !lit_close && lit_caret && !lit_dash) {
+        sb_puts(o, neg ? "[^^]" : "\\^");
+        *i = k;
+        return 0;
+    }
+    sb_putc(o, '[');
+    if (neg) sb_putc(o, '^');
+    if (lit_close) sb_putc(o, ']');
+    if (body.s) sb_puts(o, body.s);
+    if (lit_caret) sb_putc(o, '^');
+    if (lit_dash) sb_putc(o, '-');
+    sb_putc(o, ']');
+    asim_free(body.s);
+    *i = k;
+    return 0;
+}
+
+/* RE2 (Go) syntax -> POSIX ERE, anchored as ^(...)$ the way Prometheus
+ * anchors ^(?:...)$.  Handles (?:, a leading (?i), \d \w \s and their
+ * negations, escaped punctuation, lazy quantifiers (which cannot change
+ * whether a fully anchored match exists).  Returns NULL for RE2 syntax it
+ * cannot express. */
+static char *translate_regex(const char *re, int *icase)
+{
+    sbuf o = { 0 };
+    size_t i = 0;
+    *icase = 0;
+    if (strncmp(re, "(?i)", 4) == 0) { *icase = 1; i = 4; }
+    sb_puts(&o, "^(");
+    int prev_quant = 0;
+    while (re[i]) {
+        char c = re[i];
+        int quant = 0;
+        if (c == '\\') {
+            char e = re[i + 1];
+            i += 2;
+            switch (e) {
+            case 'd': sb_puts(&o, "[0-9]"); break;
+            case 'D': sb_puts(&o, "[^0-9]"); break;
+            case 'w': sb_puts(&o, "[0-9A-Za-z_]"); break;
+            case 'W': sb_puts(&o, "[^0-9A-Za-z_]"); break;
+            case 's': sb_puts(&o, "[\t\n\f\r ]"); break;
+            case 'S': sb_puts(&o, "[^\t\n\f\r ]"); break;
+            case 'n': sb_putc(&o, '\n'); break;
+            case 't': sb_putc(&o, '\t'); break;
+            case 'r': sb_putc(&o, '\r'); break;
+            case 'f': sb_putc(&o, '\f'); break;
+            case 'v': sb_putc(&o, '\v'); break;
+            default:
+                if (!e || isalnum((unsigned char)e)) goto bad;
+                sb_putc(&o, '\\');
+                sb_putc(&o, e);
+            }
+        } else if (c == '[') {
+            i++;
+            if (translate_class(re, &i, &o) != 0) goto bad;
+        } else if (c == '(' && re[i + 1] == '?') {
+            if (re[i + 2] != ':') goto bad;
+            sb_putc(&o, '(');
+            i += 3;
+        } else if ((c == '?' ) && prev_quant) {
+            i++;                           /* lazy quantifier: same language */
+        } else {
+            quant = c == '*' || c == '+' || c == '?' || c == '}';
+            sb_putc(&o, c);
+            i++;
+        }
+        prev_quant = quant;
+    }
+    sb_puts(&o, ")$");
+    return o.s;
+bad:
+    asim_free(o.s);
+    return NULL;
+}
+
+static int compile_matcher(parser *p, pq_matcher *m, int pos)
+{
+    if (m->type != PQ_M_RE && m->type != PQ_M_NRE) return 0;
+    int icase;
+    char *posix = translate_regex(m->value, &icase);
+    if (!posix) {
+        fail(p, pos, "unsupported regular expression syntax in \"%s\" (this engine uses POSIX "
+             "extended regular expressions; see doc/promql.md)", m->value);
+        return -1;
+    }
+    int rc = regcomp(&m->re, posix, REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0));
+    asim_free(posix);
+    if (rc != 0) {
+        char buf[160];
+        regerror(rc, &m->re, buf, sizeof buf);
+        fail(p, pos, "error parsing regexp \"%s\": %s", m->value, buf);
+        return -1;
+    }
+    m->has_re = 1;
+    return 0;
+}
+
+static int matcher_matches_empty(const pq_matcher *m)
+{
+    switch (m->type) {
+    case PQ_M_EQ: return m->value[0] == '\0';
+    case PQ_M_NE: return m->value[0] != '\0';
+    case PQ_M_RE: return regexec(&m->re, "", 0, NULL, 0) == 0;
+    default: return regexec(&m->re, "", 0, NULL, 0) != 0;
+    }
+}
+
+/* --- expressions --------------------------------------------------------- */
+
+static pq_node *parse_expr(parser *p, int min_prec);
+
+static int add_matcher(pq_node *n, char *name, char *value, pq_mtype type)
+{
+    n->m = asim_realloc(n->m, (n->nm + 1) * sizeof *n->m);
+    pq_matcher *m = &n->m[n->nm++];
+    memset(m, 0, sizeof *m);
+    m->name = name;
+    m->value = value;
+    m->type = type;
+    return 0;
+}
+
+/* metric_name? "{" matchers "}"?  at the current token; name may be NULL. */
+static pq_node *parse_selector(parser *p, const token *name)
+{
+    int pos = name ? name->pos : cur(p)->pos;
+    pq_node *n = new_node(PQ_VSEL, pos);
+    n->type = ASIM_PROMQL_VECTOR;
+    int name_pos = -1;
+    if (cur(p)->type == T_LBRACE) {
+        next_tok(p);
+        while (cur(p)->type != T_RBRACE) {
+            token *ln = cur(p);
+            if (ln->type == T_METRIC_IDENT) {
+                fail(p, ln->pos + (int)(strchr(p->q + ln->pos, ':') - (p->q + ln->pos)),
+                     "unexpected character inside braces: ':'");
+                goto err;
+            }
+            if (!is_label_token(p, ln)) { unexpected(p, ln, "label matching"); goto err; }
+            next_tok(p);
+            token *op = cur(p);
+            pq_mtype mt;
+            switch (op->type) {
+            case T_ASSIGN: mt = PQ_M_EQ; break;
+            case T_NEQ: mt = PQ_M_NE; break;
+            case T_EQL_REGEX: mt = PQ_M_RE; break;
+            case T_NEQ_REGEX: mt = PQ_M_NRE; break;
+            default: unexpected(p, op, "label matching operator (=, !=, =~ or !~)"); goto err;
+            }
+            next_tok(p);
+            token *val = cur(p);
+            if (val->type != T_STRING) { unexpected(p, val, "string"); goto err; }
+            next_tok(p);
+            add_matcher(n, token_text(p, ln), asim_strdup(val->str), mt);
+            if (strcmp(n->m[n->nm - 1].name, "__name__") == 0) name_pos = ln->pos;
+            if (compile_matcher(p, &n->m[n->nm - 1], ln->pos) != 0) goto err;
+            if (cur(p)->type == T_COMMA) { next_tok(p); continue; }
+            if (cur(p)->type != T_RBRACE) { unexpected(p, cur(p), "\",\" or \"}\""); goto err; }
+        }
+        next_tok(p);
+    }
+    if (name) {
+        for (size_t i = 0; i < n->nm; i++)
+            if (strcmp(n->m[i].name, "__name__") == 0) {
+                fail(p, pos, "metric name must not be set twice: \"%.*s\" or \"%s\"",
+                     name->len, p->q + name->pos, n->m[i].value);
+                goto err;
+            }
+        add_matcher(n, asim_strdup("__name__"), token_text(p, name), PQ_M_EQ);
+    }
+    (void)name_pos;
+    int nonempty = 0;
+    for (size_t i = 0; i < n->nm; i++) nonempty |= !matcher_matches_empty(&n->m[i]);
+    if (!nonempty) {
+        fail(p, pos, "vector selector must contain at least one non-empty matcher");
+        goto err;
+    }
+    n->sel = p->nsel++;
+    return n;
+err:
+    asim_pq_node_free(n);
+    return NULL;
+}
+
+/* "(" args ")" of a function call. */
+static pq_node *parse_call(parser *p, const token *name)
+{
+    char *fname = token_text(p, name);
+    const pq_func *f = asim_pq_func_lookup(fname);
+    if (!f) {
+        int known = 0;
+        for (size_t i = 0; i < ASIM_ARRAY_LEN(unsupported_funcs); i++)
+            known |= strcmp(unsupported_funcs[i], fname) == 0;
+        if (known) fail(p, name->pos, "function \"%s\" is not supported by this engine", fname);
+        else fail(p, name->pos, "unknown function with name \"%s\"", fname);
+        asim_free(fname);
+        return NULL;
+    }
+    asim_free(fname);
+    pq_node *n = new_node(PQ_CALL, name->pos);
+    n->fn = f;
+    n->type = f->ret;
+    next_tok(p);                          /* "(" */
+    while (cur(p)->type != T_RPAREN) {
+        if (n->nargs == 3) { fail(p, cur(p)->pos, "too many arguments"); goto err; }
+        pq_node *a = parse_expr(p, 0);
+        if (!a) goto err;
+        n->args[n->nargs++] = a;
+        if (cur(p)->type == T_COMMA) {
+            token *comma = next_tok(p);
+            if (cur(p)->type == T_RPAREN) {
+                fail(p, comma->pos, "trailing commas not allowed in function call args");
+                goto err;
+            }
+            continue;
+        }
+        if (cur(p)->type != T_RPAREN) { unexpected(p, cur(p), "\",\" or \")\""); goto err; }
+    }
+    next_tok(p);
+    if (n->nargs != f->nargs) {
+        fail(p, n->pos, "expected %d argument(s) in call to \"%s\", got %d", f->nargs, f->name, n->nargs);
+        goto err;
+    }
+    for (int i = 0; i < n->nargs; i++)
+        if (n->args[i]->type != f->arg[i]) {
+            fail(p, n->args[i]->pos, "expected type %s in call to function \"%s\", got %s",
+                 type_name(f->arg[i]), f->name, type_name(n->args[i]->type));
+            goto err;
+        }
+    return n;
+err:
+    asim_pq_node_free(n);
+    return NULL;
+}
+
+static pq_node *parse_aggregation(parser *p)
+{
+    token *op = next_tok(p);
+    if (!aggops[op->agg].supported) {
+        fail(p, op->pos, "aggregation \"%s\" is not supported by this engine", aggops[op->agg].name);
+        return NULL;
+    }
+    pq_node *n = new_node(PQ_AGGR, op->pos);
+    n->op = (int)aggops[op->agg].op;
+    n->type = ASIM_PROMQL_VECTOR;
+    int have_mod = 0;
+    if (cur(p)->type == T_BY || cur(p)->type == T_WITHOUT) {
+        n->without = next_tok(p)->type == T_WITHOUT;
+        if (parse_label_list(p, &n->labels, &n->nlabels) != 0) goto err;
+        have_mod = 1;
+    }
+    if (cur(p)->type != T_LPAREN) { unexpected(p, cur(p), "\"(\""); goto err; }
+    next_tok(p);
+    int nargs = 0;
+    while (cur(p)->type != T_RPAREN) {
+        pq_node *a = parse_expr(p, 0);
+        if (!a) goto err;
+        if (nargs++ == 0) n->lhs = a; else asim_pq_node_free(a);
+        if (cur(p)->type == T_COMMA) { next_tok(p); continue; }
+        if (cur(p)->type != T_RPAREN) { unexpected(p, cur(p), "\",\" or \")\""); goto err; }
+    }
+    next_tok(p);
+    if (nargs != 1) {
+        fail(p, n->pos, "wrong number of arguments for aggregate expression provided, expected 1, got %d", nargs);
+        goto err;
+    }
+    if (cur(p)->type == T_BY || cur(p)->type == T_WITHOUT) {
+        if (have_mod) { unexpected(p, cur(p), NULL); goto err; }
+        n->without = next_tok(p)->type == T_WITHOUT;
+        if (parse_label_list(p, &n->labels, &n->nlabels) != 0) goto err;
+    }
+    if (n->lhs->type != ASIM_PROMQL_VECTOR) {
+        fail(p, n->lhs->pos, "expected type instant vector in aggregation expression, got %s",
+             type_name(n->lhs->type));
+        goto err;
+    }
+    return n;
+err:
+    asim_pq_node_free(n);
+    return NULL;
+}
+
+/* Postfix [range], offset and @ after a primary. */
+static pq_node *parse_postfix(parser *p, pq_node *n)
+{
+    for (;;) {
+        token *t = cur(p);
+        if (t->type == T_LBRACKET) {
+            next_tok(p);
+            token *d = cur(p);
+            if (d->type != T_DURATION) {
+                if (d->type == T_COLON) fail(p, d->pos, "subqueries are not supported by this engine");
+                else unexpected(p, d, "duration");
+                goto err;
+            }
+            next_tok(p);
+            if (cur(p)->type == T_COLON) {
+                fail(p, cur(p)->pos, "subqueries are not supported by this engine");
+                goto err;
+            }
+            if (expect(p, T_RBRACKET, "\"]\"") != 0) goto err;
+            if (n->kind != PQ_VSEL) {
+                fail(p, t->pos, "ranges only allowed for vector selectors");
+                goto err;
+            }
+            if (n->has_offset) {
+                fail(p, t->pos, "no offset modifiers allowed before range");
+                goto err;
+            }
+            if (d->ms <= 0) { fail(p, d->pos, "duration must be greater than 0"); goto err; }
+            n->kind = PQ_MSEL;
+            n->type = ASIM_PROMQL_MATRIX;
+            n->range_ms = d->ms;
+            continue;
+        }
+        if (t->type == T_OFFSET) {
+            next_tok(p);
+            int neg = 0;
+            if (cur(p)->type == T_SUB) { neg = 1; next_tok(p); }
+            else if (cur(p)->type == T_ADD) next_tok(p);
+            token *d = cur(p);
+            if (d->type != T_DURATION) { unexpected(p, d, "duration"); goto err; }
+            next_tok(p);
+            if (n->kind != PQ_VSEL && n->kind != PQ_MSEL) {
+                fail(p, n->pos, "offset modifier must be preceded by an instant vector selector "
+                     "or range vector selector or a subquery");
+                goto err;
+            }
+            if (n->has_offset) { fail(p, n->pos, "offset may not be set multiple times"); goto err; }
+            n->has_offset = 1;
+            n->offset_ms = neg ? -d->ms : d->ms;
+            continue;
+        }
+        if (t->type == T_AT) {
+            fail(p, t->pos, "the @ modifier is not supported by this engine");
+            goto err;
+        }
+        return n;
+    }
+err:
+    asim_pq_node_free(n);
+    return NULL;
+}
+
+static pq_node *parse_primary(parser *p)
+{
+    token *t = cur(p);
+    pq_node *n = NULL;
+    switch (t->type) {
+    case T_NUMBER:
+        next_tok(p);
+        n = new_node(PQ_NUM, t->pos);
+        n->type = ASIM_PROMQL_SCALAR;
+        n->num = t->num;
+        break;
+    case T_STRING:
+        fail(p, t->pos, "string literals are not supported by this engine (no supported function takes one)");
+        return NULL;
+    case T_LPAREN: {
+        next_tok(p);
+        pq_node *in = parse_expr(p, 0);
+        if (!in) return NULL;
+        if (expect(p, T_RPAREN, "\")\"") != 0) { asim_pq_node_free(in); return NULL; }
+        n = new_node(PQ_PAREN, t->pos);
+        n->lhs = in;
+        n->type = in->type;
+        break;
+    }
+    case T_LBRACE:
+        n = parse_selector(p, NULL);
+        break;
+    case T_IDENT: case T_METRIC_IDENT:
+        next_tok(p);
+        if (cur(p)->type == T_LPAREN) n = parse_call(p, t);
+        else n = parse_selector(p, t);
+        break;
+    case T_AGGOP:
+        n = parse_aggregation(p);
+        break;
+    default:
+        unexpected(p, t, "an expression");
+        return NULL;
+    }
+    if (!n) return NULL;
+    return parse_postfix(p, n);
+}
+
+static int prec_of(tk t)
+{
+    switch (t) {
+    case T_OR: return 1;
+    case T_AND: case T_UNLESS: return 2;
+    case T_EQLC: case T_NEQ: case T_LTE: case T_LSS: case T_GTE: case T_GTR: return 3;
+    case T_ADD: case T_SUB: return 4;
+    case T_MUL: case T_DIV: case T_MOD: case T_ATAN2: return 5;
+    case T_POW: return 6;
+    default: return 0;
+    }
+}
+
+static pq_op op_of(tk t)
+{
+    switch (t) {
+    case T_OR: return PQ_OR;
+    case T_AND: return PQ_AND;
+    case T_UNLESS: return PQ_UNLESS;
+    case T_EQLC: return PQ_EQLC;
+    case T_NEQ: return PQ_NEQ;
+    case T_LTE: return PQ_LTE;
+    case T_LSS: return PQ_LSS;
+    case T_GTE: return PQ_GTE;
+    case T_GTR: return PQ_GTR;
+    case T_ADD: return PQ_ADD;
+    case T_SUB: return PQ_SUB;
+    case T_MUL: return PQ_MUL;
+    case T_DIV: return PQ_DIV;
+    case T_MOD: return PQ_MOD;
+    default: return PQ_POW;
+    }
+}
+
+static int is_comparison(int op) { return op >= PQ_EQLC && op <= PQ_GTR; }
+static int is_setop(int op) { return op == PQ_OR || op == PQ_AND || op == PQ_UNLESS; }
+
+static const char *op_text(int op)
+{
+    static const char *const t[] = { "or", "and", "unless", "==", "!=", "<=", "<", ">=", ">",
+                                     "+", "-", "*", "/", "%", "^" };
+    return t[op];
+}
+
+static pq_node *parse_unary(parser *p)
+{
+    token *t = cur(p);
+    if (t->type != T_SUB && t->type != T_ADD) return parse_primary(p);
+    next_tok(p);
+    pq_node *in = parse_expr(p, prec_of(T_POW));
+    if (!in) return NULL;
+    if (in->type != ASIM_PROMQL_SCALAR && in->type != ASIM_PROMQL_VECTOR) {
+        fail(p, t->pos, "unary expression only allowed on expressions of type scalar or instant "
+             "vector, got \"%s\"", type_name(in->type));
+        asim_pq_node_free(in);
+        return NULL;
+    }
+    if (in->kind == PQ_NUM) {             /* Prometheus folds -<number> into the literal */
+        if (t->type == T_SUB) in->num = -in->num;
+        in->pos = t->pos;
+        return in;
+    }
+    pq_node *n = new_node(PQ_UNARY, t->pos);
+    n->op = t->type == T_SUB ? PQ_SUB : PQ_ADD;
+    n->lhs = in;
+    n->type = in->type;
+    return n;
+}
+
+static pq_node *parse_expr(parser *p, int min_prec)
+{
+    pq_node *lhs = parse_unary(p);
+    if (!lhs) return NULL;
+    for (;;) {
+        token *t = cur(p);
+        int prec = prec_of(t->type);
+        if (!prec || prec < min_prec) return lhs;
+        if (t->type == T_ATAN2) {
+            fail(p, t->pos, "operator \"atan2\" is not supported by this engine");
+            goto err;
+        }
+        next_tok(p);
+        pq_node *n = new_node(PQ_BIN, lhs->pos);
+        n->op = (int)op_of(t->type);
+        n->lhs = lhs;
+        lhs = n;
+        int bool_pos = -1;
+        if (cur(p)->type == T_BOOL) { n->ret_bool = 1; bool_pos = next_tok(p)->pos; }
+        if (cur(p)->type == T_ON || cur(p)->type == T_IGNORING) {
+            n->matching = 1;
+            n->without = next_tok(p)->type == T_IGNORING;
+            if (parse_label_list(p, &n->labels, &n->nlabels) != 0) goto err;
+            if (cur(p)->type == T_GROUP_LEFT || cur(p)->type == T_GROUP_RIGHT) {
+                fail(p, cur(p)->pos, "%s is not supported by this engine (one-to-one matching only)",
+                     cur(p)->type == T_GROUP_LEFT ? "group_left" : "group_right");
+                goto err;
+            }
+        } else if (cur(p)->type == T_GROUP_LEFT || cur(p)->type == T_GROUP_RIGHT) {
+            unexpected(p, cur(p), NULL);
+            goto err;
+        }
+        n->rhs = parse_expr(p, t->type == T_POW ? prec : prec + 1);
+        if (!n->rhs) goto err;
+
+        /* Prometheus's checkAST rules for binary expressions */
+        asim_promql_type lt = n->lhs->type, rt = n->rhs->type;
+        if (n->ret_bool && !is_comparison(n->op)) {
+            fail(p, bool_pos >= 0 ? bool_pos : t->pos, "bool modifier can only be used on comparison operators");
+            goto err;
+        }
+        if (is_comparison(n->op) && !n->ret_bool && lt == ASIM_PROMQL_SCALAR && rt == ASIM_PROMQL_SCALAR) {
+            fail(p, t->pos, "comparisons between scalars must use BOOL modifier");
+            goto err;
+        }
+        if (lt != ASIM_PROMQL_SCALAR && lt != ASIM_PROMQL_VECTOR) {
+            fail(p, n->lhs->pos, "binary expression must contain only scalar and instant vector types");
+            goto err;
+        }
+        if (rt != ASIM_PROMQL_SCALAR && rt != ASIM_PROMQL_VECTOR) {
+            fail(p, n->rhs->pos, "binary expression must contain only scalar and instant vector types");
+            goto err;
+        }
+        if ((lt != ASIM_PROMQL_VECTOR || rt != ASIM_PROMQL_VECTOR) && n->matching) {
+            if (n->nlabels > 0) {
+                fail(p, n->pos, "vector matching only allowed between instant vectors");
+                goto err;
+            }
+            n->matching = 0;             /* on() / ignoring() with a scalar: ignored */
+            n->without = 0;
+        }
+        if ((lt == ASIM_PROMQL_SCALAR || rt == ASIM_PROMQL_SCALAR) && is_setop(n->op)) {
+            fail(p, n->pos, "set operator \"%s\" not allowed in binary scalar expression", op_text(n->op));
+            goto err;
+        }
+        n->type = (lt == ASIM_PROMQL_VECTOR || rt == ASIM_PROMQL_VECTOR) ? ASIM_PROMQL_VECTOR
+                                                                          : ASIM_PROMQL_SCALAR;
+    }
+err:
+    asim_pq_node_free(lhs);
+    return NULL;
+}
+
+/* --- public -------------------------------------------------------------- */
+
+void asim_pq_node_free(pq_node *n)
+{
+    if (!n) return;
+    for (size_t i = 0; i < n->nm; i++) {
+        asim_free(n->m[i].name);
+        asim_free(n->m[i].value);
+        if (n->m[i].has_re) regfree(&n->m[i].re);
+    }
+    asim_free(n->m);
+    for (int i = 0; i < n->nargs; i++) asim_pq_node_free(n->args[i]);
+    for (size_t i = 0; i < n->nlabels; i++) asim_free(n->labels[i]);
+    asim_free(n->labels);
+    asim_pq_node_free(n->lhs);
+    asim_pq_node_free(n->rhs);
+    asim_free(n);
+}
+
+asim_promql *asim_promql_parse(const char *query, char *err, size_t errlen)
+{
+    parser p = { 0 };
+    p.q = query ? query : "";
+    p.err = err;
+    p.errlen = errlen;
+    if (err && errlen) err[0] = '\0';
+    pq_node *root = NULL;
+    if (lex(&p) == 0) {
+        if (cur(&p)->type == T_EOF) fail(&p, 0, "no expression found in input");
+        else {
+            root = parse_expr(&p, 0);
+            if (root && cur(&p)->type != T_EOF) {
+                unexpected(&p, cur(&p), NULL);
+                asim_pq_node_free(root);
+                root = NULL;
+            }
+        }
+    }
+    for (size_t i = 0; i < p.nt; i++) asim_free(p.t[i].str);
+    asim_free(p.t);
+    if (!root) return NULL;
+    asim_promql *e = asim_calloc(1, sizeof *e);
+    e->root = root;
+    e->nsel = p.nsel;
+    return e;
+}

@@ -1,0 +1,40 @@
+/* replay.h -- dry run of a scenario's scaling policy over a recorded metric
+ * series (the `replay` command).
+ *
+ * Each step is one check at a given time with a given query result (NaN =
+ * no data).  Replicas start at container.initial_replicas; the policy is
+ * the scenario's (scaler.policy, through the policy.h interface, so every
+ * registered policy replays), it sees obs.replicas = obs.ready = the current
+ * count and no starting replicas; an action takes effect at once (replicas
+ * := desired) and the policy is told at that same check (`actuated`), so
+ * cooldowns run from the check that acted. */
+#ifndef ASIM_REPLAY_H
+#define ASIM_REPLAY_H
+
+#include <stdio.h>
+#include "policy.h"
+
+struct asim_config;
+typedef struct asim_replay asim_replay;
+
+typedef struct asim_replay_row {
+    double time;                  /* s, as given */
+    double metric;                /* NaN: no data */
+    int before, after;            /* replicas */
+    asim_decision decision;
+    char reason[200];
+} asim_replay_row;
+
+/* NULL + err if the policy is unknown or refuses the config. */
+asim_replay *asim_replay_create(const struct asim_config *cfg, asim_err *err);
+void asim_replay_destroy(asim_replay *r);                  /* NULL is a no-op */
+/* One check at t seconds (t must not decrease; the first t is the policy's
+ * time 0).  Fills row.  O(1) plus the policy's cost. */
+void asim_replay_step(asim_replay *r, double t, double metric, asim_replay_row *row);
+int asim_replay_replicas(const asim_replay *r);
+
+/* time,metric,replicas_before,decision,replicas_after,reason */
+void asim_replay_csv_header(FILE *f);
+void asim_replay_csv_row(FILE *f, const asim_replay_row *row);
+
+#endif

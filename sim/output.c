@@ -1,0 +1,187 @@
+/* output.c -- atomic files, byte-stable numbers, CSV rows (see output.h).
+ *
+ * asim_fmt_double defines what every output file looks like, so it is
+ * deliberately simple and pinned by tests: integers up to 1e15 in plain
+ * digits; otherwise the first of %.15g, %.16g, %.17g that strtod reads back
+ * to the same double (%.17g always does).  It relies on the "C" locale's '.',
+ * which the program never changes.
+ *
+ * asim_afile: the temporary sits beside the target (same directory, so the
+ * rename is atomic on POSIX file systems) and carries the pid, so two
+ * processes writing the same path never share a temporary.  No fsync: the
+ * promise is "readers never see a half-written file", not durability across a
+ * power cut. */
+#include "output.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+#include <csv.h>
+
+static void afile_clear(asim_afile *a)
+{
+    asim_free(a->path);
+    asim_free(a->tmp);
+    a->f = NULL;
+    a->path = a->tmp = NULL;
+}
+
+int asim_afile_open(asim_afile *a, const char *path, asim_err *err)
+{
+    a->f = NULL;
+    a->path = asim_strdup(path);
+    size_t n = strlen(path) + 32;
+    a->tmp = asim_malloc(n);
+    snprintf(a->tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    a->f = fopen(a->tmp, "w");
+    if (!a->f) {
+        int e = errno;
+        afile_clear(a);
+        return asim_err_set(err, ASIM_ERUNTIME, "cannot write %s: %s", path, strerror(e));
+    }
+    return ASIM_OK;
+}
+
+int asim_afile_commit(asim_afile *a, asim_err *err)
+{
+    if (!a->f) {
+        afile_clear(a);
+        return asim_err_set(err, ASIM_ERUNTIME, "internal: commit of a file that is not open");
+    }
+    int e = 0;
+    if (ferror(a->f))
+        e = errno ? errno : EIO;
+    if (fflush(a->f) != 0 && !e)
+        e = errno;
+    if (fclose(a->f) != 0 && !e)
+        e = errno;
+    a->f = NULL;
+    if (!e && rename(a->tmp, a->path) != 0)
+        e = errno;
+    if (e) {
+        unlink(a->tmp);
+        int rc = asim_err_set(err, ASIM_ERUNTIME, "cannot write %s: %s", a->path, strerror(e));
+        afile_clear(a);
+        return rc;
+    }
+    afile_clear(a);
+    return ASIM_OK;
+}
+
+void asim_afile_abort(asim_afile *a)
+{
+    if (a->f)
+        fclose(a->f);
+    if (a->tmp)
+        unlink(a->tmp);
+    afile_clear(a);
+}
+
+void asim_fmt_double(char *buf, size_t len, double v)
+{
+    if (isnan(v)) {
+        snprintf(buf, len, "NaN");
+        return;
+    }
+    if (isinf(v)) {
+        snprintf(buf, len, v > 0 ? "+Inf" : "-Inf");
+        return;
+    }
+    if (v == floor(v) && fabs(v) <= 1e15) {
+        snprintf(buf, len, "%.0f", v);       /* "3", "-0", "1000000000000000" */
+        return;
+    }
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, len, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
+void asim_csv_init(asim_csv *c, FILE *f)
+{
+    c->f = f;
+    c->col = 0;
+}
+
+static void separate(asim_csv *c)
+{
+    if (c->col++ > 0)
+        fputc(',', c->f);
+}
+
+/* Quote when a reader would otherwise split or trim the field: separators,
+ * quotes, line breaks, and leading/trailing blanks (libcsv's parser trims
+ * unquoted spaces and tabs). */
+static int needs_quotes(const char *s, size_t n)
+{
+    if (n && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+        return 1;
+    return strpbrk(s, ",\"\r\n") != NULL;
+}
+
+void asim_csv_str(asim_csv *c, const char *s)
+{
+    separate(c);
+    size_t n = strlen(s);
+    if (needs_quotes(s, n))
+        csv_fwrite(c->f, s, n);
+    else
+        fwrite(s, 1, n, c->f);
+}
+
+void asim_csv_num(asim_csv *c, double v)
+{
+    char buf[ASIM_FMT_DOUBLE_LEN];
+    asim_fmt_double(buf, sizeof buf, v);
+    separate(c);
+    fputs(buf, c->f);
+}
+
+void asim_csv_int(asim_csv *c, long long v)
+{
+    separate(c);
+    fprintf(c->f, "%lld", v);
+}
+
+void asim_csv_end(asim_csv *c)
+{
+    fputc('\n', c->f);
+    c->col = 0;
+}
+
+int asim_mkdirs(const char *path, asim_err *err)
+{
+    if (!*path)
+        return asim_err_set(err, ASIM_ERUNTIME, "cannot create directory: empty path");
+    char *p = asim_strdup(path);
+    int rc = ASIM_OK;
+    /* Create each prefix ending before a '/', then the whole path. */
+    for (char *s = p + 1;; s++) {
+        int last = *s == '\0';
+        if (!last && *s != '/')
+            continue;
+        char saved = *s;
+        *s = '\0';
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            rc = asim_err_set(err, ASIM_ERUNTIME, "cannot create directory %s: %s", p, strerror(errno));
+            break;
+        }
+        *s = saved;
+        if (last)
+            break;
+    }
+    struct stat st;
+    if (rc == ASIM_OK) {
+        if (stat(path, &st) != 0)
+            rc = asim_err_set(err, ASIM_ERUNTIME, "cannot create directory %s: %s", path, strerror(errno));
+        else if (!S_ISDIR(st.st_mode))
+            rc = asim_err_set(err, ASIM_ERUNTIME, "cannot create directory %s: a file of that name exists", path);
+    }
+    asim_free(p);
+    return rc;
+}

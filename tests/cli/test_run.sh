@@ -1,0 +1,72 @@
+#!/bin/bash
+# test_run.sh -- `autoscale-sim run` end to end: determinism, the seed's
+# manual test story, common random numbers, the frozen-gauge pathology.
+. "$(dirname "$0")/lib.sh"
+
+runs=$TMP/runs
+mkdir -p "$runs"
+
+# 1. Same scenario + same seed -> byte-identical files.
+$BIN run scenarios/manual.json --seed 7 --out "$runs/a" --quiet > /dev/null 2>&1
+$BIN run scenarios/manual.json --seed 7 --out "$runs/b" --quiet > /dev/null 2>&1
+same=1
+for f in timeseries.csv scrapes.csv events.csv scaler.log alerts.csv summary.json; do
+    [ -f "$runs/a/$f" ] || { same=0; echo "  missing $f"; }
+    cmp -s "$runs/a/$f" "$runs/b/$f" || { same=0; echo "  $f differs"; }
+done
+expect "same seed gives byte-identical outputs" test $same -eq 1
+expect "no temporary files left" test -z "$(ls "$runs/a" | grep -F .tmp.)"
+$BIN run scenarios/manual.json --seed 8 --out "$runs/c" --quiet > /dev/null 2>&1
+expect "another seed gives other arrivals" not cmp -s "$runs/a/timeseries.csv" "$runs/c/timeseries.csv"
+
+# 2. The seed's manual test (load-test.sh 60 100): a scale-up while the load
+#    runs and a return to 1 replica after it stops, for every seed.
+story_ok=1
+for seed in 1 2 3 4 5 6 7 8 9 10; do
+    d=$runs/m$seed
+    $BIN run scenarios/manual.json --seed $seed --out "$d" --quiet > /dev/null 2>&1 || { story_ok=0; echo "  seed $seed: run failed"; continue; }
+    up=$(awk -F, '$2=="check" && $7=="scale_up" {print $1; exit}' "$d/events.csv")
+    last_down=$(awk -F, '$2=="actuation_end" {t=$1; r=$4} END {print r}' "$d/events.csv")
+    final_ready=$(tail -1 "$d/timeseries.csv" | cut -d, -f7)
+    if [ -z "$up" ] || awk -v u="$up" 'BEGIN{exit !(u > 60)}'; then story_ok=0; echo "  seed $seed: no scale-up during the load (first: '$up')"; fi
+    if [ "$last_down" != 1 ] || [ "$final_ready" != 1 ]; then story_ok=0; echo "  seed $seed: did not return to 1 replica (last actuation -> $last_down, ready at end $final_ready)"; fi
+done
+expect "manual.json: scale-up under load and back to 1 replica, seeds 1-10" test $story_ok -eq 1
+
+# 3. Common random numbers: a policy setting leaves the traffic identical.
+$BIN run scenarios/manual.json --seed 7 --set scaler.scale_up_threshold=0.4 --set scaler.scale_up_cooldown=10 \
+    --out "$runs/crn" --quiet > /dev/null 2>&1
+cut -d, -f2 "$runs/a/timeseries.csv" > "$TMP/arr_a"
+cut -d, -f2 "$runs/crn/timeseries.csv" > "$TMP/arr_b"
+expect "changing the policy leaves arrivals identical" cmp -s "$TMP/arr_a" "$TMP/arr_b"
+expect "... while the scaling differs" not cmp -s "$runs/a/events.csv" "$runs/crn/events.csv"
+
+# 4. The frozen gauge: with app.response_time_gauge=last_request the gauge keeps
+#    the last latency after traffic stops; the output names it.
+frozen_seeds=0
+for seed in 1 2 3 4 5 6 7 8; do
+    d=$runs/f$seed
+    $BIN run scenarios/manual.json --seed $seed --set app.response_time_gauge=last_request --out "$d" --quiet > /dev/null 2>&1
+    n=$(grep -o '"frozen_gauge_checks":[[:space:]]*[0-9]*' "$d/summary.json" | grep -o '[0-9]*$')
+    [ "${n:-0}" -gt 0 ] && grep -q "frozen gauge" "$d/events.csv" && frozen_seeds=$((frozen_seeds + 1))
+done
+expect "last_request gauge: frozen-gauge warnings appear (seeds: $frozen_seeds/8)" test $frozen_seeds -gt 0
+d=$runs/m1
+n=$(grep -o '"frozen_gauge_checks":[[:space:]]*[0-9]*' "$d/summary.json" | grep -o '[0-9]*$')
+expect "current gauge: never frozen" test "${n:-x}" = 0
+
+# 5. summary.json carries scenario, seed, version and the metrics.
+for k in '"scenario"' '"seed"' '"version"' '"requests"' '"latency_p99"' '"replica_seconds"' '"scale_ups"' \
+         '"scale_downs"' '"time_to_first_scale_up"' '"seconds_above_scale_up_threshold"'; do
+    grep -q "$k" "$runs/a/summary.json" || { fail "summary.json has $k"; continue; }
+done
+ok "summary.json keys"
+# the seed's log format
+expect "scaler.log has the seed's iteration header" grep -q "^Iteration #1 - 2024-01-15 10:00:00" "$runs/a/scaler.log"
+expect "scaler.log has a scaling action block" grep -q "SCALING ACTION REQUIRED" "$runs/a/scaler.log"
+
+# 6. Wall-clock figures stay out of files; stdout has the human summary.
+out=$($BIN run scenarios/spike.json --out "$runs/s" 2>/dev/null)
+expect "stdout summary reports simulated seconds per wall second" grep -q "per wall s" <<<"$out"
+
+finish

@@ -1,0 +1,266 @@
+/* test_output.c -- number formatting, CSV quoting (read back with libcsv's
+ * parser), atomic files and mkdir -p. */
+#include "../sim/output.h"
+#include "check.h"
+
+#include <csv.h>
+#include <dirent.h>
+#include <float.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *fmt(double v)
+{
+    static char buf[ASIM_FMT_DOUBLE_LEN];
+    asim_fmt_double(buf, sizeof buf, v);
+    return buf;
+}
+
+static void test_fmt_specific(void)
+{
+    CHECK_STR(fmt(0.1), "0.1");
+    CHECK_STR(fmt(3.0), "3");
+    CHECK_STR(fmt(-2.0), "-2");
+    CHECK_STR(fmt(0.0), "0");
+    CHECK_STR(fmt(-0.0), "-0");
+    CHECK_STR(fmt(2.5), "2.5");
+    CHECK_STR(fmt(-1.5), "-1.5");
+    CHECK_STR(fmt(123.456), "123.456");
+    CHECK_STR(fmt(1e-05), "1e-05");
+    CHECK_STR(fmt(1e15), "1000000000000000");
+    CHECK_STR(fmt(123456789012345.0), "123456789012345");
+    CHECK_STR(fmt(1e16), "1e+16");
+    CHECK_STR(fmt(1e21), "1e+21");
+    CHECK_STR(fmt(0.1 + 0.2), "0.30000000000000004");
+    CHECK_STR(fmt(1.0 / 3), "0.3333333333333333");
+    CHECK_STR(fmt(NAN), "NaN");
+    CHECK_STR(fmt(INFINITY), "+Inf");
+    CHECK_STR(fmt(-INFINITY), "-Inf");
+    /* The smallest subnormal: 15 digits already read back exactly. */
+    CHECK_STR(fmt(5e-324), "4.94065645841247e-324");
+    CHECK(strtod(fmt(5e-324), NULL) == 5e-324);
+    CHECK(strtod(fmt(DBL_MAX), NULL) == DBL_MAX);
+    CHECK(strtod(fmt(DBL_MIN), NULL) == DBL_MIN);
+    CHECK(signbit(strtod(fmt(-0.0), NULL)));
+    /* A short buffer truncates but stays terminated. */
+    char small[4];
+    asim_fmt_double(small, sizeof small, 0.123456);
+    CHECK_STR(small, "0.1");
+}
+
+static uint64_t xs_state = 88172645463325252u;
+static uint64_t xs(void)
+{
+    xs_state ^= xs_state << 13;
+    xs_state ^= xs_state >> 7;
+    xs_state ^= xs_state << 17;
+    return xs_state;
+}
+
+static void test_fmt_roundtrip_random(void)
+{
+    int n = getenv("ASIM_SANITIZED") ? 20000 : 200000, bad = 0, notshort = 0;
+    for (int i = 0; i < n; i++) {
+        double v;
+        if (i % 2) {                       /* arbitrary bit patterns */
+            uint64_t u = xs();
+            memcpy(&v, &u, sizeof v);
+            if (!isfinite(v))
+                continue;
+        } else {                           /* "human" decimals: k / 10^d */
+            v = (double)(int64_t)(xs() % 2000001 - 1000000) / pow(10, (double)(xs() % 12));
+        }
+        const char *s = fmt(v);
+        double back = strtod(s, NULL);
+        if (memcmp(&back, &v, sizeof v) != 0) {
+            if (bad++ < 5)
+                fprintf(stderr, "  %.17g -> \"%s\"\n", v, s);
+        }
+        /* Never longer than needed within the 15/16/17 ladder. */
+        char p15[40];
+        snprintf(p15, sizeof p15, "%.15g", v);
+        if (strtod(p15, NULL) == v && strlen(s) > strlen(p15) && !(v == floor(v) && fabs(v) <= 1e15))
+            notshort++;
+    }
+    CHECK_MSG(bad == 0, "%d of %d doubles did not round-trip", bad, n);
+    CHECK(notshort == 0);
+}
+
+/* --- CSV ------------------------------------------------------------------ */
+
+typedef struct parsed {
+    char field[16][64];
+    int nf, rows;
+} parsed;
+
+static void on_field(void *s, size_t len, void *data)
+{
+    parsed *p = data;
+    if (p->nf < 16) {
+        size_t n = len < 63 ? len : 63;
+        memcpy(p->field[p->nf], s, n);
+        p->field[p->nf][n] = '\0';
+    }
+    p->nf++;
+}
+
+static void on_row(int c, void *data)
+{
+    ((parsed *)data)->rows++;
+}
+
+static void test_csv_quoting(void)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    asim_csv c;
+    asim_csv_init(&c, f);
+    const char *strs[] = { "plain", "a,b", "say \"hi\"", "line\nbreak", " lead", "trail\t", "", "cr\r" };
+    for (size_t i = 0; i < ASIM_ARRAY_LEN(strs); i++)
+        asim_csv_str(&c, strs[i]);
+    asim_csv_num(&c, 0.1);
+    asim_csv_num(&c, NAN);
+    asim_csv_int(&c, -5);
+    asim_csv_end(&c);
+    asim_csv_int(&c, 7);
+    asim_csv_end(&c);
+    fclose(f);
+    CHECK_STR(text, "plain,\"a,b\",\"say \"\"hi\"\"\",\"line\nbreak\",\" lead\",\"trail\t\",,\"cr\r\","
+                    "0.1,NaN,-5\n7\n");
+    /* Read it back with libcsv's parser: every field survives. */
+    struct csv_parser p;
+    parsed out = { .nf = 0 };
+    CHECK(csv_init(&p, 0) == 0);
+    CHECK(csv_parse(&p, text, len, on_field, on_row, &out) == len);
+    csv_fini(&p, on_field, on_row, &out);
+    csv_free(&p);
+    CHECK(out.rows == 2 && out.nf == 12);
+    for (size_t i = 0; i < ASIM_ARRAY_LEN(strs); i++)
+        CHECK_STR(out.field[i], strs[i]);
+    CHECK_STR(out.field[8], "0.1");
+    CHECK_STR(out.field[11], "7");
+    free(text);
+}
+
+/* --- files ---------------------------------------------------------------- */
+
+static int count_tmp_files(const char *dir)
+{
+    int n = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    for (struct dirent *e; (e = readdir(d));)
+        n += strstr(e->d_name, ".tmp.") != NULL;
+    closedir(d);
+    return n;
+}
+
+static char *slurp(const char *path)
+{
+    static char buf[256];
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void test_atomic_files(void)
+{
+    char dir[] = "/tmp/asim_test_output_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[256], sub[256];
+    snprintf(path, sizeof path, "%s/out.csv", dir);
+    asim_err err = { "" };
+
+    asim_afile a;
+    CHECK(asim_afile_open(&a, path, &err) == ASIM_OK);
+    fputs("one\n", a.f);
+    CHECK(access(path, F_OK) != 0);              /* nothing visible before commit */
+    CHECK(count_tmp_files(dir) == 1);
+    CHECK(asim_afile_commit(&a, &err) == ASIM_OK);
+    CHECK_STR(slurp(path), "one\n");
+    CHECK(count_tmp_files(dir) == 0);
+    asim_afile_abort(&a);                        /* after commit: a no-op */
+    CHECK_STR(slurp(path), "one\n");
+
+    /* Abort keeps the old file and leaves no temporary; twice is safe. */
+    CHECK(asim_afile_open(&a, path, &err) == ASIM_OK);
+    fputs("two\n", a.f);
+    asim_afile_abort(&a);
+    asim_afile_abort(&a);
+    CHECK_STR(slurp(path), "one\n");
+    CHECK(count_tmp_files(dir) == 0);
+
+    /* Replace: commit overwrites atomically. */
+    CHECK(asim_afile_open(&a, path, &err) == ASIM_OK);
+    fputs("three\n", a.f);
+    CHECK(asim_afile_commit(&a, &err) == ASIM_OK);
+    CHECK_STR(slurp(path), "three\n");
+
+    /* Missing directory: open fails with a message naming the path. */
+    snprintf(sub, sizeof sub, "%s/missing/out.csv", dir);
+    CHECK(asim_afile_open(&a, sub, &err) == ASIM_ERUNTIME);
+    CHECK(strstr(err.msg, sub) != NULL);
+    asim_afile_abort(&a);
+
+    /* Rename onto a directory fails: error, and the temporary is gone. */
+    snprintf(sub, sizeof sub, "%s/adir", dir);
+    CHECK(mkdir(sub, 0777) == 0);
+    CHECK(asim_afile_open(&a, sub, &err) == ASIM_OK);
+    fputs("x", a.f);
+    CHECK(asim_afile_commit(&a, &err) == ASIM_ERUNTIME);
+    CHECK(strstr(err.msg, "adir") != NULL);
+    CHECK(count_tmp_files(dir) == 0);
+    rmdir(sub);
+    unlink(path);
+    CHECK(rmdir(dir) == 0);                      /* empty: nothing left behind */
+}
+
+static void test_mkdirs(void)
+{
+    char dir[] = "/tmp/asim_test_mkdirs_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char p[256], q[256], r[256];
+    asim_err err = { "" };
+    snprintf(p, sizeof p, "%s/a/b//c/", dir);
+    CHECK(asim_mkdirs(p, &err) == ASIM_OK);
+    CHECK(asim_mkdirs(p, &err) == ASIM_OK);      /* existing is fine */
+    struct stat st;
+    snprintf(q, sizeof q, "%s/a/b/c", dir);
+    CHECK(stat(q, &st) == 0 && S_ISDIR(st.st_mode));
+    /* A file in the way. */
+    snprintf(q, sizeof q, "%s/file", dir);
+    FILE *f = fopen(q, "w");
+    CHECK(f != NULL);
+    if (f)
+        fclose(f);
+    CHECK(asim_mkdirs(q, &err) == ASIM_ERUNTIME);
+    snprintf(r, sizeof r, "%s/file/sub", dir);
+    CHECK(asim_mkdirs(r, &err) == ASIM_ERUNTIME);
+    CHECK(strstr(err.msg, "file") != NULL);
+    CHECK(asim_mkdirs("", &err) == ASIM_ERUNTIME);
+    unlink(q);
+    snprintf(q, sizeof q, "%s/a/b/c", dir);
+    rmdir(q);
+    snprintf(q, sizeof q, "%s/a/b", dir);
+    rmdir(q);
+    snprintf(q, sizeof q, "%s/a", dir);
+    rmdir(q);
+    CHECK(rmdir(dir) == 0);
+}
+
+int main(void)
+{
+    RUN(test_fmt_specific);
+    RUN(test_fmt_roundtrip_random);
+    RUN(test_csv_quoting);
+    RUN(test_atomic_files);
+    RUN(test_mkdirs);
+    return check_report();
+}
