@@ -111,6 +111,7 @@ struct asim_alerts {
     int64_t lookback_ms;
     int64_t epoch_ms;
     int write_series;
+    int timeline;
     long errors;
     /* scratch, reused across evaluations */
     sbuf keys;
@@ -628,7 +629,8 @@ static void eval_rule(asim_alerts *a, rule *r, asim_tsdb *db, int64_t t_ms, FILE
             al->state = ST_FIRING;
             r->fired++;
         }
-        if (al->state != old) write_row(csv, t_ms, r, al, al->state == ST_FIRING ? "firing" : "pending");
+        if (al->state != old || a->timeline)
+            write_row(csv, t_ms, r, al, al->state == ST_FIRING ? "firing" : "pending");
         if (al->state == ST_FIRING) nfiring++;
         if (a->write_series && db) write_series(a, db, r, al, t_ms);
         r->al[keep++] = al;
@@ -675,6 +677,8 @@ size_t asim_alerts_nrules(const asim_alerts *a) { return a->n; }
 const char *asim_alerts_rule_name(const asim_alerts *a, size_t i) { return a->r[i].name; }
 const char *asim_alerts_rule_expr(const asim_alerts *a, size_t i) { return a->r[i].expr; }
 long asim_alerts_errors(const asim_alerts *a) { return a->errors; }
+void asim_alerts_set_timeline(asim_alerts *a, int on) { a->timeline = on; }
+void asim_alerts_set_write_series(asim_alerts *a, int on) { a->write_series = on; }
 
 static int count_state(const asim_alerts *a, size_t i, int st)
 {

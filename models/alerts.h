@@ -71,6 +71,15 @@ int asim_alerts_npending(const asim_alerts *a, size_t i);
 /* Evaluation errors so far (all rules). */
 long asim_alerts_errors(const asim_alerts *a);
 
+/* Timeline mode: every evaluation also writes a row for every pending or
+ * firing alert whose state did not change (its current value), so the CSV
+ * holds the complete state at each evaluation (the `alerts` command's
+ * --timeline; tests compare it with promtool). */
+void asim_alerts_set_timeline(asim_alerts *a, int on);
+/* Override alerts.write_series (the `alerts` command turns it off: recorded
+ * data may hold the live system's own ALERTS series). */
+void asim_alerts_set_write_series(asim_alerts *a, int on);
+
 /* Write the rules in effect as a Prometheus rule file (one group named
  * `group`, interval in seconds), loadable by prometheus and `promtool test
  * rules`.  value_annotation: add annotation value: '{{ printf "%.17g" $value }}'

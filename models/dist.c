@@ -71,7 +71,10 @@ double asim_dist_sample(const asim_dist *d, gsl_rng *r)
     switch (d->kind) {
     case ASIM_DIST_DETERMINISTIC: return d->a;
     case ASIM_DIST_EXPONENTIAL:   return gsl_ran_exponential(r, d->a);
-    case ASIM_DIST_LOGNORMAL:     return gsl_ran_lognormal(r, d->a, d->b);
+    case ASIM_DIST_LOGNORMAL:
+        /* GSL's ziggurat normal is ~2x faster than the ratio method that
+         * gsl_ran_lognormal uses; the distribution is the same. */
+        return exp(d->a + d->b * gsl_ran_gaussian_ziggurat(r, 1.0));
     case ASIM_DIST_GAMMA:         return gsl_ran_gamma(r, d->a, d->b);
     case ASIM_DIST_UNIFORM:       return gsl_ran_flat(r, d->a, d->b);
     }

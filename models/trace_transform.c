@@ -550,7 +550,7 @@ static double event_rate_at(const asim_source *src, asim_time t)
             if (s->p_next == ASIM_TIME_MAX) break;
             int64_t ns = s->p_next / ASIM_NS_PER_SEC;
             if (ns > s->p_sec) {
-                if (ns > sec) { s->p_sec = sec; s->p_count = 0; }  /* skip empty seconds */
+                if (ns > sec && s->p_sec < sec) { s->p_sec = sec; s->p_count = 0; }  /* skip empty seconds */
                 break;
             }
             if (ns == s->p_sec) s->p_count += 1;
@@ -906,6 +906,36 @@ const char *asim_trace_source_first_skip(const asim_source *s)
     return asim_is_trace_source(s) ? asim_trace_first_skip(((const trace_common *)s)->rd) : "";
 }
 
+/* Open-time work shared by sources and rate iterators: the first record
+ * fixes the origin (and fails fast on bad input); the window resolves
+ * against it.  0, or -1 with *rc and err. */
+static int map_setup(asim_trace_reader *rd, const asim_trace_spec *sp, const char *path, tmap *m,
+                     int *rc, asim_err *err)
+{
+    asim_trace_rec first;
+    int k = asim_trace_peek(rd, &first, err);
+    if (k < 0) { *rc = -k; return -1; }
+    if (k == 0) {     /* cannot happen: an empty trace is an error */
+        *rc = asim_err_set(err, ASIM_EINPUT, "%s: empty trace", path);
+        return -1;
+    }
+    int64_t from = resolve_when(&sp->window_from, first.t, first.tz_offset, first.t);
+    int64_t to = resolve_when(&sp->window_to, first.t, first.tz_offset, INT64_MAX);
+    if (sp->window_to.kind == ASIM_WHEN_TOD && sp->window_from.kind == ASIM_WHEN_TOD && to <= from)
+        to += 86400 * ASIM_NS_PER_SEC;      /* 22:00-02:00 crosses midnight */
+    if (to <= from) {
+        *rc = asim_err_set(err, ASIM_EINPUT, "%s: the window ends before it starts", path);
+        return -1;
+    }
+    m->from = from;
+    m->to = to;
+    m->speedup = sp->speedup > 0 ? sp->speedup : 1;
+    m->offset = ASIM_SEC(sp->offset);
+    m->sim_end = sp->duration > 0 ? m->offset + ASIM_SEC(sp->duration) : ASIM_TIME_MAX;
+    m->loop = sp->loop;
+    return 0;
+}
+
 static int setup_common(trace_common *c, const asim_trace_source_params *p, int *rc, asim_err *err)
 {
     const asim_trace_spec *sp = p->spec;
@@ -929,29 +959,7 @@ static int setup_common(trace_common *c, const asim_trace_source_params *p, int 
 
     c->rd = asim_trace_open(c->path, &c->opts, rc, err);
     if (!c->rd) return -1;
-    /* the first record fixes the origin (and fails fast on bad input) */
-    asim_trace_rec first;
-    int k = asim_trace_peek(c->rd, &first, err);
-    if (k < 0) { *rc = -k; return -1; }
-    if (k == 0) {     /* cannot happen: an empty trace is an error */
-        *rc = asim_err_set(err, ASIM_EINPUT, "%s: empty trace", c->path);
-        return -1;
-    }
-    int64_t from = resolve_when(&sp->window_from, first.t, first.tz_offset, first.t);
-    int64_t to = resolve_when(&sp->window_to, first.t, first.tz_offset, INT64_MAX);
-    if (sp->window_to.kind == ASIM_WHEN_TOD && sp->window_from.kind == ASIM_WHEN_TOD && to <= from)
-        to += 86400 * ASIM_NS_PER_SEC;      /* 22:00-02:00 crosses midnight */
-    if (to <= from) {
-        *rc = asim_err_set(err, ASIM_EINPUT, "%s: the window ends before it starts", c->path);
-        return -1;
-    }
-    c->map.from = from;
-    c->map.to = to;
-    c->map.speedup = sp->speedup > 0 ? sp->speedup : 1;
-    c->map.offset = ASIM_SEC(sp->offset);
-    c->map.sim_end = sp->duration > 0 ? c->map.offset + ASIM_SEC(sp->duration) : ASIM_TIME_MAX;
-    c->map.loop = sp->loop;
-    return 0;
+    return map_setup(c->rd, sp, c->path, &c->map, rc, err);
 }
 
 asim_source *asim_trace_source_create(const asim_trace_source_params *p, int *rc, asim_err *err)
@@ -1117,4 +1125,67 @@ int asim_trace_resolve_path(const char *scenario_file, const char *path, char *o
         return 1;
     }
     return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Rate iterator (trace stats / convert)
+ * --------------------------------------------------------------------- */
+
+struct asim_rate_iter {
+    asim_trace_spec spec;
+    asim_trace_reader *rd;
+    tmap map;
+    pstream ps;
+    int tz;
+};
+
+asim_rate_iter *asim_rate_iter_open(const asim_trace_spec *spec, const char *path,
+                                    asim_trace_classify_fn classify, void *ctx, int *rc, asim_err *err)
+{
+    int dummy;
+    if (!rc) rc = &dummy;
+    *rc = 0;
+    asim_rate_iter *it = asim_calloc(1, sizeof *it);
+    it->spec = *spec;
+    asim_trace_opts o;
+    asim_trace_opts_from_spec(&o, &it->spec);
+    o.classify = classify;
+    o.classify_ctx = ctx;
+    it->rd = asim_trace_open(path, &o, rc, err);
+    if (!it->rd || map_setup(it->rd, &it->spec, path, &it->map, rc, err) < 0) {
+        asim_rate_iter_close(it);
+        return NULL;
+    }
+    asim_trace_rec first;
+    asim_trace_peek(it->rd, &first, err);
+    it->tz = first.tz_offset;
+    pstream_init(&it->ps, it->rd, &it->map, &it->spec);
+    return it;
+}
+
+int asim_rate_iter_next(asim_rate_iter *it, asim_rate_piece *out, asim_err *err)
+{
+    piece pc;
+    int k = pstream_next(&it->ps, &pc);
+    if (k < 0) {
+        if (err) *err = it->ps.err;
+        return -it->ps.rc;
+    }
+    if (k == 1) *out = (asim_rate_piece){ pc.a, pc.b, pc.ra, pc.rb };
+    return k;
+}
+
+int64_t asim_rate_iter_origin(const asim_rate_iter *it, int *tz)
+{
+    if (tz) *tz = it->tz;
+    return it->map.from;
+}
+
+asim_trace_reader *asim_rate_iter_reader(const asim_rate_iter *it) { return it->rd; }
+
+void asim_rate_iter_close(asim_rate_iter *it)
+{
+    if (!it) return;
+    asim_trace_close(it->rd);
+    asim_free(it);
 }

@@ -84,6 +84,28 @@ uint64_t asim_trace_source_skipped(const asim_source *s);
 uint64_t asim_trace_source_records(const asim_source *s);
 const char *asim_trace_source_first_skip(const asim_source *s);
 
+/* --- a rate trace's rate function (trace stats / convert) -------------- */
+
+typedef struct asim_rate_piece {
+    double a, b;              /* seconds after the window's start (sim time with the spec's map) */
+    double ra, rb;            /* req/s at a and at b (before multiplier and thinning), linear between */
+} asim_rate_piece;
+
+typedef struct asim_rate_iter asim_rate_iter;
+
+/* Open a rate trace (counts, rates, prometheus) as pieces of its rate,
+ * with the spec's window, speed-up, offset and loop applied (a spec fresh from
+ * asim_trace_spec_defaults gives the trace as recorded).  NULL + *rc + err. */
+asim_rate_iter *asim_rate_iter_open(const asim_trace_spec *spec, const char *path,
+                                    asim_trace_classify_fn classify, void *ctx, int *rc, asim_err *err);
+/* Next piece: 1, 0 at the end, -rc with err on bad input.  Pieces are in
+ * time order; gaps between them have rate 0. */
+int asim_rate_iter_next(asim_rate_iter *it, asim_rate_piece *p, asim_err *err);
+/* The window's start in trace time (ns as written) and the first record's UTC offset. */
+int64_t asim_rate_iter_origin(const asim_rate_iter *it, int *tz);
+asim_trace_reader *asim_rate_iter_reader(const asim_rate_iter *it);   /* for counters */
+void asim_rate_iter_close(asim_rate_iter *it);                        /* NULL is a no-op */
+
 /* --- scenario helpers (settings_trace.c, sources.c, cmd_trace.c) ------ */
 
 /* A window bound: "" or "null" (none), seconds ("3600", relative to the

@@ -106,7 +106,9 @@ static asim_time profile_next(asim_source *s, asim_time now, int *cls)
     ASIM_UNUSED(now);
     *cls = 0;
     if (p->done) return ASIM_TIME_MAX;
-    double e = gsl_ran_exponential(p->rng, 1.0);
+    /* Exp(1) as -log(U): the same law as gsl_ran_exponential, whose log1p
+     * costs twice as much (perf: 12 % of a soak run). */
+    double e = -log(gsl_rng_uniform_pos(p->rng));
     double m = mult(&p->cfg);
     size_t passes_without_rate = 0;
     for (;;) {

@@ -17,3 +17,23 @@ echo "== event queue (tests/bench_evq.c, ~15 s)"
 echo
 echo "== statistics and formatting (tests/bench_stats.c, ~2 s)"
 "$build/tests/bench_stats" "$@"
+
+# --- end to end (tests/bench_sim.c): the seed's soak with monitoring and
+# scaling on, no output files (a sweep worker) and with files (`run`); then a
+# 24-hour soak, whose peak memory must match the 1-hour one (streams, not stores).
+echo
+echo "== end to end (tests/bench_sim.c, median of 5 runs each)"
+"$build/tests/bench_sim" scenarios/soak.json --reps 5
+files=$(mktemp -d)
+trap 'rm -rf "$files"' EXIT
+"$build/tests/bench_sim" scenarios/soak.json --reps 5 --files "$files"
+"$build/tests/bench_sim" scenarios/spike.json --reps 5
+"$build/tests/bench_sim" scenarios/soak.json --duration 86400 --set traffic.repeat=true --reps 3
+rss1=$("$build/tests/bench_sim" scenarios/soak.json --reps 1 | sed -n 's/.*peak RSS \([0-9]*\) KiB.*/\1/p')
+rss24=$("$build/tests/bench_sim" scenarios/soak.json --duration 86400 --set traffic.repeat=true --reps 1 | sed -n 's/.*peak RSS \([0-9]*\) KiB.*/\1/p')
+echo "peak memory: 1-hour soak ${rss1} KiB, 24-hour soak ${rss24} KiB (ratio $(awk -v a="$rss24" -v b="$rss1" 'BEGIN{printf "%.3f", a/b}'))"
+for f in scripts/bench_*.sh; do
+    [ -x "$f" ] || continue
+    echo
+    "$f" "$build"
+done

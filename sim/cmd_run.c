@@ -39,10 +39,10 @@ static void usage(FILE *f)
 {
     fputs("usage: autoscale-sim run [SCENARIO.json] [options]\n"
           "\n"
-          "Simulates the scenario and writes timeseries.csv, events.csv, scaler.log and\n"
-          "summary.json into the output directory; prints a short summary.  Without a\n"
-          "scenario, runs the bundled default (scenarios/" DEFAULT_SCENARIO ": the seed's\n"
-          "`load-test.sh 60 100`, then idle).\n"
+          "Simulates the scenario and writes timeseries.csv, events.csv, scrapes.csv,\n"
+          "alerts.csv, scaler.log and summary.json into the output directory; prints a\n"
+          "short summary.  Without a scenario, runs the bundled default\n"
+          "(scenarios/" DEFAULT_SCENARIO ": the seed's `load-test.sh 60 100`, then idle).\n"
           "\n"
           "options:\n"
           "  --seed N               seed of every random stream (overrides the scenario's)\n"
@@ -194,6 +194,19 @@ static const char *metric(const asim_summary *s, const char *name, const char *f
     return buf;
 }
 
+/* 3 significant digits with a k/M/G suffix: "120k", "5.11M". */
+static const char *si(double v, char *buf, size_t len)
+{
+    static const char *const suffix[] = {"", "k", "M", "G", "T"};
+    size_t i = 0;
+    while (fabs(v) >= 1000 && i + 1 < ASIM_ARRAY_LEN(suffix)) {
+        v /= 1000;
+        i++;
+    }
+    snprintf(buf, len, "%.3g%s", v, suffix[i]);
+    return buf;
+}
+
 static void print_summary(const asim_config *cfg, uint64_t seed, const char *out_dir,
                           const asim_summary *s, const asim_run_stats *st, double wall)
 {
@@ -211,10 +224,17 @@ static void print_summary(const asim_config *cfg, uint64_t seed, const char *out
     printf("capacity   %s replica-seconds, %s s above the scale-up threshold\n",
            metric(s, "replica_seconds", "%.0f", a, sizeof a),
            metric(s, "seconds_above_scale_up_threshold", "%.0f", b, sizeof b));
-    double speed = wall > 0 ? st->simulated_seconds / wall : INFINITY;
-    printf("wall time  %.3f s: %.3g simulated s per wall s, %.3g events/s, %.3g requests/s\n", wall, speed,
-           wall > 0 ? (double)st->events / wall : INFINITY, wall > 0 ? (double)st->requests / wall : INFINITY);
+    if (wall < 1e-6)
+        wall = 1e-6;      /* the clock's grain: keeps the rates finite */
+    printf("wall time  %.3f s: %s simulated s per wall s, %s events/s, %s requests/s\n", wall,
+           si(st->simulated_seconds / wall, a, sizeof a), si((double)st->events / wall, b, sizeof b),
+           si((double)st->requests / wall, c, sizeof c));
     printf("output     %s/\n", out_dir);
+}
+
+/* The seed's frozen-gauge pathology, named even with --quiet. */
+static void warn_frozen(const asim_config *cfg, const asim_summary *s)
+{
     int found = 0;
     double frozen = asim_summary_get(s, "frozen_gauge_actions", &found);
     if (found && frozen > 0)
@@ -376,6 +396,7 @@ int asim_cmd_run(int argc, char **argv)
     if (!quiet)
         print_summary(&cfg, cfg.seed, out_dir, &sum, &stats, wall);
     fflush(stdout);
+    warn_frozen(&cfg, &sum);
     if (plot && (rc = follow_up(asim_cmd_plot, "plot", out_dir)) != 0)
         goto free_cfg;
     if (report)

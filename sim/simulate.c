@@ -35,6 +35,7 @@
 #include "../models/alerts.h"
 #include "../models/elastic.h"
 #include "../models/promql.h"
+#include "../models/openmetrics.h"
 
 /* Features that may be absent from a build (they land independently). */
 #pragma weak asim_alerts_create
@@ -68,6 +69,7 @@ typedef struct sim {
     asim_scaler *scaler;
     asim_alerts *alerts;
     asim_elastic *elastic;
+    asim_om *om;                       /* OpenMetrics export, when asked */
     /* files */
     asim_afile f[F_NFILES];
     int have_files;
@@ -198,10 +200,11 @@ static void on_second(void *ctx, uint64_t arg, asim_time now)
         asim_csv_int(w, ready);
         asim_csv_int(w, asim_cluster_count(s->cl, ASIM_CONTAINER_STARTING));
         asim_csv_int(w, asim_cluster_count(s->cl, ASIM_CONTAINER_DRAINING));
+        static const double qs[3] = { 0.50, 0.95, 0.99 };
+        double qv[3];
+        asim_hist_quantiles(s->lat_sec, qs, 3, qv);
         csv_opt(w, asim_hist_mean(s->lat_sec));
-        csv_opt(w, asim_hist_quantile(s->lat_sec, 0.50));
-        csv_opt(w, asim_hist_quantile(s->lat_sec, 0.95));
-        csv_opt(w, asim_hist_quantile(s->lat_sec, 0.99));
+        for (int i = 0; i < 3; i++) csv_opt(w, qv[i]);
         csv_opt(w, metric);
         csv_opt(w, rate);
         asim_csv_int(w, asim_cluster_target(s->cl));
@@ -396,6 +399,9 @@ static int open_files(sim *s, const char *dir, asim_err *err)
 
 static void destroy_models(sim *s)
 {
+    if (s->om) asim_om_abort(s->om);
+    for (int i = 0; i < F_NFILES; i++)
+        if (s->have_files) asim_afile_abort(&s->f[i]);
     if (s->alerts) asim_alerts_destroy(s->alerts);
     if (s->elastic) asim_elastic_destroy(s->elastic);
     asim_scaler_destroy(s->scaler);
@@ -423,7 +429,8 @@ static int query_reach(const asim_config *cfg, int64_t lookback_ms, int64_t *rea
     return 0;
 }
 
-static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir, asim_err *err)
+static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
+                 unsigned flags, asim_err *err)
 {
     s->cfg = cfg;
     s->seed = seed;
@@ -478,6 +485,13 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
     if (dir) {
         rc = open_files(s, dir, err);
         if (rc) return rc;
+        if (flags & ASIM_RUN_OPENMETRICS) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/metrics.om", dir);
+            s->om = asim_om_create(path, (int64_t)s->epoch * 1000, err);
+            if (!s->om) return ASIM_ERUNTIME;
+            asim_om_attach(s->om, s->db);
+        }
     }
     s->prom = asim_prom_create(s->q, cfg, seed, s->cl, s->db, s->have_files ? s->f[F_SCRAPES].f : NULL);
     return 0;
@@ -551,10 +565,9 @@ static int write_summary(const sim *s, const char *dir, const asim_summary *sum,
 int asim_simulate(const asim_config *cfg, uint64_t seed, const char *out_dir,
                   unsigned flags, asim_summary *sum, asim_run_stats *stats, asim_err *err)
 {
-    ASIM_UNUSED(flags);
     sim s;
     memset(&s, 0, sizeof s);
-    int rc = build(&s, cfg, seed, out_dir, err);
+    int rc = build(&s, cfg, seed, out_dir, flags, err);
     if (rc) {
         destroy_models(&s);
         return rc;
@@ -579,6 +592,10 @@ int asim_simulate(const asim_config *cfg, uint64_t seed, const char *out_dir,
     if (s.have_files) {
         for (int i = 0; i < F_NFILES && rc == 0; i++) rc = asim_afile_commit(&s.f[i], err);
         for (int i = 0; i < F_NFILES; i++) asim_afile_abort(&s.f[i]);
+        if (rc == 0 && s.om) {
+            rc = asim_om_finish(s.om, err);
+            s.om = NULL;
+        }
         if (rc == 0) rc = write_summary(&s, out_dir, sum, err);
     }
     destroy_models(&s);

@@ -10,6 +10,7 @@ static const asim_policy_methods *pm;
 
 static void *fresh(void)
 {
+    asim_config_free(&cfg);             /* cfg starts zeroed: freeing it is a no-op */
     asim_config_defaults(&cfg);
     asim_err err;
     CHECK(asim_config_validate(&cfg, &err) == 0);
@@ -128,6 +129,7 @@ static void test_no_data_keeps_counters(void)
 
 static void test_settings_step_and_breaches(void)
 {
+    asim_config_free(&cfg);
     asim_config_defaults(&cfg);
     asim_err err;
     CHECK(asim_config_set(&cfg, "scaler.scale_up_breaches=1", &err) == 0);
@@ -152,5 +154,6 @@ int main(void)
     RUN(test_at_max_and_min);
     RUN(test_no_data_keeps_counters);
     RUN(test_settings_step_and_breaches);
+    asim_config_free(&cfg);
     return check_report();
 }

@@ -1,0 +1,140 @@
+#!/bin/bash
+# test_alerts_vs_promtool.sh -- our alert engine against Prometheus 2.42's own
+# rule evaluation (`promtool test rules`), on generated series.
+#
+# The series (10 min, 1 s resolution): three webapp instances scraped every
+# 5 s at phases 1, 3 and 4 s; instance 2 fails its scrapes for a minute
+# (up = 0, a staleness marker on its gauge); instance 3 exists from 100 s
+# to 400 s (end-of-run staleness markers); a request counter with a reset;
+# response times around 0.45 s, 0.8 s higher from 150 s to 200 s.
+# The rules: the four defaults (max_replicas 3, so MaxCapacityReached fires)
+# with HighResponseTime overridden, plus per-instance, keep_firing_for,
+# for: 0 and rate rules.  `autoscale-sim alerts --timeline` gives the state
+# of every alert at every evaluation; from it we write one alert_rule_test
+# per rule and grid time (every 5 s) expecting exactly the alerts we say are
+# firing, with labels and the value (annotation '{{ printf "%.17g" $value }}',
+# bit-exact), and promtool must agree on all of them.
+. "$(dirname "$0")/lib.sh"
+
+if ! command -v promtool >/dev/null 2>&1; then
+    echo "promtool not installed (Debian package prometheus): skipped"
+    finish; exit
+fi
+
+cat > "$TMP/scen.json" <<'EOF'
+{
+  "scaler": {"max_replicas": 3},
+  "alerts": {"rules": [
+    {"alert": "HighResponseTime", "expr": "avg(avg_over_time(webapp_response_time_seconds[30s])) > 0.4",
+     "for": "10s", "labels": {"severity": "warning"}},
+    {"alert": "InstanceSlow", "expr": "avg_over_time(webapp_response_time_seconds[30s]) > 0.6",
+     "for": "15s", "labels": {"severity": "page", "team": "web"}},
+    {"alert": "AnySlowSticky", "expr": "max(webapp_response_time_seconds) > 0.85",
+     "for": 0, "keep_firing_for": "20s"},
+    {"alert": "RequestRate", "expr": "sum by (instance) (rate(webapp_total_requests[1m])) > 2.6",
+     "for": "10s"}
+  ]}
+}
+EOF
+
+# series.csv for us; input.yml (promtool input_series) from the same numbers.
+awk -v csv="$TMP/series.csv" -v yml="$TMP/input.yml" 'BEGIN {
+    T = 600; split("1 3 4", ph, " ");
+    print "series,timestamp,value" > csv;
+    for (i = 1; i <= 3; i++) {
+        inst = "webapp-" i ":8000";
+        rt = "webapp_response_time_seconds{instance=\"" inst "\",job=\"webapp\"}";
+        up = "up{instance=\"" inst "\",job=\"webapp\"}";
+        tot = "webapp_total_requests{instance=\"" inst "\",job=\"webapp\"}";
+        for (t = 0; t <= T; t++) { R[t] = "_"; U[t] = "_"; C[t] = "_" }
+        was_up = 0;
+        for (t = ph[i]; t <= T; t += 5) {
+            if (i == 3 && (t < 100 || t > 400)) {
+                if (t > 400 && t - 5 <= 400) { R[t] = "stale"; U[t] = "stale"; C[t] = "stale" }
+                continue;
+            }
+            ok = !(i == 2 && t >= 250 && t < 310);
+            U[t] = ok ? 1 : 0;
+            if (ok) {
+                R[t] = sprintf("%.3f", 0.45 + 0.5 * sin(t / 70 + i * 1.3) + (t >= 150 && t < 200 ? 0.8 : 0));
+                c = int(t * (2.2 + 0.3 * i) + 7 * i);
+                if (i == 1 && t >= 300) c = int((t - 300) * 2.5);
+                C[t] = c;
+            } else if (was_up) { R[t] = "stale"; C[t] = "stale" }
+            was_up = ok;
+        }
+        for (t = 0; t <= T; t++) {
+            if (R[t] != "_") printf "\"%s\",%d,%s\n", q(rt), t, R[t] > csv;
+            if (U[t] != "_") printf "\"%s\",%d,%s\n", q(up), t, U[t] > csv;
+            if (C[t] != "_") printf "\"%s\",%d,%s\n", q(tot), t, C[t] > csv;
+        }
+        line(yml, rt, R, T); line(yml, up, U, T); line(yml, tot, C, T);
+    }
+}
+function q(s) { gsub(/"/, "\"\"", s); return s }
+function line(f, name, V, T,   t, s) {
+    s = V[0]; for (t = 1; t <= T; t++) s = s " " V[t];
+    gsub(/\x27/, "\x27\x27", name);
+    printf "      - series: \x27%s\x27\n        values: \x27%s\x27\n", name, s > f;
+}'
+
+expect "rules print" sh -c "'$BIN' alerts '$TMP/scen.json' --rules --value-annotation > '$TMP/rules.yml'"
+expect "promtool accepts the rule file" sh -c "promtool check rules '$TMP/rules.yml' > /dev/null"
+expect "alerts timeline" sh -c "'$BIN' alerts '$TMP/scen.json' --series '$TMP/series.csv' --start 0 --end 600 --step 5 \
+    --timeline -q > '$TMP/timeline.csv'"
+
+# Rows: time,alert,"labels",state,value -> time|alert|labels|state|value.
+sed -E '1d; s/^([^,]*),([^,]*),"(.*)",([a-z]+),([^,]*)$/\1|\2|\3|\4|\5/; s/""/"/g' \
+    "$TMP/timeline.csv" > "$TMP/rows"
+rules=$(sed -n 's/^      - alert: //p' "$TMP/rules.yml")
+nfiring=$(awk -F'|' '$4 == "firing"' "$TMP/rows" | wc -l)
+nrules=$(echo "$rules" | wc -l)
+nrules_fired=$(awk -F'|' '$4 == "firing" { print $2 }' "$TMP/rows" | sort -u | wc -l)
+expect "every rule fires at some point ($nfiring firing rows, $nrules_fired of $nrules rules)" \
+    test "$nfiring" -gt 100 -a "$nrules_fired" -eq "$nrules" -a "$nrules" -eq 7
+
+{
+    echo "rule_files: [rules.yml]"
+    echo "evaluation_interval: 5s"
+    echo "tests:"
+    echo "  - interval: 1s"
+    echo "    input_series:"
+    cat "$TMP/input.yml"
+    echo "    alert_rule_test:"
+    awk -F'|' -v rules="$rules" '
+        $4 == "firing" {
+            l = $3; sub(/^\{/, "", l); sub(/\}$/, "", l);
+            n = split(l, kv, ","); s = "";
+            for (k = 1; k <= n; k++) {
+                split(kv[k], p, "=");
+                if (p[1] == "alertname") continue;
+                s = s (s == "" ? "" : ", ") p[1] ": " p[2];
+            }
+            key = ($1 + 0) SUBSEP $2;
+            want[key] = want[key] sprintf("          - exp_labels: {%s}\n            exp_annotations: {value: \"%.17g\"}\n", s, $5 + 0);
+        }
+        END {
+            nr = split(rules, r, "\n");
+            for (t = 0; t <= 600; t += 5)
+                for (i = 1; i <= nr; i++) {
+                    printf "      - eval_time: %ds\n        alertname: %s\n", t, r[i];
+                    key = t SUBSEP r[i];
+                    if (key in want) printf "        exp_alerts:\n%s", want[key];
+                    else print "        exp_alerts: []";
+                }
+        }' "$TMP/rows"
+} > "$TMP/test.yml"
+
+checks=$(grep -c eval_time "$TMP/test.yml")
+expect "one check per rule and grid time ($checks)" test "$checks" -eq $((121 * nrules))
+if (cd "$TMP" && promtool test rules test.yml > promtool.out 2>&1); then
+    ok "promtool agrees on every rule at every 5 s"
+else
+    fail "promtool disagrees" "$(head -40 "$TMP/promtool.out")"
+fi
+
+# A deliberately wrong expectation must fail, or the comparison proves nothing.
+sed '0,/exp_annotations: {value: "/s//exp_annotations: {value: "9/' "$TMP/test.yml" > "$TMP/bad.yml"
+expect "promtool rejects a wrong value" sh -c "! (cd '$TMP' && promtool test rules bad.yml > /dev/null 2>&1)"
+
+finish
