@@ -568,7 +568,7 @@ static int build_keys(asim_alerts *a, const rule *r, size_t nel)
         sb_putn(&a->keys, "", 1);     /* keep the NUL inside the buffer */
     }
     for (size_t i = 0; i < nel; i++) a->kptr[i] = a->keys.s + a->koff[i];
-    qsort(a->kptr, nel, sizeof *a->kptr, cmp_str);
+    if (nel > 1) qsort(a->kptr, nel, sizeof *a->kptr, cmp_str);
     for (size_t i = 1; i < nel; i++)
         if (strcmp(a->kptr[i - 1], a->kptr[i]) == 0) return -1;
     return 0;

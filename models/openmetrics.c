@@ -122,10 +122,16 @@ static int shortest(char *buf, size_t len, double x)
 
 int asim_om_format_ts(char *buf, size_t len, int64_t unix_ms)
 {
-    if (unix_ms % 1000 == 0) return snprintf(buf, len, "%lld", (long long)(unix_ms / 1000));
-    double x = (double)unix_ms / 1000.0;
-    /* Prometheus: p.ts = int64(ts * 1000); walk to the double that truncates
-     * to unix_ms (at most a step or two away; the loop bound is defensive). */
+    long long sec = (long long)(unix_ms / 1000), ms = (long long)(unix_ms % 1000);
+    if (ms == 0) return snprintf(buf, len, "%lld", sec);
+    double x = (double)unix_ms / 1000.0;      /* what "sec.mmm" parses to (both correctly rounded) */
+    if ((int64_t)(x * 1000.0) == unix_ms) {   /* the usual case: the plain text reads back right */
+        int n = snprintf(buf, len, "%lld.%03lld", sec, ms);
+        while (n > 0 && (size_t)n < len && buf[n - 1] == '0') buf[--n] = 0;
+        return n;
+    }
+    /* Prometheus: p.ts = int64(ts * 1000); walk to the neighbouring double
+     * that truncates to unix_ms (a step or two; the bound is defensive). */
     for (int i = 0; i < 8 && (int64_t)(x * 1000.0) != unix_ms; i++)
         x = nextafter(x, (int64_t)(x * 1000.0) < unix_ms ? INFINITY : -INFINITY);
     /* %g uses an exponent only when the precision does not exceed the
@@ -374,7 +380,7 @@ int asim_om_finish(asim_om *om, asim_err *err)
     size_t n = 0;
     for (size_t i = 0; i < om->ns; i++)
         if (om->s[i].prefix) o[n++] = (order){ om->s[i].name, om->s[i].prefix, i };
-    qsort(o, n, sizeof *o, cmp_order);
+    if (n > 1) qsort(o, n, sizeof *o, cmp_order);
 
     asim_afile af;
     memset(&af, 0, sizeof af);

@@ -437,12 +437,35 @@ static double sum_over_time(const asim_sample *p, size_t n)
     return sum + c;
 }
 
-static int cmp_quantile(const void *a, const void *b)
+/* vectorByValueHeap's order: NaN first, then ascending. */
+static int before(double x, double y)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    if (isnan(x)) return isnan(y) ? 0 : -1;    /* NaN sorts first, as vectorByValueHeap */
-    if (isnan(y)) return 1;
-    return x < y ? -1 : x > y ? 1 : 0;
+    if (isnan(x)) return !isnan(y);
+    return x < y;
+}
+
+/* In-place heapsorts: qsort may call malloc for larger arrays, and an
+ * evaluation must not allocate in steady state.  Any correct sort gives the
+ * same result here (equal keys are equal values, or get summed). */
+static void sift_values(double *v, size_t root, size_t n)
+{
+    for (;;) {
+        size_t c = 2 * root + 1;
+        if (c >= n) return;
+        if (c + 1 < n && before(v[c], v[c + 1])) c++;
+        if (!before(v[root], v[c])) return;
+        double t = v[root]; v[root] = v[c]; v[c] = t;
+        root = c;
+    }
+}
+
+static void sort_values(double *v, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0; ) sift_values(v, i, n);
+    for (size_t end = n; end > 1; end--) {
+        double t = v[0]; v[0] = v[end - 1]; v[end - 1] = t;
+        sift_values(v, 0, end - 1);
+    }
 }
 
 static double quantile_values(double q, double *v, size_t n)
@@ -451,7 +474,7 @@ static double quantile_values(double q, double *v, size_t n)
     if (q < 0) return -INFINITY;
     if (q > 1) return INFINITY;
     if (isnan(q)) return go_nan();            /* Go would index with int(NaN) */
-    qsort(v, n, sizeof *v, cmp_quantile);
+    sort_values(v, n);
     double N = (double)n, rank = q * (N - 1);
     double lower = fmax(0, floor(rank)), upper = fmin(N - 1, lower + 1);
     double weight = rank - floor(rank);
@@ -603,10 +626,25 @@ typedef struct hgroup {
     size_t n;
 } hgroup;
 
-static int cmp_bucket(const void *a, const void *b)
+static void sift_buckets(bucket *b, size_t root, size_t n)
 {
-    double x = ((const bucket *)a)->upper, y = ((const bucket *)b)->upper;
-    return x < y ? -1 : x > y ? 1 : 0;
+    for (;;) {
+        size_t c = 2 * root + 1;
+        if (c >= n) return;
+        if (c + 1 < n && b[c].upper < b[c + 1].upper) c++;
+        if (!(b[root].upper < b[c].upper)) return;
+        bucket t = b[root]; b[root] = b[c]; b[c] = t;
+        root = c;
+    }
+}
+
+static void sort_buckets(bucket *b, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0; ) sift_buckets(b, i, n);
+    for (size_t end = n; end > 1; end--) {
+        bucket t = b[0]; b[0] = b[end - 1]; b[end - 1] = t;
+        sift_buckets(b, 0, end - 1);
+    }
 }
 
 static double bucket_quantile(double q, bucket *b, size_t n)
@@ -614,7 +652,7 @@ static double bucket_quantile(double q, bucket *b, size_t n)
     if (isnan(q)) return go_nan();
     if (q < 0) return -INFINITY;
     if (q > 1) return INFINITY;
-    qsort(b, n, sizeof *b, cmp_bucket);
+    sort_buckets(b, n);
     if (!(isinf(b[n - 1].upper) && b[n - 1].upper > 0)) return go_nan();
     /* coalesceBuckets */
     size_t k = 0;

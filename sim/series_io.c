@@ -166,6 +166,10 @@ typedef struct builder {
     size_t n, cap;
     long *table;              /* indices into s, -1 empty */
     size_t tcap;
+    /* CSV: series text as written -> index, so a series' text is parsed once */
+    char **raw;
+    size_t *raw_idx;
+    size_t nraw, rawcap;
 } builder;
 
 static char *label_key(const asim_label *l, size_t n)
@@ -243,8 +247,43 @@ static void builder_add(builder *b, size_t i, int64_t t, double v, long src)
     s->src[s->n++] = src;
 }
 
+/* Index of a series by the exact text of its CSV field, or -1. */
+static long raw_find(const builder *b, const char *text, size_t *slot)
+{
+    size_t mask = b->rawcap - 1, j = (size_t)hash_str(text) & mask;
+    while (b->raw[j]) {
+        if (strcmp(b->raw[j], text) == 0) return (long)b->raw_idx[j];
+        j = (j + 1) & mask;
+    }
+    *slot = j;
+    return -1;
+}
+
+static void raw_grow(builder *b)
+{
+    if (2 * (b->nraw + 1) <= b->rawcap) return;
+    size_t cap = b->rawcap ? 2 * b->rawcap : 64;
+    char **raw = asim_calloc(cap, sizeof *raw);
+    size_t *idx = asim_malloc(cap * sizeof *idx);
+    for (size_t i = 0; i < b->rawcap; i++) {
+        if (!b->raw[i]) continue;
+        size_t j = (size_t)hash_str(b->raw[i]) & (cap - 1);
+        while (raw[j]) j = (j + 1) & (cap - 1);
+        raw[j] = b->raw[i];
+        idx[j] = b->raw_idx[i];
+    }
+    asim_free(b->raw);
+    asim_free(b->raw_idx);
+    b->raw = raw;
+    b->raw_idx = idx;
+    b->rawcap = cap;
+}
+
 static void builder_free(builder *b)
 {
+    for (size_t i = 0; i < b->rawcap; i++) asim_free(b->raw[i]);
+    asim_free(b->raw);
+    asim_free(b->raw_idx);
     for (size_t i = 0; i < b->n; i++) {
         asim_series_free_labels(b->s[i].lab, b->s[i].nlab);
         asim_free(b->s[i].key);
@@ -301,6 +340,9 @@ static int builder_finish(builder *b, const char *name, int json, asim_series_se
     }
     asim_free(b->s);
     asim_free(b->table);
+    for (size_t i = 0; i < b->rawcap; i++) asim_free(b->raw[i]);
+    asim_free(b->raw);
+    asim_free(b->raw_idx);
     memset(b, 0, sizeof *b);
     return 0;
 }
@@ -404,26 +446,38 @@ static void csv_row(int term, void *ctx)
         csv_row_reset(st);
         return;
     }
-    asim_label *l;
-    size_t n;
-    asim_err e2;
     double ts, v;
     int64_t ms;
-    if (asim_series_parse_labels(st->field[0], &l, &n, &e2) != 0) {
-        asim_err_set(st->err, ASIM_EINPUT, "%s:%ld: series: %s", st->name, st->line, e2.msg);
-        st->failed = 1;
-    } else if (parse_value(st->field[1], 0, &ts) != 0 || seconds_to_ms(ts, &ms) != 0) {
-        asim_series_free_labels(l, n);
+    if (parse_value(st->field[1], 0, &ts) != 0 || seconds_to_ms(ts, &ms) != 0) {
         asim_err_set(st->err, ASIM_EINPUT, "%s:%ld: timestamp: cannot parse \"%s\" as seconds",
                      st->name, st->line, st->field[1]);
         st->failed = 1;
     } else if (parse_value(st->field[2], 1, &v) != 0) {
-        asim_series_free_labels(l, n);
         asim_err_set(st->err, ASIM_EINPUT, "%s:%ld: value: cannot parse \"%s\" (a number, NaN, "
                      "+Inf, -Inf or stale)", st->name, st->line, st->field[2]);
         st->failed = 1;
     } else {
-        builder_add(st->b, builder_series(st->b, l, n), ms, v, st->line);
+        builder *b = st->b;
+        raw_grow(b);
+        size_t slot = 0;
+        long si = raw_find(b, st->field[0], &slot);
+        if (si < 0) {
+            asim_label *l;
+            size_t n;
+            asim_err e2;
+            if (asim_series_parse_labels(st->field[0], &l, &n, &e2) != 0) {
+                asim_err_set(st->err, ASIM_EINPUT, "%s:%ld: series: %s", st->name, st->line, e2.msg);
+                st->failed = 1;
+                csv_row_reset(st);
+                return;
+            }
+            si = (long)builder_series(b, l, n);
+            b->raw[slot] = st->field[0];       /* the cache takes the field */
+            b->raw_idx[slot] = (size_t)si;
+            b->nraw++;
+            st->field[0] = asim_strdup("");
+        }
+        builder_add(b, (size_t)si, ms, v, st->line);
     }
     csv_row_reset(st);
 }

@@ -74,7 +74,8 @@ typedef struct sim {
     asim_afile f[F_NFILES];
     int have_files;
     asim_csv ts, ev;
-    time_t epoch;                      /* wall-clock of t=0, for logs */
+    time_t epoch;                      /* wall-clock of t=0 (s), for logs */
+    int64_t epoch_ms;                  /* the same in ms, for the OpenMetrics export */
     /* accounting */
     asim_hist *lat_all, *lat_sec;
     uint64_t arrivals, completed, rejected, timeouts, dropped, slow;
@@ -85,7 +86,27 @@ typedef struct sim {
     double first_scale_up;             /* s, NaN if none */
     uint64_t frozen_actions, frozen_checks;
     int desired;
+    int progress;                      /* ASIM_RUN_PROGRESS */
+    double progress_wall;              /* wall clock of the last progress line */
 } sim;
+
+/* Wall-clock seconds, for progress lines on stderr only: never in files. */
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void report_progress(sim *s, asim_time now)
+{
+    double w = wall_now();
+    if (w - s->progress_wall < 1.0) return;
+    s->progress_wall = w;
+    fprintf(stderr, "autoscale-sim: simulated %.0f of %.0f s (%.0f%%), %llu requests\n",
+            ASIM_TO_SEC(now), ASIM_TO_SEC(s->horizon), 100.0 * (double)now / (double)s->horizon,
+            (unsigned long long)s->arrivals);
+}
 
 /* ------------------------------------------------------------------ */
 /* accounting hooks                                                     */
@@ -212,6 +233,7 @@ static void on_second(void *ctx, uint64_t arg, asim_time now)
     }
     asim_hist_reset(s->lat_sec);
     s->sec_arrivals = s->sec_completed = s->sec_rejected = s->sec_timeouts = 0;
+    if (s->progress && (int64_t)t % 600 == 599) report_progress(s, now);
     if (now + ASIM_NS_PER_SEC <= s->horizon)
         asim_evq_at(s->q, now + ASIM_NS_PER_SEC, on_second, s, 0);
 }
@@ -354,18 +376,6 @@ static void on_alert_eval(void *ctx, uint64_t arg, asim_time now)
 /* ------------------------------------------------------------------ */
 /* set-up and tear-down                                                 */
 
-static time_t parse_rfc3339(const char *txt)
-{
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    if (sscanf(txt, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-               &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
-        return 0;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    return timegm(&tm);
-}
-
 static int open_files(sim *s, const char *dir, asim_err *err)
 {
     char path[4096];
@@ -435,7 +445,11 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
     s->cfg = cfg;
     s->seed = seed;
     s->horizon = ASIM_SEC(cfg->duration);
-    s->epoch = parse_rfc3339(cfg->start_time);
+    int64_t epoch_ms = 0;
+    if (asim_rfc3339_ms(cfg->start_time, &epoch_ms) != 0)
+        return asim_err_set(err, ASIM_EINPUT, "$.start_time: \"%s\" is not an RFC 3339 time", cfg->start_time);
+    s->epoch_ms = epoch_ms;
+    s->epoch = (time_t)(epoch_ms >= 0 ? epoch_ms / 1000 : -((-epoch_ms + 999) / 1000));
     s->first_scale_up = NAN;
     s->q = asim_evq_create(256);
     s->rng_service = asim_rng_stream(seed, "service");
@@ -488,7 +502,7 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
         if (flags & ASIM_RUN_OPENMETRICS) {
             char path[4096];
             snprintf(path, sizeof path, "%s/metrics.om", dir);
-            s->om = asim_om_create(path, (int64_t)s->epoch * 1000, err);
+            s->om = asim_om_create(path, s->epoch_ms, err);
             if (!s->om) return ASIM_ERUNTIME;
             asim_om_attach(s->om, s->db);
         }
@@ -567,6 +581,8 @@ int asim_simulate(const asim_config *cfg, uint64_t seed, const char *out_dir,
 {
     sim s;
     memset(&s, 0, sizeof s);
+    s.progress = (flags & ASIM_RUN_PROGRESS) != 0;
+    if (s.progress) s.progress_wall = wall_now();
     int rc = build(&s, cfg, seed, out_dir, flags, err);
     if (rc) {
         destroy_models(&s);

@@ -54,6 +54,10 @@ static void test_timestamps_read_back_exactly(void)
     CHECK_STR(buf, "1705312800.123");
     asim_om_format_ts(buf, sizeof buf, 1705312800000);
     CHECK_STR(buf, "1705312800");
+    asim_om_format_ts(buf, sizeof buf, 1705312800100);
+    CHECK_STR(buf, "1705312800.1");
+    asim_om_format_ts(buf, sizeof buf, 1001);            /* "1.001" would read as 1000 */
+    CHECK(strcmp(buf, "1.001") != 0 && prom_ts(buf) == 1001);
 }
 
 static void test_rfc3339(void)

@@ -6,7 +6,7 @@
 # 5 s at phases 1, 3 and 4 s; instance 2 fails its scrapes for a minute
 # (up = 0, a staleness marker on its gauge); instance 3 exists from 100 s
 # to 400 s (end-of-run staleness markers); a request counter with a reset;
-# response times around 0.45 s, 0.8 s higher from 150 s to 200 s.
+# response times around 0.45 s, 1 s higher from 150 s to 230 s.
 # The rules: the four defaults (max_replicas 3, so MaxCapacityReached fires)
 # with HighResponseTime overridden, plus per-instance, keep_firing_for,
 # for: 0 and rate rules.  `autoscale-sim alerts --timeline` gives the state
@@ -56,7 +56,7 @@ awk -v csv="$TMP/series.csv" -v yml="$TMP/input.yml" 'BEGIN {
             ok = !(i == 2 && t >= 250 && t < 310);
             U[t] = ok ? 1 : 0;
             if (ok) {
-                R[t] = sprintf("%.3f", 0.45 + 0.5 * sin(t / 70 + i * 1.3) + (t >= 150 && t < 200 ? 0.8 : 0));
+                R[t] = sprintf("%.3f", 0.45 + 0.5 * sin(t / 70 + i * 1.3) + (t >= 150 && t < 230 ? 1.0 : 0));
                 c = int(t * (2.2 + 0.3 * i) + 7 * i);
                 if (i == 1 && t >= 300) c = int((t - 300) * 2.5);
                 C[t] = c;
@@ -127,14 +127,55 @@ expect "every rule fires at some point ($nfiring firing rows, $nrules_fired of $
 
 checks=$(grep -c eval_time "$TMP/test.yml")
 expect "one check per rule and grid time ($checks)" test "$checks" -eq $((121 * nrules))
+# promtool compares exactly.  The one allowed difference (the issue's
+# acceptance rule) is the last bit of avg() over three or more series, which
+# depends on the order the series were created in -- random in promtool.  So
+# a failure report is accepted when every mismatch has the same alerts (same
+# label sets) and values within 1e-15 relative.
+# promtool's failure report -> "bad=N lastbit=M" (see above).
+verdict() {
+    awk '
+        function flush(   i, d) {
+            if (hdr == "") return;
+            blocks++;
+            if (ne != ng || ne == 0) { bad++; print "count differs: " hdr; }
+            for (i = 1; i <= ne && ne == ng; i++) {
+                d = ev[i] - gv[i]; if (d < 0) d = -d;
+                if (el[i] != gl[i] || ev[i] == "" || d > 1e-15 * (gv[i] < 0 ? -gv[i] : gv[i])) {
+                    bad++; print "differs: " hdr " " el[i] " " ev[i] " vs " gl[i] " " gv[i];
+                } else if (ev[i] != gv[i]) lastbit++;
+            }
+            hdr = ""; ne = ng = 0;
+        }
+        /^ *alertname: .*time:/ { flush(); hdr = $0; mode = "" }
+        /exp:\[/ { mode = "exp" }
+        /got:\[/ { mode = "got" }
+        /Labels:\{/ { l = $0; sub(/^ *Labels:/, "", l); if (mode == "exp") el[++ne] = l; else gl[++ng] = l }
+        /Annotations:\{value="/ { v = $0; sub(/.*value="/, "", v); sub(/".*/, "", v);
+                                   if (mode == "exp") ev[ne] = v; else gv[ng] = v }
+        END { flush(); if (!blocks) print "no comparison in the report"; printf "bad=%d lastbit=%d\n", bad + !blocks, lastbit }
+    ' "$1"
+}
+
 if (cd "$TMP" && promtool test rules test.yml > promtool.out 2>&1); then
     ok "promtool agrees on every rule at every 5 s"
 else
-    fail "promtool disagrees" "$(head -40 "$TMP/promtool.out")"
+    verdict=$(verdict "$TMP/promtool.out")
+    if echo "$verdict" | grep -q '^bad=0 '; then
+        ok "promtool agrees on every rule at every 5 s ($(echo "$verdict" | sed -n 's/.*lastbit=//p') values differ in the last bit of avg())"
+    else
+        fail "promtool disagrees" "$(echo "$verdict" | head -20; head -30 "$TMP/promtool.out")"
+    fi
 fi
 
 # A deliberately wrong expectation must fail, or the comparison proves nothing.
 sed '0,/exp_annotations: {value: "/s//exp_annotations: {value: "9/' "$TMP/test.yml" > "$TMP/bad.yml"
-expect "promtool rejects a wrong value" sh -c "! (cd '$TMP' && promtool test rules bad.yml > /dev/null 2>&1)"
+if (cd "$TMP" && promtool test rules bad.yml > bad.out 2>&1); then
+    fail "promtool accepts a wrong value"
+else
+    v=$(verdict "$TMP/bad.out" | tail -1)
+    expect "a wrong value is caught, by promtool and by the tolerant reading ($v)" \
+        sh -c "echo '$v' | grep -q '^bad=[1-9]'"
+fi
 
 finish
