@@ -116,3 +116,39 @@ clean:
 	rm -rf build autoscale-sim
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- fuzzing ---------------------------------------------------------------
+# make fuzz [FUZZ_TIME=60] [FUZZ_ONLY=fuzz_trace_csv]: builds every
+# tests/fuzz/fuzz_*.c as a libFuzzer binary (clang, -fsanitize=fuzzer,address,
+# undefined) into build/fuzz/ and runs each for FUZZ_TIME seconds on its corpus
+# build/fuzz/corpus/<name>/ (seeded from tests/fuzz/corpus/<name>/ and the
+# bundled scenarios/traces/).  A crasher is left as build/fuzz/<name>-crash-*;
+# keep it under tests/fuzz/regress/, where tests/test_trace.c replays it.
+FUZZ_CC    ?= clang
+FUZZ_BUILD  = build/fuzz
+FUZZ_TIME  ?= 60
+FUZZ_ONLY  ?=
+FUZZ_CFLAGS = $(BASE_CFLAGS) -Wno-error -g -O1 -fno-omit-frame-pointer $(CFLAGS)
+FUZZ_OBJ    = $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_BIN    = $(if $(FUZZ_ONLY),$(FUZZ_BUILD)/$(FUZZ_ONLY),$(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%))
+
+.SECONDARY: $(FUZZ_OBJ)
+
+fuzz: $(FUZZ_BIN)
+	$(Q)for f in $(FUZZ_BIN); do n=$$(basename $$f); c=$(FUZZ_BUILD)/corpus/$$n; mkdir -p $$c; \
+	    seeds=; [ -d tests/fuzz/corpus/$$n ] && seeds=tests/fuzz/corpus/$$n; \
+	    echo "  FUZZ    $$n for $(FUZZ_TIME) s"; \
+	    $$f -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+	        -artifact_prefix=$(FUZZ_BUILD)/$$n- $$c $$seeds > $(FUZZ_BUILD)/$$n.log 2>&1 \
+	        || { tail -40 $(FUZZ_BUILD)/$$n.log; exit 1; }; \
+	    grep -E '^Done [0-9]+ runs' $(FUZZ_BUILD)/$$n.log | tail -1; done
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (fuzz)"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(FUZZ_OBJ) $(LIBS)

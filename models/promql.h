@@ -1,6 +1,7 @@
 /* promql.h -- a PromQL engine for the subset scaling and alerting use,
- * with Prometheus 2.42 semantics (see ../shared/reference/semantics.md and
- * the README's "PromQL" section for the exact rules and 3.x differences).
+ * with Prometheus 2.42 semantics (see doc/promql.md for what is supported,
+ * the exact rules, the 3.x differences and the known deviations, and
+ * ../shared/reference/semantics.md for the sources).
  *
  * Lifecycle: parse once (when the scenario loads; errors carry the position),
  * evaluate many times against an asim_tsdb at instants in milliseconds. */
@@ -30,14 +31,16 @@ typedef struct asim_promql_elem {
 typedef struct asim_promql_result {
     asim_promql_type type;
     double scalar;                 /* when type == SCALAR */
-    asim_promql_elem *v;           /* when type == VECTOR */
+    asim_promql_elem *v;           /* when type == VECTOR or MATRIX */
     size_t n;
     /* engine-private storage; reused across evaluations to avoid allocation */
     void *priv;
 } asim_promql_result;
 
 /* Parse `query`.  On error returns NULL and writes "position N: problem" into
- * err (errlen bytes), N being the 1-based character position. */
+ * err (errlen bytes), N being the 1-based character position; valid PromQL
+ * outside the supported subset is an error too ("... is not supported by
+ * this engine"), so whatever parses can be evaluated.  Cost O(length). */
 asim_promql *asim_promql_parse(const char *query, char *err, size_t errlen);
 void asim_promql_free(asim_promql *e);                    /* NULL is a no-op */
 

@@ -161,7 +161,7 @@ static double go_pow(double x, double y)
         }
         if ((i & 1) == 1) { a1 *= x1; ae += xe; }
         x1 *= x1;
-        xe <<= 1;
+        xe *= 2;                        /* Go: xe <<= 1, defined for negatives */
         if (x1 < .5) { x1 += x1; xe--; }
     }
     if (y < 0) { a1 = 1 / a1; ae = -ae; }

@@ -640,19 +640,27 @@ static int translate_class(const char *re, size_t *i, sbuf *o)
 /* RE2 (Go) syntax -> POSIX ERE, anchored as ^(...)$ the way Prometheus
  * anchors ^(?:...)$.  Handles (?:, a leading (?i), \d \w \s and their
  * negations, escaped punctuation, lazy quantifiers (which cannot change
- * whether a fully anchored match exists).  Returns NULL for RE2 syntax it
- * cannot express. */
-static char *translate_regex(const char *re, int *icase)
+ * whether a fully anchored match exists).  Like RE2 it rejects nested
+ * repetition (a**), counts above 1000 and expressions whose expansion would
+ * be huge -- glibc would otherwise try to build them and exhaust memory.
+ * Returns NULL with *why set for what it cannot or will not express. */
+static char *translate_regex(const char *re, int *icase, const char **why)
 {
+    enum { NONE, ATOM, QUANT, LAZY };
+    enum { MAX_DEPTH = 100 };
+    const long max_size = 20000;
+    struct { long seq, last; } st[MAX_DEPTH + 1];
+    int d = 0, prev = NONE;
     sbuf o = { 0 };
     size_t i = 0;
     *icase = 0;
+    *why = "unsupported syntax";
+    st[0].seq = st[0].last = 0;
     if (strncmp(re, "(?i)", 4) == 0) { *icase = 1; i = 4; }
     sb_puts(&o, "^(");
-    int prev_quant = 0;
+#define ATOM_OF(n) do { st[d].seq += (n); st[d].last = (n); prev = ATOM; } while (0)
     while (re[i]) {
         char c = re[i];
-        int quant = 0;
         if (c == '\\') {
             char e = re[i + 1];
             i += 2;
@@ -669,26 +677,89 @@ static char *translate_regex(const char *re, int *icase)
             case 'f': sb_putc(&o, '\f'); break;
             case 'v': sb_putc(&o, '\v'); break;
             default:
-                if (!e || isalnum((unsigned char)e)) goto bad;
+                if (!e) { *why = "trailing backslash"; goto bad; }
+                if (isalnum((unsigned char)e)) { *why = "unsupported escape"; goto bad; }
                 sb_putc(&o, '\\');
                 sb_putc(&o, e);
             }
+            ATOM_OF(1);
         } else if (c == '[') {
             i++;
-            if (translate_class(re, &i, &o) != 0) goto bad;
-        } else if (c == '(' && re[i + 1] == '?') {
-            if (re[i + 2] != ':') goto bad;
+            if (translate_class(re, &i, &o) != 0) { *why = "unsupported or unterminated character class"; goto bad; }
+            ATOM_OF(1);
+        } else if (c == '(') {
+            if (re[i + 1] == '?') {
+                if (re[i + 2] != ':') { *why = "unsupported group flags"; goto bad; }
+                i += 2;
+            }
+            if (d == MAX_DEPTH) { *why = "too deeply nested"; goto bad; }
             sb_putc(&o, '(');
-            i += 3;
-        } else if ((c == '?' ) && prev_quant) {
-            i++;                           /* lazy quantifier: same language */
-        } else {
-            quant = c == '*' || c == '+' || c == '?' || c == '}';
+            i++;
+            d++;
+            st[d].seq = st[d].last = 0;
+            prev = NONE;
+        } else if (c == ')') {
+            if (d == 0) { *why = "unexpected )"; goto bad; }
+            long g = st[d].seq;
+            d--;
+            sb_putc(&o, ')');
+            i++;
+            ATOM_OF(g ? g : 1);
+        } else if (c == '*' || c == '+' || c == '?') {
+            i++;
+            if (c == '?' && prev == QUANT) { prev = LAZY; continue; }   /* lazy: same language */
+            if (prev != ATOM) { *why = prev == NONE ? "missing argument to repetition operator" : "invalid nested repetition operator"; goto bad; }
+            sb_putc(&o, c);
+            st[d].seq += st[d].last;
+            prev = QUANT;
+        } else if (c == '{') {
+            /* {n}, {n,} or {n,m}; anything else is a literal brace, as in RE2 */
+            size_t j = i + 1;
+            long n = -1, m = -1;
+            int comma = 0, ok = 0;
+            if (isdigit((unsigned char)re[j])) {
+                n = 0;
+                while (isdigit((unsigned char)re[j]) && n <= 100000) n = n * 10 + (re[j++] - '0');
+                if (re[j] == ',') {
+                    comma = 1;
+                    j++;
+                    if (isdigit((unsigned char)re[j])) {
+                        m = 0;
+                        while (isdigit((unsigned char)re[j]) && m <= 100000) m = m * 10 + (re[j++] - '0');
+                    }
+                }
+                ok = re[j] == '}';
+            }
+            if (!ok) {
+                sb_puts(&o, "\\{");
+                i++;
+                ATOM_OF(1);
+                continue;
+            }
+            if (prev != ATOM) { *why = prev == NONE ? "missing argument to repetition operator" : "invalid nested repetition operator"; goto bad; }
+            if (n > 1000 || m > 1000 || (m >= 0 && m < n)) { *why = "invalid repeat count"; goto bad; }
+            for (size_t k = i; k <= j; k++) sb_putc(&o, re[k]);
+            i = j + 1;
+            long times = m >= 0 ? m : (comma ? n + 1 : n);
+            st[d].seq += st[d].last * (times > 1 ? times - 1 : 0);
+            prev = QUANT;
+        } else if (c == '}') {
+            sb_puts(&o, "\\}");
+            i++;
+            ATOM_OF(1);
+        } else if (c == '|' || c == '^' || c == '$') {
             sb_putc(&o, c);
             i++;
+            prev = NONE;
+        } else {
+            sb_putc(&o, c);
+            i++;
+            ATOM_OF(1);
         }
-        prev_quant = quant;
+        if (st[d].seq > max_size) { *why = "expression too large"; goto bad; }
     }
+#undef ATOM_OF
+    if (d != 0) { *why = "missing closing )"; goto bad; }
     sb_puts(&o, ")$");
     return o.s;
 bad:
@@ -700,10 +771,12 @@ static int compile_matcher(parser *p, pq_matcher *m, int pos)
 {
     if (m->type != PQ_M_RE && m->type != PQ_M_NRE) return 0;
     int icase;
-    char *posix = translate_regex(m->value, &icase);
+    const char *why;
+    char *posix = translate_regex(m->value, &icase, &why);
     if (!posix) {
-        fail(p, pos, "unsupported regular expression syntax in \"%s\" (this engine uses POSIX "
-             "extended regular expressions; see doc/promql.md)", m->value);
+        fail(p, pos, "error parsing regexp \"%s\": %s%s", m->value, why,
+             strncmp(why, "unsupported", 11) == 0
+                 ? " (RE2 syntax is translated to POSIX extended regular expressions; see doc/promql.md)" : "");
         return -1;
     }
     int rc = regcomp(&m->re, posix, REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0));

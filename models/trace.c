@@ -15,7 +15,10 @@
  *  - counters (records, skipped, lines) only move during the first pass, so
  *    looping a trace does not inflate them;
  *  - every input byte is bounded: a line or CSV row longer than
- *    ASIM_TRACE_LINE_MAX is an error (or skipped whole). */
+ *    ASIM_TRACE_LINE_MAX is an error (or skipped whole);
+ *  - a trace of at most CACHE_MAX records that was read to its end is
+ *    replayed from memory after a rewind (looping a short trace costs no
+ *    parsing); a longer one is read again from the file. */
 #include "trace.h"
 
 #include <ctype.h>
@@ -27,6 +30,7 @@
 #include <cjson/cJSON.h>
 
 #define LINEBUF_INIT (64u << 10)
+#define CACHE_MAX 65536           /* records kept to loop a small trace from memory (2 MiB) */
 #define PROM_MAX_BYTES ((size_t)1 << 30)
 
 typedef struct heap_item {
@@ -82,6 +86,12 @@ struct asim_trace_reader {
     int pass, input_done, rc;
     asim_trace_rec peeked;        /* asim_trace_peek's record */
     int have_peek;
+
+    /* a trace of at most CACHE_MAX records is kept from its first pass, so
+     * looping it replays from memory instead of parsing the file again */
+    asim_trace_rec *cache;
+    size_t ncache, icache;
+    int caching, cached;
     asim_err err;
     uint64_t records, skipped, lines;
     char first_skip[512];
@@ -198,10 +208,12 @@ static int digits(const char *s, size_t n, int *v)
 static int make_time(int y, int mo, int d, int h, int mi, int s, int64_t frac_ns, int tz,
                      int64_t *ns)
 {
-    if (y < 1 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
+    if (y < 1843 || y > 2096 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
         h > 23 || mi > 59 || s > 60)   /* 60: a leap second, read as :59 + 1 s */
         return -1;
     int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - tz;
+    if (secs > ASIM_TRACE_TMAX / ASIM_NS_PER_SEC - 1 || secs < -ASIM_TRACE_TMAX / ASIM_NS_PER_SEC + 1)
+        return -1;
     *ns = secs * ASIM_NS_PER_SEC + frac_ns;
     return 0;
 }
@@ -319,7 +331,7 @@ int asim_time_parse_number(const char *s, size_t len, int64_t unit, int64_t *ns)
     if (i < len && (s[i] == 'e' || s[i] == 'E')) exact = 0;
     else if (i != len) return -1;
     if (exact) {
-        if (ip > INT64_MAX / unit - 1) return -1;
+        if (ip > ASIM_TRACE_TMAX / unit - 1) return -1;
         int64_t v = ip * unit + (int64_t)((double)fp * (double)unit / (double)fscale + 0.5);
         *ns = neg ? -v : v;
         return 0;
@@ -332,7 +344,7 @@ int asim_time_parse_number(const char *s, size_t len, int64_t unit, int64_t *ns)
     double v = strtod(tmp, &e);
     if (*e || errno || !isfinite(v)) return -1;
     double t = v * (double)unit;
-    if (fabs(t) > 9.2e18) return -1;
+    if (!(fabs(t) <= (double)ASIM_TRACE_TMAX)) return -1;
     *ns = (int64_t)llround(t);
     return 0;
 }
@@ -975,7 +987,7 @@ static int prom_timestamp(const cJSON *t, int64_t *ns)
         v = strtod(t->valuestring, &e);
         if (*e || e == t->valuestring) return -1;
     } else return -1;
-    if (!isfinite(v) || fabs(v) > 9e9) return -1;
+    if (!isfinite(v) || fabs(v) * 1e9 > (double)ASIM_TRACE_TMAX) return -1;
     *ns = (int64_t)llround(v * 1e3) * ASIM_NS_PER_MS;   /* Prometheus keeps ms */
     return 0;
 }
@@ -1140,6 +1152,7 @@ asim_trace_reader *asim_trace_open_stream(FILE *f, const char *name, const asim_
     r->tcol_i = 0;
     r->vcol_i = 1;
     r->ccol_i = -1;
+    r->caching = o->format != ASIM_TRACE_PROMETHEUS;   /* prometheus is in memory anyway */
     int bad_fmt = o->format == ASIM_TRACE_AUTO || (unsigned)o->format > ASIM_TRACE_PROMETHEUS;
     if (bad_fmt) {
         fail_rc(r, ASIM_EINPUT, 0, "format %s: resolve it before opening", asim_trace_format_name(o->format));
@@ -1181,6 +1194,7 @@ void asim_trace_close(asim_trace_reader *r)
     asim_free(r->q);
     asim_free(r->heap);
     asim_free(r->pts);
+    asim_free(r->cache);
     asim_free(r->name);
     asim_free(r);
 }
@@ -1211,6 +1225,8 @@ static int fill(asim_trace_reader *r)
     return r->rc ? -1 : 0;
 }
 
+static int next_record(asim_trace_reader *r, asim_trace_rec *rec, asim_err *err);
+
 int asim_trace_next(asim_trace_reader *r, asim_trace_rec *rec, asim_err *err)
 {
     if (r->have_peek) {
@@ -1218,6 +1234,31 @@ int asim_trace_next(asim_trace_reader *r, asim_trace_rec *rec, asim_err *err)
         r->have_peek = 0;
         return 1;
     }
+    if (r->cached && r->pass > 0) {
+        if (r->icache == r->ncache) return 0;
+        *rec = r->cache[r->icache++];
+        return 1;
+    }
+    int k = next_record(r, rec, err);
+    if (r->pass == 0 && r->caching) {
+        if (k == 1 && r->ncache < CACHE_MAX) {
+            if (r->ncache % 1024 == 0)
+                r->cache = asim_realloc(r->cache, (r->ncache + 1024) * sizeof *r->cache);
+            r->cache[r->ncache++] = *rec;
+        } else if (k == 1) {
+            r->caching = 0;
+            asim_free(r->cache);
+            r->cache = NULL;
+            r->ncache = 0;
+        } else if (k == 0) {
+            r->cached = 1;
+        }
+    }
+    return k;
+}
+
+static int next_record(asim_trace_reader *r, asim_trace_rec *rec, asim_err *err)
+{
     if (!r->rc) {
         if (r->o.format == ASIM_TRACE_PROMETHEUS) {
             if (r->ipts < r->npts) {
@@ -1276,6 +1317,14 @@ int asim_trace_rewind(asim_trace_reader *r, asim_err *err)
         return r->rc;
     }
     r->pass++;
+    r->caching = 0;
+    if (r->cached) {
+        r->icache = 0;
+        return 0;
+    }
+    asim_free(r->cache);
+    r->cache = NULL;
+    r->ncache = 0;
     r->have_last = 0;
     r->have_max = 0;
     r->hn = 0;

@@ -29,6 +29,9 @@
 
 #define ASIM_TRACE_LINE_MAX  (1u << 20)   /* bytes in one line or CSV row */
 #define ASIM_TRACE_FIELDS_MAX 64          /* CSV columns kept per row */
+/* Timestamps are accepted within +-4e18 ns of their zero (1843..2096 for
+ * dates), so differences of two never overflow int64. */
+#define ASIM_TRACE_TMAX INT64_C(4000000000000000000)
 
 typedef struct asim_trace_reader asim_trace_reader;
 

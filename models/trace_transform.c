@@ -24,6 +24,9 @@
 #include <gsl/gsl_randist.h>
 #include "../sim/rng.h"
 
+#define MIN_PERIOD ASIM_NS_PER_MS           /* shortest trace that may loop */
+#define PROBE_MAX_RECORDS 10000000          /* rate_at gives up (NaN) past this per call */
+
 /* ---------------------------------------------------------------------
  * Load schedule
  * --------------------------------------------------------------------- */
@@ -274,11 +277,16 @@ static int estream_end_pass(estream *e)
         } else if (e->n_in > 0) {
             int64_t gap = e->res > 0 ? e->res :
                 e->n_in > 1 ? (e->last - e->first) / (int64_t)(e->n_in - 1) : ASIM_NS_PER_SEC;
-            if (gap <= 0) gap = 1;
+            if (gap <= 0) gap = ASIM_NS_PER_SEC;     /* every record at one instant */
             e->period = (asim_time)llround((double)(e->last + gap - e->map->from) / e->map->speedup);
         }
     }
-    if (!e->map->loop || e->pass_n == 0 || e->period <= 0) { e->done = 1; return 0; }
+    if (!e->map->loop || e->pass_n == 0) { e->done = 1; return 0; }
+    if (e->period < MIN_PERIOD) {
+        e->rc = asim_err_set(&e->err, ASIM_EINPUT, "%s: cannot loop a trace that lasts %g s "
+                             "(less than 1 ms)", asim_trace_name(e->rd), ASIM_TO_SEC(e->period));
+        return -1;
+    }
     if (e->map->sim_end != ASIM_TIME_MAX && e->map->offset + e->shift + e->period >= e->map->sim_end) {
         e->done = 1;
         return 0;
@@ -536,10 +544,12 @@ static double event_rate_at(const asim_source *src, asim_time t)
         s->p_count = 0;
         s->p_have_next = 0;
     }
+    long work = 0;
     while (s->p_sec < sec) {
         s->p_sec++;
         s->p_count = 0;
         for (;;) {
+            if (++work > PROBE_MAX_RECORDS) { s->p_failed = 1; return NAN; }
             if (!s->p_have_next) {
                 int c0;
                 int k = estream_next(&s->pes, &s->p_next, &c0);
@@ -696,6 +706,11 @@ static int pstream_end_pass(pstream *p)
         p->period = ASIM_TO_SEC(end - p->map->from) / p->map->speedup;
     }
     double end = p->map->sim_end == ASIM_TIME_MAX ? INFINITY : ASIM_TO_SEC(p->map->sim_end);
+    if (p->map->loop && p->pass_mass > 0 && p->period < ASIM_TO_SEC(MIN_PERIOD)) {
+        p->rc = asim_err_set(&p->err, ASIM_EINPUT, "%s: cannot loop a trace that lasts %g s "
+                             "(less than 1 ms)", asim_trace_name(p->rd), p->period);
+        return -1;
+    }
     if (!p->map->loop || p->pass_mass <= 0 || p->period <= 0 ||
         ASIM_TO_SEC(p->map->offset) + p->shift + p->period >= end) {
         p->done = 1;

@@ -58,7 +58,9 @@ void asim_tsdb_destroy(asim_tsdb *db);               /* NULL is a no-op */
 
 /* Get or create the series with this label set.  Pairs need not be sorted;
  * the db copies and sorts them.  Returns the series id (>= 0), or -1 if a
- * name or value is invalid (empty name, duplicate name). */
+ * name is invalid (not [a-zA-Z_][a-zA-Z0-9_]*, or duplicate) or a value is
+ * NULL.  Pairs with an empty value are dropped.  O(labels) with a hash
+ * lookup; allocates only when the series is new. */
 int asim_tsdb_series(asim_tsdb *db, const asim_label *pairs, size_t n);
 
 /* Append a sample / a staleness marker.  O(1) amortised, no allocation once

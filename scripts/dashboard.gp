@@ -69,7 +69,7 @@ if (g_now == g_now) {
     set label 10 'no data' at 0, -0.22 center font ',18' tc rgb '#777777' front
 }
 if (g_peak == g_peak) {
-    set label 11 sprintf('at end of run; peak %.3g s at %g %s', g_peak, g_peak_t, tunit) at 0, -0.5 center font ',10' tc rgb '#444444'
+    set label 11 sprintf('at end of run; peak %.3g s at %.4g %s', g_peak, g_peak_t, tunit) at 0, -0.5 center font ',10' tc rgb '#444444'
 }
 set label 12 'Average response time (30 s)' at screen 0.03, screen 0.93 left font ',13'
 plot NaN notitle
@@ -100,7 +100,7 @@ if (n_inst > 0) {
     set ytics () font ',10'
     do for [k=1:n_inst] { set ytics add (inst[k] k) }
 } else {
-    set yrange [0:1]; set ytics ()
+    set yrange [0:1]; unset ytics
     set label 2 'no target was scraped' at graph 0.5, graph 0.5 center tc rgb '#777777'
 }
 set xtics font ',10'

@@ -4,7 +4,7 @@
 #
 # Run by `autoscale-sim plot` (see sim/figures.c for the data files and the
 # variables it sets in vars.gp: fmt, out, t_run, t_policy, tunit, tmax,
-# up_thr, down_thr, min_rep, max_rep, m_log, m_floor, m_query, n_act,
+# up_thr, down_thr, min_rep, max_rep, has_fail, m_log, m_floor, m_query, n_act,
 # act_x0/x1/a/b, n_alert_name, alert_name, n_al, al_x0/x1/a/b).
 
 W = 1400; H = 1050
@@ -53,14 +53,19 @@ set format x ''
 set ylabel 'requests/s'
 set yrange [0:*]
 set label 1 'Offered load and throughput' at graph 0, graph 1.06 left font ',13'
+# "from→to" over each action, skipping those too close to the previous label.
 if (n_act > 0) {
+    lastx = -1e30
     do for [i=1:n_act] {
-        set label 200+i sprintf('%d→%d', act_a[i], act_b[i]) at first act_x0[i], graph 0.93 left offset 0.3,0 font ',10' tc rgb '#7A4A12'
+        if (act_x0[i] - lastx > tmax / 40.0) {
+            set label 200+i sprintf('%d→%d', act_a[i], act_b[i]) at first act_x0[i], graph 0.93 left offset 0.3,0 font ',10' tc rgb '#7A4A12'
+            lastx = act_x0[i]
+        }
     }
 }
 plot 'ts.dat' u 1:2 w lines lw 2.2 lc rgb c_load t 'offered', \
      '' u 1:4 w lines lw 1.2 lc rgb c_served t 'completed', \
-     '' u 1:($5 > 0 ? $5 : NaN) w impulses lw 2 lc rgb c_fail t 'rejected + timed out', \
+     '' u 1:($5 > 0 ? $5 : NaN) w impulses lw 2 lc rgb c_fail t (has_fail ? 'rejected + timed out' : ''), \
      NaN w boxes fs solid 1.0 noborder fc rgb s_up t 'scale-up in progress', \
      NaN w boxes fs solid 1.0 noborder fc rgb s_down t 'scale-down in progress'
 unset label 1; unset label 901; unset label 902
@@ -121,7 +126,7 @@ if (n_alert_name > 0) {
     # The left margin is fixed; long alert names must not spill off the page.
 } else {
     set yrange [0:1]
-    set ytics ()
+    unset ytics
     set label 2 'no alert was pending or firing' at graph 0.5, graph 0.5 center tc rgb '#777777'
 }
 plot NaN w boxes fs solid 0.9 noborder fc rgb c_firing t 'firing', \

@@ -117,13 +117,17 @@ static int parse_dur(const char *s, int64_t *ms)
 
 /* --- output ---------------------------------------------------------------- */
 
-/* Text-format label set: name{a="b",c="d"}, escapes as in the exposition format. */
+/* Text-format label set: name{a="b",c="d"}, name, or {} when there are no
+ * labels; escapes as in the exposition format. */
 static void print_labels(FILE *f, const asim_label *l, size_t n)
 {
     const char *name = NULL;
     for (size_t i = 0; i < n; i++)
         if (strcmp(l[i].name, "__name__") == 0) name = l[i].value;
-    if (name) fputs(name, f);
+    if (name) {
+        fputs(name, f);
+        if (n == 1) return;                /* name only: no braces, as in the text format */
+    }
     size_t shown = 0;
     fputc('{', f);
     for (size_t i = 0; i < n; i++) {

@@ -325,7 +325,10 @@ static void vars_spans(FILE *v, const char *prefix, const spans *s)
     }
 }
 
-static void vars_names(asim_gp *g, const char *array, const char *const *names, size_t n)
+/* A gnuplot array of names; names longer than maxlen bytes are cut (at a
+ * UTF-8 character boundary) and end in "...", so tick labels and keys fit
+ * the space the scripts give them (0: no limit). */
+static void vars_names(asim_gp *g, const char *array, const char *const *names, size_t n, size_t maxlen)
 {
     FILE *v = asim_gp_vars(g);
     fprintf(v, "n_%s = %zu\n", array, n);
@@ -333,9 +336,17 @@ static void vars_names(asim_gp *g, const char *array, const char *const *names, 
         return;
     fprintf(v, "array %s[%zu]\n", array, n);
     for (size_t i = 0; i < n; i++) {
-        char nm[64];
+        char nm[64], buf[256];
         snprintf(nm, sizeof nm, "%s[%zu]", array, i + 1);
-        asim_gp_set_str(g, nm, names[i]);
+        snprintf(buf, sizeof buf, "%s", names[i]);
+        size_t len = strlen(buf);
+        if (maxlen && len > maxlen && maxlen + 3 < sizeof buf) {
+            size_t cut = maxlen - 3;
+            while (cut > 0 && ((unsigned char)buf[cut] & 0xC0) == 0x80)
+                cut--;
+            memcpy(buf + cut, "...", 4);
+        }
+        asim_gp_set_str(g, nm, buf);
     }
 }
 
@@ -354,9 +365,11 @@ static void common_vars(asim_gp *g, const asim_rundir *r, const tscale *sc)
     asim_gp_set_num(g, "min_rep", asim_rundir_setting_num(r, "scaler.min_replicas", NAN));
     asim_gp_set_num(g, "max_rep", asim_rundir_setting_num(r, "scaler.max_replicas", NAN));
     asim_gp_set_num(g, "slo", asim_rundir_setting_num(r, "slo.latency", 0.6));
+    double failed = asim_rundir_metric(r, "rejected") + asim_rundir_metric(r, "timeouts");
+    asim_gp_set_num(g, "has_fail", !(failed == 0));     /* unknown (NaN) counts as possible */
     size_t b = ts_bucket(r);
     asim_gp_set_num(g, "bucket", (double)b);
-    snprintf(buf, sizeof buf, "%s", b > 1 ? "" : "");
+    buf[0] = '\0';
     if (b > 1)
         snprintf(buf, sizeof buf, "  (means over %zu s)", b);
     asim_gp_set_str(g, "t_bucket", buf);
@@ -605,7 +618,7 @@ static int timeline_data(asim_gp *g, const asim_rundir *r, const tscale *sc, asi
     const char **names;
     size_t nn;
     collect_alerts(r, sc, &al, &names, &nn);
-    vars_names(g, "alert_name", names, nn);
+    vars_names(g, "alert_name", names, nn, 22);
     vars_spans(v, "al", &al);
     asim_free(names);
     asim_free(act.v);
@@ -623,7 +636,7 @@ static int dashboard_data(asim_gp *g, const asim_rundir *r, const tscale *sc, as
     const char **names = asim_malloc((is.n ? is.n : 1) * sizeof *names);
     for (size_t k = 0; k < is.n; k++)
         names[k] = is.v[k].name;
-    vars_names(g, "inst", names, is.n);
+    vars_names(g, "inst", names, is.n, 24);
     asim_free(names);
     int rc = ASIM_OK;
     FILE *f;
@@ -737,7 +750,7 @@ int asim_plot_run(const char *dir, unsigned figures, unsigned formats, const cha
 /* compare                                                              */
 
 int asim_plot_compare(const asim_rundir *runs, const char *const *labels, size_t n,
-                      unsigned formats, const char *out_base_path, asim_err *err)
+                      unsigned formats, const char *subtitle, const char *out_base_path, asim_err *err)
 {
     char *script = asim_plot_script("compare.gp", err);
     if (!script)
@@ -763,7 +776,7 @@ int asim_plot_compare(const asim_rundir *runs, const char *const *labels, size_t
     }
     asim_gp_set_str(g, "tunit", sc.unit);
     asim_gp_set_num(g, "tmax", sc.dur / sc.div);
-    vars_names(g, "run", labels, n);
+    vars_names(g, "run", labels, n, 28);
     FILE *v = asim_gp_vars(g);
     /* Per-run thresholds, and whether they all agree (drawn once then). */
     fprintf(v, "array up_thr[%zu]\narray down_thr[%zu]\n", n ? n : 1, n ? n : 1);
@@ -797,6 +810,7 @@ int asim_plot_compare(const asim_rundir *runs, const char *const *labels, size_t
             break;
         }
     asim_gp_set_str(g, "t_run", title);
+    asim_gp_set_str(g, "t_sub", subtitle ? subtitle : "");
     for (size_t i = 0; i < n && rc == ASIM_OK; i++) {
         char name[32];
         snprintf(name, sizeof name, "ts_%zu.dat", i + 1);

@@ -34,9 +34,10 @@ int asim_plot_run(const char *dir, unsigned figures, unsigned formats, const cha
                   asim_err *err);
 
 /* Overlay n runs (each loaded with at least timeseries and events) on one
- * timeline: <out_base>.<ext>.  labels[i] names run i in the legend. */
+ * timeline: <out_base>.<ext>.  labels[i] names run i in the legend;
+ * subtitle (may be "") is printed under the title. */
 int asim_plot_compare(const asim_rundir *runs, const char *const *labels, size_t n,
-                      unsigned formats, const char *out_base, asim_err *err);
+                      unsigned formats, const char *subtitle, const char *out_base, asim_err *err);
 
 /* One line describing the run's scaling policy from its settings, e.g.
  * "threshold: up > 0.6 for 2 checks, down < 0.2 for 3 | cooldown 30 s / 60 s |

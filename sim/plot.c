@@ -32,6 +32,8 @@ struct asim_gp {
     size_t nfiles;
     FILE *driver;                    /* driver.gp: what gnuplot runs */
     FILE *vars;                      /* vars.gp: assignments, loaded before each figure */
+    char **outs;                     /* figures: final path, then its temporary, pairwise */
+    size_t nouts;
 };
 
 static int is_exec(const char *p)
@@ -205,6 +207,12 @@ void asim_gp_destroy(asim_gp *g)
         }
         asim_free(g->files[i]);
     }
+    for (size_t i = 0; i < g->nouts; i += 2) {
+        unlink(g->outs[i + 1]);          /* a figure not renamed into place (failure) */
+        asim_free(g->outs[i]);
+        asim_free(g->outs[i + 1]);
+    }
+    asim_free(g->outs);
     if (keep_files) {
         fprintf(stderr, "autoscale-sim: plot files kept in %s\n", g->dir);
     } else {
@@ -249,15 +257,21 @@ void asim_gp_render(asim_gp *g, const char *script, const char *out_base, unsign
     for (size_t i = 0; i < ASIM_ARRAY_LEN(fmts); i++) {
         if (!(formats & fmts[i].bit))
             continue;
-        size_t n = strlen(out_base) + 8;
-        char *out = asim_malloc(n);
+        /* gnuplot writes "<out>.tmp.<pid>" beside the target; asim_gp_run
+         * renames it into place only when gnuplot succeeded, so a reader
+         * never sees a half-drawn figure. */
+        size_t n = strlen(out_base) + 48;
+        char *out = asim_malloc(n), *tmp = asim_malloc(n);
         snprintf(out, n, "%s.%s", out_base, fmts[i].ext);
+        snprintf(tmp, n, "%s.%s.tmp.%ld", out_base, fmts[i].ext, (long)getpid());
+        g->outs = asim_realloc(g->outs, (g->nouts + 2) * sizeof *g->outs);
+        g->outs[g->nouts++] = out;
+        g->outs[g->nouts++] = tmp;
         fprintf(g->driver, "reset session\nload 'vars.gp'\nfmt = '%s'\nout = ", fmts[i].ext);
-        put_quoted(g->driver, out);
+        put_quoted(g->driver, tmp);
         fputs("\nload ", g->driver);
         put_quoted(g->driver, script);
         fputs("\nset output\n", g->driver);
-        asim_free(out);
     }
 }
 
@@ -359,6 +373,9 @@ int asim_gp_run(asim_gp *g, asim_err *err)
                                   WEXITSTATUS(status), tail);
         }
     }
+    for (size_t i = 0; rc == ASIM_OK && i < g->nouts; i += 2)
+        if (rename(g->outs[i + 1], g->outs[i]) != 0)
+            rc = asim_err_set(err, ASIM_ERUNTIME, "cannot write %s: %s", g->outs[i], strerror(errno));
     asim_free(cd);
     asim_free(logp);
     asim_free(drvp);

@@ -50,10 +50,11 @@ static int cmp_label_name(const void *a, const void *b)
 static int canonical_labels(asim_label *l, size_t *n, asim_err *err)
 {
     qsort(l, *n, sizeof *l, cmp_label_name);
+    for (size_t i = 1; i < *n; i++)
+        if (strcmp(l[i].name, l[i - 1].name) == 0)
+            return asim_err_set(err, ASIM_EINPUT, "duplicate label name \"%s\"", l[i].name);
     size_t k = 0;
     for (size_t i = 0; i < *n; i++) {
-        if (i > 0 && strcmp(l[i].name, l[i - 1].name) == 0)
-            return asim_err_set(err, ASIM_EINPUT, "duplicate label name \"%s\"", l[i].name);
         if (l[i].value[0] == '\0') {
             asim_free((char *)l[i].name);
             asim_free((char *)l[i].value);

@@ -8,8 +8,9 @@
  *   setting therefore never changes the traffic or the service demands.
  *
  * Same-instant order: events at one instant run in the order they were
- * scheduled (evq.h).  The per-second tick is scheduled before the models at
- * each second, so a row for [t-1,t) is written before anything at t runs.
+ * scheduled (evq.h).  Per-second rows are not events: the loop runs the
+ * queue up to t - 1 ns and then writes the row for [t-1, t), so whatever
+ * happens at exactly t belongs to row t.
  *
  * Streams, not stores: per-request data goes into two histograms (whole run,
  * current second) and counters; memory does not grow with duration. */
@@ -197,10 +198,10 @@ static void csv_opt(asim_csv *w, double v)
     else asim_csv_num(w, v);
 }
 
-static void on_second(void *ctx, uint64_t arg, asim_time now)
+/* The row for [t-1, t), written once every event before t has run and none
+ * at t has (see run_seconds). */
+static void second_row(sim *s, asim_time now)
 {
-    sim *s = ctx;
-    ASIM_UNUSED(arg);
     double t = ASIM_TO_SEC(now) - 1;            /* the row covers [t, t+1) */
     double metric = asim_scaler_last_metric(s->scaler);
     double rate = asim_sources_rate(s->sources, now - ASIM_NS_PER_SEC);
@@ -234,8 +235,19 @@ static void on_second(void *ctx, uint64_t arg, asim_time now)
     asim_hist_reset(s->lat_sec);
     s->sec_arrivals = s->sec_completed = s->sec_rejected = s->sec_timeouts = 0;
     if (s->progress && (int64_t)t % 600 == 599) report_progress(s, now);
-    if (now + ASIM_NS_PER_SEC <= s->horizon)
-        asim_evq_at(s->q, now + ASIM_NS_PER_SEC, on_second, s, 0);
+}
+
+/* Run the event loop second by second: events in [t-1, t) (up to t - 1 ns),
+ * then the row for that second, so an event at exactly t (a check at 20 s)
+ * always lands in row t whatever order it was scheduled in.  Events at the
+ * horizon itself still run. */
+static void run_seconds(sim *s)
+{
+    for (asim_time t = ASIM_NS_PER_SEC; t <= s->horizon; t += ASIM_NS_PER_SEC) {
+        asim_evq_run(s->q, t - 1);
+        second_row(s, t);
+    }
+    asim_evq_run(s->q, s->horizon);
 }
 
 /* ------------------------------------------------------------------ */
@@ -588,7 +600,6 @@ int asim_simulate(const asim_config *cfg, uint64_t seed, const char *out_dir,
         destroy_models(&s);
         return rc;
     }
-    asim_evq_at(s.q, ASIM_NS_PER_SEC, on_second, &s, 0);
     for (size_t i = 0; i < asim_sources_count(s.sources); i++)
         schedule_arrival(&s, i, 0);
     if (s.alerts) {
@@ -597,7 +608,7 @@ int asim_simulate(const asim_config *cfg, uint64_t seed, const char *out_dir,
         asim_time offset = pms > 0 ? (asim_time)(asim_rng_derive(0, "rule_group:webapp") % (uint64_t)pms) * ASIM_NS_PER_MS : 0;
         asim_evq_at(s.q, offset, on_alert_eval, &s, 0);
     }
-    asim_evq_run(s.q, s.horizon);
+    run_seconds(&s);
     rc = asim_sources_error(s.sources, err);
     summarize(&s, sum);
     if (stats) {

@@ -458,6 +458,62 @@ static void test_steady_state_no_allocation(void)
     asim_tsdb_destroy(db);
 }
 
+/* --- robustness: mutated queries parse or fail with a position, never crash -- */
+
+static void test_mutations_never_crash(void)
+{
+    static const char *const seeds[] = {
+        "histogram_quantile(0.95, sum by (le) (rate(h_bucket[1m])))",
+        "avg(avg_over_time(x{job=~\"j.*\"}[30s] offset 1m)) > bool 0.5",
+        "sum without (instance) (x) / on(job) group(x) by (job) or vector(time())",
+        "clamp(-x ^ 2 % 3, 0.1, +Inf) unless x{instance!~'i[12]'} and x != NaN",
+        "quantile_over_time(0.9, x[1m30s]) - irate(x[5m]) * delta(x[2m]) + scalar(count(x))",
+    };
+    static const char alphabet[] = "()[]{},+-*/%^=!~<>@:\"'`#\\ abxyz019.emsInfNaN_byonbool";
+    asim_tsdb *db = asim_tsdb_create(0);
+    const char *le[] = { "0.1", "0.5", "+Inf" };
+    char inst[16];
+    for (int i = 0; i < 3; i++) {
+        snprintf(inst, sizeof inst, "i%d", i);
+        int x = sid(db, "x", "instance", inst, "job", "j");
+        int h = sid(db, "h_bucket", "instance", inst, "le", le[i]);
+        for (int t = 0; t < 60; t++) {
+            asim_tsdb_append(db, x, 5000 * t + i, ((t * 7 + i) % 13) * 0.1);
+            asim_tsdb_append(db, h, 5000 * t, t * (i + 1));
+        }
+    }
+    uint32_t rng = 12345;
+#define NEXT() (rng = rng * 1103515245u + 12345u, (rng >> 8))
+    int iters = getenv("ASIM_SANITIZED") ? 4000 : 20000, parsed = 0;
+    asim_promql_result r = { 0 };
+    for (int it = 0; it < iters; it++) {
+        char q[300], err[256];
+        snprintf(q, sizeof q, "%s", seeds[NEXT() % 5]);
+        int len = (int)strlen(q), muts = 1 + (int)(NEXT() % 4);
+        for (int m = 0; m < muts && len > 0 && len < 290; m++) {
+            int pos = (int)(NEXT() % (uint32_t)len), op = (int)(NEXT() % 3);
+            char c = alphabet[NEXT() % (sizeof alphabet - 1)];
+            if (op == 0) q[pos] = c;
+            else if (op == 1) { memmove(q + pos, q + pos + 1, (size_t)(len - pos)); len--; }
+            else { memmove(q + pos + 1, q + pos, (size_t)(len - pos + 1)); q[pos] = c; len++; }
+        }
+        asim_promql *e = asim_promql_parse(q, err, sizeof err);
+        if (!e) {
+            CHECK_MSG(strncmp(err, "position ", 9) == 0, "%s -> %s", q, err);
+            continue;
+        }
+        parsed++;
+        (void)asim_promql_reach_ms(e, LOOKBACK);
+        for (int k = 0; k < 2; k++) (void)asim_promql_eval(e, db, 200000 + 7000 * k, LOOKBACK, &r, err, sizeof err);
+        asim_promql_result_free(&r);
+        asim_promql_free(e);
+    }
+#undef NEXT
+    printf("  %d of %d mutants parsed and were evaluated\n", parsed, iters);
+    CHECK_MSG(parsed > iters / 50, "only %d of %d parsed", parsed, iters);   /* mutants do reach the evaluator */
+    asim_tsdb_destroy(db);
+}
+
 int main(void)
 {
     RUN(test_avg_over_time_kahan);
@@ -470,5 +526,6 @@ int main(void)
     RUN(test_reach);
     RUN(test_format);
     RUN(test_steady_state_no_allocation);
+    RUN(test_mutations_never_crash);
     return check_report();
 }
