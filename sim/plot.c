@@ -260,10 +260,14 @@ void asim_gp_render(asim_gp *g, const char *script, const char *out_base, unsign
         /* gnuplot writes "<out>.tmp.<pid>" beside the target; asim_gp_run
          * renames it into place only when gnuplot succeeded, so a reader
          * never sees a half-drawn figure. */
-        size_t n = strlen(out_base) + 48;
+        /* gnuplot runs in the job's temporary directory (see asim_gp_run),
+         * so a relative output path is made absolute first. */
+        char cwd[4096] = "";
+        if (out_base[0] != '/' && !getcwd(cwd, sizeof cwd)) cwd[0] = '\0';
+        size_t n = strlen(cwd) + strlen(out_base) + 48;
         char *out = asim_malloc(n), *tmp = asim_malloc(n);
-        snprintf(out, n, "%s.%s", out_base, fmts[i].ext);
-        snprintf(tmp, n, "%s.%s.tmp.%ld", out_base, fmts[i].ext, (long)getpid());
+        snprintf(out, n, "%s%s%s.%s", cwd, cwd[0] ? "/" : "", out_base, fmts[i].ext);
+        snprintf(tmp, n, "%s%s%s.%s.tmp.%ld", cwd, cwd[0] ? "/" : "", out_base, fmts[i].ext, (long)getpid());
         g->outs = asim_realloc(g->outs, (g->nouts + 2) * sizeof *g->outs);
         g->outs[g->nouts++] = out;
         g->outs[g->nouts++] = tmp;
