@@ -6,8 +6,7 @@
  *                            "scheduled" | "cpu" | "threshold", ...}
  *   "hpa":        Kubernetes HPA v2: sync_period, metric_type, target_type,
  *                 target, query, cpu_request, tolerance, tolerance_rule,
- *                 downscale_stabilization, cpu_initialization_period,
- *                 initial_readiness_delay, behavior (the HPA's spec.behavior
+ *                 downscale_stabilization, behavior (the HPA's spec.behavior
  *                 with Kubernetes' own key names, or null for none)
  *   "step":       AWS step scaling: query, period, evaluation_periods,
  *                 datapoints_to_alarm, adjustment_type, min_adjustment_magnitude,
@@ -81,8 +80,6 @@ typedef struct asim_hpa_cfg {
     double tolerance;                /* 0.1 */
     asim_hpa_tolerance_rule tolerance_rule;
     double downscale_stabilization;  /* s, controller flag (300) */
-    double cpu_initialization_period;   /* s (300) */
-    double initial_readiness_delay;  /* s (30) */
     int has_behavior;                /* 0: spec.behavior is nil (legacy normalisation) */
     asim_hpa_rules scale_up, scale_down;
 } asim_hpa_cfg;
