@@ -18,9 +18,12 @@ V       ?= 0
 BUILD_PKGS = libgsl-dev libcjson-dev libcsv-dev gnuplot-nox pkg-config
 TEST_PKGS  = prometheus parallel chromium fonts-dejavu-core
 
-PKG_CFLAGS := $(shell pkg-config --cflags gsl libcjson 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs gsl libcjson 2>/dev/null) \
-              $(shell pkg-config --libs libcsv 2>/dev/null || echo -lcsv)
+# Evaluated on first use, i.e. when the first compile or link runs, after
+# `deps` (an order-only prerequisite of every object) has installed pkg-config
+# and the libraries on a fresh machine; then cached.
+PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags gsl libcjson 2>/dev/null))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs gsl libcjson 2>/dev/null) \
+              $(shell pkg-config --libs libcsv 2>/dev/null || echo -lcsv))$(PKG_LIBS)
 
 WARN    = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
           -Wno-unused-parameter
@@ -121,8 +124,8 @@ clean:
 # make fuzz [FUZZ_TIME=60] [FUZZ_ONLY=fuzz_trace_csv]: builds every
 # tests/fuzz/fuzz_*.c as a libFuzzer binary (clang, -fsanitize=fuzzer,address,
 # undefined) into build/fuzz/ and runs each for FUZZ_TIME seconds on its corpus
-# build/fuzz/corpus/<name>/ (seeded from tests/fuzz/corpus/<name>/ and the
-# bundled scenarios/traces/).  A crasher is left as build/fuzz/<name>-crash-*;
+# build/fuzz/corpus/<name>/ (seeded from tests/fuzz/corpus/<name>/).
+# A crasher is left as build/fuzz/<name>-crash-* (or -timeout-*);
 # keep it under tests/fuzz/regress/, where tests/test_trace.c replays it.
 FUZZ_CC    ?= clang
 FUZZ_BUILD  = build/fuzz

@@ -4,9 +4,16 @@
 #include "policy.h"
 
 #include <string.h>
+#include "policy_util.h"     /* method tables of the policies beyond the seed's */
 
 static const asim_policy_methods *const registry[] = {
     &asim_policy_threshold,
+    &asim_policy_hpa,
+    &asim_policy_step,
+    &asim_policy_target_tracking,
+    &asim_policy_predictive,
+    &asim_policy_scheduled,
+    &asim_policy_cpu,
 };
 
 static const char *const decision_names[] = {

@@ -23,7 +23,8 @@ extern const asim_policy_methods asim_policy_cpu;
 
 /* A query a policy runs itself against obs->db at its decision instants.
  * An empty text means "the scaler's query": the result and value are then
- * the ones the scaler loop passed in obs. */
+ * the ones the scaler loop passed in obs.  Without a db (replay, unit
+ * tests) the scaler's answers stand in for the own query's. */
 typedef struct asim_pquery {
     asim_promql *expr;               /* NULL: the scaler's query */
     asim_promql_result res;
@@ -35,11 +36,12 @@ typedef struct asim_pquery {
  * (also after a failed init). */
 int asim_pquery_init(asim_pquery *q, const char *text, const asim_config *cfg,
                      const char *jpath, asim_err *err);
-/* The result at obs->now: the own query's (NULL when obs->db is NULL or the
- * evaluation fails, which reads as no data, as for the scaler), or obs->result.
- * Valid until the next call. */
+/* The result at obs->now: the own query's (NULL when the evaluation fails,
+ * which reads as no data, as for the scaler), or obs->result (no own query,
+ * or no db).  Valid until the next call. */
 const asim_promql_result *asim_pquery_result(asim_pquery *q, const asim_policy_obs *o);
-/* The result reduced to one number (NaN = no data); with no own query, obs->metric. */
+/* The result reduced to one number (NaN = no data); with no own query or
+ * no db, obs->metric. */
 double asim_pquery_value(asim_pquery *q, const asim_policy_obs *o, asim_reduce how);
 void asim_pquery_free(asim_pquery *q);
 /* How far back q reaches (0 when it is the scaler's). */
@@ -49,6 +51,27 @@ int64_t asim_pquery_reach_ms(const asim_pquery *q);
  * (0 for the seed's policy): simulate.c keeps at least that much in the
  * tsdb.  Unparsable queries count as 0 (validation reports them). */
 int64_t asim_policies_reach_ms(const asim_config *cfg, int64_t lookback_ms);
+
+/* ---- instance warm-up (AWS step scaling and target tracking) ------------- */
+
+/* Replicas a policy added that are still launching or warming up: from the
+ * decision until `warmup` seconds after the actuation finished (the
+ * simulated stack's "InService").  Memory: one entry per scale-out within
+ * the warm-up, pruned as they expire. */
+typedef struct asim_warmup {
+    struct asim_warming { asim_time done; int added; } *a;   /* done < 0: in flight */
+    int n, cap;
+    asim_time warmup;
+} asim_warmup;
+
+void asim_warmup_init(asim_warmup *w, double warmup_s);
+/* A scale-out of `added` replicas was decided (the actuation is in flight). */
+void asim_warmup_add(asim_warmup *w, int added);
+/* The actuation in flight finished at `now`. */
+void asim_warmup_done(asim_warmup *w, asim_time now);
+/* Replicas still warming at `now` (prunes the expired ones). */
+int asim_warmup_count(asim_warmup *w, asim_time now);
+void asim_warmup_free(asim_warmup *w);
 
 /* ---- wall clock ------------------------------------------------------------ */
 

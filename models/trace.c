@@ -832,9 +832,14 @@ static int csv_finish(asim_trace_reader *r)
  * Apache's \" escape.  Returns the index of the closing quote or -1. */
 static long quoted_end(const char *s, size_t len)
 {
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '\\' && i + 1 < len) { i++; continue; }
-        if (s[i] == '"') return (long)i;
+    size_t i = 0;
+    while (i < len) {                  /* memchr is vectorised: find quotes, then */
+        const char *q = memchr(s + i, '"', len - i);
+        if (!q) return -1;
+        size_t j = (size_t)(q - s), bs = 0;
+        while (bs < j && s[j - 1 - bs] == '\\') bs++;   /* ... count the backslashes before */
+        if (bs % 2 == 0) return (long)j;
+        i = j + 1;
     }
     return -1;
 }
@@ -894,14 +899,14 @@ static void handle_log_line(asim_trace_reader *r, const char *s, size_t len)
         }
         p++;
         const char *q = p;
-        while (p < end && (isdigit((unsigned char)*p) || *p == '-')) p++;
+        while (p < end && ((*p >= '0' && *p <= '9') || *p == '-')) p++;
         if (p == q || (p < end && *p != ' ')) {
             bad(r, line, "%s): bad %s)", clf_expect, k ? "byte count" : "status");
             return;
         }
     }
     int combined = 0;
-    if (p < end) {            /* the rest: "referer" "agent" [more fields] */
+    if (p < end && r->o.log_format != ASIM_LOGFMT_AUTO) {   /* the rest: "referer" "agent" [more] */
         if (end - p >= 3 && p[0] == ' ' && p[1] == '"') {
             long e1 = quoted_end(p + 2, (size_t)(end - p - 2));
             const char *a = e1 >= 0 ? p + 2 + e1 + 1 : NULL;

@@ -26,6 +26,7 @@
 
 #define MIN_PERIOD ASIM_NS_PER_MS           /* shortest trace that may loop */
 #define PROBE_MAX_RECORDS 10000000          /* rate_at gives up (NaN) past this per call */
+#define RING_SECONDS 128                    /* per-second counts a request stream keeps */
 
 /* ---------------------------------------------------------------------
  * Load schedule
@@ -227,6 +228,10 @@ typedef struct estream {
     int *gcls;
     double *gu;
     size_t gn, gi, gcap;
+    /* requests per sim second of the last RING_SECONDS seconds emitted, for
+     * rate_at without a second reader; hi_sec is the last second touched */
+    double ring[RING_SECONDS];
+    int64_t hi_sec;
     int rc;
     asim_err err;
 } estream;
@@ -238,6 +243,20 @@ static void estream_init(estream *e, asim_trace_reader *rd, const tmap *m, int64
     e->map = m;
     e->res = res;
     e->rng = rng;
+    e->hi_sec = -1;
+}
+
+/* Count an emitted request in its second. */
+static void ring_count(estream *e, asim_time t)
+{
+    int64_t sec = t / ASIM_NS_PER_SEC;
+    if (sec > e->hi_sec) {
+        int64_t from = e->hi_sec + 1;
+        if (sec - from >= RING_SECONDS) from = sec - RING_SECONDS + 1;
+        for (int64_t k = from; k <= sec; k++) e->ring[k % RING_SECONDS] = 0;
+        e->hi_sec = sec;
+    }
+    if (e->hi_sec - sec < RING_SECONDS) e->ring[sec % RING_SECONDS] += 1;
 }
 
 static void estream_free(estream *e)
@@ -312,6 +331,7 @@ static int estream_next(estream *e, asim_time *t, int *cls)
             *t = map_ns(e->map, tt, e->shift);
             if (*t < 0) continue;
             if (*t >= e->map->sim_end) { e->done = 1; return 0; }
+            ring_count(e, *t);
             return 1;
         }
         asim_trace_rec rec;
@@ -333,6 +353,7 @@ static int estream_next(estream *e, asim_time *t, int *cls)
             *cls = rec.cls;
             if (*t < 0) continue;
             if (*t >= e->map->sim_end) { e->done = 1; return 0; }
+            ring_count(e, *t);
             return 1;
         }
         /* gather the group [g, g+res) and spread it: sorted uniforms by
@@ -521,12 +542,21 @@ static asim_time event_next(asim_source *src, asim_time now, int *cls)
 }
 
 /* rate_at for request traces: the requests whose sim time falls in the
- * second containing t, times the weight at t (the expected offered count). */
+ * second containing t, times the weight at t (the expected offered count).
+ * A second the main stream has passed comes from its ring of counts; any
+ * other (before the first arrival, or far back) from a second reader that
+ * walks along, opened on first need. */
 static double event_rate_at(const asim_source *src, asim_time t)
 {
     event_source *s = (event_source *)(uintptr_t)src;   /* the probe is a cache */
-    if (s->p_failed) return NAN;
     int64_t sec = t >= 0 ? t / ASIM_NS_PER_SEC : -1;
+    double w = s->wbase * asim_load_factor(&s->c.load, ASIM_TO_SEC(t));
+    /* the usual question (the second just ended) is answered by the main
+     * stream's own counts: it has read past that second already */
+    const estream *e = &s->es;
+    if (sec >= 0 && (sec < e->hi_sec || e->done) && e->hi_sec - sec < RING_SECONDS)
+        return (sec > e->hi_sec ? 0 : e->ring[sec % RING_SECONDS]) * w;
+    if (s->p_failed) return NAN;
     if (s->p_on && sec < s->p_sec) {             /* asked about the past: start over */
         estream_free(&s->pes);
         asim_trace_close(s->prd);
@@ -536,7 +566,9 @@ static double event_rate_at(const asim_source *src, asim_time t)
     if (!s->p_on) {
         int rc;
         asim_err err;
-        s->prd = asim_trace_open(s->c.path, &s->c.opts, &rc, &err);
+        asim_trace_opts o = s->c.opts;
+        o.classify = NULL;                       /* counting needs no classes */
+        s->prd = asim_trace_open(s->c.path, &o, &rc, &err);
         if (!s->prd) { s->p_failed = 1; return NAN; }
         estream_init(&s->pes, s->prd, &s->c.map, 0, NULL);
         s->p_on = 1;
@@ -568,7 +600,7 @@ static double event_rate_at(const asim_source *src, asim_time t)
         }
         if (s->p_next == ASIM_TIME_MAX && s->p_sec < sec) { s->p_sec = sec; s->p_count = 0; }
     }
-    return s->p_count * s->wbase * asim_load_factor(&s->c.load, ASIM_TO_SEC(t));
+    return s->p_count * w;
 }
 
 /* ---------------------------------------------------------------------
@@ -992,6 +1024,7 @@ asim_source *asim_trace_source_create(const asim_trace_source_params *p, int *rc
         if (setup_common(&s->c, p, rc, err) < 0) { rate_destroy(&s->c.base); return NULL; }
         s->scale = mult * thin * (sp->speedup_rate == ASIM_SPEEDUP_SCALE_RATE ? speed : 1);
         pstream_init(&s->ps, s->c.rd, &s->c.map, &s->c.spec);
+        if (!(s->scale > 0)) s->c.done = 1;      /* multiplier 0: nothing to wait for */
         return &s->c.base;
     }
     event_source *s = asim_calloc(1, sizeof *s);
@@ -1002,6 +1035,7 @@ asim_source *asim_trace_source_create(const asim_trace_source_params *p, int *rc
     s->wbase = mult * thin / (sp->speedup_rate == ASIM_SPEEDUP_SCALE_RATE ? 1 : speed);
     double wmax = s->wbase * asim_load_max(&s->c.load);
     s->k = wmax > 1 ? (int)ceil(wmax - 1e-12) : 1;
+    if (!(wmax > 0)) s->c.done = 1;              /* multiplier 0: a looping trace would spin */
     if (s->k > 1) {
         s->copies = asim_calloc((size_t)s->k, sizeof *s->copies);
         s->heap = asim_malloc((size_t)s->k * sizeof *s->heap);

@@ -39,7 +39,7 @@ typedef struct asim_job_result {
 /* asim_pool_wait outcomes. */
 enum { ASIM_POOL_TIMEOUT = 0, ASIM_POOL_RESULT = 1, ASIM_POOL_SIGNAL = 2 };
 
-/* Fork `workers` processes (>= 1) sharing a copy of base (the pool keeps its
+/* Fork `workers` processes (1 to 255; clamped) sharing a copy of base (the pool keeps its
  * own copy; base may be freed afterwards).  flags are passed to
  * asim_simulate.  NULL + ASIM_ERUNTIME when fork/pipe/signalfd fail (the
  * workers already started are stopped). */

@@ -86,7 +86,6 @@ typedef struct sim {
     int scale_ups, scale_downs, max_seen;
     double first_scale_up;             /* s, NaN if none */
     uint64_t frozen_actions, frozen_checks;
-    int desired;
     int progress;                      /* ASIM_RUN_PROGRESS */
     double progress_wall;              /* wall clock of the last progress line */
 } sim;
@@ -362,13 +361,12 @@ static void on_checked(void *ctx, const asim_check *c)
 static void on_actuation(void *ctx, int started, int from, int to, asim_time now)
 {
     sim *s = ctx;
-    if (started) s->desired = to;
     if (!s->have_files) return;
     char reason[160];
     if (started) snprintf(reason, sizeof reason, "playbook started: scale %d -> %d", from, to);
     else snprintf(reason, sizeof reason, "playbook returned: %d replicas", to);
     event_row(s, now, started ? "actuation_start" : "actuation_end", NAN, started ? from : to,
-              -1, -1, "", started ? to : to, reason);
+              -1, -1, "", to, reason);
     if (!started) {
         fprintf(s->f[F_LOG].f, "  Successfully scaled to %d replicas\n%s\n", to, LINE);
     }
@@ -501,7 +499,6 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
     s->cl = asim_cluster_create(s->q, cfg, &ap, &wh, &ch, &cr);
     asim_twmean_init(&s->running, 0, running_containers(s->cl));
     s->max_seen = running_containers(s->cl);
-    s->desired = asim_cluster_compose_ps(s->cl);
 
     asim_scaler_hooks sh = { s, on_checked, on_actuation };
     s->scaler = asim_scaler_create(s->q, cfg, s->cl, s->db, &sh, err);

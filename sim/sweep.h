@@ -187,6 +187,10 @@ int asim_sweep_run(const asim_sweep *sw, const char *dir, const asim_sweep_opts 
  * x[0..n).  Empty: all NaN; one value: sd and ci NaN.  Returns the count. */
 size_t asim_mean_ci(const double *x, size_t n, double *mean, double *sd, double *ci);
 
+/* "21510 ± 12", "0.512 ± 0.031" (4 and 2 significant digits, whole numbers
+ * written out below 1e9), "undefined" for NaN; without ± when ci is NaN. */
+void asim_fmt_mean_ci(char *buf, size_t len, double mean, double ci);
+
 typedef struct asim_agg_row {
     uint64_t config;
     unsigned reps, ok;          /* rows, rows with status ok */

@@ -508,6 +508,8 @@ static void test_event_multiplier(void)
     sp.multiplier = 2;
     s = make_source(&sp, p, ASIM_TRACE_TIMESTAMPS, NULL);
     CHECK(asim_source_rate(s, ASIM_SEC(10)) == 2 && asim_source_rate(s, ASIM_SEC(2000)) == 0);
+    pulled half = pull(s, ASIM_SEC(500));             /* now from the stream's own counts */
+    CHECK(half.n > 900 && asim_source_rate(s, ASIM_SEC(450)) == 2 && asim_source_rate(s, ASIM_SEC(10)) == 2);
     asim_source_destroy(s);
 }
 
