@@ -12,11 +12,14 @@
  *  - linear: a least-squares line (gsl_fit_linear) over trend_window.
  * Replicas wanted = ceil(signal / (capacity_per_replica x
  * target_utilization)) for the highest forecast between now and now + lead
- * (lead = playbook latency + container start + one interval: how long a
- * replica asked for now takes to serve), and with predictive.reactive for
+ * (lead = playbook latency + container start + one interval + one sample
+ * + half the query's range: how long a replica asked for now takes to
+ * serve, the span a sample averages over, and how late a rate reports the
+ * load), and with predictive.reactive for
  * the present reading too.  Scaling down goes only as far as the highest
  * forecast up to lead + lookahead allows, so capacity is not dropped just
- * before a rise the history predicts.
+ * before a rise the history predicts, nor below what any decision of the
+ * last lookahead wanted (damping noise around a replica boundary).
  *
  * Memory is bounded by the history ring (max(trend_window, 2 seasons) of
  * samples) and the O(season) Holt-Winters state, whatever the run length. */
@@ -194,6 +197,8 @@ typedef struct pred {
     asim_hw hw;
     int m;                           /* samples per season */
     int fits;                        /* refits done */
+    struct recent { asim_time t; int n; } *recent;   /* replicas wanted in the last lookahead */
+    int nrecent, crecent;
 } pred;
 
 static void *create(const struct asim_config *cfg, asim_err *err)
@@ -210,8 +215,17 @@ static void *create(const struct asim_config *cfg, asim_err *err)
     double capacity = p->c.capacity_per_replica > 0 ? p->c.capacity_per_replica
                                                     : cfg->app.workers / cfg->app.service.mean;
     p->per_replica = capacity * p->c.target_utilization;
+    /* Auto lead: a replica asked for now serves after the playbook and the
+     * container start; the need may arise just after this decision (one
+     * interval); a sample is an average over sample_interval, so the
+     * capacity must be there when its interval begins; and a range function
+     * over W seconds (rate(x[1m])) reports the load about W/2 late. */
+    double lag = (double)asim_pquery_reach_ms(&p->q) / 2000.0;
+    if (p->q.expr && lag > 0.5 * cfg->prometheus.lookback_delta)
+        lag = 0;                         /* an instant selector's lookback is no lag */
     p->lead = p->c.lead >= 0 ? p->c.lead
-                             : cfg->actuator.latency.mean + cfg->container.start_latency.mean + p->c.interval;
+                             : cfg->actuator.latency.mean + cfg->container.start_latency.mean + p->c.interval +
+                                   p->c.sample_interval + lag;
     p->dt = ASIM_SEC(p->c.sample_interval);
     p->bucket_end = -1;
     p->last_sample_t = -1;
@@ -341,6 +355,29 @@ static double forecast_max(pred *p, asim_time now, double horizon, const char **
     return a > b ? a : b;                    /* a line peaks at an end of the window */
 }
 
+/* Remember what this decision wanted; return the most any decision wanted
+ * within the last lookahead seconds (scale-downs go no lower: the same
+ * damping as the HPA's downscale stabilisation, so noise around a replica
+ * boundary does not flap). */
+static int recent_max(pred *p, asim_time now, int n)
+{
+    asim_time cut = now - ASIM_SEC(p->c.lookahead);
+    int k = 0, best = n;
+    for (int i = 0; i < p->nrecent; i++) {
+        if (p->recent[i].t <= cut)
+            continue;
+        p->recent[k++] = p->recent[i];
+        if (p->recent[i].n > best) best = p->recent[i].n;
+    }
+    p->nrecent = k;
+    if (p->nrecent == p->crecent) {
+        p->crecent = p->crecent ? 2 * p->crecent : 16;
+        p->recent = asim_realloc(p->recent, (size_t)p->crecent * sizeof *p->recent);
+    }
+    p->recent[p->nrecent++] = (struct recent){now, n};
+    return best;
+}
+
 static int replicas_for(const pred *p, double signal)
 {
     if (!(signal > 0))
@@ -375,8 +412,9 @@ static void decide(void *state, const asim_policy_obs *o, asim_policy_out *out)
     }
     int n_up = replicas_for(p, up_sig);
     int n_keep = replicas_for(p, keep_sig);
+    int n_recent = recent_max(p, o->now, n_up);
+    if (n_keep < n_recent) n_keep = n_recent;
     int want = n_up > cur ? n_up : (n_keep < cur ? n_keep : cur);
-    if (want < n_up) want = n_up;
     if (want > p->max) want = p->max;
     if (want < p->min) want = p->min;
     out->desired = want;
@@ -410,6 +448,7 @@ static void destroy(void *state)
     asim_free(p->ring_t);
     asim_free(p->scratch_y);
     asim_free(p->scratch_t);
+    asim_free(p->recent);
     asim_free(p);
 }
 

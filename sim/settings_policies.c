@@ -700,8 +700,8 @@ static const asim_setting policies_table[] = {
     NUM("predictive.season", predictive.season, "86400", POS, TMAX, "s", "Season length (a day)"),
     NUM("predictive.trend_window", predictive.trend_window, "600", POS, TMAX, "s", "History the linear fit uses"),
     NUM("predictive.lead", predictive.lead, "-1", -1, TMAX, "s",
-        "Provision for the forecast this far ahead (-1: the start-up latency: actuator latency + wait + container "
-        "start + one interval)"),
+        "Provision for the forecast this far ahead (-1: the start-up latency: mean actuator latency + mean container "
+        "start + predictive.interval + predictive.sample_interval + half the query's range)"),
     NUM("predictive.lookahead", predictive.lookahead, "300", 0, TMAX, "s",
         "Scale down only to what the forecast needs up to this long after the lead"),
     NUM("predictive.capacity_per_replica", predictive.capacity_per_replica, "0", 0, INF, "",
