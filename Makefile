@@ -108,6 +108,9 @@ install: autoscale-sim
 	    $(DESTDIR)$(PREFIX)/share/autoscale-sim/scripts $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 autoscale-sim $(DESTDIR)$(PREFIX)/bin/autoscale-sim
 	install -m 644 scenarios/*.json $(DESTDIR)$(PREFIX)/share/autoscale-sim/scenarios/
+	for d in traces policies; do [ -d scenarios/$$d ] || continue; \
+	    install -d $(DESTDIR)$(PREFIX)/share/autoscale-sim/scenarios/$$d; \
+	    install -m 644 scenarios/$$d/* $(DESTDIR)$(PREFIX)/share/autoscale-sim/scenarios/$$d/; done
 	install -m 644 scripts/*.gp $(DESTDIR)$(PREFIX)/share/autoscale-sim/scripts/ 2>/dev/null || true
 	install -m 644 doc/autoscale-sim.1 $(DESTDIR)$(PREFIX)/share/man/man1/autoscale-sim.1
 

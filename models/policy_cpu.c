@@ -51,7 +51,6 @@ static void decide(void *state, const asim_policy_obs *o, asim_policy_out *out)
     cpu *c = state;
     asim_policy_obs mine = *o;
     mine.metric = asim_pquery_value(&c->q, o, ASIM_REDUCE_AVG);
-    mine.result = c->q.expr ? asim_pquery_result(&c->q, o) : o->result;
     asim_policy_threshold.decide(c->inner, &mine, out);
     if (!isnan(mine.metric)) {          /* prefix the reason with the CPU value, cutting its end */
         char pre[40];

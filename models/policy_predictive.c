@@ -23,8 +23,9 @@
  *
  * Memory is bounded by the history ring (max(trend_window, 2 seasons) of
  * samples) and the O(season) Holt-Winters state, whatever the run length. */
-#include "policy_util.h"
 #include "policy_predictive.h"
+
+#include "policy_util.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -10,8 +10,9 @@
  * it starts on.  The wrapped policy is asked at every check even when the
  * floor decides, so its own state (breaches, windows, forecasts) stays
  * what it would be without the schedule. */
-#include "policy_util.h"
 #include "policy_scheduled.h"
+
+#include "policy_util.h"
 
 #include <stdio.h>
 #include <string.h>

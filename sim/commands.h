@@ -31,6 +31,8 @@ int asim_cmd_alerts(int argc, char **argv) __attribute__((weak));
 int asim_cmd_trace(int argc, char **argv) __attribute__((weak));
 int asim_cmd_plot(int argc, char **argv) __attribute__((weak));
 int asim_cmd_compare(int argc, char **argv) __attribute__((weak));
+/* compare --policies a.json,b.json SCENARIO: runs each policy, then compares. */
+int asim_cmd_compare_policies(int argc, char **argv) __attribute__((weak));
 int asim_cmd_report(int argc, char **argv) __attribute__((weak));
 int asim_cmd_sweep(int argc, char **argv) __attribute__((weak));
 int asim_cmd_merge(int argc, char **argv) __attribute__((weak));

@@ -334,7 +334,7 @@ static const asim_setting core_table[] = {
     NUM("prometheus.lookback_delta", prometheus.lookback_delta, "300", POS, TMAX, "s", "Instant-vector lookback (query.lookback-delta)"),
     STR("prometheus.job", prometheus.job, "webapp", "Scrape job name (the job label)"),
 
-    STR("scaler.policy", scaler.policy, "threshold", "Scaling policy (threshold: the seed's)"),
+    STR("scaler.policy", scaler.policy, "threshold", "Scaling policy: threshold (the seed's), hpa, step, target_tracking, predictive, scheduled, cpu (doc/policies.md)"),
     STR("scaler.query", scaler.query, "avg_over_time(webapp_response_time_seconds[30s])",
         "PromQL evaluated at each check (PROMETHEUS_QUERY)"),
     ENUM("scaler.reduce", scaler.reduce, "avg", reduce_names, "How the query's series become one number"),

@@ -37,6 +37,7 @@
 #include "../models/elastic.h"
 #include "../models/promql.h"
 #include "../models/openmetrics.h"
+#include "../models/policy_util.h"
 
 /* Features that may be absent from a build (they land independently). */
 #pragma weak asim_alerts_create
@@ -477,6 +478,8 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
     int64_t reach = 0;
     int rc = query_reach(cfg, lookback_ms, &reach, err);
     if (rc) return rc;
+    int64_t pr = asim_policies_reach_ms(cfg, lookback_ms);    /* policies' own queries */
+    if (pr > reach) reach = pr;
     if (asim_alerts_create) {
         s->alerts = asim_alerts_create(cfg, err);
         if (!s->alerts) return ASIM_EINPUT;

@@ -124,7 +124,7 @@ expect settings_markdown_row grep -qF '| `scaler.max_replicas` | integer | `6` |
 grep '^|' doc/settings.md >"$TMP/doc_table"
 expect settings_doc_current cmp -s "$TMP/doc_table" "$TMP/stdout"
 [ -f "$TMP/doc_table" ] && ! cmp -s "$TMP/doc_table" "$TMP/stdout" &&
-    echo "  doc/settings.md is stale: replace its table with the output of ./autoscale-sim settings --markdown"
+    echo "  doc/settings.md is stale: run scripts/update_settings_doc.sh"
 "$BIN" settings --json "$TMP/unknown.json" >/dev/null 2>"$TMP/stderr"; rc=$?
 expect settings_json_bad test $rc -eq 2
 expect settings_json_msg grep -qF 'did you mean max_replicas?' "$TMP/stderr"
