@@ -12,6 +12,9 @@
 static const char usage_text[] =
     "usage: autoscale-sim compare RUN_DIR... [--out DIR] [--labels A,B,...] [--format png|svg|pdf|all]\n"
     "                             [--no-figure]\n"
+    "       autoscale-sim compare --policies A[,B...] SCENARIO [options]\n"
+    "                             (runs each policy on identical traffic first; its own\n"
+    "                             help: autoscale-sim compare --policies x SCENARIO --help)\n"
     "\n"
     "Compare run directories (written by `autoscale-sim run`, e.g. the same scenario\n"
     "with different policies, thresholds or seeds): prints their summary metrics side\n"
