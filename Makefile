@@ -16,7 +16,7 @@ CC      ?= cc
 V       ?= 0
 
 BUILD_PKGS = libgsl-dev libcjson-dev libcsv-dev gnuplot-nox pkg-config
-TEST_PKGS  = prometheus parallel chromium fonts-dejavu-core
+TEST_PKGS  = prometheus parallel chromium fonts-dejavu-core python3 curl iproute2
 
 # Evaluated on first use, i.e. when the first compile or link runs, after
 # `deps` (an order-only prerequisite of every object) has installed pkg-config

@@ -241,20 +241,6 @@ static const asim_label *drop_name(ev *e, const asim_label *l, size_t n, size_t 
     return filter_labels(e, l, n, NULL, 0, 0, 1, nout);
 }
 
-static uint64_t hash_labels(const asim_label *l, size_t n)
-{
-    uint64_t h = UINT64_C(1469598103934665603);
-    for (size_t i = 0; i < n; i++) {
-        for (const unsigned char *p = (const unsigned char *)l[i].name; *p; p++)
-            h = (h ^ *p) * UINT64_C(1099511628211);
-        h = (h ^ 0xff) * UINT64_C(1099511628211);
-        for (const unsigned char *p = (const unsigned char *)l[i].value; *p; p++)
-            h = (h ^ *p) * UINT64_C(1099511628211);
-        h = (h ^ 0xfe) * UINT64_C(1099511628211);
-    }
-    return h;
-}
-
 static int same_labels(const asim_label *a, size_t na, const asim_label *b, size_t nb)
 {
     if (na != nb) return 0;
@@ -299,7 +285,7 @@ static void hset_init(ev *e, hset *s, size_t n)
 /* The entry for this label set: found (idx >= 0) or the empty one to fill. */
 static hent *hset_get(hset *s, const asim_label *l, size_t n)
 {
-    uint64_t h = hash_labels(l, n);
+    uint64_t h = asim_labels_hash(l, n);
     size_t i = (size_t)h & s->mask;
     while (s->e[i].idx >= 0) {
         if (s->e[i].h == h && same_labels(s->e[i].lab, s->e[i].nlab, l, n)) return &s->e[i];

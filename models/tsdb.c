@@ -132,7 +132,7 @@ static long canonical(asim_tsdb *db, const asim_label *pairs, size_t n)
     return (long)k;
 }
 
-static uint64_t hash_labels(const asim_label *l, size_t n)
+uint64_t asim_labels_hash(const asim_label *l, size_t n)
 {
     uint64_t h = UINT64_C(1469598103934665603);
     for (size_t i = 0; i < n; i++) {
@@ -184,7 +184,7 @@ int asim_tsdb_find(asim_tsdb *db, const asim_label *pairs, size_t n)
 {
     long k = canonical(db, pairs, n);
     if (k < 0) return -1;
-    uint64_t h = hash_labels(db->scratch, (size_t)k);
+    uint64_t h = asim_labels_hash(db->scratch, (size_t)k);
     return db->table[slot_of(db, h, db->scratch, (size_t)k)];
 }
 
@@ -192,7 +192,7 @@ int asim_tsdb_series(asim_tsdb *db, const asim_label *pairs, size_t n)
 {
     long k = canonical(db, pairs, n);
     if (k < 0) return -1;
-    uint64_t h = hash_labels(db->scratch, (size_t)k);
+    uint64_t h = asim_labels_hash(db->scratch, (size_t)k);
     size_t slot = slot_of(db, h, db->scratch, (size_t)k);
     if (db->table[slot] >= 0) return db->table[slot];
     if (db->ns == (size_t)INT32_MAX) return -1;

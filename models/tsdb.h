@@ -43,6 +43,11 @@ typedef struct asim_labels {
     size_t n;
 } asim_labels;
 
+/* FNV-1a hash of the pairs in the order given (names and values each
+ * followed by a separator byte, so ("ab","c") and ("a","bc") differ); the
+ * same pairs in the same order give the same hash in every module.  O(text). */
+uint64_t asim_labels_hash(const asim_label *l, size_t n);
+
 typedef struct asim_sample {
     int64_t t;       /* ms */
     double  v;

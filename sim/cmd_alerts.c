@@ -10,10 +10,10 @@
 
 #include <getopt.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli.h"
 #include "output.h"
 #include "series_io.h"
 #include "settings.h"
@@ -50,18 +50,8 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 ok, 1 runtime error, 2 bad input.\n";
 
-static int fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int fail(int rc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("autoscale-sim alerts: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return rc;
-}
+/* "autoscale-sim alerts: error: ..." on stderr; returns rc. */
+#define fail(rc, ...) asim_cli_error("alerts", rc, __VA_ARGS__)
 
 /* Seconds (fraction rounded to the ms) or RFC 3339. */
 static int parse_time(const char *s, int64_t *ms)
@@ -84,13 +74,7 @@ static int parse_step(const char *s, int64_t *ms)
         *ms = (int64_t)llround(d * 1000);
         return *ms > 0 ? 0 : -1;
     }
-    char q[96], err[128];
-    if (strlen(s) > 60) return -1;
-    snprintf(q, sizeof q, "x[%s]", s);
-    asim_promql *e = asim_promql_parse(q, err, sizeof err);
-    if (!e) return -1;
-    *ms = asim_promql_reach_ms(e, 0);
-    asim_promql_free(e);
+    if (asim_promql_parse_duration(s, ms) != 0) return -1;
     return *ms > 0 ? 0 : -1;
 }
 

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include "cli.h"
 #include "common.h"
 #include "plot.h"
 #include "report.h"
@@ -31,13 +32,8 @@ static const char usage_text[] =
     "Exit status: 0 ok, 1 I/O or gnuplot failure, 2 bad usage, an unreadable run\n"
     "directory, or gnuplot missing (the table and CSV are still written).\n";
 
-static int usage_error(const char *msg, const char *arg)
-{
-    fprintf(stderr, "autoscale-sim compare: error: ");
-    fprintf(stderr, msg, arg);
-    fputc('\n', stderr);
-    return 2;
-}
+/* "autoscale-sim compare: error: ..." on stderr; returns 2. */
+#define usage_error(...) asim_cli_error("compare", 2, __VA_ARGS__)
 
 int asim_cmd_compare(int argc, char **argv)
 {

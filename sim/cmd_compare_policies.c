@@ -20,13 +20,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <cJSON.h>
 
+#include "cli.h"
 #include "output.h"
 #include "plot.h"
 #include "report.h"
@@ -63,18 +63,8 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 ok, 1 runtime error, 2 bad usage or input (nothing is run).\n";
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("autoscale-sim compare: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return 2;
-}
+/* "autoscale-sim compare: error: ..." on stderr; returns 2. */
+#define usage_error(...) asim_cli_error("compare", 2, __VA_ARGS__)
 
 /* Keys of a policy file that change the workload itself. */
 static const char *const workload_keys[] = {"traffic", "traces", "seed", "duration", "app", "classes", NULL};
@@ -143,9 +133,8 @@ static int build(asim_config *cfg, const char *scenario, const char *item, const
             return rc;
     }
     memcpy(cfg->name, scenario_name, sizeof cfg->name);   /* a policy file without "name" renamed it */
-    for (size_t i = 0; i < nsets; i++)
-        if ((rc = asim_config_set(cfg, sets[i], err)))
-            return rc;
+    if ((rc = asim_config_set_all(cfg, sets, nsets, err)))
+        return rc;
     char a[300];
     if (duration) {
         snprintf(a, sizeof a, "duration=%s", duration);
@@ -157,8 +146,7 @@ static int build(asim_config *cfg, const char *scenario, const char *item, const
         if ((rc = asim_config_set(cfg, a, err)))
             return rc;
     }
-    if ((rc = asim_config_validate(cfg, err))) {
-        asim_err_blame_set(err, cfg, sets, nsets);
+    if ((rc = asim_config_validate_sets(cfg, sets, nsets, err))) {
         if (strncmp(err->msg, "--set", 5) != 0) {
             size_t l = strlen(err->msg);
             if (overlay)

@@ -12,12 +12,12 @@
 
 #include <getopt.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli.h"
 #include "output.h"
 #include "plot.h"
 #include "sweep.h"
@@ -45,18 +45,8 @@ static void usage(FILE *f)
           "incomplete shards).\n", f);
 }
 
-static int fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int fail(int rc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("autoscale-sim merge: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return rc;
-}
+/* "autoscale-sim merge: error: ..." on stderr; returns rc. */
+#define fail(rc, ...) asim_cli_error("merge", rc, __VA_ARGS__)
 
 /* Index of name in the merged header, appending it when new. */
 static size_t column(asim_runs *m, const char *name)
@@ -158,14 +148,8 @@ int asim_cmd_merge(int argc, char **argv)
         case 'h':
             usage(stdout);
             goto done;
-        case ':':
-            rc = fail(2, "option '%s' needs a value (see autoscale-sim merge --help)", argv[optind - 1]);
-            goto done;
-        default:
-            if (optopt)
-                rc = fail(2, "unknown option '-%c' (see autoscale-sim merge --help)", optopt);
-            else
-                rc = fail(2, "unknown option '%s' (see autoscale-sim merge --help)", argv[optind - 1]);
+        default:        /* ':' (a value missing) or '?' (unknown option) */
+            rc = asim_cli_getopt_error("merge", o, argv);
             goto done;
         }
     }

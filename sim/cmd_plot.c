@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include "cli.h"
 #include "common.h"
 #include "figures.h"
 #include "output.h"
@@ -30,13 +31,8 @@ static const char usage_text[] =
     "Exit status: 0 ok, 1 gnuplot failed or a file could not be written,\n"
     "2 bad usage, unreadable run directory, or gnuplot missing.\n";
 
-static int usage_error(const char *msg, const char *arg)
-{
-    fprintf(stderr, "autoscale-sim plot: error: ");
-    fprintf(stderr, msg, arg);
-    fputc('\n', stderr);
-    return 2;
-}
+/* "autoscale-sim plot: error: ..." on stderr; returns 2. */
+#define usage_error(...) asim_cli_error("plot", 2, __VA_ARGS__)
 
 int asim_cmd_plot(int argc, char **argv)
 {

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "cli.h"
 #include "common.h"
 #include "series_io.h"
 #include "../models/promql.h"
@@ -46,13 +47,8 @@ static const char usage_text[] =
     "Exit status: 0 ok, 2 bad input (file, expression or options; the message\n"
     "names the file and line, or the position in the expression).\n";
 
-static int usage_error(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "autoscale-sim promql: error: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n");
-    return 2;
-}
+/* "autoscale-sim promql: error: ..." on stderr; returns 2. */
+#define usage_error(...) asim_cli_error("promql", 2, __VA_ARGS__)
 
 /* Prometheus's parseTime: float seconds (milliseconds rounded) or RFC 3339. */
 static int parse_time(const char *s, int64_t *ms)
@@ -105,14 +101,7 @@ static int parse_dur(const char *s, int64_t *ms)
         return 0;
     }
     /* model.ParseDuration through the PromQL lexer: "5m" parses as x[5m] */
-    char q[96], err[128];
-    if (strlen(s) > 60) return -1;
-    snprintf(q, sizeof q, "x[%s]", s);
-    asim_promql *e = asim_promql_parse(q, err, sizeof err);
-    if (!e) return -1;
-    *ms = asim_promql_reach_ms(e, 0);
-    asim_promql_free(e);
-    return 0;
+    return asim_promql_parse_duration(s, ms);
 }
 
 /* --- output ---------------------------------------------------------------- */

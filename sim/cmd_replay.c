@@ -16,10 +16,10 @@
 #include <csv.h>
 #include <getopt.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli.h"
 #include "output.h"
 #include "series_io.h"
 #include "settings.h"
@@ -53,18 +53,8 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 ok, 1 runtime error, 2 bad input.\n";
 
-static int fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int fail(int rc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("autoscale-sim replay: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return rc;
-}
+/* "autoscale-sim replay: error: ..." on stderr; returns rc. */
+#define fail(rc, ...) asim_cli_error("replay", rc, __VA_ARGS__)
 
 /* The checks: times (s) and values (NaN = no data). */
 typedef struct checks {
@@ -86,28 +76,13 @@ static void add_check(checks *c, double t, double v)
 
 static char *slurp(const char *path, size_t *len, asim_err *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    char *text;
+    int r = asim_read_file(path, &text, len);
+    if (r == -1)
         asim_err_set(err, ASIM_EINPUT, "%s: cannot open", path);
-        return NULL;
-    }
-    size_t cap = 65536, n = 0;
-    char *b = asim_malloc(cap);
-    size_t k;
-    while ((k = fread(b + n, 1, cap - n - 1, f)) > 0) {
-        n += k;
-        if (cap - n - 1 == 0) b = asim_realloc(b, cap *= 2);
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        asim_free(b);
+    else if (r != 0)
         asim_err_set(err, ASIM_ERUNTIME, "%s: read error", path);
-        return NULL;
-    }
-    b[n] = 0;
-    *len = n;
-    return b;
+    return text;
 }
 
 /* ---- CSV timestamp,value ------------------------------------------------- */

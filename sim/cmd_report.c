@@ -4,6 +4,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include "cli.h"
 #include "common.h"
 #include "report.h"
 
@@ -24,13 +25,8 @@ static const char usage_text[] =
     "Exit status: 0 ok, 1 I/O or gnuplot failure, 2 bad usage, an unreadable run\n"
     "directory, or gnuplot missing (the report is then written without figures).\n";
 
-static int usage_error(const char *msg, const char *arg)
-{
-    fprintf(stderr, "autoscale-sim report: error: ");
-    fprintf(stderr, msg, arg);
-    fputc('\n', stderr);
-    return 2;
-}
+/* "autoscale-sim report: error: ..." on stderr; returns 2. */
+#define usage_error(...) asim_cli_error("report", 2, __VA_ARGS__)
 
 int asim_cmd_report(int argc, char **argv)
 {

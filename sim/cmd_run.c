@@ -16,7 +16,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "output.h"
 #include "settings.h"
 #include "simulate.h"
@@ -61,18 +61,8 @@ static void usage(FILE *f)
           "Exit status: 0 ok, 1 runtime error, 2 bad input (nothing is written).\n", f);
 }
 
-static int fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int fail(int rc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("autoscale-sim run: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return rc;
-}
+/* "autoscale-sim run: error: ..." on stderr; returns rc. */
+#define fail(rc, ...) asim_cli_error("run", rc, __VA_ARGS__)
 
 static int file_exists(const char *path)
 {
@@ -319,14 +309,8 @@ int asim_cmd_run(int argc, char **argv)
         case 'h':
             usage(stdout);
             goto done;
-        case ':':
-            rc = fail(2, "option '%s' needs a value (see autoscale-sim run --help)", argv[optind - 1]);
-            goto done;
-        default:
-            if (optopt)
-                rc = fail(2, "unknown option '-%c' (see autoscale-sim run --help)", optopt);
-            else
-                rc = fail(2, "unknown option '%s' (see autoscale-sim run --help)", argv[optind - 1]);
+        default:        /* ':' (a value missing) or '?' (unknown option) */
+            rc = asim_cli_getopt_error("run", o, argv);
             goto done;
         }
     }
@@ -349,18 +333,12 @@ int asim_cmd_run(int argc, char **argv)
         }
         scenario = path;
     }
-    if ((rc = asim_config_load(&cfg, scenario, &err)) != 0)
+    if ((rc = asim_config_load(&cfg, scenario, &err)) != 0 ||
+        (rc = asim_config_set_all(&cfg, sets, nsets, &err)) != 0 ||
+        (duration && (rc = set_option(&cfg, "--duration", "duration", duration, &err)) != 0) ||
+        (seed_text && (rc = set_option(&cfg, "--seed", "seed", seed_text, &err)) != 0) ||
+        (rc = asim_config_validate_sets(&cfg, sets, nsets, &err)) != 0)
         goto bad_input;
-    for (size_t i = 0; i < nsets; i++)
-        if ((rc = asim_config_set(&cfg, sets[i], &err)) != 0)
-            goto bad_input;
-    if ((duration && (rc = set_option(&cfg, "--duration", "duration", duration, &err)) != 0) ||
-        (seed_text && (rc = set_option(&cfg, "--seed", "seed", seed_text, &err)) != 0))
-        goto bad_input;
-    if ((rc = asim_config_validate(&cfg, &err)) != 0) {
-        asim_err_blame_set(&err, &cfg, sets, nsets);
-        goto bad_input;
-    }
 
     char out_dir[PATH_MAX];
     if (out)

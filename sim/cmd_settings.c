@@ -103,10 +103,8 @@ int asim_cmd_settings(int argc, char **argv)
     asim_config_defaults(&cfg);
     if (optind < argc)
         rc = asim_config_load(&cfg, argv[optind], &err);
-    for (size_t i = 0; i < nsets && rc == 0; i++)
-        rc = asim_config_set(&cfg, sets[i], &err);
-    if (rc == 0 && (rc = asim_config_validate(&cfg, &err)) != 0)
-        asim_err_blame_set(&err, &cfg, sets, nsets);
+    if (rc == 0 && (rc = asim_config_set_all(&cfg, sets, nsets, &err)) == 0)
+        rc = asim_config_validate_sets(&cfg, sets, nsets, &err);
     if (rc) {
         fprintf(stderr, "autoscale-sim settings: error: %s\n", err.msg);
         rc = rc == ASIM_ERUNTIME ? 1 : 2;

@@ -13,13 +13,13 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "plot.h"
 #include "pool.h"
 #include "settings.h"
@@ -70,18 +70,8 @@ static void usage(FILE *f)
           "Exit status: 0 done, 1 runtime error or interrupted (re-run to resume), 2 bad input.\n", f);
 }
 
-static int fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int fail(int rc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("autoscale-sim sweep: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return rc;
-}
+/* "autoscale-sim sweep: error: ..." on stderr; returns rc. */
+#define fail(rc, ...) asim_cli_error("sweep", rc, __VA_ARGS__)
 
 static double wall_now(void)
 {
@@ -198,18 +188,6 @@ enum {
     OPT_SHARD, OPT_MIN, OPT_MAX, OPT_SUBJ, OPT_PARETO, OPT_PLOT, OPT_PLOT_METRIC, OPT_FORMAT
 };
 
-static int parse_uint(const char *s, unsigned long max, unsigned long *v)
-{
-    char *end;
-    if (!*s || *s == '-' || *s == '+')
-        return 0;
-    unsigned long x = strtoul(s, &end, 10);
-    if (*end || x > max)
-        return 0;
-    *v = x;
-    return 1;
-}
-
 int asim_cmd_sweep(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -274,19 +252,19 @@ int asim_cmd_sweep(int argc, char **argv)
         case OPT_PLOT_METRIC: plot_metric = optarg; plot = 1; break;
         case 'q':        quiet = 1; break;
         case OPT_SAMPLES:
-            if (!parse_uint(optarg, 100000000ul, &samples) || samples < 1) {
+            if (asim_cli_parse_ulong(optarg, 1, 100000000ul, &samples) != 0) {
                 rc = fail(2, "--samples '%s': expected a whole number >= 1", optarg);
                 goto done;
             }
             break;
         case OPT_REPS:
-            if (!parse_uint(optarg, 1000000ul, &reps) || reps < 1) {
+            if (asim_cli_parse_ulong(optarg, 1, 1000000ul, &reps) != 0) {
                 rc = fail(2, "--reps '%s': expected a whole number >= 1", optarg);
                 goto done;
             }
             break;
         case 'j':
-            if (!parse_uint(optarg, 255ul, &jobs) || jobs < 1) {
+            if (asim_cli_parse_ulong(optarg, 1, 255ul, &jobs) != 0) {
                 rc = fail(2, "--jobs '%s': expected a whole number from 1 to 255", optarg);
                 goto done;
             }
@@ -300,14 +278,8 @@ int asim_cmd_sweep(int argc, char **argv)
         case 'h':
             usage(stdout);
             goto done;
-        case ':':
-            rc = fail(2, "option '%s' needs a value (see autoscale-sim sweep --help)", argv[optind - 1]);
-            goto done;
-        default:
-            if (optopt)
-                rc = fail(2, "unknown option '-%c' (see autoscale-sim sweep --help)", optopt);
-            else
-                rc = fail(2, "unknown option '%s' (see autoscale-sim sweep --help)", argv[optind - 1]);
+        default:        /* ':' (a value missing) or '?' (unknown option) */
+            rc = asim_cli_getopt_error("sweep", o, argv);
             goto done;
         }
     }
@@ -348,30 +320,12 @@ int asim_cmd_sweep(int argc, char **argv)
 
     asim_config_defaults(&cfg);
     have_cfg = 1;
-    if ((rc = asim_config_load(&cfg, scenario, &err)) != 0)
+    if ((rc = asim_config_build(&cfg, scenario, sets, nsets, duration, &err)) != 0)
         goto bad_input;
-    for (size_t i = 0; i < nsets; i++)
-        if ((rc = asim_config_set(&cfg, sets[i], &err)) != 0)
-            goto bad_input;
-    if (duration) {
-        char a[300];
-        snprintf(a, sizeof a, "duration=%s", duration);
-        if ((rc = asim_config_set(&cfg, a, &err)) != 0)
-            goto bad_input;
-    }
-    if ((rc = asim_config_validate(&cfg, &err)) != 0) {
-        asim_err_blame_set(&err, &cfg, sets, nsets);
-        goto bad_input;
-    }
     uint64_t seed = cfg.seed;
-    if (seed_text) {
-        char *end;
-        unsigned long long s = strtoull(seed_text, &end, 10);
-        if (!*seed_text || *end || *seed_text == '-') {
-            rc = fail(2, "--seed '%s': expected a whole number >= 0", seed_text);
-            goto done;
-        }
-        seed = s;
+    if (seed_text && asim_cli_parse_seed(seed_text, &seed) != 0) {
+        rc = fail(2, "--seed '%s': expected a whole number >= 0", seed_text);
+        goto done;
     }
     asim_sweep_init(&sw, &cfg, scenario, seed, (unsigned)reps);
     for (size_t i = 0; i < ngrid; i++)

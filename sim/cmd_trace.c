@@ -18,13 +18,13 @@
 
 #include <getopt.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cJSON.h>
 #include <gsl/gsl_rstat.h>
 
+#include "cli.h"
 #include "output.h"
 #include "../models/trace_transform.h"
 
@@ -73,18 +73,8 @@ static void usage(FILE *f)
           "Exit status: 0 ok, 1 runtime error, 2 bad input or usage.\n", f);
 }
 
-static int fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int fail(int rc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("autoscale-sim trace: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return rc;
-}
+/* "autoscale-sim trace: error: ..." on stderr; returns rc. */
+#define fail(rc, ...) asim_cli_error("trace", rc, __VA_ARGS__)
 
 /* ---- shared ------------------------------------------------------------ */
 

@@ -28,7 +28,6 @@
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +36,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_multimin.h>
 
+#include "cli.h"
 #include "output.h"
 #include "pool.h"
 #include "settings.h"
@@ -78,18 +78,8 @@ static void usage(FILE *f)
           "Exit status: 0 done, 1 runtime error or interrupted, 2 bad input.\n", f);
 }
 
-static int fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int fail(int rc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("autoscale-sim tune: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return rc;
-}
+/* "autoscale-sim tune: error: ..." on stderr; returns rc. */
+#define fail(rc, ...) asim_cli_error("tune", rc, __VA_ARGS__)
 
 typedef struct param {
     char *key;
@@ -417,18 +407,6 @@ enum {
     OPT_SET, OPT_DURATION
 };
 
-static int parse_ulong(const char *s, unsigned long lo, unsigned long hi, unsigned long *v)
-{
-    char *end;
-    if (!*s || *s == '-' || *s == '+')
-        return 0;
-    unsigned long x = strtoul(s, &end, 10);
-    if (*end || x < lo || x > hi)
-        return 0;
-    *v = x;
-    return 1;
-}
-
 int asim_cmd_tune(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -485,25 +463,25 @@ int asim_cmd_tune(int argc, char **argv)
         case 'o':       out = optarg; break;
         case 'q':       quiet = 1; break;
         case OPT_BUDGET:
-            if (!parse_ulong(optarg, 1, 100000000ul, &budget)) {
+            if (asim_cli_parse_ulong(optarg, 1, 100000000ul, &budget) != 0) {
                 rc = fail(2, "--budget '%s': expected a whole number >= 1", optarg);
                 goto done;
             }
             break;
         case OPT_REPS:
-            if (!parse_ulong(optarg, 1, 100000ul, &reps)) {
+            if (asim_cli_parse_ulong(optarg, 1, 100000ul, &reps) != 0) {
                 rc = fail(2, "--reps '%s': expected a whole number >= 1", optarg);
                 goto done;
             }
             break;
         case OPT_FRESH:
-            if (!parse_ulong(optarg, 1, 1000000ul, &fresh)) {
+            if (asim_cli_parse_ulong(optarg, 1, 1000000ul, &fresh) != 0) {
                 rc = fail(2, "--fresh-reps '%s': expected a whole number >= 1", optarg);
                 goto done;
             }
             break;
         case 'j':
-            if (!parse_ulong(optarg, 1, 255, &jobs)) {
+            if (asim_cli_parse_ulong(optarg, 1, 255, &jobs) != 0) {
                 rc = fail(2, "--jobs '%s': expected a whole number from 1 to 255", optarg);
                 goto done;
             }
@@ -520,14 +498,8 @@ int asim_cmd_tune(int argc, char **argv)
         case 'h':
             usage(stdout);
             goto done;
-        case ':':
-            rc = fail(2, "option '%s' needs a value (see autoscale-sim tune --help)", argv[optind - 1]);
-            goto done;
-        default:
-            if (optopt)
-                rc = fail(2, "unknown option '-%c' (see autoscale-sim tune --help)", optopt);
-            else
-                rc = fail(2, "unknown option '%s' (see autoscale-sim tune --help)", argv[optind - 1]);
+        default:        /* ':' (a value missing) or '?' (unknown option) */
+            rc = asim_cli_getopt_error("tune", o, argv);
             goto done;
         }
     }
@@ -569,30 +541,12 @@ int asim_cmd_tune(int argc, char **argv)
 
     asim_config_defaults(&cfg);
     have_cfg = 1;
-    if ((rc = asim_config_load(&cfg, scenario, &err)) != 0)
+    if ((rc = asim_config_build(&cfg, scenario, sets, nsets, duration, &err)) != 0)
         goto bad_input;
-    for (size_t i = 0; i < nsets; i++)
-        if ((rc = asim_config_set(&cfg, sets[i], &err)) != 0)
-            goto bad_input;
-    if (duration) {
-        char a[300];
-        snprintf(a, sizeof a, "duration=%s", duration);
-        if ((rc = asim_config_set(&cfg, a, &err)) != 0)
-            goto bad_input;
-    }
-    if ((rc = asim_config_validate(&cfg, &err)) != 0) {
-        asim_err_blame_set(&err, &cfg, sets, nsets);
-        goto bad_input;
-    }
     uint64_t seed = cfg.seed;
-    if (seed_text) {
-        char *end;
-        unsigned long long s = strtoull(seed_text, &end, 10);
-        if (!*seed_text || *end || *seed_text == '-') {
-            rc = fail(2, "--seed '%s': expected a whole number >= 0", seed_text);
-            goto done;
-        }
-        seed = s;
+    if (seed_text && asim_cli_parse_seed(seed_text, &seed) != 0) {
+        rc = fail(2, "--seed '%s': expected a whole number >= 0", seed_text);
+        goto done;
     }
     for (size_t i = 0; i < np; i++) {
         char v[128];

@@ -185,3 +185,29 @@ int asim_mkdirs(const char *path, asim_err *err)
     asim_free(p);
     return rc;
 }
+
+int asim_read_file(const char *path, char **text, size_t *len)
+{
+    *text = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    size_t cap = 1 << 16, n = 0, k;
+    char *buf = asim_malloc(cap + 1);
+    while ((k = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += k;
+        if (n == cap)
+            buf = asim_realloc(buf, (cap *= 2) + 1);
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        asim_free(buf);
+        return -2;
+    }
+    buf[n] = 0;
+    if (len)
+        *len = n;
+    *text = buf;
+    return 0;
+}

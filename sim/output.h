@@ -47,4 +47,10 @@ void asim_csv_end(asim_csv *c);                         /* "\n" */
 /* mkdir -p; 0 or ASIM_ERUNTIME with message. */
 int asim_mkdirs(const char *path, asim_err *err);
 
+/* The whole file at path in one NUL-terminated buffer the caller frees;
+ * *len (when len is not NULL) gets its length.  0; -1 when the file cannot
+ * be opened (errno from fopen says why); -2 on a read error.  *text is NULL
+ * after an error, so callers word their own messages.  O(size). */
+int asim_read_file(const char *path, char **text, size_t *len);
+
 #endif

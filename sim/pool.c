@@ -141,8 +141,8 @@ int asim_pool_build_config(asim_config *cfg, const asim_config *base, const char
         }
         p += k + (p[k] == '\n');
     }
-    if (rc == 0 && (rc = asim_config_validate(cfg, err)) != 0)
-        asim_err_blame_set(err, cfg, sets, n);
+    if (rc == 0)
+        rc = asim_config_validate_sets(cfg, sets, n, err);
     for (size_t i = 0; i < n; i++)
         asim_free(copies[i]);
     return rc;

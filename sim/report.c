@@ -477,29 +477,12 @@ static void md_esc(FILE *f, const char *s)
     }
 }
 
-static char *slurp_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, len = 0, n;
-    char *buf = asim_malloc(cap);
-    while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (cap - len < 2)
-            buf = asim_realloc(buf, cap *= 2);
-    }
-    buf[len] = '\0';
-    fclose(f);
-    return buf;
-}
-
 /* gnuplot's SVG, inlined: from "<svg" on, with ids and references to them
  * prefixed by `pfx`. */
 static int inline_svg(FILE *out, const char *path, const char *pfx)
 {
-    char *svg = slurp_file(path);
-    if (!svg)
+    char *svg;
+    if (asim_read_file(path, &svg, NULL) != 0)
         return -1;
     const char *p = strstr(svg, "<svg");
     if (!p) {

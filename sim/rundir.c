@@ -15,6 +15,8 @@
 #include <string.h>
 #include <csv.h>
 
+#include "output.h"
+
 typedef struct reader {
     asim_table *t;
     const char *path;
@@ -212,21 +214,13 @@ char *asim_path_join(const char *dir, const char *name)
 
 static char *slurp(const char *path, asim_err *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    char *text;
+    int r = asim_read_file(path, &text, NULL);
+    if (r == -1)
         asim_err_set(err, ASIM_EINPUT, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 65536, len = 0, n;
-    char *buf = asim_malloc(cap);
-    while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (cap - len < 2)
-            buf = asim_realloc(buf, cap *= 2);
-    }
-    buf[len] = '\0';
-    fclose(f);
-    return buf;
+    else if (r != 0)
+        asim_err_set(err, ASIM_EINPUT, "%s: read error", path);
+    return text;
 }
 
 static int read_table(asim_table *t, const char *dir, const char *name, const char *const *text,

@@ -18,6 +18,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "output.h"
+
 /* --- labels ----------------------------------------------------------------- */
 
 int asim_labels_compare(const asim_label *a, size_t na, const asim_label *b, size_t nb)
@@ -661,22 +663,11 @@ done:
 int asim_series_read_file(const char *path, asim_series_set *out, asim_err *err)
 {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (!f) return asim_err_set(err, ASIM_ERUNTIME, "%s: %s", path, strerror(errno));
-    size_t cap = 65536, len = 0;
-    char *buf = asim_malloc(cap);
-    size_t k;
-    while ((k = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += k;
-        if (cap - len - 1 == 0) { cap *= 2; buf = asim_realloc(buf, cap); }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        asim_free(buf);
-        return asim_err_set(err, ASIM_ERUNTIME, "%s: read error", path);
-    }
-    buf[len] = '\0';
+    char *buf;
+    size_t len;
+    int r = asim_read_file(path, &buf, &len);
+    if (r == -1) return asim_err_set(err, ASIM_EINPUT, "%s: %s", path, strerror(errno));
+    if (r != 0) return asim_err_set(err, ASIM_ERUNTIME, "%s: read error", path);
     size_t i = 0;
     while (i < len && isspace((unsigned char)buf[i])) i++;
     int rc = i < len && buf[i] == '{' ? asim_series_parse_json(buf, len, path, out, err)

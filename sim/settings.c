@@ -218,6 +218,37 @@ void asim_err_blame_set(asim_err *err, const asim_config *cfg, const char *const
     }
 }
 
+int asim_config_set_all(asim_config *cfg, const char *const *sets, size_t n, asim_err *err)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = asim_config_set(cfg, sets[i], err);
+    return rc;
+}
+
+int asim_config_validate_sets(asim_config *cfg, const char *const *sets, size_t n, asim_err *err)
+{
+    int rc = asim_config_validate(cfg, err);
+    if (rc != 0)
+        asim_err_blame_set(err, cfg, sets, n);
+    return rc;
+}
+
+int asim_config_build(asim_config *cfg, const char *scenario, const char *const *sets, size_t nsets,
+                      const char *duration, asim_err *err)
+{
+    int rc;
+    if ((rc = asim_config_load(cfg, scenario, err)) != 0 || (rc = asim_config_set_all(cfg, sets, nsets, err)) != 0)
+        return rc;
+    if (duration) {
+        char a[300];
+        strfmt(a, sizeof a, "duration=%s", duration);
+        if ((rc = asim_config_set(cfg, a, err)) != 0)
+            return rc;
+    }
+    return asim_config_validate_sets(cfg, sets, nsets, err);
+}
+
 /* Distinct next path components under prefix ("" = top level). */
 static size_t children(const char *prefix, char names[][64], size_t max)
 {

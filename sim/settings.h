@@ -115,4 +115,23 @@ const char *asim_suggest(const char *word, const char *const *cands, size_t n);
  * the bad value. */
 void asim_err_blame_set(asim_err *err, const asim_config *cfg, const char *const *sets, size_t n);
 
+/* ---- a command's configuration ---------------------------------------- */
+
+/* Apply the "path=value" texts of sets in order (asim_config_set each);
+ * stops at the first that fails.  0 or ASIM_EINPUT. */
+int asim_config_set_all(asim_config *cfg, const char *const *sets, size_t n, asim_err *err);
+
+/* asim_config_validate, and on failure asim_err_blame_set with sets (the
+ * --set texts that were applied).  0 or ASIM_EINPUT. */
+int asim_config_validate_sets(asim_config *cfg, const char *const *sets, size_t n, asim_err *err);
+
+/* The configuration of a command's runs: the scenario file loaded over cfg
+ * (which holds defaults or more, so the caller frees it however this ends),
+ * then each --set in order, then duration (the --duration text, NULL for
+ * none) as the setting "duration" -- its errors read "--set: ...", and the
+ * assignment is cut at 299 bytes like the commands' own --set buffers --
+ * then asim_config_validate_sets.  0 or ASIM_EINPUT with err set. */
+int asim_config_build(asim_config *cfg, const char *scenario, const char *const *sets, size_t nsets,
+                      const char *duration, asim_err *err);
+
 #endif

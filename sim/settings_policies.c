@@ -603,7 +603,11 @@ static int policies_validate(asim_config *cfg, asim_err *err)
     if (asim_policy_find && !asim_policy_find(sc->policy))
         return asim_config_errf(cfg, err, "$.schedule.policy", "unknown policy \"%s\" (known: %s)", sc->policy,
                                 asim_policy_names ? asim_policy_names() : "threshold");
-    for (int i = 0; i < sc->nrules; i++)
+    /* The floors only matter, and so are only checked against the maximum,
+     * when the scheduled policy is the one in use (the default rules must not
+     * forbid max_replicas < 3 to every other policy). */
+    int scheduled = strcmp(cfg->scaler.policy, "scheduled") == 0;
+    for (int i = 0; scheduled && i < sc->nrules; i++)
         if (sc->rules[i].min_replicas > cfg->scaler.max_replicas) {
             char jp[80];
             snprintf(jp, sizeof jp, "$.schedule.rules[%d].min_replicas", i);

@@ -630,32 +630,13 @@ int asim_sweep_write_json(const asim_sweep *sw, const asim_objective *o, const c
 
 static char *slurp(const char *path, size_t *len, asim_err *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    char *text;
+    int r = asim_read_file(path, &text, len);
+    if (r == -1)
         asim_err_set(err, errno == ENOENT ? ASIM_EINPUT : ASIM_ERUNTIME, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = asim_malloc(cap + 1);
-    size_t k;
-    while ((k = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += k;
-        if (n == cap) {
-            cap *= 2;
-            buf = asim_realloc(buf, cap + 1);
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        asim_free(buf);
+    else if (r != 0)
         asim_err_set(err, ASIM_ERUNTIME, "%s: read error", path);
-        return NULL;
-    }
-    buf[n] = 0;
-    if (len)
-        *len = n;
-    return buf;
+    return text;
 }
 
 /* The stored hash and shard of DIR/sweep.json, for the resume check. */

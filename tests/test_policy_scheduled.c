@@ -137,6 +137,8 @@ static void test_rule_errors(void)
     CHECK_MSG(strstr(err.msg, "$.schedule.rules[0].from"), "%s", err.msg);
     CHECK(asim_config_set(&cfg, "schedule.rules=[{\"from\":\"09:00\",\"to\":\"17:00\",\"min_replicas\":30}]", &err)
           == 0);
+    CHECK(asim_config_validate(&cfg, &err) == 0);        /* floors unused by the threshold policy */
+    CHECK(asim_config_set(&cfg, "scaler.policy=scheduled", &err) == 0);
     CHECK(asim_config_validate(&cfg, &err) == ASIM_EINPUT);
     CHECK_MSG(strstr(err.msg, "above $.scaler.max_replicas"), "%s", err.msg);
     asim_config_free(&cfg);

@@ -106,7 +106,7 @@ bad "two_expressions" 'exactly one expression' --series "$TMP/a.csv" --at 1 x y
 bad "execution_error" 'execution: vector cannot contain metrics with the same labelset' \
     --series "$TMP/a.csv" --at 30 'abs({__name__=~"dup_of_rt|webapp_response_time_seconds"})'
 P --series "$TMP/nonexistent.csv" --at 1 x 2> "$TMP/err"; rc=$?
-expect "missing_file_exit_1" [ $rc -eq 1 ]
+expect "missing_file_exit_2 (bad input, as for every command)" [ $rc -eq 2 ]
 out=$(P --help); rc=$?
 case $out in *"--series FILE"*) expect "help" [ $rc -eq 0 ] ;; *) fail help "no usage text" ;; esac
 finish

@@ -69,4 +69,10 @@ expect "scaler.log has a scaling action block" grep -q "SCALING ACTION REQUIRED"
 out=$($BIN run scenarios/spike.json --out "$runs/s" 2>/dev/null)
 expect "stdout summary reports simulated seconds per wall second" grep -q "per wall s" <<<"$out"
 
+# 7. A maximum below the scheduled policy's default floor is fine for the
+#    other policies (the floors are checked only when `scheduled` is used).
+$BIN run scenarios/manual.json --set scaler.max_replicas=2 --out "$runs/max2" --quiet > /dev/null 2>&1
+expect "max_replicas=2 runs with the threshold policy" test $? -eq 0
+expect "... and never exceeds 2 replicas" awk -F, 'NR>1 && $7+$8 > 2 {exit 1}' "$runs/max2/timeseries.csv"
+
 finish
