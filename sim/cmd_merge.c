@@ -244,16 +244,8 @@ int asim_cmd_merge(int argc, char **argv)
     asim_runs_sort(&merged);
 
     /* The objective: the command line's, else the first shard's. */
-    if (minimize || maximize) {
-        snprintf(obj.metric, sizeof obj.metric, "%s", minimize ? minimize : maximize);
-        obj.maximize = maximize != NULL;
-    }
-    if (nsubj) {
-        obj.ncons = 0;
-        for (size_t i = 0; i < nsubj; i++)
-            if ((rc = asim_objective_add_constraint(&obj, subj[i], &err)) != 0)
-                goto bad;
-    }
+    if ((rc = asim_objective_apply(&obj, minimize, maximize, subj, nsubj, &err)) != 0)
+        goto bad;
 
     asim_sweep *whole = &sw[0];
     whole->shard_k = whole->shard_n = 1;

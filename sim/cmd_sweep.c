@@ -308,13 +308,8 @@ int asim_cmd_sweep(int argc, char **argv)
 
     asim_objective obj;
     asim_objective_init(&obj);
-    if (minimize || maximize) {
-        snprintf(obj.metric, sizeof obj.metric, "%s", minimize ? minimize : maximize);
-        obj.maximize = maximize != NULL;
-    }
-    for (size_t i = 0; i < nsubj; i++)
-        if ((rc = asim_objective_add_constraint(&obj, subj[i], &err)) != 0)
-            goto bad_input;
+    if ((rc = asim_objective_apply(&obj, minimize, maximize, subj, nsubj, &err)) != 0)
+        goto bad_input;
     if (pareto && (rc = set_pareto(&obj, pareto, &err)) != 0)
         goto bad_input;
 

@@ -522,11 +522,8 @@ int asim_cmd_tune(int argc, char **argv)
     }
     asim_objective obj;
     asim_objective_init(&obj);
-    snprintf(obj.metric, sizeof obj.metric, "%s", minimize ? minimize : maximize);
-    obj.maximize = maximize != NULL;
-    for (size_t i = 0; i < nsubj; i++)
-        if ((rc = asim_objective_add_constraint(&obj, subj[i], &err)) != 0)
-            goto bad_input;
+    if ((rc = asim_objective_apply(&obj, minimize, maximize, subj, nsubj, &err)) != 0)
+        goto bad_input;
     ps = asim_calloc(nspecs, sizeof *ps);
     for (; np < nspecs; np++) {
         if ((rc = parse_param(specs[np], &ps[np], &err)) != 0)

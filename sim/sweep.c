@@ -483,6 +483,23 @@ void asim_objective_init(asim_objective *o)
     snprintf(o->pareto_y, sizeof o->pareto_y, "slo_violation_seconds");
 }
 
+int asim_objective_apply(asim_objective *o, const char *minimize, const char *maximize,
+                         const char *const *subj, size_t nsubj, asim_err *err)
+{
+    if (minimize || maximize) {
+        snprintf(o->metric, sizeof o->metric, "%s", minimize ? minimize : maximize);
+        o->maximize = maximize != NULL;
+    }
+    if (nsubj == 0)
+        return 0;
+    o->ncons = 0;
+    for (size_t i = 0; i < nsubj; i++) {
+        int rc = asim_objective_add_constraint(o, subj[i], err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
 int asim_objective_add_constraint(asim_objective *o, const char *text, asim_err *err)
 {
     if (o->ncons == ASIM_MAX_CONSTRAINTS)

@@ -106,6 +106,12 @@ typedef struct asim_objective {
 void asim_objective_init(asim_objective *o);
 /* Add "metric<=value" (also >=, <, >; blanks allowed).  ASIM_EINPUT if malformed. */
 int asim_objective_add_constraint(asim_objective *o, const char *text, asim_err *err);
+/* Apply the command line's objective: --minimize/--maximize METRIC (at most
+ * one non-NULL; both NULL keeps o's metric) and, when nsubj > 0, the
+ * --subject-to texts replacing o's constraints.  ASIM_EINPUT if one is
+ * malformed.  Used by sweep, tune and merge. */
+int asim_objective_apply(asim_objective *o, const char *minimize, const char *maximize,
+                         const char *const *subj, size_t nsubj, asim_err *err);
 /* Does value v satisfy constraint c?  NaN never does. */
 int asim_constraint_ok(const asim_constraint *c, double v);
 /* "minimize replica_seconds subject to slo_violation_seconds<=30". */
