@@ -13,9 +13,10 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
+CXX     ?= c++
 V       ?= 0
 
-BUILD_PKGS = libgsl-dev libcjson-dev libcsv-dev gnuplot-nox pkg-config
+BUILD_PKGS = libgsl-dev libcjson-dev libcsv-dev libdouble-conversion-dev g++ gnuplot-nox pkg-config
 TEST_PKGS  = prometheus parallel chromium fonts-dejavu-core python3 curl iproute2
 
 # Evaluated on first use, i.e. when the first compile or link runs, after
@@ -40,7 +41,9 @@ endif
 
 ALL_CFLAGS  = $(BASE_CFLAGS) $(OPT) $(CFLAGS)
 ALL_LDFLAGS = $(SAN_LDFLAGS) $(LDFLAGS)
-LIBS        = $(PKG_LIBS) -lm
+# double-conversion is C++ (sim/dconv.cc wraps it): link its runtime too.
+LIBS        = $(PKG_LIBS) -ldouble-conversion -lstdc++ -lm
+ALL_CXXFLAGS = -std=c++11 -Wall -Wextra -Werror -MMD -MP -g $(OPT) $(CXXFLAGS)
 
 ifeq ($(V),1)
 Q =
@@ -49,7 +52,8 @@ Q = @
 endif
 
 LIB_SRC  = $(filter-out sim/main.c,$(wildcard sim/*.c)) $(wildcard models/*.c)
-LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_CXX_SRC = $(wildcard sim/*.cc)
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(LIB_CXX_SRC:%.cc=$(BUILD)/%.o)
 MAIN_OBJ = $(BUILD)/sim/main.o
 TEST_SRC = $(wildcard tests/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -78,6 +82,11 @@ $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/%.o: %.cc | deps
+	@mkdir -p $(dir $@)
+	@echo "  CXX     $<"
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_OBJ)
 	@echo "  LINK    $@"
@@ -135,7 +144,8 @@ FUZZ_BUILD  = build/fuzz
 FUZZ_TIME  ?= 60
 FUZZ_ONLY  ?=
 FUZZ_CFLAGS = $(BASE_CFLAGS) -Wno-error -g -O1 -fno-omit-frame-pointer $(CFLAGS)
-FUZZ_OBJ    = $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_CXX   ?= clang++
+FUZZ_OBJ    = $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(LIB_CXX_SRC:%.cc=$(FUZZ_BUILD)/%.o)
 FUZZ_BIN    = $(if $(FUZZ_ONLY),$(FUZZ_BUILD)/$(FUZZ_ONLY),$(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%))
 
 .SECONDARY: $(FUZZ_OBJ)
@@ -153,6 +163,11 @@ $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (fuzz)"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -c -o $@ $<
+
+$(FUZZ_BUILD)/%.o: %.cc
+	@mkdir -p $(dir $@)
+	@echo "  CXX     $< (fuzz)"
+	$(Q)$(FUZZ_CXX) -std=c++11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)

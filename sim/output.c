@@ -1,10 +1,13 @@
 /* output.c -- atomic files, byte-stable numbers, CSV rows (see output.h).
  *
- * asim_fmt_double defines what every output file looks like, so it is
- * deliberately simple and pinned by tests: integers up to 1e15 in plain
- * digits; otherwise the first of %.15g, %.16g, %.17g that strtod reads back
- * to the same double (%.17g always does).  It relies on the "C" locale's '.',
- * which the program never changes.
+ * asim_fmt_double defines what every output file looks like, so its
+ * definition is deliberately simple: integers up to 1e15 in plain digits;
+ * otherwise the first of %.15g, %.16g, %.17g that strtod reads back to the
+ * same double (%.17g always does).  That definition, run literally, cost a
+ * quarter of `run` (three snprintf + strtod per number), so the text is now
+ * built from double-conversion's digits (fmt_double_fast); the literal
+ * definition lives on in tests/test_output.c, which compares the two on
+ * millions of doubles.  "C" locale '.' as before.
  *
  * asim_afile: the temporary sits beside the target (same directory, so the
  * rename is atomic on POSIX file systems) and carries the pid, so two
@@ -14,6 +17,8 @@
 #include "output.h"
 
 #include <errno.h>
+#include <float.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +26,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 #include <csv.h>
+#include "dconv.h"
 
 static void afile_clear(asim_afile *a)
 {
@@ -81,25 +87,148 @@ void asim_afile_abort(asim_afile *a)
     afile_clear(a);
 }
 
-void asim_fmt_double(char *buf, size_t len, double v)
+/* Decimal digits of u at p; their count. */
+static size_t put_u64(char *p, uint64_t u)
+{
+    char t[20];
+    size_t n = 0;
+    do {
+        t[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    for (size_t i = 0; i < n; i++)
+        p[i] = t[n - 1 - i];
+    return n;
+}
+
+/* What printf("%.<prec>g") prints for a value whose correctly rounded
+ * digits (trailing zeros removed, as %g removes them) are d[0..k) and whose
+ * decimal exponent is x (d[0] is the 10^x digit). */
+static size_t put_g(char *p, const char *d, int k, int x, int prec)
+{
+    char *s = p;
+    if (x < -4 || x >= prec) {
+        *s++ = d[0];
+        if (k > 1) {
+            *s++ = '.';
+            memcpy(s, d + 1, (size_t)k - 1);
+            s += k - 1;
+        }
+        *s++ = 'e';
+        *s++ = x < 0 ? '-' : '+';
+        unsigned ax = (unsigned)(x < 0 ? -x : x);
+        if (ax < 10) *s++ = '0';
+        s += put_u64(s, ax);
+    } else if (x >= 0) {
+        for (int i = 0; i <= x; i++)
+            *s++ = i < k ? d[i] : '0';
+        if (k > x + 1) {
+            *s++ = '.';
+            memcpy(s, d + x + 1, (size_t)(k - x - 1));
+            s += k - x - 1;
+        }
+    } else {
+        *s++ = '0';
+        *s++ = '.';
+        for (int i = 0; i < -x - 1; i++)
+            *s++ = '0';
+        memcpy(s, d, (size_t)k);
+        s += k;
+    }
+    return (size_t)(s - p);
+}
+
+/* The definition itself: integers up to 1e15 with %.0f, otherwise the
+ * first of %.15g..%.17g that strtod reads back.  p has ASIM_FMT_DOUBLE_LEN
+ * bytes; returns the length.  Only for the few doubles fmt_double_fast
+ * leaves to it (~0.5 us each). */
+static size_t fmt_double_slow(char *p, double v)
+{
+    if (v == floor(v) && fabs(v) <= 1e15)
+        return (size_t)snprintf(p, ASIM_FMT_DOUBLE_LEN, "%.0f", v);
+    for (int prec = 15; prec < 17; prec++) {
+        snprintf(p, ASIM_FMT_DOUBLE_LEN, "%.*g", prec, v);
+        if (strtod(p, NULL) == v)
+            return strlen(p);
+    }
+    return (size_t)snprintf(p, ASIM_FMT_DOUBLE_LEN, "%.17g", v);
+}
+
+/* Binary digits after the point in a's exact value (normal a > 0): its
+ * exact decimal expansion has as many digits after the point, the last a 5. */
+static int fraction_bits(double a)
+{
+    uint64_t u;
+    memcpy(&u, &a, sizeof u);
+    uint64_t m = (u & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
+    int e = (int)((u >> 52) & 0x7ff) - 1075;     /* a = m * 2^e */
+    int fb = -(e + __builtin_ctzll(m));
+    return fb > 0 ? fb : 0;
+}
+
+/* asim_fmt_double's text, mostly without snprintf or strtod; its length.
+ * p has room for ASIM_FMT_DOUBLE_LEN bytes (no NUL written).
+ *
+ * Why it agrees with the definition: with k the length of the shortest
+ * round-tripping digits, %.Pg for P < k cannot read back, so the definition
+ * prints at precision max(15, k) or, when that fails, 17.  For k <= 15 (v
+ * normal) the 15-digit rounding is the shortest digits themselves: v differs
+ * from them by at most half an ulp, <= 2^-53 relative, below half a unit of
+ * the 15th digit.  For k == 16 the correctly rounded 16 digits read back
+ * exactly when they lie in v's rounding interval, and then they are the
+ * closest 16-digit string in it, i.e. the shortest digits; so 16 digits are
+ * used when the two agree and 17 otherwise (17 correctly rounded digits
+ * always read back).  Two cases go to the definition: subnormals (their
+ * interval is wide, so 15 digits may differ from the shortest) and exact
+ * ties at 16 or 17 digits (double-conversion rounds them up, printf to
+ * even), possible only when v's exact decimal expansion has 17 or 18
+ * significant digits.  Pinned on millions of doubles and on edge families
+ * by tests/test_output.c, which keeps the definition verbatim. */
+static size_t fmt_double_fast(char *p, double v)
 {
     if (isnan(v)) {
-        snprintf(buf, len, "NaN");
-        return;
+        memcpy(p, "NaN", 3);
+        return 3;
     }
     if (isinf(v)) {
-        snprintf(buf, len, v > 0 ? "+Inf" : "-Inf");
+        memcpy(p, v > 0 ? "+Inf" : "-Inf", 4);
+        return 4;
+    }
+    size_t n = 0;
+    if (signbit(v))
+        p[n++] = '-';
+    double a = fabs(v);
+    if (a <= 1e15 && a == floor(a))
+        return n + put_u64(p + n, (uint64_t)a);
+    if (a < DBL_MIN)
+        return fmt_double_slow(p, v);
+    char d[ASIM_DCONV_DIGITS_LEN], r[ASIM_DCONV_DIGITS_LEN];
+    int point, rpoint;
+    int k = asim_dconv_digits(a, 0, d, &point);
+    if (k <= 15)
+        return n + put_g(p + n, d, k, point - 1, 15);
+    int fb = fraction_bits(a);
+    if (fb > 0 && fb + point >= 16 && fb + point <= 19)   /* a tie possible */
+        return fmt_double_slow(p, v);
+    if (k == 16) {
+        int rk = asim_dconv_digits(a, 16, r, &rpoint);
+        if (rk == k && rpoint == point && memcmp(r, d, (size_t)k) == 0)
+            return n + put_g(p + n, d, k, point - 1, 16);
+    }
+    int rk = asim_dconv_digits(a, 17, r, &rpoint);
+    return n + put_g(p + n, r, rk, rpoint - 1, 17);
+}
+
+void asim_fmt_double(char *buf, size_t len, double v)
+{
+    if (len == 0)
         return;
-    }
-    if (v == floor(v) && fabs(v) <= 1e15) {
-        snprintf(buf, len, "%.0f", v);       /* "3", "-0", "1000000000000000" */
-        return;
-    }
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, len, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            return;
-    }
+    char t[ASIM_FMT_DOUBLE_LEN];
+    size_t n = fmt_double_fast(t, v);
+    if (n > len - 1)                         /* truncate like snprintf */
+        n = len - 1;
+    memcpy(buf, t, n);
+    buf[n] = '\0';
 }
 
 void asim_csv_init(asim_csv *c, FILE *f)
@@ -137,15 +266,20 @@ void asim_csv_str(asim_csv *c, const char *s)
 void asim_csv_num(asim_csv *c, double v)
 {
     char buf[ASIM_FMT_DOUBLE_LEN];
-    asim_fmt_double(buf, sizeof buf, v);
+    size_t n = fmt_double_fast(buf, v);
     separate(c);
-    fputs(buf, c->f);
+    fwrite(buf, 1, n, c->f);
 }
 
 void asim_csv_int(asim_csv *c, long long v)
 {
+    char buf[24];
+    size_t n = 0;
+    if (v < 0)
+        buf[n++] = '-';
+    n += put_u64(buf + n, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
     separate(c);
-    fprintf(c->f, "%lld", v);
+    fwrite(buf, 1, n, c->f);
 }
 
 void asim_csv_end(asim_csv *c)

@@ -28,9 +28,11 @@ void asim_afile_abort(asim_afile *a);                   /* fclose + unlink; safe
 
 /* Text that reads back (strtod) to the same double: "3", "-0", "0.1",
  * "1e-05", "0.30000000000000004", "1e+21", "NaN", "+Inf".  A buffer of
- * ASIM_FMT_DOUBLE_LEN always suffices (shorter ones truncate).  ~0.3-1 us. */
+ * ASIM_FMT_DOUBLE_LEN always suffices (shorter ones truncate). */
 #define ASIM_FMT_DOUBLE_LEN 32
 void asim_fmt_double(char *buf, size_t len, double v);
+/* (Digits from double-conversion, see dconv.h; tests/test_output.c holds
+ * the literal snprintf/strtod definition and compares the two.) */
 
 /* A CSV writer on a FILE*: fields are added one at a time, then the row ends. */
 typedef struct asim_csv {

@@ -1,11 +1,13 @@
 /* test_output.c -- number formatting, CSV quoting (read back with libcsv's
  * parser), atomic files and mkdir -p. */
 #include "../sim/output.h"
+#include "../sim/dconv.h"
 #include "check.h"
 
 #include <csv.h>
 #include <dirent.h>
 #include <float.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -108,6 +110,131 @@ static void on_field(void *s, size_t len, void *data)
 static void on_row(int c, void *data)
 {
     ((parsed *)data)->rows++;
+}
+
+/* asim_fmt_double's definition, literally: the implementation before it was
+ * built from double-conversion's digits.  The fast one must print the very
+ * same bytes, or every output file would change. */
+static void fmt_reference(char *buf, size_t len, double v)
+{
+    if (isnan(v)) {
+        snprintf(buf, len, "NaN");
+        return;
+    }
+    if (isinf(v)) {
+        snprintf(buf, len, v > 0 ? "+Inf" : "-Inf");
+        return;
+    }
+    if (v == floor(v) && fabs(v) <= 1e15) {
+        snprintf(buf, len, "%.0f", v);
+        return;
+    }
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, len, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
+static int ref_mismatches, ref_checked, ref_k16_needs17, ref_prec16;
+
+static void compare_with_reference(double v)
+{
+    char fast[ASIM_FMT_DOUBLE_LEN], ref[64];
+    asim_fmt_double(fast, sizeof fast, v);
+    fmt_reference(ref, sizeof ref, v);
+    ref_checked++;
+    if (strcmp(fast, ref) != 0 && ref_mismatches++ < 5)
+        fprintf(stderr, "  %a: fast \"%s\", reference \"%s\"\n", v, fast, ref);
+    /* Which branch of the fast path was taken, to show each one is exercised. */
+    if (isfinite(v) && v != 0 && !(v == floor(v) && fabs(v) <= 1e15)) {
+        char d[ASIM_DCONV_DIGITS_LEN], p16[40];
+        int point, k = asim_dconv_digits(fabs(v), 0, d, &point);
+        snprintf(p16, sizeof p16, "%.16g", v);
+        if (strcmp(ref, p16) == 0 && k == 16)
+            ref_prec16++;
+        else if (k == 16)
+            ref_k16_needs17++;
+    }
+}
+
+static double bits(uint64_t u)
+{
+    double v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+/* Millions of doubles of every kind, byte for byte against the definition:
+ * arbitrary bit patterns, simulation-like values (u * 10^e), short decimals,
+ * and edge families (powers of two and ten and their neighbours, where the
+ * rounding interval is lopsided; halves and quarters around 1e15..2^53;
+ * subnormals). */
+static void test_fmt_matches_reference(void)
+{
+    int n = getenv("ASIM_SANITIZED") ? 100000 : 2000000;
+    ref_mismatches = ref_checked = ref_k16_needs17 = ref_prec16 = 0;
+    for (int i = 0; i < n; i++) {
+        uint64_t u = xs();
+        switch (i % 4) {
+        case 0: compare_with_reference(bits(u)); break;
+        case 1: compare_with_reference((double)(u >> 11) * 0x1p-53 * pow(10, (double)(int)(xs() % 41) - 20)); break;
+        case 2: compare_with_reference((double)(int64_t)(u % 20000001 - 10000000) / pow(10, (double)(xs() % 18))); break;
+        default: compare_with_reference((double)(int64_t)(u % 2000000001 - 1000000000) * 0.125 * 0.5
+                                        + 1e15 * (double)(xs() % 9)); break;
+        }
+    }
+    for (int e = -1074; e <= 1023; e++) {
+        double p = ldexp(1.0, e);
+        compare_with_reference(p);
+        compare_with_reference(nextafter(p, 0));
+        compare_with_reference(nextafter(p, INFINITY));
+        compare_with_reference(-p);
+    }
+    for (int e = -323; e <= 308; e++) {
+        double p = pow(10, e);
+        compare_with_reference(p);
+        compare_with_reference(nextafter(p, 0));
+        compare_with_reference(nextafter(p, INFINITY));
+    }
+    for (double a = 999999999999990.0; a < 1000000000000010.0; a += 0.125)
+        compare_with_reference(a);
+    for (uint64_t m = 1; m < 100000; m++) {
+        compare_with_reference(bits(m));                        /* subnormals */
+        compare_with_reference(bits(0x000fffffffffffffu - m));
+        compare_with_reference(ldexp(1.0, 53) - (double)m * 0.5);
+    }
+    const double special[] = { 0.0, -0.0, NAN, INFINITY, -INFINITY, DBL_MAX, -DBL_MAX, DBL_MIN,
+                               DBL_EPSILON, 1e15, -1e15, 1e15 + 0.125, 1e16, 9007199254740993.0 };
+    for (size_t i = 0; i < sizeof special / sizeof *special; i++)
+        compare_with_reference(special[i]);
+    CHECK_MSG(ref_mismatches == 0, "%d of %d doubles differ from the reference", ref_mismatches, ref_checked);
+    /* Both 16-digit outcomes of the fast path were exercised. */
+    CHECK_MSG(ref_prec16 > 0 && ref_k16_needs17 > 0, "16 digits: %d, shortest 16 but 17 needed: %d",
+              ref_prec16, ref_k16_needs17);
+    printf("  %d doubles identical to the reference (%d at 16 digits, %d need 17 with 16 shortest)\n",
+           ref_checked, ref_prec16, ref_k16_needs17);
+}
+
+/* CSV integers are printed by hand too: compare with printf at the edges. */
+static void test_csv_int_matches_printf(void)
+{
+    const long long v[] = { 0, 1, -1, 9, 10, -10, 1234567890123LL, LLONG_MAX, LLONG_MIN };
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        asim_csv c;
+        asim_csv_init(&c, f);
+        asim_csv_int(&c, v[i]);
+        asim_csv_num(&c, (double)v[i] / 7);
+        fclose(f);
+        char want[80], num[64];
+        fmt_reference(num, sizeof num, (double)v[i] / 7);
+        snprintf(want, sizeof want, "%lld,%s", v[i], num);
+        CHECK_STR(buf, want);
+        free(buf);
+    }
 }
 
 static void test_csv_quoting(void)
@@ -259,6 +386,8 @@ int main(void)
 {
     RUN(test_fmt_specific);
     RUN(test_fmt_roundtrip_random);
+    RUN(test_fmt_matches_reference);
+    RUN(test_csv_int_matches_printf);
     RUN(test_csv_quoting);
     RUN(test_atomic_files);
     RUN(test_mkdirs);
