@@ -26,19 +26,23 @@
 #include <sys/types.h>
 #include <unistd.h>
 #include <csv.h>
+
+#define ASIM_AFILE_BUFSIZE (256 * 1024)
 #include "dconv.h"
 
 static void afile_clear(asim_afile *a)
 {
     asim_free(a->path);
     asim_free(a->tmp);
+    asim_free(a->iobuf);
     a->f = NULL;
-    a->path = a->tmp = NULL;
+    a->path = a->tmp = a->iobuf = NULL;
 }
 
 int asim_afile_open(asim_afile *a, const char *path, asim_err *err)
 {
     a->f = NULL;
+    a->iobuf = NULL;
     a->path = asim_strdup(path);
     size_t n = strlen(path) + 32;
     a->tmp = asim_malloc(n);
@@ -49,6 +53,8 @@ int asim_afile_open(asim_afile *a, const char *path, asim_err *err)
         afile_clear(a);
         return asim_err_set(err, ASIM_ERUNTIME, "cannot write %s: %s", path, strerror(e));
     }
+    a->iobuf = asim_malloc(ASIM_AFILE_BUFSIZE);
+    setvbuf(a->f, a->iobuf, _IOFBF, ASIM_AFILE_BUFSIZE);
     return ASIM_OK;
 }
 
@@ -166,6 +172,13 @@ static int fraction_bits(double a)
     return fb > 0 ? fb : 0;
 }
 
+static int power_of_two(double a)
+{
+    uint64_t u;
+    memcpy(&u, &a, sizeof u);
+    return (u & ((UINT64_C(1) << 52) - 1)) == 0;
+}
+
 /* asim_fmt_double's text, mostly without snprintf or strtod; its length.
  * p has room for ASIM_FMT_DOUBLE_LEN bytes (no NUL written).
  *
@@ -174,11 +187,14 @@ static int fraction_bits(double a)
  * prints at precision max(15, k) or, when that fails, 17.  For k <= 15 (v
  * normal) the 15-digit rounding is the shortest digits themselves: v differs
  * from them by at most half an ulp, <= 2^-53 relative, below half a unit of
- * the 15th digit.  For k == 16 the correctly rounded 16 digits read back
- * exactly when they lie in v's rounding interval, and then they are the
- * closest 16-digit string in it, i.e. the shortest digits; so 16 digits are
- * used when the two agree and 17 otherwise (17 correctly rounded digits
- * always read back).  Two cases go to the definition: subnormals (their
+ * the 15th digit.  For k >= 16 the definition prints the correctly rounded
+ * k digits r when they read back, i.e. lie in v's rounding interval, else
+ * 17 digits (which always read back).  double-conversion's shortest digits
+ * d are the closest k-digit string inside the interval, and r is at least as
+ * close to v as d; when the interval is symmetric about v (all v but powers
+ * of two) r is then inside too, so r == d.  For a power of two the interval
+ * is narrower below v, r may fall outside: those are checked against the
+ * correctly rounded digits.  Two cases go to the definition: subnormals (their
  * interval is wide, so 15 digits may differ from the shortest) and exact
  * ties at 16 or 17 digits (double-conversion rounds them up, printf to
  * even), possible only when v's exact decimal expansion has 17 or 18
@@ -210,6 +226,8 @@ static size_t fmt_double_fast(char *p, double v)
     int fb = fraction_bits(a);
     if (fb > 0 && fb + point >= 16 && fb + point <= 19)   /* a tie possible */
         return fmt_double_slow(p, v);
+    if (!power_of_two(a))                /* symmetric interval: see above */
+        return n + put_g(p + n, d, k, point - 1, k);
     if (k == 16) {
         int rk = asim_dconv_digits(a, 16, r, &rpoint);
         if (rk == k && rpoint == point && memcmp(r, d, (size_t)k) == 0)
@@ -237,10 +255,11 @@ void asim_csv_init(asim_csv *c, FILE *f)
     c->col = 0;
 }
 
+/* Unlocked stdio: a CSV writer's FILE belongs to one thread. */
 static void separate(asim_csv *c)
 {
     if (c->col++ > 0)
-        fputc(',', c->f);
+        putc_unlocked(',', c->f);
 }
 
 /* Quote when a reader would otherwise split or trim the field: separators,
@@ -268,7 +287,7 @@ void asim_csv_num(asim_csv *c, double v)
     char buf[ASIM_FMT_DOUBLE_LEN];
     size_t n = fmt_double_fast(buf, v);
     separate(c);
-    fwrite(buf, 1, n, c->f);
+    fwrite_unlocked(buf, 1, n, c->f);
 }
 
 void asim_csv_int(asim_csv *c, long long v)
@@ -279,12 +298,12 @@ void asim_csv_int(asim_csv *c, long long v)
         buf[n++] = '-';
     n += put_u64(buf + n, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
     separate(c);
-    fwrite(buf, 1, n, c->f);
+    fwrite_unlocked(buf, 1, n, c->f);
 }
 
 void asim_csv_end(asim_csv *c)
 {
-    fputc('\n', c->f);
+    putc_unlocked('\n', c->f);
     c->col = 0;
 }
 

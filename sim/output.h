@@ -15,6 +15,7 @@
 typedef struct asim_afile {
     FILE *f;
     char *path, *tmp;
+    char *iobuf;                /* a large stdio buffer: fewer write calls */
 } asim_afile;
 
 /* Open "<path>.tmp.<pid>" for writing.  ASIM_ERUNTIME with message when it
