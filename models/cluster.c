@@ -2,8 +2,15 @@
  *
  * Invariants:
  *  - `ready` lists the slots of READY containers in ascending replica number;
- *    it is rebuilt whenever a container enters or leaves READY (rare), so
- *    routing a request is O(1) for round robin and random;
+ *    a container entering or leaving READY is inserted or removed in place
+ *    (binary search + memmove), so routing a request is O(1) for round robin
+ *    and random and scaling to N replicas costs O(N) small moves, not sorts;
+ *  - a new container takes the lowest free replica number and the lowest
+ *    free slot (Compose's naming; slots reused first), each found in a bitmap
+ *    from a hint (`lowest_free`): O(1) amortised, where it once scanned every
+ *    container for every candidate number (O(N^3) to start N replicas);
+ *  - `count[s]` is the number of slots in state s (REMOVED included), so
+ *    `compose ps` and the simulation's per-change bookkeeping are O(1);
  *  - at most one playbook runs; `queued_target` >= 0 holds a request made
  *    while it ran;
  *  - a slot's webapp exists from creation until the container is REMOVED. */
@@ -19,6 +26,13 @@ typedef struct container {
     asim_timer timer;           /* start (STARTING) or kill (DRAINING) */
 } container;
 
+/* A set of small non-negative integers that hands out the lowest free one. */
+typedef struct idset {
+    uint64_t *bits;             /* bit i set: i is taken */
+    size_t nwords;
+    size_t hint;                /* no free id below word `hint` */
+} idset;
+
 struct asim_cluster {
     asim_evq *q;
     const asim_config *cfg;
@@ -32,6 +46,9 @@ struct asim_cluster {
     int *ready;
     int nready;
     int rr;                     /* round-robin cursor into ready[] */
+    idset numbers;              /* replica numbers in use (bit n-1 for number n) */
+    idset slots;                /* slots not REMOVED */
+    int count[ASIM_CONTAINER_REMOVED + 1];
     int actuating;
     int target;                 /* target of the running/last playbook */
     int queued_target;          /* -1: none */
@@ -43,22 +60,86 @@ static void on_kill(void *ctx, uint64_t slot, asim_time now);
 static void on_applied(void *ctx, uint64_t arg, asim_time now);
 static void on_playbook_done(void *ctx, uint64_t arg, asim_time now);
 
-static void rebuild_ready(asim_cluster *cl)
+/* --- id sets ---------------------------------------------------------- */
+
+static int idset_take_lowest(idset *s)
 {
-    cl->nready = 0;
-    for (int i = 0; i < cl->nslots; i++)
-        if (cl->c[i].state == ASIM_CONTAINER_READY) cl->ready[cl->nready++] = i;
-    /* slots are not ordered by number: insertion-sort the few ready ones */
-    for (int i = 1; i < cl->nready; i++) {
-        int v = cl->ready[i], j = i;
-        while (j > 0 && cl->c[cl->ready[j - 1]].number > cl->c[v].number) {
-            cl->ready[j] = cl->ready[j - 1];
-            j--;
-        }
-        cl->ready[j] = v;
+    size_t w = s->hint;
+    while (w < s->nwords && s->bits[w] == UINT64_MAX)
+        w++;
+    if (w == s->nwords) {
+        size_t n = s->nwords ? s->nwords * 2 : 4;
+        s->bits = asim_realloc(s->bits, n * sizeof *s->bits);
+        memset(s->bits + s->nwords, 0, (n - s->nwords) * sizeof *s->bits);
+        s->nwords = n;
     }
+    s->hint = w;
+    int b = __builtin_ctzll(~s->bits[w]);
+    s->bits[w] |= UINT64_C(1) << b;
+    return (int)(w * 64) + b;
+}
+
+static void idset_release(idset *s, int id)
+{
+    size_t w = (size_t)id / 64;
+    s->bits[w] &= ~(UINT64_C(1) << (id % 64));
+    if (w < s->hint) s->hint = w;
+}
+
+/* --- ready list ---------------------------------------------------------- */
+
+/* Index in ready[] of the first container numbered >= number. */
+static int ready_pos(const asim_cluster *cl, int number)
+{
+    int lo = 0, hi = cl->nready;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (cl->c[cl->ready[mid]].number < number) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* The round-robin cursor keeps its index into the changed list (as when
+ * the list was rebuilt from scratch). */
+static void ready_changed(asim_cluster *cl)
+{
     if (cl->nready) cl->rr %= cl->nready;
     else cl->rr = 0;
+}
+
+static void ready_insert(asim_cluster *cl, int slot)
+{
+    int j = ready_pos(cl, cl->c[slot].number);
+    memmove(cl->ready + j + 1, cl->ready + j, (size_t)(cl->nready - j) * sizeof *cl->ready);
+    cl->ready[j] = slot;
+    cl->nready++;
+    ready_changed(cl);
+}
+
+static void ready_remove(asim_cluster *cl, int slot)
+{
+    int j = ready_pos(cl, cl->c[slot].number);
+    if (j == cl->nready || cl->ready[j] != slot) return;
+    memmove(cl->ready + j, cl->ready + j + 1, (size_t)(cl->nready - j - 1) * sizeof *cl->ready);
+    cl->nready--;
+    ready_changed(cl);
+}
+
+/* Every state change goes through here, for count[] and ready[]. */
+static void set_state(asim_cluster *cl, int i, asim_cstate s)
+{
+    container *k = &cl->c[i];
+    if (k->state == s) return;
+    if (k->state == ASIM_CONTAINER_READY) ready_remove(cl, i);
+    cl->count[k->state]--;
+    cl->count[s]++;
+    k->state = s;
+    if (s == ASIM_CONTAINER_READY) ready_insert(cl, i);
+    if (s == ASIM_CONTAINER_REMOVED) {
+        idset_release(&cl->numbers, k->number - 1);
+        idset_release(&cl->slots, i);
+    }
 }
 
 static void notify(asim_cluster *cl, asim_time now)
@@ -80,7 +161,7 @@ static void remove_container(asim_cluster *cl, int i, asim_time now)
     k->timer = 0;
     asim_webapp_destroy(k->app);
     k->app = NULL;
-    k->state = ASIM_CONTAINER_REMOVED;
+    set_state(cl, i, ASIM_CONTAINER_REMOVED);
     if (now >= 0) notify(cl, now);
 }
 
@@ -118,35 +199,28 @@ static void on_requeue(void *ctx, const asim_request *r, asim_time now)
 
 /* --- lifecycle ---------------------------------------------------------- */
 
-static int free_number(const asim_cluster *cl)
-{
-    for (int n = 1;; n++) {
-        int used = 0;
-        for (int i = 0; i < cl->nslots && !used; i++)
-            used = cl->c[i].state != ASIM_CONTAINER_REMOVED && cl->c[i].number == n;
-        if (!used) return n;
-    }
-}
-
+/* The lowest REMOVED slot, else a new one (a new slot starts REMOVED). */
 static int new_slot(asim_cluster *cl)
 {
-    for (int i = 0; i < cl->nslots; i++)
-        if (cl->c[i].state == ASIM_CONTAINER_REMOVED) return i;
+    int i = idset_take_lowest(&cl->slots);
+    if (i < cl->nslots) return i;
     if (cl->nslots == cl->capslots) {
         cl->capslots = cl->capslots ? cl->capslots * 2 : 8;
         cl->c = asim_realloc(cl->c, (size_t)cl->capslots * sizeof *cl->c);
         cl->ready = asim_realloc(cl->ready, (size_t)cl->capslots * sizeof *cl->ready);
     }
+    cl->c[i].state = ASIM_CONTAINER_REMOVED;
+    cl->count[ASIM_CONTAINER_REMOVED]++;
     return cl->nslots++;
 }
 
 static int create_container(asim_cluster *cl, asim_cstate state, asim_time now)
 {
-    int number = free_number(cl);
+    int number = idset_take_lowest(&cl->numbers) + 1;
     int i = new_slot(cl);
     container *k = &cl->c[i];
     k->number = number;
-    k->state = state;
+    set_state(cl, i, state);
     k->app = asim_webapp_create(cl->q, &cl->app, &cl->inner, number);
     k->timer = 0;
     notify(cl, now);
@@ -161,8 +235,7 @@ static void on_started(void *ctx, uint64_t slot, asim_time now)
 {
     asim_cluster *cl = ctx;
     cl->c[slot].timer = 0;
-    cl->c[slot].state = ASIM_CONTAINER_READY;
-    rebuild_ready(cl);
+    set_state(cl, (int)slot, ASIM_CONTAINER_READY);
     notify(cl, now);
 }
 
@@ -182,8 +255,7 @@ static void stop_container(asim_cluster *cl, int i, asim_time now)
     int was_starting = k->state == ASIM_CONTAINER_STARTING;
     if (k->timer) asim_evq_cancel(cl->q, k->timer);
     k->timer = 0;
-    k->state = ASIM_CONTAINER_DRAINING;
-    rebuild_ready(cl);
+    set_state(cl, i, ASIM_CONTAINER_DRAINING);
     notify(cl, now);
     if (was_starting) {          /* nothing to drain */
         remove_container(cl, i, now);
@@ -287,7 +359,6 @@ asim_cluster *asim_cluster_create(asim_evq *q, const asim_config *cfg,
         cl->ready = asim_calloc(8, sizeof *cl->ready);
     }
     cl->target = cfg->container.initial_replicas;
-    rebuild_ready(cl);
     return cl;
 }
 
@@ -298,6 +369,8 @@ void asim_cluster_destroy(asim_cluster *cl)
         if (cl->c[i].state != ASIM_CONTAINER_REMOVED) remove_container(cl, i, -1);
     asim_free(cl->c);
     asim_free(cl->ready);
+    asim_free(cl->numbers.bits);
+    asim_free(cl->slots.bits);
     asim_free(cl);
 }
 
@@ -337,12 +410,7 @@ void asim_cluster_route(asim_cluster *cl, const asim_request *r, asim_time now)
 int asim_cluster_actuating(const asim_cluster *cl) { return cl->actuating; }
 int asim_cluster_target(const asim_cluster *cl) { return cl->queued_target >= 0 ? cl->queued_target : cl->target; }
 
-int asim_cluster_count(const asim_cluster *cl, asim_cstate s)
-{
-    int n = 0;
-    for (int i = 0; i < cl->nslots; i++) n += cl->c[i].state == s;
-    return n;
-}
+int asim_cluster_count(const asim_cluster *cl, asim_cstate s) { return cl->count[s]; }
 
 int asim_cluster_compose_ps(const asim_cluster *cl)
 {
