@@ -33,6 +33,7 @@ static void build(world *w, int replicas, const char *lb)
     CHECK(asim_config_set(&w->cfg, "container.start_latency=3", &err) == 0);
     w->cfg.container.initial_replicas = replicas;
     if (replicas == 0) w->cfg.scaler.min_replicas = 0;
+    if (replicas > w->cfg.scaler.max_replicas) w->cfg.scaler.max_replicas = replicas;
     CHECK(asim_config_validate(&w->cfg, &err) == 0);
     w->q = asim_evq_create(64);
     w->r[0] = asim_rng_stream(1, "container_start");
@@ -143,11 +144,45 @@ static void test_no_ready_replica_rejects(void)
     teardown(&w);
 }
 
+/* Compose's numbering at the largest allowed size: 10,000 replicas get
+ * 1..10000 in slot order; scaling down stops the highest numbers; scaling
+ * back up hands out the lowest free numbers again and reuses freed slots
+ * rather than growing.  (Before numbers came from a bitmap this set-up alone
+ * was O(N^3), minutes at this size; bench_setup in `make bench` times it.) */
+static void test_numbering_at_scale(void)
+{
+    enum { N = 10000, LOW = 4000 };
+    world w = { 0 };
+    build(&w, N, "round_robin");
+    int in_order = 1;
+    for (int i = 0; i < asim_cluster_slots(w.cl); i++)
+        in_order &= asim_cluster_number(w.cl, i) == i + 1 && asim_cluster_state(w.cl, i) == ASIM_CONTAINER_READY;
+    CHECK(asim_cluster_slots(w.cl) == N && in_order);
+    CHECK(asim_cluster_count(w.cl, ASIM_CONTAINER_READY) == N);
+    CHECK(asim_cluster_scale(w.cl, LOW, ASIM_SEC(1)) == 1);
+    asim_evq_run(w.q, ASIM_SEC(600));
+    CHECK(asim_cluster_compose_ps(w.cl) == LOW);
+    CHECK(asim_cluster_count(w.cl, ASIM_CONTAINER_REMOVED) == N - LOW);
+    int kept_lowest = 1;
+    for (int i = 0; i < asim_cluster_slots(w.cl); i++)
+        if (asim_cluster_state(w.cl, i) != ASIM_CONTAINER_REMOVED) kept_lowest &= asim_cluster_number(w.cl, i) <= LOW;
+    CHECK(kept_lowest);
+    CHECK(asim_cluster_scale(w.cl, N, ASIM_SEC(601)) == 1);
+    asim_evq_run(w.q, ASIM_SEC(1200));
+    CHECK(asim_cluster_count(w.cl, ASIM_CONTAINER_READY) == N);
+    CHECK(asim_cluster_slots(w.cl) == N);                         /* slots reused */
+    for (int n = 1; n <= N; n += 997)
+        CHECK(asim_cluster_find(w.cl, n) >= 0);
+    CHECK(asim_cluster_find(w.cl, N + 1) < 0);
+    teardown(&w);
+}
+
 int main(void)
 {
     RUN(test_actuation_timing_and_lifecycle);
     RUN(test_draining_not_counted);
     RUN(test_balancers);
     RUN(test_no_ready_replica_rejects);
+    RUN(test_numbering_at_scale);
     return check_report();
 }
