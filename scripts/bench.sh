@@ -1,9 +1,10 @@
 #!/bin/bash
 # Speed figures for `make bench`.  Usage: scripts/bench.sh BUILD_DIR
 # (e.g. build/release; the bench binaries must be built there).
-# Prints the engine-primitive figures (tests/bench_evq.c, tests/bench_stats.c);
-# end-to-end figures are appended below by the lead.  Wall-clock numbers:
-# run on an otherwise idle machine.
+# Prints the engine-primitive figures (tests/bench_evq.c, tests/bench_stats.c;
+# wall clock: run on an otherwise idle machine), then the end-to-end figures
+# (tests/bench_sim.c: CPU time, and ratios to a bare loop measured alongside,
+# which cancel most of the machine's speed and load out).
 set -eu
 build=${1:-build/release}
 [ $# -gt 0 ] && shift
@@ -18,20 +19,55 @@ echo
 echo "== statistics and formatting (tests/bench_stats.c, ~2 s)"
 "$build/tests/bench_stats" "$@"
 
-# --- end to end (tests/bench_sim.c): the seed's soak with monitoring and
-# scaling on, no output files (a sweep worker) and with files (`run`); then a
-# 24-hour soak, whose peak memory must match the 1-hour one (streams, not stores).
+# --- end to end (tests/bench_sim.c).  Every figure is a CPU-time median of
+# interleaved rounds, also given as a ratio to a bare next-event M/M/1 loop
+# in C with the same generator (GSL MT19937), run by bench_sim in the same
+# rounds: "x0.50 of bare" = half the bare loop's requests per CPU second, on
+# any machine.  Monitoring, alerts and scaling on.
 echo
-echo "== end to end (tests/bench_sim.c, median of 5 runs each)"
-"$build/tests/bench_sim" scenarios/soak.json --reps 5
+echo "== end to end: the 24 h soak (50 req/s), no files (a sweep worker) and every file (\`run\`); 5 interleaved rounds"
 files=$(mktemp -d)
 trap 'rm -rf "$files"' EXIT
-"$build/tests/bench_sim" scenarios/soak.json --reps 5 --files "$files"
+"$build/tests/bench_sim" scenarios/soak.json --duration 86400 --set traffic.repeat=true --reps 5 --files "$files"
 "$build/tests/bench_sim" scenarios/spike.json --reps 5
-"$build/tests/bench_sim" scenarios/soak.json --duration 86400 --set traffic.repeat=true --reps 3
-rss1=$("$build/tests/bench_sim" scenarios/soak.json --reps 1 | sed -n 's/.*peak RSS \([0-9]*\) KiB.*/\1/p')
-rss24=$("$build/tests/bench_sim" scenarios/soak.json --duration 86400 --set traffic.repeat=true --reps 1 | sed -n 's/.*peak RSS \([0-9]*\) KiB.*/\1/p')
-echo "peak memory: 1-hour soak ${rss1} KiB, 24-hour soak ${rss24} KiB (ratio $(awk -v a="$rss24" -v b="$rss1" 'BEGIN{printf "%.3f", a/b}'))"
+
+# A constant-rate profile of R req/s, long enough for ~N requests (>= MIN s).
+profile() { awk -v r="$1" -v n="$2" -v min="$3" 'BEGIN{d=n/r; if (d<min) d=min; printf "%.0f", d}'; }
+
+echo
+echo "== growth: arrival rate (rho ~ 0.7: replicas = rate / 46.7 req/s, service mean set to match; ~1 M requests each)"
+for rate in 50 500 5000 50000; do
+    n=$(awk -v r=$rate 'BEGIN{n=int(r/46.667+0.5); if (n<1) n=1; print n}')
+    mean=$(awk -v r=$rate -v n=$n 'BEGIN{printf "%.6g", 0.7*n*4/r}')
+    dur=$(profile $rate 1000000 60)
+    printf "rate %6d req/s, %4d replicas: " $rate $n
+    "$build/tests/bench_sim" scenarios/soak.json --reps 3 --duration $dur --set traffic.repeat=true \
+        --set "traffic.profile=[{\"type\":\"constant\",\"duration\":$dur,\"rate\":$rate}]" \
+        --set app.service_time.mean=$mean --set container.initial_replicas=$n \
+        --set scaler.min_replicas=$n --set scaler.max_replicas=$n
+done
+
+echo
+echo "== growth: replicas (46.7 req/s each, rho ~ 0.7; >= 30 s and ~1 M requests each); set-up = a run with no traffic"
+for n in 1 10 100 1000 10000; do
+    rate=$(awk -v n=$n 'BEGIN{printf "%.0f", 46.667*n}')
+    dur=$(profile $rate 1000000 30)
+    reps=3; [ $n -ge 1000 ] && reps=1
+    printf "%5d replicas: " $n
+    "$build/tests/bench_sim" scenarios/soak.json --reps $reps --duration $dur --set traffic.repeat=true \
+        --set "traffic.profile=[{\"type\":\"constant\",\"duration\":$dur,\"rate\":$rate}]" \
+        --set container.initial_replicas=$n --set scaler.min_replicas=$n --set scaler.max_replicas=$n
+    printf "%5d replicas: " $n
+    "$build/tests/bench_sim" scenarios/soak.json --setup --reps 3 \
+        --set container.initial_replicas=$n --set scaler.min_replicas=$n --set scaler.max_replicas=$n
+done
+
+echo
+echo "== growth: simulated duration (the soak, 50 req/s; one process each, so peak RSS is that run's)"
+for d in 3600 86400 604800 2592000; do
+    printf "%7d s: " $d
+    "$build/tests/bench_sim" scenarios/soak.json --duration $d --set traffic.repeat=true --reps 1
+done
 for f in scripts/bench_*.sh; do
     [ -x "$f" ] || continue
     echo
