@@ -33,7 +33,15 @@
  *    heap grow together by doubling and never shrink, so a simulation in
  *    steady state allocates nothing.
  *
- * Invariants: heap[0..n) is a 4-ary min-heap on (at, tie); for every pending
+ * The popped root stays in place while its handler runs (`stale_root`): the
+ * handler's first asim_evq_at overwrites it and sifts down once, where a pop
+ * then a push cost a sift down and a sift up (most handlers schedule their
+ * successor: the next arrival, a completion).  Every other operation first
+ * settles a stale root by the ordinary removal.  Pop order is unchanged: keys
+ * (time, sequence) are unique, so the order never depends on heap shape.
+ *
+ * Invariants: heap[0..n) is a 4-ary min-heap on (at, tie), except that
+ * heap[0] is a dispatched entry while stale_root is set; for every pending
  * node k, heap[nodes[k].pos] has node index k; now <= heap[0].at. */
 #include "evq.h"
 
@@ -69,6 +77,7 @@ struct asim_evq {
     asim_time now;
     uint64_t dispatched;
     int stopped;
+    int stale_root;                /* heap[0] was dispatched, not yet removed */
 };
 
 #define NO_NODE UINT32_MAX
@@ -142,6 +151,16 @@ static void fix(asim_evq *q, size_t i, entry e)
         sift_up(q, i, e);
     else
         sift_down(q, i, e);
+}
+
+/* Remove a dispatched root left in place by step. */
+static inline void settle(asim_evq *q)
+{
+    if (!q->stale_root)
+        return;
+    q->stale_root = 0;
+    if (--q->n > 0)
+        sift_down(q, 0, q->heap[q->n]);
 }
 
 static void grow(asim_evq *q)
@@ -226,7 +245,12 @@ asim_timer asim_evq_at(asim_evq *q, asim_time at, asim_event_fn fn, void *ctx, u
     nd->ctx = ctx;
     nd->arg = arg;
     entry e = { at, next_tie(q, k) };
-    sift_up(q, q->n++, e);
+    if (q->stale_root) {                   /* at >= now = the old root's time */
+        q->stale_root = 0;
+        sift_down(q, 0, e);
+    } else {
+        sift_up(q, q->n++, e);
+    }
     return (uint64_t)q->nodes[k].gen << 32 | (k + 1);
 }
 
@@ -250,6 +274,7 @@ int asim_evq_cancel(asim_evq *q, asim_timer h)
     uint32_t k = lookup(q, h);
     if (k == NO_NODE)
         return 0;
+    settle(q);
     heap_remove(q, q->nodes[k].pos);
     node_release(q, k);
     return 1;
@@ -261,6 +286,7 @@ int asim_evq_reschedule(asim_evq *q, asim_timer h, asim_time at)
     uint32_t k = lookup(q, h);
     if (k == NO_NODE)
         return 0;
+    settle(q);
     entry e = { at, next_tie(q, k) };
     fix(q, q->nodes[k].pos, e);
     return 1;
@@ -273,24 +299,31 @@ asim_time asim_evq_when(const asim_evq *q, asim_timer h)
 }
 
 asim_time asim_evq_now(const asim_evq *q) { return q->now; }
-size_t asim_evq_pending(const asim_evq *q) { return q->n; }
+size_t asim_evq_pending(const asim_evq *q) { return q->n - (size_t)q->stale_root; }
 uint64_t asim_evq_dispatched(const asim_evq *q) { return q->dispatched; }
 size_t asim_evq_capacity(const asim_evq *q) { return q->cap; }
 
 asim_time asim_evq_next_time(const asim_evq *q)
 {
-    return q->n ? q->heap[0].at : ASIM_TIME_MAX;
+    if (!q->stale_root)
+        return q->n ? q->heap[0].at : ASIM_TIME_MAX;
+    /* the root is gone: the minimum is among its children */
+    asim_time t = ASIM_TIME_MAX;
+    for (size_t c = 1; c <= ARITY && c < q->n; c++)
+        if (q->heap[c].at < t)
+            t = q->heap[c].at;
+    return t;
 }
 
 /* Pop the minimum, free its node (so the handler may reuse it and its handle
  * is already stale), advance the clock and run the handler. */
 static inline int step(asim_evq *q, asim_time horizon)
 {
+    settle(q);
     if (q->n == 0 || q->heap[0].at > horizon)
         return 0;
     entry top = q->heap[0];
-    if (--q->n > 0)
-        sift_down(q, 0, q->heap[q->n]);
+    q->stale_root = 1;
     uint32_t k = node_of(top);
     node nd = q->nodes[k];
     node_release(q, k);
@@ -311,6 +344,7 @@ uint64_t asim_evq_run(asim_evq *q, asim_time horizon)
     q->stopped = 0;
     while (!q->stopped && step(q, horizon))
         ran++;
+    settle(q);
     if (!q->stopped && horizon != ASIM_TIME_MAX && horizon > q->now)
         q->now = horizon;
     return ran;

@@ -142,6 +142,57 @@ static void test_handlers_and_stop(void)
     asim_evq_destroy(q);
 }
 
+/* The dispatched root stays in the heap until the handler's first schedule
+ * overwrites it (evq.c): whatever a handler asks or does must see it gone. */
+typedef struct inside {
+    asim_evq *q;
+    run_log *log;
+    asim_timer other, late;
+    size_t pending;
+    asim_time next;
+    int cancelled;
+} inside;
+
+static void inside_fn(void *ctx, uint64_t arg, asim_time now)
+{
+    inside *in = ctx;
+    record(in->log, arg, now);
+    in->pending = asim_evq_pending(in->q);
+    in->next = asim_evq_next_time(in->q);
+    in->cancelled = asim_evq_cancel(in->q, in->other);            /* before any schedule */
+    asim_evq_at(in->q, now + 100, record, in->log, 7);             /* later than all: sifts down */
+    asim_evq_at(in->q, now, record, in->log, 8);                   /* due now: after the tie at 10 */
+    CHECK(asim_evq_reschedule(in->q, in->late, now + 1));
+}
+
+static void test_handler_sees_root_gone(void)
+{
+    asim_evq *q = asim_evq_create(0);
+    static run_log l;
+    l.n = 0;
+    inside in = { q, &l, 0, 0, 0, 0, 0 };
+    asim_evq_at(q, 10, inside_fn, &in, 1);
+    asim_evq_at(q, 10, record, &l, 2);
+    in.other = asim_evq_at(q, 30, record, &l, 3);
+    in.late = asim_evq_at(q, 40, record, &l, 4);
+    asim_evq_at(q, 50, record, &l, 5);
+    CHECK(asim_evq_next_time(q) == 10 && asim_evq_pending(q) == 5);
+    CHECK(asim_evq_run(q, 1000) == 6);
+    CHECK(in.pending == 4 && in.next == 10 && in.cancelled == 1);
+    /* 1; 2 (due at 10 before 8 was scheduled); 8 at 10; 4 moved to 11; 5; 7 */
+    uint64_t want[] = { 1, 2, 8, 4, 5, 7 };
+    asim_time at[] = { 10, 10, 10, 11, 50, 110 };
+    CHECK(l.n == 6);
+    for (size_t i = 0; i < 6 && i < l.n; i++)
+        CHECK_MSG(l.arg[i] == want[i] && l.at[i] == at[i], "event %zu: %llu at %lld", i,
+                  (unsigned long long)l.arg[i], (long long)l.at[i]);
+    /* A handler that schedules nothing: the root is removed after it. */
+    asim_evq_at(q, 2000, record, &l, 9);
+    CHECK(asim_evq_run(q, 3000) == 1 && asim_evq_pending(q) == 0);
+    CHECK(asim_evq_next_time(q) == ASIM_TIME_MAX);
+    asim_evq_destroy(q);
+}
+
 /* --- randomized comparison with a naive model -------------------------- */
 
 typedef struct model_ev {
@@ -313,6 +364,7 @@ int main(void)
     RUN(test_order_and_fifo_ties);
     RUN(test_cancel_reschedule_stale);
     RUN(test_handlers_and_stop);
+    RUN(test_handler_sees_root_gone);
     RUN(test_random_against_model);
     RUN(test_pool_reuse);
     RUN(test_past_asserts);
