@@ -71,6 +71,10 @@ double asim_profile_rate(const asim_traffic_cfg *cfg, double t)
 static double seg_rest(const asim_segment *s, double x, double m)
 {
     double z = s->duration - x;
+    if (s->to == s->from) {            /* constant: k = 0 below, same value */
+        double v = m * (s->from * z);
+        return v > 0 ? v : 0;
+    }
     double k = (s->to - s->from) / (2 * s->duration);
     double rx = s->from + 2 * k * x;
     double v = m * (rx * z + k * z * z);
@@ -80,6 +84,14 @@ static double seg_rest(const asim_segment *s, double x, double m)
 /* Offset z into the segment from x where the integrated rate reaches e. */
 static double seg_solve(const asim_segment *s, double x, double e, double m)
 {
+    if (s->to == s->from) {
+        /* constant rate: with k = 0 the general root is 2e / (rx + sqrt(rx^2));
+         * in IEEE arithmetic sqrt(rx*rx) == |rx| exactly, and scaling by 2 is
+         * exact, so e / rx is the very same double, without the sqrt and the
+         * two divisions */
+        double rx = m * s->from;
+        return rx > 0 ? e / rx : s->duration - x;
+    }
     double k = m * (s->to - s->from) / (2 * s->duration);
     double rx = m * s->from + 2 * k * x;
     double disc = rx * rx + 4 * k * e;

@@ -93,6 +93,35 @@ static void test_exponential_gaps_on_constant(void)
     asim_rng_free(r);
 }
 
+/* The constant-rate shortcut (e / rate instead of the general root
+ * 2e / (r + sqrt(r^2 + 4ke)) at k = 0) must give the very same instants:
+ * recompute them here with the general root from a clone of the stream. */
+static void test_constant_shortcut_is_exact(void)
+{
+    const double rates[] = { 5, 50, 0.3, 12345.678 };
+    for (size_t j = 0; j < ASIM_ARRAY_LEN(rates); j++) {
+        asim_segment one = { ASIM_SEG_CONSTANT, 2000, rates[j], rates[j] };
+        asim_traffic_cfg c = { &one, 1, 0, 1.7 };
+        gsl_rng *r = asim_rng_stream(11, "arrivals");
+        gsl_rng *ref = gsl_rng_clone(r);
+        asim_source *s = asim_profile_source(&c, r);
+        int cls, same = 1;
+        long n = 0;
+        double x = 0, rx = 1.7 * rates[j];
+        for (asim_time t; (t = asim_source_next(s, 0, &cls)) != ASIM_TIME_MAX && n < 200000; n++) {
+            double e = -log(gsl_rng_uniform_pos(ref));
+            double z = 2 * e / (rx + sqrt(rx * rx + 4 * 0.0 * e));
+            if (x + z > one.duration) z = one.duration - x;
+            x += z;
+            same &= t == (asim_time)llround(x * 1e9);
+        }
+        CHECK_MSG(same && n > 500, "rate %g: %ld arrivals", rates[j], n);
+        asim_source_destroy(s);
+        asim_rng_free(r);
+        gsl_rng_free(ref);
+    }
+}
+
 static void test_same_seed_same_arrivals(void)
 {
     asim_traffic_cfg c = profile();
@@ -122,6 +151,7 @@ int main(void)
     RUN(test_counts_follow_rate);
     RUN(test_rate_function);
     RUN(test_exponential_gaps_on_constant);
+    RUN(test_constant_shortcut_is_exact);
     RUN(test_same_seed_same_arrivals);
     RUN(test_zero_rate_profile_ends);
     return check_report();
