@@ -194,6 +194,37 @@ static void test_reset_reuse(void)
     asim_hist_destroy(fresh);
 }
 
+/* reset zeroes only the buckets a few adds touched (up to 64 of them), else
+ * the touched range: around that limit, and after a merge, every old count
+ * must be gone.  A new sample on each side of the old ones makes the touched
+ * range span them all, so any stale count would show in the quantiles. */
+static void test_reset_sparse_and_dense(void)
+{
+    const int distinct[] = { 1, 63, 64, 65, 500 };
+    asim_hist *h = asim_hist_create(), *other = asim_hist_create();
+    for (size_t k = 0; k < ASIM_ARRAY_LEN(distinct) * 2; k++) {
+        int n = distinct[k / 2];
+        for (int i = 0; i < n; i++) {
+            asim_hist_add(h, 0.01 * (1 + i * 0.05));    /* one bucket each: 5 % apart */
+            asim_hist_add(h, 0.01 * (1 + i * 0.05));
+        }
+        if (k % 2) {                                      /* and via merge */
+            asim_hist_add(other, 0.02);
+            asim_hist_merge(h, other);
+        }
+        asim_hist_reset(h);
+        asim_hist_add(h, 0.001);
+        asim_hist_add(h, 100.0);
+        CHECK(asim_hist_count(h) == 2);
+        CHECK_MSG(asim_hist_fraction_above(h, 0.002) == 0.5 && asim_hist_fraction_above(h, 50) == 0.5,
+                  "%d distinct buckets%s: stale counts after reset", n, k % 2 ? " + merge" : "");
+        CHECK_REL(asim_hist_quantile(h, 0.49), 0.001, 0.005);
+        asim_hist_reset(h);
+    }
+    asim_hist_destroy(h);
+    asim_hist_destroy(other);
+}
+
 static void test_twmean(void)
 {
     asim_twmean m;
@@ -216,6 +247,7 @@ int main(void)
     RUN(test_mean_exact_and_edges);
     RUN(test_merge_equals_adding_all);
     RUN(test_reset_reuse);
+    RUN(test_reset_sparse_and_dense);
     RUN(test_twmean);
     return check_report();
 }
