@@ -237,12 +237,43 @@ static size_t fmt_double_fast(char *p, double v)
     return n + put_g(p + n, r, rk, rpoint - 1, 17);
 }
 
+/* Output files repeat many values: latency quantiles are histogram bucket
+ * midpoints, the scaler's metric holds between checks.  A small direct-mapped
+ * cache of recent texts (per thread: no locking, no sharing) skips the digit
+ * generation for them; integers are cheaper to print than to look up. */
+#define FMT_CACHE_SIZE 64
+typedef struct fmt_cached {
+    uint64_t bits;
+    uint8_t len;                 /* 0: empty slot */
+    char text[ASIM_FMT_DOUBLE_LEN];
+} fmt_cached;
+static _Thread_local fmt_cached fmt_cache[FMT_CACHE_SIZE];
+
+static size_t fmt_double_cached(char *p, double v)
+{
+    double a = fabs(v);
+    if (a <= 1e15 && a == floor(a))
+        return fmt_double_fast(p, v);
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    fmt_cached *c = &fmt_cache[(u * UINT64_C(0x9E3779B97F4A7C15)) >> 58];
+    if (c->len && c->bits == u) {
+        memcpy(p, c->text, c->len);
+        return c->len;
+    }
+    size_t n = fmt_double_fast(p, v);
+    c->bits = u;
+    c->len = (uint8_t)n;
+    memcpy(c->text, p, n);
+    return n;
+}
+
 void asim_fmt_double(char *buf, size_t len, double v)
 {
     if (len == 0)
         return;
     char t[ASIM_FMT_DOUBLE_LEN];
-    size_t n = fmt_double_fast(t, v);
+    size_t n = fmt_double_cached(t, v);
     if (n > len - 1)                         /* truncate like snprintf */
         n = len - 1;
     memcpy(buf, t, n);
@@ -285,7 +316,7 @@ void asim_csv_str(asim_csv *c, const char *s)
 void asim_csv_num(asim_csv *c, double v)
 {
     char buf[ASIM_FMT_DOUBLE_LEN];
-    size_t n = fmt_double_fast(buf, v);
+    size_t n = fmt_double_cached(buf, v);
     separate(c);
     fwrite_unlocked(buf, 1, n, c->f);
 }
