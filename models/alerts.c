@@ -21,6 +21,7 @@
 #include "../sim/config.h"
 #include "../sim/output.h"
 #include "../sim/settings.h"
+#include "../sim/timefmt.h"
 
 enum { ST_NEW, ST_PENDING, ST_FIRING };
 

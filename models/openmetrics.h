@@ -58,10 +58,6 @@ void asim_om_set_budget(asim_om *om, size_t bytes);
 /* Samples written so far (markers and duplicates excluded). */
 uint64_t asim_om_count(const asim_om *om);
 
-/* "2024-01-15T10:00:00Z", "...T10:00:00.250+01:00" -> Unix ms.  0 or -1 if
- * the text is not RFC 3339 (date, 'T' or ' ', time, optional fraction, 'Z'
- * or +hh:mm / -hh:mm). */
-int asim_rfc3339_ms(const char *text, int64_t *ms);
 
 /* The timestamp text (Unix seconds) of a sample at unix_ms that Prometheus's
  * OpenMetrics parser, which computes int64(float64(text) * 1000), reads back

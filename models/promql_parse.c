@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../sim/common.h"
+#include "../sim/timefmt.h"
 
 /* --- tokens -------------------------------------------------------------- */
 
@@ -179,35 +180,7 @@ static token *push(parser *p, tk type, int pos, int len)
 /* model.ParseDuration: [Ny][Nw][Nd][Nh][Nm][Ns][Nms], in this order. */
 static int parse_duration(const char *s, size_t len, int64_t *out)
 {
-    static const struct { const char *unit; int64_t ms; } units[] = {
-        { "y", INT64_C(31536000000) }, { "w", INT64_C(604800000) }, { "d", INT64_C(86400000) },
-        { "h", INT64_C(3600000) }, { "m", 60000 }, { "s", 1000 }, { "ms", 1 },
-    };
-    if (len == 1 && s[0] == '0') { *out = 0; return 0; }
-    size_t i = 0, u = 0;
-    int64_t total = 0;
-    int any = 0;
-    while (i < len) {
-        if (!is_digit(s[i])) return -1;
-        int64_t n = 0;
-        while (i < len && is_digit(s[i])) {
-            if (n > INT64_MAX / 10) return -2;
-            n = n * 10 + (s[i++] - '0');
-        }
-        size_t ul = 0;
-        while (i + ul < len && !is_digit(s[i + ul])) ul++;
-        while (u < ASIM_ARRAY_LEN(units) && (strlen(units[u].unit) != ul || memcmp(units[u].unit, s + i, ul)))
-            u++;
-        if (u == ASIM_ARRAY_LEN(units)) return -1;
-        if (n > INT64_MAX / units[u].ms || total > INT64_MAX - n * units[u].ms) return -2;
-        total += n * units[u].ms;
-        u++;
-        i += ul;
-        any = 1;
-    }
-    if (!any) return -1;
-    *out = total;
-    return 0;
+    return asim_duration_parse(s, len, out);
 }
 
 /* Go's strconv.ParseInt(s, 0, 64) then ParseFloat(s, 64), as Prometheus's

@@ -20,6 +20,7 @@
 #include "../models/alerts.h"
 #include "../models/openmetrics.h"
 #include "../models/promql.h"
+#include "timefmt.h"
 
 static const char usage_text[] =
     "usage: autoscale-sim alerts [SCENARIO.json] --series FILE [options]\n"
@@ -68,13 +69,9 @@ static int parse_time(const char *s, int64_t *ms)
 /* Seconds or a Prometheus duration ("15s", "1m30s"), > 0. */
 static int parse_step(const char *s, int64_t *ms)
 {
-    char *end;
-    double d = strtod(s, &end);
-    if (*s && !*end && isfinite(d)) {
-        *ms = (int64_t)llround(d * 1000);
-        return *ms > 0 ? 0 : -1;
-    }
-    if (asim_promql_parse_duration(s, ms) != 0) return -1;
+    double sec;
+    if (asim_seconds_parse(s, &sec) != 0 || !(fabs(sec) < 9e15)) return -1;
+    *ms = (int64_t)llround(sec * 1000);
     return *ms > 0 ? 0 : -1;
 }
 

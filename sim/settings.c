@@ -30,6 +30,7 @@
 
 #include "../models/promql.h"
 #include "../models/policy.h"
+#include "timefmt.h"
 
 /* The PromQL parser and the policy registry are separate modules; settings
  * use them only to check scaler.query and scaler.policy early, with a file
@@ -458,6 +459,23 @@ static int set_number(asim_config *cfg, const asim_setting *s, double v,
     return 0;
 }
 
+/* A setting in seconds also takes a Prometheus duration ("30s", "1h30m",
+ * "500ms"), as a JSON string or --set text. */
+static int is_seconds(const asim_setting *s)
+{
+    return s->type == ASIM_SET_DOUBLE && s->unit && strcmp(s->unit, "s") == 0;
+}
+
+static int set_seconds_text(asim_config *cfg, const asim_setting *s, const char *text,
+                            const char *jpath, asim_err *err)
+{
+    double v;
+    if (asim_seconds_parse(text, &v) != 0)
+        return asim_config_errf(cfg, err, jpath, "'%s' is not a number of seconds or a duration like 30s, 2m, 1h30m, 500ms",
+                                text);
+    return set_number(cfg, s, v, jpath, err);
+}
+
 static int set_u64_text(asim_config *cfg, const asim_setting *s, const char *text,
                         const char *jpath, asim_err *err)
 {
@@ -552,6 +570,8 @@ static int set_from_json(asim_config *cfg, const asim_setting *s, const cJSON *n
     switch (s->type) {
     case ASIM_SET_DOUBLE:
     case ASIM_SET_INT:
+        if (is_seconds(s) && cJSON_IsString(n))
+            return set_seconds_text(cfg, s, n->valuestring, jpath, err);
         if (!cJSON_IsNumber(n))
             return asim_config_errf(cfg, err, jpath, "expected %s, got %s",
                                     s->type == ASIM_SET_INT ? "an integer" : "a number", json_type(n));
@@ -590,6 +610,8 @@ static int set_from_text(asim_config *cfg, const asim_setting *s, const char *te
         char *end;
         errno = 0;
         double v = strtod(text, &end);
+        if (is_seconds(s) && (end == text || *end))
+            return set_seconds_text(cfg, s, text, jpath, err);
         if (end == text || *end || isspace((unsigned char)*text))
             return asim_config_errf(cfg, err, jpath, "'%s' is not %s", text,
                                     s->type == ASIM_SET_INT ? "an integer" : "a number");
@@ -1016,7 +1038,7 @@ int asim_config_get_text(const asim_config *cfg, const char *path, char *buf, si
 static const char *type_name(const asim_setting *s)
 {
     switch (s->type) {
-    case ASIM_SET_DOUBLE: return "number";
+    case ASIM_SET_DOUBLE: return is_seconds(s) ? "duration" : "number";
     case ASIM_SET_INT:    return "integer";
     case ASIM_SET_U64:    return "integer";
     case ASIM_SET_BOOL:   return "boolean";

@@ -38,6 +38,7 @@
 #include "../models/promql.h"
 #include "../models/openmetrics.h"
 #include "../models/policy_util.h"
+#include "timefmt.h"
 
 /* Features that may be absent from a build (they land independently). */
 #pragma weak asim_alerts_create
@@ -255,10 +256,9 @@ static void run_seconds(sim *s)
 
 static void fmt_wall(const sim *s, asim_time t, char *buf, size_t len)
 {
-    time_t w = s->epoch + (time_t)(t / ASIM_NS_PER_SEC);
-    struct tm tm;
-    gmtime_r(&w, &tm);
-    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+    asim_civil c;
+    asim_civil_from_unix((int64_t)s->epoch + t / ASIM_NS_PER_SEC, &c);
+    snprintf(buf, len, "%04d-%02d-%02d %02d:%02d:%02d", c.year, c.month, c.day, c.hour, c.min, c.sec);
 }
 
 static const char *RULE = "============================================================";

@@ -60,21 +60,6 @@ static void test_timestamps_read_back_exactly(void)
     CHECK(strcmp(buf, "1.001") != 0 && prom_ts(buf) == 1001);
 }
 
-static void test_rfc3339(void)
-{
-    int64_t ms = 0;
-    CHECK(asim_rfc3339_ms("2024-01-15T10:00:00Z", &ms) == 0 && ms == 1705312800000);
-    CHECK(asim_rfc3339_ms("2024-01-15T11:00:00.25+01:00", &ms) == 0 && ms == 1705312800250);
-    CHECK(asim_rfc3339_ms("2024-01-15T09:30:00-00:30", &ms) == 0 && ms == 1705312800000);
-    CHECK(asim_rfc3339_ms("1970-01-01T00:00:01.5Z", &ms) == 0 && ms == 1500);
-    CHECK(asim_rfc3339_ms("2024-01-15 10:00:00Z", &ms) == 0 && ms == 1705312800000);
-    CHECK(asim_rfc3339_ms("2024-01-15T10:00:00", &ms) == -1);          /* no zone */
-    CHECK(asim_rfc3339_ms("2024-13-15T10:00:00Z", &ms) == -1);
-    CHECK(asim_rfc3339_ms("2024-01-15T10:00Z", &ms) == -1);
-    CHECK(asim_rfc3339_ms("2024-01-15T10:00:00.Z", &ms) == -1);
-    CHECK(asim_rfc3339_ms("", &ms) == -1);
-}
-
 /* Two scrapes' worth of interleaved appends; returns the file text. */
 static char *export(size_t budget, const char *name)
 {
@@ -171,7 +156,6 @@ int main(void)
 {
     if (!mkdtemp(dir)) return 1;
     RUN(test_timestamps_read_back_exactly);
-    RUN(test_rfc3339);
     RUN(test_layout);
     RUN(test_abort_and_bad_dir);
     char cmd[300];
