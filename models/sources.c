@@ -28,6 +28,7 @@
 #include <string.h>
 #include "../sim/rng.h"
 #include "trace_transform.h"
+#include "../sim/hash.h"
 
 #define MAX_SOURCES 256
 #define PATH_CACHE 1024            /* direct-mapped path -> class entries */
@@ -110,8 +111,7 @@ static int classify(void *ctx, const char *path, size_t len)
     class_mix *m = ctx;
     path_entry *e = NULL;
     if (len > 0 && len < PATH_CACHE_LEN) {
-        uint32_t h = 2166136261u;                     /* FNV-1a */
-        for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)path[i]) * 16777619u;
+        uint32_t h = asim_fnv1a32(path, len);
         e = &m->cache[h % PATH_CACHE];
         if (e->len == len && memcmp(e->path, path, len) == 0) return e->cls;
     }

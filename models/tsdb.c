@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../sim/common.h"
+#include "../sim/hash.h"
 
 #define STALE_BITS UINT64_C(0x7ff0000000000002)
 
@@ -134,14 +135,10 @@ static long canonical(asim_tsdb *db, const asim_label *pairs, size_t n)
 
 uint64_t asim_labels_hash(const asim_label *l, size_t n)
 {
-    uint64_t h = UINT64_C(1469598103934665603);
+    uint64_t h = ASIM_FNV64_OFFSET;
     for (size_t i = 0; i < n; i++) {
-        for (const unsigned char *p = (const unsigned char *)l[i].name; *p; p++)
-            h = (h ^ *p) * UINT64_C(1099511628211);
-        h = (h ^ 0xff) * UINT64_C(1099511628211);
-        for (const unsigned char *p = (const unsigned char *)l[i].value; *p; p++)
-            h = (h ^ *p) * UINT64_C(1099511628211);
-        h = (h ^ 0xfe) * UINT64_C(1099511628211);
+        h = asim_fnv1a64_byte(asim_fnv1a64_str(h, l[i].name), 0xff);
+        h = asim_fnv1a64_byte(asim_fnv1a64_str(h, l[i].value), 0xfe);
     }
     return h;
 }

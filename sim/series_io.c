@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "output.h"
+#include "hash.h"
 
 /* --- labels ----------------------------------------------------------------- */
 
@@ -192,9 +193,7 @@ static char *label_key(const asim_label *l, size_t n)
 
 static uint64_t hash_str(const char *s)
 {
-    uint64_t h = UINT64_C(1469598103934665603);
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
-    return h;
+    return asim_fnv1a64_str(ASIM_FNV64_OFFSET, s);
 }
 
 /* Index of the series with these labels; takes ownership of lab. */
