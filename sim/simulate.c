@@ -40,18 +40,6 @@
 #include "../models/policy_util.h"
 #include "timefmt.h"
 
-/* Features that may be absent from a build (they land independently). */
-#pragma weak asim_alerts_create
-#pragma weak asim_alerts_destroy
-#pragma weak asim_alerts_reach_ms
-#pragma weak asim_alerts_csv_header
-#pragma weak asim_alerts_eval
-#pragma weak asim_alerts_finish
-#pragma weak asim_elastic_create
-#pragma weak asim_elastic_destroy
-#pragma weak asim_elastic_second
-#pragma weak asim_elastic_finish
-
 enum { F_TIMESERIES, F_SCRAPES, F_EVENTS, F_LOG, F_ALERTS, F_NFILES };
 static const char *const file_names[F_NFILES] = {
     "timeseries.csv", "scrapes.csv", "events.csv", "scaler.log", "alerts.csv"
@@ -413,7 +401,7 @@ static int open_files(sim *s, const char *dir, asim_err *err)
     };
     for (size_t i = 0; i < ASIM_ARRAY_LEN(eh); i++) asim_csv_str(&s->ev, eh[i]);
     asim_csv_end(&s->ev);
-    if (s->alerts && asim_alerts_csv_header) asim_alerts_csv_header(s->f[F_ALERTS].f);
+    if (s->alerts) asim_alerts_csv_header(s->f[F_ALERTS].f);
     else fprintf(s->f[F_ALERTS].f, "time,alert,labels,state,value\n");
     return 0;
 }
@@ -480,12 +468,10 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
     if (rc) return rc;
     int64_t pr = asim_policies_reach_ms(cfg, lookback_ms);    /* policies' own queries */
     if (pr > reach) reach = pr;
-    if (asim_alerts_create) {
-        s->alerts = asim_alerts_create(cfg, err);
-        if (!s->alerts) return ASIM_EINPUT;
-        int64_t ar = asim_alerts_reach_ms(s->alerts, lookback_ms);
-        if (ar > reach) reach = ar;
-    }
+    s->alerts = asim_alerts_create(cfg, err);
+    if (!s->alerts) return ASIM_EINPUT;
+    int64_t ar = asim_alerts_reach_ms(s->alerts, lookback_ms);
+    if (ar > reach) reach = ar;
     s->db = asim_tsdb_create(reach + 2 * (int64_t)(cfg->prometheus.scrape_interval * 1000) + 1000);
 
     static const asim_webapp_hooks wh_template = { 0 };
@@ -506,7 +492,7 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
     asim_scaler_hooks sh = { s, on_checked, on_actuation };
     s->scaler = asim_scaler_create(s->q, cfg, s->cl, s->db, &sh, err);
     if (!s->scaler) return ASIM_EINPUT;
-    if (asim_elastic_create) s->elastic = asim_elastic_create(cfg);
+    s->elastic = asim_elastic_create(cfg);
 
     if (dir) {
         rc = open_files(s, dir, err);
