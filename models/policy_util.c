@@ -189,3 +189,17 @@ int64_t asim_milli_value(double v)
         return INT64_MIN;
     return (int64_t)ceil(x);
 }
+
+/* ---- scaler.log wording ---------------------------------------------------- */
+
+void asim_policy_log_thresholds(FILE *f, const char *what, const char *unit, double v, double up,
+                                double down)
+{
+    fprintf(f, "  \xe2\x80\xa2 %s: %.3f%s\n", what, v, unit);
+    if (v > up)
+        fprintf(f, "    WARNING ABOVE scale-up threshold (%g%s)\n", up, unit);
+    else if (v < down)
+        fprintf(f, "    BELOW scale-down threshold (%g%s)\n", down, unit);
+    else
+        fprintf(f, "    OK within thresholds (%g%s - %g%s)\n", down, unit, up, unit);
+}

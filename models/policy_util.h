@@ -19,6 +19,15 @@ extern const asim_policy_methods asim_policy_predictive;
 extern const asim_policy_methods asim_policy_scheduled;
 extern const asim_policy_methods asim_policy_cpu;
 
+/* ---- scaler.log wording -------------------------------------------------- */
+
+/* The seed's state lines for a value compared with two thresholds:
+ *   "  * <what>: 0.523<unit>" then "    WARNING ABOVE scale-up threshold (0.8<unit>)",
+ * "    BELOW scale-down threshold (...)" or "    OK within thresholds (a - b)".
+ * Comparisons as the threshold policy's (strict). */
+void asim_policy_log_thresholds(FILE *f, const char *what, const char *unit, double v, double up,
+                                double down);
+
 /* ---- a policy's own query ------------------------------------------------ */
 
 /* A query a policy runs itself against obs->db at its decision instants.

@@ -94,6 +94,11 @@ int64_t asim_scaler_reach_ms(const asim_scaler *s)
 
 double asim_scaler_last_metric(const asim_scaler *s) { return s->last_metric; }
 
+void asim_scaler_log_state(const asim_scaler *s, const asim_policy_out *out, FILE *f)
+{
+    asim_policy_log_state(s->pm, s->policy, out, f);
+}
+
 static double query(asim_scaler *s, asim_time now)
 {
     char msg[256];
@@ -115,7 +120,7 @@ static void on_check(void *ctx, uint64_t arg, asim_time now)
         asim_cluster_count(s->cl, ASIM_CONTAINER_READY),
         asim_cluster_count(s->cl, ASIM_CONTAINER_STARTING)
     };
-    s->pm->decide(s->policy, &o, &c.out);
+    asim_policy_decide(s->pm, s->policy, &o, &c.out);
     if (!isnan(c.metric)) s->last_metric = c.metric;
     /* Frozen: the gauge only changes when requests complete, one has
      * completed before, and none has since the previous check. */

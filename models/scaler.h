@@ -48,6 +48,11 @@ int64_t asim_scaler_reach_ms(const asim_scaler *s);
 /* The cluster reports that a playbook returned. */
 void asim_scaler_actuation_done(asim_scaler *s, int replicas, asim_time now);
 
+/* The policy's scaler.log lines about a check's metric (policy.h,
+ * asim_policy_log_state): the run loop writes them without knowing any
+ * policy's wording. */
+void asim_scaler_log_state(const asim_scaler *s, const asim_policy_out *out, FILE *f);
+
 /* The value of the last check with data (NaN before any). */
 double asim_scaler_last_metric(const asim_scaler *s);
 

@@ -264,18 +264,13 @@ static void log_check(sim *s, const asim_check *c)
     char when[32];
     fmt_wall(s, c->now, when, sizeof when);
     fprintf(f, "%s\nIteration #%d - %s\n%s\n", RULE, c->iteration, when, RULE);
-    if (isnan(c->metric)) {
+    if (isnan(c->out.metric)) {
         fprintf(f, "No data available from Prometheus (query returned no series)\n");
         fprintf(f, "Current State:\n  \xe2\x80\xa2 Current Replicas: %d\n\n", c->replicas);
         return;
     }
-    fprintf(f, "Current State:\n  \xe2\x80\xa2 Average Response Time (30s): %.3fs\n", c->metric);
-    if (c->metric > sc->scale_up_threshold)
-        fprintf(f, "    WARNING ABOVE scale-up threshold (%gs)\n", sc->scale_up_threshold);
-    else if (c->metric < sc->scale_down_threshold)
-        fprintf(f, "    BELOW scale-down threshold (%gs)\n", sc->scale_down_threshold);
-    else
-        fprintf(f, "    OK within thresholds (%gs - %gs)\n", sc->scale_down_threshold, sc->scale_up_threshold);
+    fprintf(f, "Current State:\n");
+    asim_scaler_log_state(s->scaler, &c->out, f);
     fprintf(f, "  \xe2\x80\xa2 Current Replicas: %d\n", c->replicas);
     if (c->frozen)
         fprintf(f, "  WARNING frozen gauge: no request completed since the previous check; "
@@ -342,7 +337,7 @@ static void on_checked(void *ctx, const asim_check *c)
     char reason[320];
     snprintf(reason, sizeof reason, "%s%s", c->out.reason,
              c->frozen ? "; WARNING: frozen gauge (no request completed since the previous check)" : "");
-    event_row(s, c->now, "check", c->metric, c->replicas, c->out.high_breaches, c->out.low_breaches,
+    event_row(s, c->now, "check", c->out.metric, c->replicas, c->out.high_breaches, c->out.low_breaches,
               asim_decision_name(c->out.decision), c->out.desired, reason);
     log_check(s, c);
 }
