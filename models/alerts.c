@@ -33,11 +33,7 @@ typedef struct sbuf {
 
 static void sb_reserve(sbuf *b, size_t extra)
 {
-    if (b->n + extra + 1 <= b->cap) return;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->n + extra + 1) cap *= 2;
-    b->s = asim_realloc(b->s, cap);
-    b->cap = cap;
+    ASIM_GROW(b->s, b->cap, b->n + extra + 1, 256);
 }
 
 static void sb_putn(sbuf *b, const char *s, size_t n)

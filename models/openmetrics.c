@@ -201,12 +201,7 @@ void asim_om_sample(void *ctx, int series, int64_t t_ms, double v)
     line[n++] = ' ';
     n += (size_t)asim_om_format_ts(line + n, sizeof line - n - 1, om->epoch_ms + t_ms);
     line[n++] = '\n';
-    if (s->n + n > s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 1024;
-        while (cap < s->n + n) cap *= 2;
-        s->buf = asim_realloc(s->buf, cap);
-        s->cap = cap;
-    }
+    ASIM_GROW(s->buf, s->cap, s->n + n, 1024);
     memcpy(s->buf + s->n, line, n);
     s->n += n;
     om->buffered += n;

@@ -62,10 +62,7 @@ typedef struct hpa {
 
 static void tl_push(tlist *l, asim_time t, int v)
 {
-    if (l->n == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 16;
-        l->a = asim_realloc(l->a, (size_t)l->cap * sizeof *l->a);
-    }
+    ASIM_GROW(l->a, l->cap, l->n + 1, 16);
     l->a[l->n++] = (stamped){t, v};
 }
 

@@ -108,10 +108,7 @@ void asim_warmup_init(asim_warmup *w, double warmup_s)
 
 void asim_warmup_add(asim_warmup *w, int added)
 {
-    if (w->n == w->cap) {
-        w->cap = w->cap ? 2 * w->cap : 8;
-        w->a = asim_realloc(w->a, (size_t)w->cap * sizeof *w->a);
-    }
+    ASIM_GROW(w->a, w->cap, w->n + 1, 8);
     w->a[w->n++] = (struct asim_warming){-1, added};
 }
 

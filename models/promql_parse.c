@@ -165,10 +165,7 @@ static int is_alnum(int c) { return is_alpha(c) || is_digit(c); }
 
 static token *push(parser *p, tk type, int pos, int len)
 {
-    if (p->nt == p->cap) {
-        p->cap = p->cap ? 2 * p->cap : 32;
-        p->t = asim_realloc(p->t, p->cap * sizeof *p->t);
-    }
+    ASIM_GROW(p->t, p->cap, p->nt + 1, 32);
     token *t = &p->t[p->nt++];
     memset(t, 0, sizeof *t);
     t->type = type;
@@ -520,10 +517,7 @@ typedef struct sbuf { char *s; size_t n, cap; } sbuf;
 
 static void sb_putc(sbuf *b, char c)
 {
-    if (b->n + 2 > b->cap) {
-        b->cap = b->cap ? 2 * b->cap : 64;
-        b->s = asim_realloc(b->s, b->cap);
-    }
+    ASIM_GROW(b->s, b->cap, b->n + 2, 64);
     b->s[b->n++] = c;
     b->s[b->n] = '\0';
 }

@@ -403,7 +403,7 @@ static const char *excerpt(const char *s, size_t len, char *buf, size_t cap)
 static void ring_push(asim_trace_reader *r, const asim_trace_rec *rec)
 {
     if (r->qn == r->qcap) {
-        size_t ncap = r->qcap ? 2 * r->qcap : 16;
+        size_t ncap = asim_grow_cap(r->qcap, r->qn + 1, 16);
         asim_trace_rec *nq = asim_malloc(ncap * sizeof *nq);
         for (size_t i = 0; i < r->qn; i++) nq[i] = r->q[(r->qhead + i) % r->qcap];
         asim_free(r->q);
@@ -422,10 +422,7 @@ static int heap_less(const heap_item *a, const heap_item *b)
 
 static void heap_push(asim_trace_reader *r, const asim_trace_rec *rec)
 {
-    if (r->hn == r->hcap) {
-        r->hcap = r->hcap ? 2 * r->hcap : 64;
-        r->heap = asim_realloc(r->heap, r->hcap * sizeof *r->heap);
-    }
+    ASIM_GROW(r->heap, r->hcap, r->hn + 1, 64);
     size_t i = r->hn++;
     heap_item it = { *rec, r->seq++ };
     while (i > 0 && heap_less(&it, &r->heap[(i - 1) / 2])) {
@@ -687,10 +684,7 @@ static void csv_field_cb(void *data, size_t len, void *ctx)
     asim_trace_reader *r = ctx;
     if (r->nf >= ASIM_TRACE_FIELDS_MAX) { r->extra_fields++; return; }
     if (!data) len = 0;
-    if (r->rowlen + len + 1 > r->rowcap) {
-        while (r->rowlen + len + 1 > r->rowcap) r->rowcap = r->rowcap ? 2 * r->rowcap : 256;
-        r->row = asim_realloc(r->row, r->rowcap);
-    }
+    ASIM_GROW(r->row, r->rowcap, r->rowlen + len + 1, 256);
     if (len) memcpy(r->row + r->rowlen, data, len);
     r->row[r->rowlen + len] = 0;
     r->foff[r->nf] = r->rowlen;
@@ -1038,10 +1032,7 @@ static int prom_load(asim_trace_reader *r)
             }
             prev = t;
             have_prev = 1;
-            if (np == cap) {
-                cap = cap ? 2 * cap : 256;
-                pts = asim_realloc(pts, cap * sizeof *pts);
-            }
+            ASIM_GROW(pts, cap, np + 1, 256);
             pts[np].t = t;
             pts[np].v = v;
             np++;

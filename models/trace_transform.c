@@ -364,9 +364,10 @@ static int estream_next(estream *e, asim_time *t, int *cls)
         e->gn = e->gi = 0;
         for (;;) {
             if (e->gn == e->gcap) {
-                e->gcap = e->gcap ? 2 * e->gcap : 64;
-                e->gcls = asim_realloc(e->gcls, e->gcap * sizeof *e->gcls);
-                e->gu = asim_realloc(e->gu, e->gcap * sizeof *e->gu);
+                size_t grown = asim_grow_cap(e->gcap, e->gn + 1, 64);
+                e->gcls = asim_realloc(e->gcls, grown * sizeof *e->gcls);
+                e->gu = asim_realloc(e->gu, grown * sizeof *e->gu);
+                e->gcap = grown;
             }
             e->gcls[e->gn++] = rec.cls;
             k = estream_raw(e, &rec);
@@ -445,7 +446,7 @@ static int fifo_load(event_source *s, uint64_t idx)
                 s->fbase++;
             }
             if (s->fn == s->fcap) {
-                size_t ncap = s->fcap ? 2 * s->fcap : 256;
+                size_t ncap = asim_grow_cap(s->fcap, s->fn + 1, 256);
                 ev_item *nf = asim_malloc(ncap * sizeof *nf);
                 for (size_t i = 0; i < s->fn; i++) nf[i] = s->fifo[(s->fhead + i) % s->fcap];
                 asim_free(s->fifo);

@@ -194,10 +194,7 @@ int asim_tsdb_series(asim_tsdb *db, const asim_label *pairs, size_t n)
     if (db->table[slot] >= 0) return db->table[slot];
     if (db->ns == (size_t)INT32_MAX) return -1;
 
-    if (db->ns == db->caps) {
-        db->caps = db->caps ? 2 * db->caps : 64;
-        db->s = asim_realloc(db->s, db->caps * sizeof *db->s);
-    }
+    ASIM_GROW(db->s, db->caps, db->ns + 1, 64);
     tseries *s = &db->s[db->ns];
     memset(s, 0, sizeof *s);
     s->nlab = (size_t)k;
@@ -228,7 +225,7 @@ static void store(asim_tsdb *db, int id, int64_t t, double v)
         if (s->head > 0 && 2 * s->n <= s->cap) {
             memmove(s->buf, s->buf + s->head, s->n * sizeof *s->buf);
         } else {
-            size_t cap = s->cap ? 2 * s->cap : 8;
+            size_t cap = asim_grow_cap(s->cap, s->n + 1, 8);
             asim_sample *nb = asim_malloc(cap * sizeof *nb);
             if (s->n) memcpy(nb, s->buf + s->head, s->n * sizeof *nb);
             asim_free(s->buf);

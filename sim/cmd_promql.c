@@ -242,9 +242,10 @@ static size_t find_or_add(rseries **s, size_t *n, const asim_label *l, size_t nl
 static void add_point(rseries *r, int64_t t, double v)
 {
     if (r->n == r->cap) {
-        r->cap = r->cap ? 2 * r->cap : 16;
-        r->t = asim_realloc(r->t, r->cap * sizeof *r->t);
-        r->v = asim_realloc(r->v, r->cap * sizeof *r->v);
+        size_t grown = asim_grow_cap(r->cap, r->n + 1, 16);
+        r->t = asim_realloc(r->t, grown * sizeof *r->t);
+        r->v = asim_realloc(r->v, grown * sizeof *r->v);
+        r->cap = grown;
     }
     r->t[r->n] = t;
     r->v[r->n++] = v;

@@ -66,9 +66,10 @@ typedef struct checks {
 static void add_check(checks *c, double t, double v)
 {
     if (c->n == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 256;
-        c->t = asim_realloc(c->t, c->cap * sizeof *c->t);
-        c->v = asim_realloc(c->v, c->cap * sizeof *c->v);
+        size_t grown = asim_grow_cap(c->cap, c->n + 1, 256);
+        c->t = asim_realloc(c->t, grown * sizeof *c->t);
+        c->v = asim_realloc(c->v, grown * sizeof *c->v);
+        c->cap = grown;
     }
     c->t[c->n] = t;
     c->v[c->n] = v;

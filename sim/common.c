@@ -30,6 +30,32 @@ void *asim_calloc(size_t c, size_t s) { return check(calloc(c ? c : 1, s ? s : 1
 void *asim_realloc(void *p, size_t n) { return check(realloc(p, n ? n : 1), n); }
 void asim_free(void *p) { free(p); }
 
+size_t asim_grow_cap(size_t cap, size_t need, size_t first)
+{
+    if (need <= cap) return cap;
+    size_t c = cap ? cap : (first ? first : 1);
+    while (c < need) {
+        if (c > SIZE_MAX / 2) {
+            fprintf(stderr, "autoscale-sim: array of %zu elements: size overflow\n", need);
+            abort();
+        }
+        c *= 2;
+    }
+    return c;
+}
+
+void *asim_grow(void *p, size_t elem_size, size_t *cap, size_t need, size_t first)
+{
+    size_t c = asim_grow_cap(*cap, need, first);
+    if (elem_size && c > SIZE_MAX / elem_size) {
+        fprintf(stderr, "autoscale-sim: array of %zu x %zu bytes: size overflow\n", c, elem_size);
+        abort();
+    }
+    p = asim_realloc(p, c * elem_size);
+    *cap = c;
+    return p;
+}
+
 char *asim_strdup(const char *s)
 {
     size_t n = strlen(s) + 1;

@@ -189,8 +189,7 @@ static const char **metric_union(const asim_rundir *runs, size_t n, size_t *coun
                     break;
             if (j < k)
                 continue;
-            if (k == cap)
-                names = asim_realloc(names, (cap *= 2) * sizeof *names);
+            ASIM_GROW(names, cap, k + 1, 16);
             names[k++] = it->string;
         }
     }
@@ -208,9 +207,10 @@ typedef struct flat {
 static void flat_add(flat *fl, const char *path, const cJSON *v)
 {
     if (fl->n == fl->cap) {
-        fl->cap = fl->cap ? fl->cap * 2 : 64;
-        fl->path = asim_realloc(fl->path, fl->cap * sizeof *fl->path);
-        fl->val = asim_realloc(fl->val, fl->cap * sizeof *fl->val);
+        size_t grown = asim_grow_cap(fl->cap, fl->n + 1, 64);
+        fl->path = asim_realloc(fl->path, grown * sizeof *fl->path);
+        fl->val = asim_realloc(fl->val, grown * sizeof *fl->val);
+        fl->cap = grown;
     }
     fl->path[fl->n] = asim_strdup(path);
     char *js = cJSON_IsString(v) ? NULL : cJSON_PrintUnformatted(v);
@@ -278,8 +278,7 @@ static const char **settings_diff(const flat *fl, size_t n, size_t *count)
             }
             if (!differs)
                 continue;
-            if (k == cap)
-                out = asim_realloc(out, (cap *= 2) * sizeof *out);
+            ASIM_GROW(out, cap, k + 1, 16);
             out[k++] = p;
         }
     *count = k;

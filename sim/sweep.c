@@ -834,10 +834,7 @@ static void rd_row(int c, void *data)
         asim_err_set(r->err, ASIM_EINPUT, "%s:%zu: %zu fields, the header has %zu", r->path, r->line, nf, t->ncols);
         return;
     }
-    if (t->n == t->cap) {
-        t->cap = t->cap ? 2 * t->cap : 256;
-        t->rows = asim_realloc(t->rows, t->cap * sizeof *t->rows);
-    }
+    ASIM_GROW(t->rows, t->cap, t->n + 1, 256);
     /* One block: the pointers, then the texts. */
     char **f = asim_malloc(nf * sizeof *f + r->blen);
     char *text = (char *)(f + nf);
@@ -1024,10 +1021,7 @@ static int log_flush(runs_log *L, asim_err *err)
 
 static void remember_fail(runs_log *L, uint64_t config, unsigned rep, const char *error)
 {
-    if (L->nfails == L->capfails) {
-        L->capfails = L->capfails ? 2 * L->capfails : 64;
-        L->fails = asim_realloc(L->fails, L->capfails * sizeof *L->fails);
-    }
+    ASIM_GROW(L->fails, L->capfails, L->nfails + 1, 64);
     L->fails[L->nfails++] = (pending_fail){config, rep, asim_strdup(error)};
 }
 
