@@ -225,7 +225,7 @@ static void store(asim_tsdb *db, int id, int64_t t, double v)
         if (s->head > 0 && 2 * s->n <= s->cap) {
             memmove(s->buf, s->buf + s->head, s->n * sizeof *s->buf);
         } else {
-            size_t cap = asim_grow_cap(s->cap, s->n + 1, 8);
+            size_t cap = asim_grow_cap(s->cap, s->cap + 1, 8);   /* full at its end: double */
             asim_sample *nb = asim_malloc(cap * sizeof *nb);
             if (s->n) memcpy(nb, s->buf + s->head, s->n * sizeof *nb);
             asim_free(s->buf);
