@@ -338,9 +338,10 @@ void asim_alerts_destroy(asim_alerts *a)
     asim_free(a);
 }
 
-asim_alerts *asim_alerts_create(const asim_config *cfg, asim_err *err)
+int asim_alerts_create(const asim_config *cfg, asim_alerts **out, asim_err *err)
 {
     asim_alerts *a = asim_calloc(1, sizeof *a);
+    *out = NULL;
     a->lookback_ms = (int64_t)llround(cfg->prometheus.lookback_delta * 1000);
     a->write_series = cfg->ext.alerts.write_series;
     if (asim_rfc3339_ms(cfg->start_time, &a->epoch_ms) != 0) a->epoch_ms = 0;
@@ -352,19 +353,20 @@ asim_alerts *asim_alerts_create(const asim_config *cfg, asim_err *err)
         if (build_rule(cfg, &er[i], &a->r[i], err) != 0) {
             asim_free(er);
             asim_alerts_destroy(a);
-            return NULL;
+            return ASIM_EINPUT;
         }
     }
     asim_free(er);
-    return a;
+    *out = a;
+    return 0;
 }
 
 int asim_alerts_check(const asim_config *cfg, asim_err *err)
 {
-    asim_alerts *a = asim_alerts_create(cfg, err);
-    if (!a) return ASIM_EINPUT;
+    asim_alerts *a;
+    int rc = asim_alerts_create(cfg, &a, err);
     asim_alerts_destroy(a);
-    return 0;
+    return rc;
 }
 
 int64_t asim_alerts_reach_ms(const asim_alerts *a, int64_t lookback_ms)

@@ -89,20 +89,22 @@ int asim_om_format_ts(char *buf, size_t len, int64_t unix_ms)
 /* ------------------------------------------------------------------ */
 /* collecting                                                           */
 
-asim_om *asim_om_create(const char *path, int64_t epoch_ms, asim_err *err)
+int asim_om_create(const char *path, int64_t epoch_ms, asim_om **out, asim_err *err)
 {
+    *out = NULL;
     /* Check now that the directory takes files, rather than after the run. */
     char probe[4200];
     snprintf(probe, sizeof probe, "%s.probe.%ld", path, (long)getpid());
     FILE *f = fopen(probe, "w");
-    if (!f) return asim_err_set(err, ASIM_ERUNTIME, "%s: cannot write here", path), NULL;
+    if (!f) return asim_err_set(err, ASIM_ERUNTIME, "%s: cannot write here", path);
     fclose(f);
     remove(probe);
     asim_om *om = asim_calloc(1, sizeof *om);
     om->path = asim_strdup(path);
     om->epoch_ms = epoch_ms;
     om->budget = ASIM_OM_BUDGET;
-    return om;
+    *out = om;
+    return 0;
 }
 
 void asim_om_attach(asim_om *om, asim_tsdb *db)

@@ -34,10 +34,10 @@
 
 typedef struct asim_om asim_om;
 
-/* Start an export to `path` (written as path.tmp.<pid>, renamed on finish).
- * epoch_ms: Unix time (ms) of the tsdb's t = 0.  NULL + err (ASIM_ERUNTIME)
- * if the directory is not writable. */
-asim_om *asim_om_create(const char *path, int64_t epoch_ms, asim_err *err);
+/* Start an export to `path` (written as path.tmp.<pid>, renamed on finish)
+ * into *out.  epoch_ms: Unix time (ms) of the tsdb's t = 0.  Returns 0, or
+ * ASIM_ERUNTIME with err and *out NULL if the directory is not writable. */
+int asim_om_create(const char *path, int64_t epoch_ms, asim_om **out, asim_err *err);
 /* Register om as db's append observer (replacing any other observer).  The
  * db must outlive every later append; label sets are read from it when a
  * series' first sample arrives. */

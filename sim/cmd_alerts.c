@@ -162,8 +162,8 @@ static int evaluate(const opts *o, const asim_config *cfg, FILE *f)
     asim_series_set_free(&set);
     asim_alerts *a = NULL;
     if (!rc) {
-        a = asim_alerts_create(cfg, &err);
-        if (!a) rc = fail(ASIM_EINPUT, "%s", err.msg);
+        rc = asim_alerts_create(cfg, &a, &err);
+        if (rc) fail(rc, "%s", err.msg);
     }
     if (!rc) {
         asim_alerts_set_write_series(a, 0);
@@ -207,8 +207,9 @@ int asim_cmd_alerts(int argc, char **argv)
         f = af.f;
     }
     if (!rc && o.rules) {
-        asim_alerts *a = asim_alerts_create(&cfg, &err);
-        if (!a) rc = fail(ASIM_EINPUT, "%s", err.msg);
+        asim_alerts *a;
+        rc = asim_alerts_create(&cfg, &a, &err);
+        if (rc) fail(rc, "%s", err.msg);
         else asim_alerts_write_rules_yaml(a, f, "autoscale-sim", cfg.prometheus.evaluation_interval,
                                           o.value_annotation);
         asim_alerts_destroy(a);

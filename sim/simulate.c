@@ -452,19 +452,19 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
     s->rng_balancer = asim_rng_stream(seed, "balancer");
     s->lat_all = asim_hist_create();
     s->lat_sec = asim_hist_create();
-    s->sources = asim_sources_create(cfg, seed, err);
-    if (!s->sources) return ASIM_EINPUT;
+    int rc = asim_sources_create(cfg, seed, &s->sources, err);
+    if (rc) return rc;
     s->classes = asim_sources_classes(s->sources, &s->nclasses);
 
     /* The tsdb keeps what the longest query can reach, plus two scrapes. */
     int64_t lookback_ms = (int64_t)(cfg->prometheus.lookback_delta * 1000 + 0.5);
     int64_t reach = 0;
-    int rc = query_reach(cfg, lookback_ms, &reach, err);
+    rc = query_reach(cfg, lookback_ms, &reach, err);
     if (rc) return rc;
     int64_t pr = asim_policies_reach_ms(cfg, lookback_ms);    /* policies' own queries */
     if (pr > reach) reach = pr;
-    s->alerts = asim_alerts_create(cfg, err);
-    if (!s->alerts) return ASIM_EINPUT;
+    rc = asim_alerts_create(cfg, &s->alerts, err);
+    if (rc) return rc;
     int64_t ar = asim_alerts_reach_ms(s->alerts, lookback_ms);
     if (ar > reach) reach = ar;
     s->db = asim_tsdb_create(reach + 2 * (int64_t)(cfg->prometheus.scrape_interval * 1000) + 1000);
@@ -485,8 +485,8 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
     s->max_seen = running_containers(s->cl);
 
     asim_scaler_hooks sh = { s, on_checked, on_actuation };
-    s->scaler = asim_scaler_create(s->q, cfg, s->cl, s->db, &sh, err);
-    if (!s->scaler) return ASIM_EINPUT;
+    rc = asim_scaler_create(s->q, cfg, s->cl, s->db, &sh, &s->scaler, err);
+    if (rc) return rc;
     s->elastic = asim_elastic_create(cfg);
 
     if (dir) {
@@ -495,8 +495,8 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
         if (flags & ASIM_RUN_OPENMETRICS) {
             char path[4096];
             snprintf(path, sizeof path, "%s/metrics.om", dir);
-            s->om = asim_om_create(path, s->epoch_ms, err);
-            if (!s->om) return ASIM_ERUNTIME;
+            rc = asim_om_create(path, s->epoch_ms, &s->om, err);
+            if (rc) return rc;
             asim_om_attach(s->om, s->db);
         }
     }

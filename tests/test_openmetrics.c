@@ -66,7 +66,8 @@ static char *export(size_t budget, const char *name)
     char path[256];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     asim_err err;
-    asim_om *om = asim_om_create(path, 1705312800000, &err);
+    asim_om *om;
+    CHECK(asim_om_create(path, 1705312800000, &om, &err) == 0);
     CHECK(om != NULL);
     if (budget) asim_om_set_budget(om, budget);
     asim_tsdb *db = asim_tsdb_create(0);
@@ -136,11 +137,13 @@ static void test_layout(void)
 static void test_abort_and_bad_dir(void)
 {
     asim_err err;
-    CHECK(asim_om_create("/nonexistent/dir/x.om", 0, &err) == NULL);
+    asim_om *none;
+    CHECK(asim_om_create("/nonexistent/dir/x.om", 0, &none, &err) == ASIM_ERUNTIME && none == NULL);
     CHECK(strstr(err.msg, "/nonexistent/dir/x.om") != NULL);
     char path[256];
     snprintf(path, sizeof path, "%s/c.om", dir);
-    asim_om *om = asim_om_create(path, 0, &err);
+    asim_om *om;
+    CHECK(asim_om_create(path, 0, &om, &err) == 0);
     asim_tsdb *db = asim_tsdb_create(0);
     asim_om_attach(om, db);
     asim_label l[] = { { "__name__", "x" } };

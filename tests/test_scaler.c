@@ -85,8 +85,8 @@ static int build(world *w, const char *const *sets)
     asim_label l = { "__name__", "m" };
     w->series = asim_tsdb_series(w->db, &l, 1);
     asim_scaler_hooks h = { w, on_checked, on_actuation };
-    w->sc = asim_scaler_create(w->q, &w->cfg, w->cl, w->db, &h, &err);
-    CHECK_MSG(w->sc != NULL, "%s", err.msg);
+    int rc = asim_scaler_create(w->q, &w->cfg, w->cl, w->db, &h, &w->sc, &err);
+    CHECK_MSG(rc == 0 && w->sc != NULL, "%s", err.msg);
     return w->sc ? 0 : -1;
 }
 
