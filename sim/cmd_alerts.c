@@ -54,16 +54,10 @@ static const char usage_text[] =
 /* "autoscale-sim alerts: error: ..." on stderr; returns rc. */
 #define fail(rc, ...) asim_cli_error("alerts", rc, __VA_ARGS__)
 
-/* Seconds (fraction rounded to the ms) or RFC 3339. */
+/* Seconds (fraction rounded to the ms) or RFC 3339, as Prometheus's API. */
 static int parse_time(const char *s, int64_t *ms)
 {
-    char *end;
-    double d = strtod(s, &end);
-    if (*s && !*end && isfinite(d) && fabs(d) < 9e12) {
-        *ms = (int64_t)llround(d * 1000);
-        return 0;
-    }
-    return asim_rfc3339_ms(s, ms);
+    return asim_api_time_ms(s, ms);
 }
 
 /* Seconds or a Prometheus duration ("15s", "1m30s"), > 0. */

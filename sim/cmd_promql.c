@@ -54,14 +54,7 @@ static const char usage_text[] =
 /* Prometheus's parseTime: float seconds (milliseconds rounded) or RFC 3339. */
 static int parse_time(const char *s, int64_t *ms)
 {
-    char *end;
-    double d = strtod(s, &end);
-    if (*s && !*end && isfinite(d) && fabs(d) < 9.2e15) {
-        double ip, fp = modf(d, &ip);
-        *ms = (int64_t)ip * 1000 + (int64_t)llround(round(fp * 1000) / 1000 * 1000);
-        return 0;
-    }
-    return asim_rfc3339_ms(s, ms);
+    return asim_api_time_ms(s, ms);
 }
 
 /* Prometheus's parseDuration: float seconds or a duration string; ms. */

@@ -137,6 +137,19 @@ int asim_rfc3339_ms(const char *s, int64_t *ms)
     return 0;
 }
 
+int asim_api_time_ms(const char *s, int64_t *ms)
+{
+    char *end;
+    double d = strtod(s, &end);
+    if (*s && !*end && isfinite(d)) {
+        if (!(fabs(d) < 9.2e15)) return -1;
+        double ip, fp = modf(d, &ip);
+        *ms = (int64_t)ip * 1000 + (int64_t)llround(round(fp * 1000) / 1000 * 1000);
+        return 0;
+    }
+    return asim_rfc3339_ms(s, ms);
+}
+
 void asim_rfc3339_format(int64_t ns, int tz, char *buf, size_t len)
 {
     int64_t secs = ns >= 0 ? ns / 1000000000 : -((-ns + 999999999) / 1000000000);

@@ -37,6 +37,10 @@ int asim_rfc3339_parse(const char *s, size_t len, unsigned flags, asim_instant *
  * Prometheus reads API times).  0 or -1. */
 int asim_rfc3339_ms(const char *s, int64_t *ms);
 
+/* A time argument as Prometheus's HTTP API reads one (parseTime): float
+ * Unix seconds, the fraction rounded to the ms, or RFC 3339.  0 or -1. */
+int asim_api_time_ms(const char *s, int64_t *ms);
+
 /* Write Unix ns in the zone tz (seconds east of UTC) with ms precision:
  * "2024-01-15T10:00:00.250Z" or "...+01:00".  buf should hold 40 bytes. */
 void asim_rfc3339_format(int64_t unix_ns, int tz, char *buf, size_t len);

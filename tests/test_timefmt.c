@@ -129,6 +129,21 @@ static void test_duration(void)
     CHECK(dur("9999999999y") == -2);
 }
 
+/* Prometheus's parseTime (web/api/v1): seconds with the fraction rounded
+ * to the ms, else RFC 3339. */
+static void test_api_time(void)
+{
+    int64_t ms = 0;
+    CHECK(asim_api_time_ms("1705312800", &ms) == 0 && ms == INT64_C(1705312800000));
+    CHECK(asim_api_time_ms("1.0006", &ms) == 0 && ms == 1001);       /* rounded, not truncated */
+    CHECK(asim_api_time_ms("1.0004", &ms) == 0 && ms == 1000);
+    CHECK(asim_api_time_ms("-1.5", &ms) == 0 && ms == -1500);
+    CHECK(asim_api_time_ms("2024-01-15T10:00:00.25Z", &ms) == 0 && ms == INT64_C(1705312800250));
+    CHECK(asim_api_time_ms("2024-02-30T10:00:00Z", &ms) == -1);
+    CHECK(asim_api_time_ms("", &ms) == -1);
+    CHECK(asim_api_time_ms("1e300", &ms) == -1);
+}
+
 static void test_seconds(void)
 {
     double s = -1;
@@ -151,6 +166,7 @@ int main(void)
     RUN(test_rfc3339_format_round_trip);
     RUN(test_rfc3339_ms_cases);
     RUN(test_duration);
+    RUN(test_api_time);
     RUN(test_seconds);
     return check_report();
 }
