@@ -1,8 +1,7 @@
-/* policy_util.h -- helpers shared by the policies beyond the seed's
- * (policy_hpa.c, policy_step.c, policy_target.c, policy_predictive.c,
- * policy_scheduled.c, policy_cpu.c): a policy's own PromQL query, the wall
- * clock of a simulated instant, Kubernetes' milli-unit conversion, and the
- * reach of the policies' queries (what the tsdb must retain). */
+/* policy_util.h -- helpers shared by the policies (policy_*.c): a policy's
+ * own PromQL query, the wall clock of a simulated instant, Kubernetes'
+ * milli-unit conversion, the seed's threshold wording for scaler.log, and
+ * the reach of the policies' queries (what the tsdb must retain). */
 #ifndef ASIM_POLICY_UTIL_H
 #define ASIM_POLICY_UTIL_H
 
