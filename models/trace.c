@@ -402,15 +402,7 @@ static const char *excerpt(const char *s, size_t len, char *buf, size_t cap)
 
 static void ring_push(asim_trace_reader *r, const asim_trace_rec *rec)
 {
-    if (r->qn == r->qcap) {
-        size_t ncap = asim_grow_cap(r->qcap, r->qn + 1, 16);
-        asim_trace_rec *nq = asim_malloc(ncap * sizeof *nq);
-        for (size_t i = 0; i < r->qn; i++) nq[i] = r->q[(r->qhead + i) % r->qcap];
-        asim_free(r->q);
-        r->q = nq;
-        r->qcap = ncap;
-        r->qhead = 0;
-    }
+    r->q = asim_ring_reserve(r->q, sizeof *r->q, &r->qcap, &r->qhead, r->qn, 16);
     r->q[(r->qhead + r->qn) % r->qcap] = *rec;
     r->qn++;
 }

@@ -445,15 +445,7 @@ static int fifo_load(event_source *s, uint64_t idx)
                 s->fn--;
                 s->fbase++;
             }
-            if (s->fn == s->fcap) {
-                size_t ncap = asim_grow_cap(s->fcap, s->fn + 1, 256);
-                ev_item *nf = asim_malloc(ncap * sizeof *nf);
-                for (size_t i = 0; i < s->fn; i++) nf[i] = s->fifo[(s->fhead + i) % s->fcap];
-                asim_free(s->fifo);
-                s->fifo = nf;
-                s->fcap = ncap;
-                s->fhead = 0;
-            }
+            s->fifo = asim_ring_reserve(s->fifo, sizeof *s->fifo, &s->fcap, &s->fhead, s->fn, 256);
         }
         s->fifo[(s->fhead + s->fn) % s->fcap] = (ev_item){ t, cls };
         s->fn++;

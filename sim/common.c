@@ -44,6 +44,26 @@ size_t asim_grow_cap(size_t cap, size_t need, size_t first)
     return c;
 }
 
+void *asim_ring_reserve(void *buf, size_t elem_size, size_t *cap, size_t *head, size_t n, size_t first)
+{
+    if (n < *cap) return buf;
+    size_t c = asim_grow_cap(*cap, n + 1, first);
+    if (elem_size && c > SIZE_MAX / elem_size) {
+        fprintf(stderr, "autoscale-sim: ring of %zu x %zu bytes: size overflow\n", c, elem_size);
+        abort();
+    }
+    char *nb = asim_malloc(c * elem_size);
+    if (n) {
+        size_t first_part = *cap - *head < n ? *cap - *head : n;     /* up to the end */
+        memcpy(nb, (char *)buf + *head * elem_size, first_part * elem_size);
+        memcpy(nb + first_part * elem_size, buf, (n - first_part) * elem_size);
+    }
+    asim_free(buf);
+    *cap = c;
+    *head = 0;
+    return nb;
+}
+
 void *asim_grow(void *p, size_t elem_size, size_t *cap, size_t need, size_t first)
 {
     size_t c = asim_grow_cap(*cap, need, first);

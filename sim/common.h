@@ -69,6 +69,13 @@ void *asim_grow(void *p, size_t elem_size, size_t *cap, size_t need, size_t firs
         }                                                                             \
     } while (0)
 
+/* Growable ring buffer (FIFO) of elements of elem_size bytes at buf:
+ * capacity *cap, oldest element at *head, n held.  When full (n == *cap),
+ * returns a new buffer of asim_grow_cap(*cap, n + 1, first) elements with
+ * the n elements in order from index 0 (*head = 0, the old buffer freed);
+ * else returns buf unchanged. */
+void *asim_ring_reserve(void *buf, size_t elem_size, size_t *cap, size_t *head, size_t n, size_t first);
+
 #define ASIM_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define ASIM_UNUSED(x) ((void)(x))
 

@@ -32,9 +32,39 @@ static void test_grow_keeps_contents(void)
     asim_free(a);
 }
 
+/* A FIFO that wraps, then grows while wrapped: order is kept. */
+static void test_ring_reserve(void)
+{
+    int *q = NULL;
+    size_t cap = 0, head = 0, n = 0;
+    int next_in = 0, next_out = 0, ok = 1;
+    for (int round = 0; round < 200; round++) {
+        for (int k = 0; k < 3; k++) {                 /* push 3 */
+            q = asim_ring_reserve(q, sizeof *q, &cap, &head, n, 4);
+            q[(head + n) % cap] = next_in++;
+            n++;
+        }
+        for (int k = 0; k < 2; k++) {                 /* pop 2 */
+            ok &= q[head] == next_out++;
+            head = (head + 1) % cap;
+            n--;
+        }
+    }
+    CHECK(ok);
+    CHECK(n == 200 && cap == 256);
+    while (n) {
+        ok &= q[head] == next_out++;
+        head = (head + 1) % cap;
+        n--;
+    }
+    CHECK(ok && next_out == next_in);
+    asim_free(q);
+}
+
 int main(void)
 {
     RUN(test_grow_cap);
     RUN(test_grow_keeps_contents);
+    RUN(test_ring_reserve);
     return check_report();
 }
