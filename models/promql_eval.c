@@ -275,7 +275,7 @@ typedef struct hset {
 
 static void hset_init(ev *e, hset *s, size_t n)
 {
-    size_t cap = asim_grow_cap(0, 2 * n, 8);
+    size_t cap = asim_grow_cap(0, n ? 2 * n : 1, 8);    /* >= 8 and >= 2n: load <= 1/2 */
     s->e = alloc(e, cap * sizeof *s->e);
     for (size_t i = 0; i < cap; i++) s->e[i].idx = -1;
     s->mask = cap - 1;
