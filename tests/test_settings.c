@@ -613,13 +613,13 @@ static void test_durations(void)
 {
     asim_config c;
     asim_err e;
-    asim_config_defaults(&c);
     CHECK(load(&c, "{\"duration\": \"1h30m\", \"scaler\": {\"check_interval\": \"500ms\"}}", &e) == 0);
     CHECK(c.duration == 5400 && c.scaler.check_interval == 0.5);
     CHECK(asim_config_set(&c, "duration=2m", &e) == 0 && c.duration == 120);
     CHECK(asim_config_set(&c, "duration=30", &e) == 0 && c.duration == 30);
     CHECK(asim_config_set(&c, "duration=1h30x", &e) == ASIM_EINPUT);
     CHECK(strstr(e.msg, "$.duration") && strstr(e.msg, "1h30x"));
+    asim_config_free(&c);
     CHECK(load(&c, "{\"duration\": \"30 s\"}", &e) == ASIM_EINPUT);
     /* not a time: a count stays a number */
     CHECK(asim_config_set(&c, "scaler.max_replicas=2m", &e) == ASIM_EINPUT);
