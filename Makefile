@@ -3,7 +3,10 @@
 #   make            build ./autoscale-sim (release: -O2)
 #   make deps       install the Debian packages the build needs (apt-get, root)
 #   make demo       run the bundled default scenario and draw its figures
-#   make test       unit, validation and CLI tests (release build)
+#   make test       unit, validation and CLI tests (release build), golden files included
+#   make test-unit  the C unit tests only;  make test-cli  the CLI tests only
+#   make golden-update  rewrite tests/golden/ from this build (after an intended
+#                   output change; review `git diff tests/golden`, commit)
 #   make check      the same tests under AddressSanitizer + UBSan
 #   make bench      speed figures (events/s, requests/s, memory)
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -55,13 +58,13 @@ LIB_SRC  = $(filter-out sim/main.c,$(wildcard sim/*.c)) $(wildcard models/*.c)
 LIB_CXX_SRC = $(wildcard sim/*.cc)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(LIB_CXX_SRC:%.cc=$(BUILD)/%.o)
 MAIN_OBJ = $(BUILD)/sim/main.o
-TEST_SRC = $(wildcard tests/test_*.c)
+TEST_SRC = $(wildcard tests/test_*.c tests/unit/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_SRC = $(wildcard tests/bench_*.c)
 BENCH_BIN = $(BENCH_SRC:tests/%.c=$(BUILD)/tests/%)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all deps deps-test demo test check bench install uninstall clean fuzz tests-build
+.PHONY: all deps deps-test demo test test-unit test-cli golden-update check bench install uninstall clean fuzz tests-build
 
 all: autoscale-sim
 
@@ -103,6 +106,16 @@ test: deps-test
 	$(Q)$(MAKE) --no-print-directory tests-build
 	$(Q)cp $(BUILD)/autoscale-sim autoscale-sim
 	$(Q)tests/run.sh $(BUILD)
+
+test-unit test-cli: deps-test
+	$(Q)$(MAKE) --no-print-directory tests-build
+	$(Q)cp $(BUILD)/autoscale-sim autoscale-sim
+	$(Q)tests/run.sh $(BUILD) $(@:test-%=%)
+
+# The golden files (tests/golden/NAME/) from this build's outputs: one
+# command after an intended change; tests/cli/test_golden.sh then checks them.
+golden-update: autoscale-sim
+	$(Q)scripts/golden.sh --update ./autoscale-sim
 
 check: deps-test
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 BUILD=build/asan tests-build

@@ -21,6 +21,7 @@
 #include "../sim/config.h"
 #include "../sim/output.h"
 #include "../sim/settings.h"
+#include "../sim/timefmt.h"
 
 enum { ST_NEW, ST_PENDING, ST_FIRING };
 
@@ -32,11 +33,7 @@ typedef struct sbuf {
 
 static void sb_reserve(sbuf *b, size_t extra)
 {
-    if (b->n + extra + 1 <= b->cap) return;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->n + extra + 1) cap *= 2;
-    b->s = asim_realloc(b->s, cap);
-    b->cap = cap;
+    ASIM_GROW(b->s, b->cap, b->n + extra + 1, 256);
 }
 
 static void sb_putn(sbuf *b, const char *s, size_t n)
@@ -341,9 +338,10 @@ void asim_alerts_destroy(asim_alerts *a)
     asim_free(a);
 }
 
-asim_alerts *asim_alerts_create(const asim_config *cfg, asim_err *err)
+int asim_alerts_create(const asim_config *cfg, asim_alerts **out, asim_err *err)
 {
     asim_alerts *a = asim_calloc(1, sizeof *a);
+    *out = NULL;
     a->lookback_ms = (int64_t)llround(cfg->prometheus.lookback_delta * 1000);
     a->write_series = cfg->ext.alerts.write_series;
     if (asim_rfc3339_ms(cfg->start_time, &a->epoch_ms) != 0) a->epoch_ms = 0;
@@ -355,19 +353,20 @@ asim_alerts *asim_alerts_create(const asim_config *cfg, asim_err *err)
         if (build_rule(cfg, &er[i], &a->r[i], err) != 0) {
             asim_free(er);
             asim_alerts_destroy(a);
-            return NULL;
+            return ASIM_EINPUT;
         }
     }
     asim_free(er);
-    return a;
+    *out = a;
+    return 0;
 }
 
 int asim_alerts_check(const asim_config *cfg, asim_err *err)
 {
-    asim_alerts *a = asim_alerts_create(cfg, err);
-    if (!a) return ASIM_EINPUT;
+    asim_alerts *a;
+    int rc = asim_alerts_create(cfg, &a, err);
     asim_alerts_destroy(a);
-    return 0;
+    return rc;
 }
 
 int64_t asim_alerts_reach_ms(const asim_alerts *a, int64_t lookback_ms)

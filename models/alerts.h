@@ -39,11 +39,12 @@ typedef struct asim_alerts asim_alerts;
 /* The seed's four rules (static storage; exprs contain ${...}). */
 const asim_alert_rule_cfg *asim_alerts_defaults(size_t *n);
 
-/* Parse every rule's expression (after ${setting} substitution); NULL + err
- * ("scenario.json: $.alerts.rules[2].expr: position 7: ...") on a bad one.
+/* Parse every rule's expression (after ${setting} substitution) into *out.
+ * Returns 0, or ASIM_EINPUT with err ("scenario.json: $.alerts.rules[2].expr:
+ * position 7: ...") and *out NULL on a bad one.
  * Errors on default rules name them ("$.alerts(default HighResponseTime).expr").
  * Timestamps of ALERTS_FOR_STATE use cfg->start_time as Unix epoch of t=0. */
-asim_alerts *asim_alerts_create(const struct asim_config *cfg, asim_err *err);
+int asim_alerts_create(const struct asim_config *cfg, asim_alerts **out, asim_err *err);
 void asim_alerts_destroy(asim_alerts *a);                 /* NULL is a no-op */
 /* How far back (ms) the rules' selectors reach, for tsdb retention. */
 int64_t asim_alerts_reach_ms(const asim_alerts *a, int64_t lookback_ms);

@@ -53,61 +53,7 @@ struct asim_om {
     uint64_t count;
 };
 
-/* ------------------------------------------------------------------ */
-/* time                                                                 */
 
-static int digits(const char *s, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
-int asim_rfc3339_ms(const char *t, int64_t *ms)
-{
-    int y, mo, d, h, mi, sec;
-    if (strlen(t) < 20 || digits(t, 4, &y) || t[4] != '-' || digits(t + 5, 2, &mo) || t[7] != '-' ||
-        digits(t + 8, 2, &d) || (t[10] != 'T' && t[10] != 't' && t[10] != ' ') || digits(t + 11, 2, &h) ||
-        t[13] != ':' || digits(t + 14, 2, &mi) || t[16] != ':' || digits(t + 17, 2, &sec))
-        return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return -1;
-    const char *p = t + 19;
-    int64_t frac = 0;
-    if (*p == '.') {
-        int nd = 0;
-        for (p++; *p >= '0' && *p <= '9'; p++, nd++)
-            if (nd < 3) frac = frac * 10 + (*p - '0');
-        if (nd == 0) return -1;
-        for (; nd < 3; nd++) frac *= 10;
-    }
-    int64_t off = 0;
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        int oh, om;
-        if (digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om) || oh > 23 || om > 59) return -1;
-        off = (oh * 60 + om) * 60 * (*p == '-' ? -1 : 1);
-        p += 6;
-    } else {
-        return -1;
-    }
-    if (*p) return -1;
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = sec;
-    time_t s = timegm(&tm);
-    *ms = ((int64_t)s - off) * 1000 + frac;
-    return 0;
-}
 
 /* Shortest "%.*g" text that reads back as x. */
 static int shortest(char *buf, size_t len, double x)
@@ -143,20 +89,22 @@ int asim_om_format_ts(char *buf, size_t len, int64_t unix_ms)
 /* ------------------------------------------------------------------ */
 /* collecting                                                           */
 
-asim_om *asim_om_create(const char *path, int64_t epoch_ms, asim_err *err)
+int asim_om_create(const char *path, int64_t epoch_ms, asim_om **out, asim_err *err)
 {
+    *out = NULL;
     /* Check now that the directory takes files, rather than after the run. */
     char probe[4200];
     snprintf(probe, sizeof probe, "%s.probe.%ld", path, (long)getpid());
     FILE *f = fopen(probe, "w");
-    if (!f) return asim_err_set(err, ASIM_ERUNTIME, "%s: cannot write here", path), NULL;
+    if (!f) return asim_err_set(err, ASIM_ERUNTIME, "%s: cannot write here", path);
     fclose(f);
     remove(probe);
     asim_om *om = asim_calloc(1, sizeof *om);
     om->path = asim_strdup(path);
     om->epoch_ms = epoch_ms;
     om->budget = ASIM_OM_BUDGET;
-    return om;
+    *out = om;
+    return 0;
 }
 
 void asim_om_attach(asim_om *om, asim_tsdb *db)
@@ -255,12 +203,7 @@ void asim_om_sample(void *ctx, int series, int64_t t_ms, double v)
     line[n++] = ' ';
     n += (size_t)asim_om_format_ts(line + n, sizeof line - n - 1, om->epoch_ms + t_ms);
     line[n++] = '\n';
-    if (s->n + n > s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 1024;
-        while (cap < s->n + n) cap *= 2;
-        s->buf = asim_realloc(s->buf, cap);
-        s->cap = cap;
-    }
+    ASIM_GROW(s->buf, s->cap, s->n + n, 1024);
     memcpy(s->buf + s->n, line, n);
     s->n += n;
     om->buffered += n;

@@ -34,10 +34,10 @@
 
 typedef struct asim_om asim_om;
 
-/* Start an export to `path` (written as path.tmp.<pid>, renamed on finish).
- * epoch_ms: Unix time (ms) of the tsdb's t = 0.  NULL + err (ASIM_ERUNTIME)
- * if the directory is not writable. */
-asim_om *asim_om_create(const char *path, int64_t epoch_ms, asim_err *err);
+/* Start an export to `path` (written as path.tmp.<pid>, renamed on finish)
+ * into *out.  epoch_ms: Unix time (ms) of the tsdb's t = 0.  Returns 0, or
+ * ASIM_ERUNTIME with err and *out NULL if the directory is not writable. */
+int asim_om_create(const char *path, int64_t epoch_ms, asim_om **out, asim_err *err);
 /* Register om as db's append observer (replacing any other observer).  The
  * db must outlive every later append; label sets are read from it when a
  * series' first sample arrives. */
@@ -58,10 +58,6 @@ void asim_om_set_budget(asim_om *om, size_t bytes);
 /* Samples written so far (markers and duplicates excluded). */
 uint64_t asim_om_count(const asim_om *om);
 
-/* "2024-01-15T10:00:00Z", "...T10:00:00.250+01:00" -> Unix ms.  0 or -1 if
- * the text is not RFC 3339 (date, 'T' or ' ', time, optional fraction, 'Z'
- * or +hh:mm / -hh:mm). */
-int asim_rfc3339_ms(const char *text, int64_t *ms);
 
 /* The timestamp text (Unix seconds) of a sample at unix_ms that Prometheus's
  * OpenMetrics parser, which computes int64(float64(text) * 1000), reads back

@@ -22,6 +22,22 @@ static const char *const decision_names[] = {
 
 const char *asim_decision_name(asim_decision d) { return decision_names[d]; }
 
+void asim_policy_decide(const asim_policy_methods *m, void *state, const asim_policy_obs *obs,
+                        asim_policy_out *out)
+{
+    out->metric = obs->metric;
+    m->decide(state, obs, out);
+}
+
+void asim_policy_log_state(const asim_policy_methods *m, const void *state, const asim_policy_out *out,
+                           FILE *f)
+{
+    if (m->version >= 2 && m->log_state)
+        m->log_state(state, out, f);
+    else
+        fprintf(f, "  \xe2\x80\xa2 Metric (%s policy): %.3f\n", m->name, out->metric);
+}
+
 const asim_policy_methods *asim_policy_find(const char *name)
 {
     for (size_t i = 0; i < ASIM_ARRAY_LEN(registry); i++)

@@ -7,13 +7,24 @@
  * its own state (breach counters, stabilisation windows, forecasts) and is
  * told when an actuation it asked for has finished.
  *
+ * A policy also describes itself, so the run loop knows no policy's wording:
+ * out.metric is the value it decided on (events.csv's `metric`), and the
+ * optional log_state slot writes its lines of scaler.log.  As SQLite's
+ * module tables, the table carries the interface version it was written
+ * for; slots past that version, and NULL optional slots, get the defaults
+ * (see asim_policy_decide and asim_policy_log_state).
+ *
  * Adding a policy = one new file policy_<name>.c defining an
  * asim_policy_methods and one line in the registry in policy.c. */
 #ifndef ASIM_POLICY_H
 #define ASIM_POLICY_H
 
+#include <stdio.h>
 #include "../sim/common.h"
 #include "promql.h"
+
+/* Version 1: name .. destroy.  Version 2 adds log_state and out.metric. */
+#define ASIM_POLICY_VERSION 2
 
 struct asim_config;
 
@@ -40,9 +51,15 @@ typedef struct asim_policy_out {
     asim_decision decision;
     char reason[200];
     int high_breaches, low_breaches;    /* for events.csv; 0 if the policy has none */
+    /* The value the decision was based on, in the policy's own unit (its own
+     * query's, a utilisation in %, a forecast); NaN = none.  Preset to
+     * obs.metric by asim_policy_decide: a policy that decides on scaler.query
+     * leaves it. */
+    double metric;
 } asim_policy_out;
 
 typedef struct asim_policy_methods {
+    int version;                        /* ASIM_POLICY_VERSION it was written for */
     const char *name;                   /* as in scaler.policy */
     const char *summary;                /* one line for --help */
     /* Build the policy's state from the config (validated).  NULL + err on a
@@ -54,7 +71,21 @@ typedef struct asim_policy_methods {
     /* The actuation for a decision finished at `now` with `replicas`. */
     void (*actuated)(void *state, asim_time now, int replicas);
     void (*destroy)(void *state);
+
+    /* ---- version 2, optional (NULL: the default) ---- */
+    /* scaler.log's lines about the metric for a check with data (out->metric
+     * not NaN), between "Current State:" and the replica count: what the
+     * value is and where it stands.  Default: "  * Metric (<name>): <value>". */
+    void (*log_state)(const void *state, const asim_policy_out *out, FILE *f);
 } asim_policy_methods;
+
+/* Call m->decide with out->metric preset to obs->metric (every caller of a
+ * policy goes through here, so the default holds for every policy). */
+void asim_policy_decide(const asim_policy_methods *m, void *state, const asim_policy_obs *obs,
+                        asim_policy_out *out);
+/* Write the policy's scaler.log state lines (log_state or the default). */
+void asim_policy_log_state(const asim_policy_methods *m, const void *state, const asim_policy_out *out,
+                           FILE *f);
 
 /* Look a policy up by name; NULL if unknown.  asim_policy_names lists them
  * comma-separated for error messages. */

@@ -17,6 +17,7 @@
 typedef struct cpu {
     asim_pquery q;
     void *inner;                     /* a threshold policy with the CPU thresholds */
+    double up, down;                 /* the CPU thresholds, for scaler.log */
 } cpu;
 
 static void *create(const struct asim_config *cfg, asim_err *err)
@@ -30,6 +31,8 @@ static void *create(const struct asim_config *cfg, asim_err *err)
     memcpy(tmp, cfg, sizeof *tmp);
     tmp->scaler.scale_up_threshold = cfg->ext.policies.cpu.scale_up_threshold;
     tmp->scaler.scale_down_threshold = cfg->ext.policies.cpu.scale_down_threshold;
+    c->up = tmp->scaler.scale_up_threshold;
+    c->down = tmp->scaler.scale_down_threshold;
     c->inner = asim_policy_threshold.create(tmp, err);
     asim_free(tmp);
     if (!c->inner)
@@ -52,6 +55,7 @@ static void decide(void *state, const asim_policy_obs *o, asim_policy_out *out)
     asim_policy_obs mine = *o;
     mine.metric = asim_pquery_value(&c->q, o, ASIM_REDUCE_AVG);
     asim_policy_threshold.decide(c->inner, &mine, out);
+    out->metric = mine.metric;
     if (!isnan(mine.metric)) {          /* prefix the reason with the CPU value, cutting its end */
         char pre[40];
         size_t pl = (size_t)snprintf(pre, sizeof pre, "cpu %.3f: ", mine.metric);
@@ -79,8 +83,16 @@ static void destroy(void *state)
     asim_free(c);
 }
 
+static void log_state(const void *state, const asim_policy_out *out, FILE *f)
+{
+    const cpu *c = state;
+    asim_policy_log_thresholds(f, "CPU usage (cores per replica)", "", out->metric, c->up, c->down);
+}
+
 const asim_policy_methods asim_policy_cpu = {
-    "cpu",
-    "the seed's CPU example: threshold rules on avg(rate(container_cpu_usage_seconds_total[1m])), 0.8 / 0.3",
-    create, interval, decide, actuated, destroy
+    .version = ASIM_POLICY_VERSION,
+    .name = "cpu",
+    .summary = "the seed's CPU example: threshold rules on avg(rate(container_cpu_usage_seconds_total[1m])), 0.8 / 0.3",
+    .create = create, .interval = interval, .decide = decide, .actuated = actuated, .destroy = destroy,
+    .log_state = log_state
 };

@@ -52,6 +52,8 @@ typedef struct hpa {
     asim_reduce reduce;
     asim_pquery q, up;
     int own_up;                      /* filter series by `up` (needs a db) */
+    double used;                     /* the current metric value of this decision (NaN: none):
+                                      * utilisation in %, else the value (milli-units / 1000) */
     tlist recs, ups, downs;
     int started;
     asim_time events_keep;           /* longest policy period, ns */
@@ -60,10 +62,7 @@ typedef struct hpa {
 
 static void tl_push(tlist *l, asim_time t, int v)
 {
-    if (l->n == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 16;
-        l->a = asim_realloc(l->a, (size_t)l->cap * sizeof *l->a);
-    }
+    ASIM_GROW(l->a, l->cap, l->n + 1, 16);
     l->a[l->n++] = (stamped){t, v};
 }
 
@@ -211,6 +210,7 @@ static int per_pod(hpa *h, const asim_policy_obs *o, int cur, int *out, char *wh
     int unready = o->starting;
     int64_t usage;
     double ratio = usage_ratio(h, total, count, request, &usage);
+    h->used = h->c.target_type == ASIM_HPA_UTILIZATION ? (double)usage : (double)usage / 1000.0;
     tolerances tol = tolerances_of(h);
     const char *unit = h->c.target_type == ASIM_HPA_UTILIZATION ? "%" : "m";
     int64_t tgt = h->c.target_type == ASIM_HPA_UTILIZATION ? (int64_t)h->c.target : asim_milli_value(h->c.target);
@@ -294,6 +294,7 @@ static int single(hpa *h, const asim_policy_obs *o, int cur, int *out, char *why
         }
         usage = asim_milli_value(v);
     }
+    h->used = (double)usage / 1000.0;
     int64_t tgt = asim_milli_value(h->c.target);
     tolerances tol = tolerances_of(h);
     if (h->c.target_type == ASIM_HPA_AVERAGE_VALUE) {
@@ -453,14 +454,14 @@ static int normalize_behavior(hpa *h, asim_time now, int cur, int desired, char 
     return rec;
 }
 
-static void decide(void *state, const asim_policy_obs *o, asim_policy_out *out)
+static void decide_hpa(hpa *h, const asim_policy_obs *o, asim_policy_out *out)
 {
-    hpa *h = state;
     int cur = o->replicas;
     out->desired = cur;
     out->decision = ASIM_DEC_HOLD;
     out->high_breaches = out->low_breaches = 0;
     out->reason[0] = 0;
+    h->used = NAN;
     if (!h->started) {                   /* recordInitialRecommendation */
         tl_push(&h->recs, o->now, cur);
         h->started = 1;
@@ -529,8 +530,28 @@ static void destroy(void *state)
     asim_free(h);
 }
 
+static void decide(void *state, const asim_policy_obs *o, asim_policy_out *out)
+{
+    hpa *h = state;
+    decide_hpa(h, o, out);
+    out->metric = h->used;
+}
+
+/* The HPA's view, as `kubectl describe hpa` shows it: current vs target. */
+static void log_state(const void *state, const asim_policy_out *out, FILE *f)
+{
+    const hpa *h = state;
+    if (h->c.target_type == ASIM_HPA_UTILIZATION)
+        fprintf(f, "  \xe2\x80\xa2 HPA metric: utilization %.0f%% (target %g%%)\n", out->metric, h->c.target);
+    else
+        fprintf(f, "  \xe2\x80\xa2 HPA metric: %.3f (target %g%s)\n", out->metric, h->c.target,
+                h->c.target_type == ASIM_HPA_AVERAGE_VALUE ? " per pod" : "");
+}
+
 const asim_policy_methods asim_policy_hpa = {
-    "hpa",
-    "Kubernetes HPA v2: ceil(current x metric/target), 0.1 tolerance, stabilisation windows, behavior rate limits",
-    create, interval, decide, actuated, destroy
+    .version = ASIM_POLICY_VERSION,
+    .name = "hpa",
+    .summary = "Kubernetes HPA v2: ceil(current x metric/target), 0.1 tolerance, stabilisation windows, behavior rate limits",
+    .create = create, .interval = interval, .decide = decide, .actuated = actuated, .destroy = destroy,
+    .log_state = log_state
 };

@@ -395,6 +395,7 @@ static void decide(void *state, const asim_policy_obs *o, asim_policy_out *out)
     out->decision = ASIM_DEC_HOLD;
     out->high_breaches = out->low_breaches = 0;
     double v = asim_pquery_value(&p->q, o, ASIM_REDUCE_SUM);
+    out->metric = v;                     /* the observed signal (the forecast is in the reason) */
     observe(p, o->now, v);
     const char *how;
     double f_up = forecast_max(p, o->now, p->lead, &how);
@@ -454,7 +455,8 @@ static void destroy(void *state)
 }
 
 const asim_policy_methods asim_policy_predictive = {
-    "predictive",
-    "forecast the request rate (Holt-Winters with a daily season, or a linear trend) and provision ahead",
-    create, interval, decide, actuated, destroy
+    .version = ASIM_POLICY_VERSION,
+    .name = "predictive",
+    .summary = "forecast the request rate (Holt-Winters with a daily season, or a linear trend) and provision ahead",
+    .create = create, .interval = interval, .decide = decide, .actuated = actuated, .destroy = destroy
 };

@@ -118,8 +118,17 @@ static void destroy(void *state)
     asim_free(s);
 }
 
+/* The wrapped policy decided on the metric: its wording stands. */
+static void log_state(const void *state, const asim_policy_out *out, FILE *f)
+{
+    const sched *s = state;
+    asim_policy_log_state(s->inner_m, s->inner, out, f);
+}
+
 const asim_policy_methods asim_policy_scheduled = {
-    "scheduled",
-    "replica floors by time of day and weekday (schedule.rules) around schedule.policy: the larger of both",
-    create, interval, decide, actuated, destroy
+    .version = ASIM_POLICY_VERSION,
+    .name = "scheduled",
+    .summary = "replica floors by time of day and weekday (schedule.rules) around schedule.policy: the larger of both",
+    .create = create, .interval = interval, .decide = decide, .actuated = actuated, .destroy = destroy,
+    .log_state = log_state
 };

@@ -121,6 +121,7 @@ static void decide(void *state, const asim_policy_obs *o, asim_policy_out *out)
     out->decision = ASIM_DEC_HOLD;
     out->reason[0] = 0;
     double v = asim_pquery_value(&s->q, o, s->reduce);
+    out->metric = v;
     int warming = asim_warmup_count(&s->warm, o->now);
     if (warming > cur)
         warming = cur;
@@ -213,7 +214,8 @@ static void destroy(void *state)
 }
 
 const asim_policy_methods asim_policy_step = {
-    "step",
-    "AWS step scaling: CloudWatch alarms, step adjustments by breach size, instance warm-up",
-    create, interval, decide, actuated, destroy
+    .version = ASIM_POLICY_VERSION,
+    .name = "step",
+    .summary = "AWS step scaling: CloudWatch alarms, step adjustments by breach size, instance warm-up",
+    .create = create, .interval = interval, .decide = decide, .actuated = actuated, .destroy = destroy
 };

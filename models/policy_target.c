@@ -58,6 +58,7 @@ static void decide(void *state, const asim_policy_obs *o, asim_policy_out *out)
     out->desired = cur;
     out->decision = ASIM_DEC_HOLD;
     double v = asim_pquery_value(&t->q, o, t->reduce);
+    out->metric = v;
     int warming = asim_warmup_count(&t->warm, o->now);
     if (warming > cur)
         warming = cur;
@@ -140,7 +141,8 @@ static void destroy(void *state)
 }
 
 const asim_policy_methods asim_policy_target_tracking = {
-    "target_tracking",
-    "AWS target tracking: capacity proportional to metric/target, scale out fast (3 datapoints), in slowly (15)",
-    create, interval, decide, actuated, destroy
+    .version = ASIM_POLICY_VERSION,
+    .name = "target_tracking",
+    .summary = "AWS target tracking: capacity proportional to metric/target, scale out fast (3 datapoints), in slowly (15)",
+    .create = create, .interval = interval, .decide = decide, .actuated = actuated, .destroy = destroy
 };

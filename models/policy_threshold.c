@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdio.h>
 #include "../sim/config.h"
+#include "policy_util.h"
 
 typedef struct threshold {
     asim_scaler_cfg c;
@@ -124,8 +125,18 @@ static void actuated(void *state, asim_time now, int replicas)
 
 static void destroy(void *state) { asim_free(state); }
 
+/* The seed's wording: the query is the 30 s mean response time. */
+static void log_state(const void *state, const asim_policy_out *out, FILE *f)
+{
+    const asim_scaler_cfg *c = &((const threshold *)state)->c;
+    asim_policy_log_thresholds(f, "Average Response Time (30s)", "s", out->metric, c->scale_up_threshold,
+                               c->scale_down_threshold);
+}
+
 const asim_policy_methods asim_policy_threshold = {
-    "threshold",
-    "the seed's scaler: consecutive breaches of up/down thresholds, cooldowns, +/- step",
-    create, interval, decide, actuated, destroy
+    .version = ASIM_POLICY_VERSION,
+    .name = "threshold",
+    .summary = "the seed's scaler: consecutive breaches of up/down thresholds, cooldowns, +/- step",
+    .create = create, .interval = interval, .decide = decide, .actuated = actuated, .destroy = destroy,
+    .log_state = log_state
 };

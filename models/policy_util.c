@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "scaler.h"
+#include "../sim/timefmt.h"
 
 /* ---- a policy's own query ------------------------------------------------ */
 
@@ -107,10 +108,7 @@ void asim_warmup_init(asim_warmup *w, double warmup_s)
 
 void asim_warmup_add(asim_warmup *w, int added)
 {
-    if (w->n == w->cap) {
-        w->cap = w->cap ? 2 * w->cap : 8;
-        w->a = asim_realloc(w->a, (size_t)w->cap * sizeof *w->a);
-    }
+    ASIM_GROW(w->a, w->cap, w->n + 1, 8);
     w->a[w->n++] = (struct asim_warming){-1, added};
 }
 
@@ -143,61 +141,16 @@ void asim_warmup_free(asim_warmup *w)
 
 /* ---- wall clock ------------------------------------------------------------ */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static int digits(const char *s, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
 int asim_wallclock_init(asim_wallclock *w, const char *t, asim_err *err)
 {
-    int Y, M, D, h, m, s;
+    asim_instant in;
     memset(w, 0, sizeof *w);
-    if (strlen(t) < 20 || digits(t, 4, &Y) || t[4] != '-' || digits(t + 5, 2, &M) || t[7] != '-' ||
-        digits(t + 8, 2, &D) || (t[10] != 'T' && t[10] != 't' && t[10] != ' ') || digits(t + 11, 2, &h) ||
-        t[13] != ':' || digits(t + 14, 2, &m) || t[16] != ':' || digits(t + 17, 2, &s) ||
-        M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || s > 60)
-        return asim_err_set(err, ASIM_EINPUT, "$.start_time: '%s' is not an RFC 3339 time", t);
-    const char *p = t + 19;
-    if (*p == '.') {
-        char *end;
-        w->frac = strtod(p, &end);
-        p = end;
-    }
-    int off = 0;
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    } else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
-        int oh, om;
-        if (digits(p + 1, 2, &oh) || digits(p + 4, 2, &om) || oh > 23 || om > 59)
-            return asim_err_set(err, ASIM_EINPUT, "$.start_time: '%s': bad UTC offset", t);
-        off = (oh * 60 + om) * (*p == '-' ? -1 : 1);
-        p += 6;
-    } else {
-        return asim_err_set(err, ASIM_EINPUT, "$.start_time: '%s': expected Z or a UTC offset like +01:00", t);
-    }
-    if (*p)
-        return asim_err_set(err, ASIM_EINPUT, "$.start_time: '%s': trailing text", t);
-    w->offset_min = off;
-    w->epoch_s = days_from_civil(Y, M, D) * 86400 + h * 3600 + m * 60 + s - (int64_t)off * 60;
+    if (asim_rfc3339_parse(t, strlen(t), 0, &in) != 0)
+        return asim_err_set(err, ASIM_EINPUT,
+                            "$.start_time: '%s' is not an RFC 3339 time like 2024-01-15T10:00:00Z", t);
+    w->offset_min = in.tz / 60;
+    w->epoch_s = in.sec;
+    w->frac = in.nsec / 1e9;
     return 0;
 }
 
@@ -232,4 +185,18 @@ int64_t asim_milli_value(double v)
     if (x <= -9.2e18)
         return INT64_MIN;
     return (int64_t)ceil(x);
+}
+
+/* ---- scaler.log wording ---------------------------------------------------- */
+
+void asim_policy_log_thresholds(FILE *f, const char *what, const char *unit, double v, double up,
+                                double down)
+{
+    fprintf(f, "  \xe2\x80\xa2 %s: %.3f%s\n", what, v, unit);
+    if (v > up)
+        fprintf(f, "    WARNING ABOVE scale-up threshold (%g%s)\n", up, unit);
+    else if (v < down)
+        fprintf(f, "    BELOW scale-down threshold (%g%s)\n", down, unit);
+    else
+        fprintf(f, "    OK within thresholds (%g%s - %g%s)\n", down, unit, up, unit);
 }

@@ -1,8 +1,7 @@
-/* policy_util.h -- helpers shared by the policies beyond the seed's
- * (policy_hpa.c, policy_step.c, policy_target.c, policy_predictive.c,
- * policy_scheduled.c, policy_cpu.c): a policy's own PromQL query, the wall
- * clock of a simulated instant, Kubernetes' milli-unit conversion, and the
- * reach of the policies' queries (what the tsdb must retain). */
+/* policy_util.h -- helpers shared by the policies (policy_*.c): a policy's
+ * own PromQL query, the wall clock of a simulated instant, Kubernetes'
+ * milli-unit conversion, the seed's threshold wording for scaler.log, and
+ * the reach of the policies' queries (what the tsdb must retain). */
 #ifndef ASIM_POLICY_UTIL_H
 #define ASIM_POLICY_UTIL_H
 
@@ -18,6 +17,15 @@ extern const asim_policy_methods asim_policy_target_tracking;
 extern const asim_policy_methods asim_policy_predictive;
 extern const asim_policy_methods asim_policy_scheduled;
 extern const asim_policy_methods asim_policy_cpu;
+
+/* ---- scaler.log wording -------------------------------------------------- */
+
+/* The seed's state lines for a value compared with two thresholds:
+ *   "  * <what>: 0.523<unit>" then "    WARNING ABOVE scale-up threshold (0.8<unit>)",
+ * "    BELOW scale-down threshold (...)" or "    OK within thresholds (a - b)".
+ * Comparisons as the threshold policy's (strict). */
+void asim_policy_log_thresholds(FILE *f, const char *what, const char *unit, double v, double up,
+                                double down);
 
 /* ---- a policy's own query ------------------------------------------------ */
 

@@ -98,10 +98,7 @@ static void resolve_dns(asim_prom *p, numset *out)
     int n = asim_cluster_slots(p->cl);
     for (int i = 0; i < n; i++) {
         if (asim_cluster_state(p->cl, i) == ASIM_CONTAINER_REMOVED) continue;
-        if (out->n == out->cap) {
-            out->cap = out->cap ? out->cap * 2 : 16;
-            out->v = asim_realloc(out->v, (size_t)out->cap * sizeof *out->v);
-        }
+        ASIM_GROW(out->v, out->cap, out->n + 1, 16);
         int x = asim_cluster_number(p->cl, i), j = out->n++;
         while (j > 0 && out->v[j - 1] > x) { out->v[j] = out->v[j - 1]; j--; }
         out->v[j] = x;
@@ -138,10 +135,7 @@ static void start_target(asim_prom *p, int number, asim_time now)
 {
     int i = find_target(p, number);
     if (i < 0) {
-        if (p->nt == p->capt) {
-            p->capt = p->capt ? p->capt * 2 : 16;
-            p->t = asim_realloc(p->t, (size_t)p->capt * sizeof *p->t);
-        }
+        ASIM_GROW(p->t, p->capt, p->nt + 1, 16);
         i = p->nt++;
         target *t = &p->t[i];
         memset(t, 0, sizeof *t);

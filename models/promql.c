@@ -177,14 +177,3 @@ size_t asim_promql_format_time(int64_t ms, char *buf, size_t len)
                             (unsigned long long)frac);
 }
 
-int asim_promql_parse_duration(const char *text, int64_t *ms)
-{
-    char q[96], err[128];
-    if (strlen(text) > 60) return -1;
-    snprintf(q, sizeof q, "x[%s]", text);
-    asim_promql *e = asim_promql_parse(q, err, sizeof err);
-    if (!e) return -1;
-    *ms = asim_promql_reach_ms(e, 0);
-    asim_promql_free(e);
-    return 0;
-}

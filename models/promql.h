@@ -48,10 +48,6 @@ void asim_promql_free(asim_promql *e);                    /* NULL is a no-op */
  * and the lookback delta for instant selectors: what the tsdb must retain. */
 int64_t asim_promql_reach_ms(const asim_promql *e, int64_t lookback_ms);
 
-/* Parse a duration the way Prometheus's model.ParseDuration does ("5m",
- * "1h30m"), through this lexer as the range of x[...]; texts over 60 bytes
- * are refused.  0 with *ms set, or -1 (*ms untouched).  O(length). */
-int asim_promql_parse_duration(const char *text, int64_t *ms);
 
 asim_promql_type asim_promql_result_type(const asim_promql *e);
 

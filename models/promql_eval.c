@@ -275,8 +275,7 @@ typedef struct hset {
 
 static void hset_init(ev *e, hset *s, size_t n)
 {
-    size_t cap = 8;
-    while (cap < 2 * n) cap *= 2;
+    size_t cap = asim_grow_cap(0, n ? 2 * n : 1, 8);    /* >= 8 and >= 2n: load <= 1/2 */
     s->e = alloc(e, cap * sizeof *s->e);
     for (size_t i = 0; i < cap; i++) s->e[i].idx = -1;
     s->mask = cap - 1;
@@ -336,10 +335,7 @@ static const pq_selcache *selected(ev *e, const pq_node *n)
     size_t ns = asim_tsdb_nseries(e->db);
     for (size_t id = c->checked; id < ns; id++) {
         if (!matches(e->db, (int)id, n)) continue;
-        if (c->n == c->cap) {
-            c->cap = c->cap ? 2 * c->cap : 16;
-            c->ids = asim_realloc(c->ids, c->cap * sizeof *c->ids);
-        }
+        ASIM_GROW(c->ids, c->cap, c->n + 1, 16);
         c->ids[c->n++] = (int)id;
     }
     c->checked = ns;

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../sim/common.h"
+#include "../sim/timefmt.h"
 
 /* --- tokens -------------------------------------------------------------- */
 
@@ -164,10 +165,7 @@ static int is_alnum(int c) { return is_alpha(c) || is_digit(c); }
 
 static token *push(parser *p, tk type, int pos, int len)
 {
-    if (p->nt == p->cap) {
-        p->cap = p->cap ? 2 * p->cap : 32;
-        p->t = asim_realloc(p->t, p->cap * sizeof *p->t);
-    }
+    ASIM_GROW(p->t, p->cap, p->nt + 1, 32);
     token *t = &p->t[p->nt++];
     memset(t, 0, sizeof *t);
     t->type = type;
@@ -179,35 +177,7 @@ static token *push(parser *p, tk type, int pos, int len)
 /* model.ParseDuration: [Ny][Nw][Nd][Nh][Nm][Ns][Nms], in this order. */
 static int parse_duration(const char *s, size_t len, int64_t *out)
 {
-    static const struct { const char *unit; int64_t ms; } units[] = {
-        { "y", INT64_C(31536000000) }, { "w", INT64_C(604800000) }, { "d", INT64_C(86400000) },
-        { "h", INT64_C(3600000) }, { "m", 60000 }, { "s", 1000 }, { "ms", 1 },
-    };
-    if (len == 1 && s[0] == '0') { *out = 0; return 0; }
-    size_t i = 0, u = 0;
-    int64_t total = 0;
-    int any = 0;
-    while (i < len) {
-        if (!is_digit(s[i])) return -1;
-        int64_t n = 0;
-        while (i < len && is_digit(s[i])) {
-            if (n > INT64_MAX / 10) return -2;
-            n = n * 10 + (s[i++] - '0');
-        }
-        size_t ul = 0;
-        while (i + ul < len && !is_digit(s[i + ul])) ul++;
-        while (u < ASIM_ARRAY_LEN(units) && (strlen(units[u].unit) != ul || memcmp(units[u].unit, s + i, ul)))
-            u++;
-        if (u == ASIM_ARRAY_LEN(units)) return -1;
-        if (n > INT64_MAX / units[u].ms || total > INT64_MAX - n * units[u].ms) return -2;
-        total += n * units[u].ms;
-        u++;
-        i += ul;
-        any = 1;
-    }
-    if (!any) return -1;
-    *out = total;
-    return 0;
+    return asim_duration_parse(s, len, out);
 }
 
 /* Go's strconv.ParseInt(s, 0, 64) then ParseFloat(s, 64), as Prometheus's
@@ -547,10 +517,7 @@ typedef struct sbuf { char *s; size_t n, cap; } sbuf;
 
 static void sb_putc(sbuf *b, char c)
 {
-    if (b->n + 2 > b->cap) {
-        b->cap = b->cap ? 2 * b->cap : 64;
-        b->s = asim_realloc(b->s, b->cap);
-    }
+    ASIM_GROW(b->s, b->cap, b->n + 2, 64);
     b->s[b->n++] = c;
     b->s[b->n] = '\0';
 }

@@ -57,7 +57,7 @@ void asim_replay_step(asim_replay *r, double t, double metric, asim_replay_row *
     asim_policy_out out;
     memset(&out, 0, sizeof out);
     out.desired = r->replicas;
-    r->m->decide(r->state, &obs, &out);
+    asim_policy_decide(r->m, r->state, &obs, &out);
     row->time = t;
     row->metric = metric;
     row->before = r->replicas;

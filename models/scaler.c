@@ -47,24 +47,22 @@ double asim_scaler_reduce(const asim_promql_result *r, asim_reduce how)
     return acc;
 }
 
-asim_scaler *asim_scaler_create(asim_evq *q, const asim_config *cfg, asim_cluster *cl,
-                                asim_tsdb *db, const asim_scaler_hooks *hooks, asim_err *err)
+int asim_scaler_create(asim_evq *q, const asim_config *cfg, asim_cluster *cl, asim_tsdb *db,
+                       const asim_scaler_hooks *hooks, asim_scaler **out, asim_err *err)
 {
     char msg[256];
+    *out = NULL;
     asim_promql *e = asim_promql_parse(cfg->scaler.query, msg, sizeof msg);
-    if (!e) {
-        asim_err_set(err, ASIM_EINPUT, "$.scaler.query: %s", msg);
-        return NULL;
-    }
+    if (!e)
+        return asim_err_set(err, ASIM_EINPUT, "$.scaler.query: %s", msg);
     const asim_policy_methods *pm = asim_policy_find(cfg->scaler.policy);
     if (!pm) {
         asim_promql_free(e);
-        asim_err_set(err, ASIM_EINPUT, "$.scaler.policy: unknown policy \"%s\" (known: %s)",
-                     cfg->scaler.policy, asim_policy_names());
-        return NULL;
+        return asim_err_set(err, ASIM_EINPUT, "$.scaler.policy: unknown policy \"%s\" (known: %s)",
+                            cfg->scaler.policy, asim_policy_names());
     }
-    void *st = pm->create(cfg, err);
-    if (!st) { asim_promql_free(e); return NULL; }
+    void *st = pm->create(cfg, err);     /* a policy refuses only settings */
+    if (!st) { asim_promql_free(e); return ASIM_EINPUT; }
     asim_scaler *s = asim_calloc(1, sizeof *s);
     s->q = q; s->cfg = cfg; s->cl = cl; s->db = db; s->hooks = *hooks;
     s->query = e;
@@ -75,7 +73,8 @@ asim_scaler *asim_scaler_create(asim_evq *q, const asim_config *cfg, asim_cluste
     s->last_metric = NAN;
     s->last_check = -1;
     asim_evq_at(q, ASIM_SEC(cfg->scaler.first_check), on_check, s, 0);
-    return s;
+    *out = s;
+    return 0;
 }
 
 void asim_scaler_destroy(asim_scaler *s)
@@ -93,6 +92,11 @@ int64_t asim_scaler_reach_ms(const asim_scaler *s)
 }
 
 double asim_scaler_last_metric(const asim_scaler *s) { return s->last_metric; }
+
+void asim_scaler_log_state(const asim_scaler *s, const asim_policy_out *out, FILE *f)
+{
+    asim_policy_log_state(s->pm, s->policy, out, f);
+}
 
 static double query(asim_scaler *s, asim_time now)
 {
@@ -115,7 +119,7 @@ static void on_check(void *ctx, uint64_t arg, asim_time now)
         asim_cluster_count(s->cl, ASIM_CONTAINER_READY),
         asim_cluster_count(s->cl, ASIM_CONTAINER_STARTING)
     };
-    s->pm->decide(s->policy, &o, &c.out);
+    asim_policy_decide(s->pm, s->policy, &o, &c.out);
     if (!isnan(c.metric)) s->last_metric = c.metric;
     /* Frozen: the gauge only changes when requests complete, one has
      * completed before, and none has since the previous check. */

@@ -36,10 +36,12 @@ typedef struct asim_scaler_hooks {
     void (*actuation)(void *ctx, int started, int from, int to, asim_time now);
 } asim_scaler_hooks;
 
-/* Parses cfg->scaler.query (ASIM_EINPUT with "$.scaler.query: position N: ..."
- * on error) and creates the policy; the first check is at scaler.first_check. */
-asim_scaler *asim_scaler_create(asim_evq *q, const asim_config *cfg, asim_cluster *cl,
-                                asim_tsdb *db, const asim_scaler_hooks *hooks, asim_err *err);
+/* Parses cfg->scaler.query and creates the policy into *out; the first
+ * check is at scaler.first_check.  Returns 0, or ASIM_EINPUT with err
+ * ("$.scaler.query: position N: ...", a setting the policy refuses) and
+ * *out NULL. */
+int asim_scaler_create(asim_evq *q, const asim_config *cfg, asim_cluster *cl, asim_tsdb *db,
+                       const asim_scaler_hooks *hooks, asim_scaler **out, asim_err *err);
 void asim_scaler_destroy(asim_scaler *s);
 
 /* How far back the query reaches (ms), for tsdb retention. */
@@ -47,6 +49,11 @@ int64_t asim_scaler_reach_ms(const asim_scaler *s);
 
 /* The cluster reports that a playbook returned. */
 void asim_scaler_actuation_done(asim_scaler *s, int replicas, asim_time now);
+
+/* The policy's scaler.log lines about a check's metric (policy.h,
+ * asim_policy_log_state): the run loop writes them without knowing any
+ * policy's wording. */
+void asim_scaler_log_state(const asim_scaler *s, const asim_policy_out *out, FILE *f);
 
 /* The value of the last check with data (NaN before any). */
 double asim_scaler_last_metric(const asim_scaler *s);

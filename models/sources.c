@@ -28,6 +28,7 @@
 #include <string.h>
 #include "../sim/rng.h"
 #include "trace_transform.h"
+#include "../sim/hash.h"
 
 #define MAX_SOURCES 256
 #define PATH_CACHE 1024            /* direct-mapped path -> class entries */
@@ -110,8 +111,7 @@ static int classify(void *ctx, const char *path, size_t len)
     class_mix *m = ctx;
     path_entry *e = NULL;
     if (len > 0 && len < PATH_CACHE_LEN) {
-        uint32_t h = 2166136261u;                     /* FNV-1a */
-        for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)path[i]) * 16777619u;
+        uint32_t h = asim_fnv1a32(path, len);
         e = &m->cache[h % PATH_CACHE];
         if (e->len == len && memcmp(e->path, path, len) == 0) return e->cls;
     }
@@ -296,10 +296,11 @@ static int add_trace(asim_sources *s, const asim_config *cfg, const asim_trace_s
     return add(s, src, NULL, err);
 }
 
-asim_sources *asim_sources_create(const asim_config *cfg, uint64_t seed, asim_err *err)
+int asim_sources_create(const asim_config *cfg, uint64_t seed, asim_sources **out, asim_err *err)
 {
     const asim_trace_cfg *tc = &cfg->ext.trace;
     asim_sources *s = asim_calloc(1, sizeof *s);
+    *out = NULL;
     int rc = mix_init(&s->mix, tc, err);
     if (rc) goto fail;
     asim_load_schedule_build(tc, &s->load);
@@ -307,12 +308,12 @@ asim_sources *asim_sources_create(const asim_config *cfg, uint64_t seed, asim_er
 
     asim_trace_spec specs[ASIM_TRACE_MAX + 1];
     int nspec = asim_trace_effective(tc, specs, ASIM_ARRAY_LEN(specs), err);
-    if (nspec < 0) goto fail;
+    if (nspec < 0) { rc = ASIM_EINPUT; goto fail; }
     if (cfg->traffic.nsegments > 0 && (nspec == 0 || tc->profile == ASIM_PROFILE_ADD)) {
-        if (add_profile(s, cfg, seed, err)) goto fail;
+        if ((rc = add_profile(s, cfg, seed, err)) != 0) goto fail;
     }
     for (int i = 0; i < nspec; i++)
-        if (add_trace(s, cfg, &specs[i], (size_t)i, seed, err)) goto fail;
+        if ((rc = add_trace(s, cfg, &specs[i], (size_t)i, seed, err)) != 0) goto fail;
 
     s->classes[0] = cfg->app.service;
     s->nclasses = 1 + s->mix.n;
@@ -321,14 +322,15 @@ asim_sources *asim_sources_create(const asim_config *cfg, uint64_t seed, asim_er
         s->classes[i + 1] = c->has_service ? c->service : cfg->app.service;
         asim_err derr;
         if (asim_dist_prepare(&s->classes[i + 1], &derr) != 0) {
-            asim_err_set(err, ASIM_EINPUT, "classes[%zu].service_time: %s", i, derr.msg);
+            rc = asim_err_set(err, ASIM_EINPUT, "classes[%zu].service_time: %s", i, derr.msg);
             goto fail;
         }
     }
-    return s;
+    *out = s;
+    return 0;
 fail:
     asim_sources_destroy(s);
-    return NULL;
+    return rc ? rc : ASIM_EINPUT;
 }
 
 void asim_sources_destroy(asim_sources *s)

@@ -14,8 +14,10 @@
 
 typedef struct asim_sources asim_sources;
 
-/* Build every source (opening trace files).  NULL + err on bad input. */
-asim_sources *asim_sources_create(const asim_config *cfg, uint64_t seed, asim_err *err);
+/* Build every source (opening trace files) into *out.  Returns 0, or the
+ * error's class with err filled and *out NULL: ASIM_EINPUT (a setting, a
+ * malformed trace) or ASIM_ERUNTIME (a trace that cannot be read). */
+int asim_sources_create(const asim_config *cfg, uint64_t seed, asim_sources **out, asim_err *err);
 void asim_sources_destroy(asim_sources *s);
 
 size_t asim_sources_count(const asim_sources *s);

@@ -20,6 +20,7 @@
  *    replayed from memory after a rewind (looping a short trace costs no
  *    parsing); a longer one is read again from the file. */
 #include "trace.h"
+#include "../sim/timefmt.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -162,36 +163,6 @@ void asim_trace_opts_from_spec(asim_trace_opts *o, const asim_trace_spec *s)
  * Time text
  * --------------------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
-static int days_in_month(int y, int m)
-{
-    static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 29;
-    return dm[m - 1];
-}
 
 /* n digits at s -> *v; 0 or -1. */
 static int digits(const char *s, size_t n, int *v)
@@ -208,10 +179,10 @@ static int digits(const char *s, size_t n, int *v)
 static int make_time(int y, int mo, int d, int h, int mi, int s, int64_t frac_ns, int tz,
                      int64_t *ns)
 {
-    if (y < 1843 || y > 2096 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
+    if (y < 1843 || y > 2096 || mo < 1 || mo > 12 || d < 1 || d > asim_days_in_month(y, mo) ||
         h > 23 || mi > 59 || s > 60)   /* 60: a leap second, read as :59 + 1 s */
         return -1;
-    int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - tz;
+    int64_t secs = asim_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - tz;
     if (secs > ASIM_TRACE_TMAX / ASIM_NS_PER_SEC - 1 || secs < -ASIM_TRACE_TMAX / ASIM_NS_PER_SEC + 1)
         return -1;
     *ns = secs * ASIM_NS_PER_SEC + frac_ns;
@@ -241,37 +212,13 @@ static size_t frac_part(const char *s, size_t len, int64_t *ns)
 
 int asim_time_parse_rfc3339(const char *s, size_t len, int64_t *ns, int *tz)
 {
-    trim(&s, &len);
-    int y, mo, d, h = 0, mi = 0, sec = 0, off = 0;
-    int64_t frac = 0;
-    if (len < 10 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
-        digits(s + 8, 2, &d))
+    asim_instant t;
+    if (asim_rfc3339_parse(s, len, ASIM_RFC3339_ISO, &t) != 0) return -1;
+    if (t.sec > ASIM_TRACE_TMAX / ASIM_NS_PER_SEC - 1 || t.sec < -ASIM_TRACE_TMAX / ASIM_NS_PER_SEC + 1)
         return -1;
-    size_t i = 10;
-    if (i < len && (s[i] == 'T' || s[i] == 't' || s[i] == ' ')) {
-        if (len < i + 6 || digits(s + i + 1, 2, &h) || s[i + 3] != ':' || digits(s + i + 4, 2, &mi))
-            return -1;
-        i += 6;
-        if (i < len && s[i] == ':') {
-            if (len < i + 3 || digits(s + i + 1, 2, &sec)) return -1;
-            i += 3;
-            i += frac_part(s + i, len - i, &frac);
-        }
-        if (i < len && (s[i] == 'Z' || s[i] == 'z')) {
-            i++;
-        } else if (i < len && (s[i] == '+' || s[i] == '-')) {
-            int sign = s[i] == '-' ? -1 : 1, oh, om = 0;
-            if (len < i + 3 || digits(s + i + 1, 2, &oh)) return -1;
-            i += 3;
-            if (i < len && s[i] == ':') i++;
-            if (len >= i + 2 && digits(s + i, 2, &om) == 0) i += 2;
-            if (oh > 23 || om > 59) return -1;
-            off = sign * (oh * 3600 + om * 60);
-        }
-    }
-    if (i != len) return -1;
-    if (tz) *tz = off;
-    return make_time(y, mo, d, h, mi, sec, frac, off, ns);
+    if (tz) *tz = t.tz;
+    *ns = t.sec * ASIM_NS_PER_SEC + t.nsec;
+    return 0;
 }
 
 static int month_index(const char *s)
@@ -374,25 +321,15 @@ static void split_time(int64_t ns, int tz, int *y, int *mo, int *d, int *h, int 
                        int *ms)
 {
     int64_t secs = ns >= 0 ? ns / ASIM_NS_PER_SEC : -((-ns + ASIM_NS_PER_SEC - 1) / ASIM_NS_PER_SEC);
-    int64_t rem = ns - secs * ASIM_NS_PER_SEC;
-    secs += tz;
-    int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-    int64_t sod = secs - days * 86400;
-    civil_from_days(days, y, mo, d);
-    *h = (int)(sod / 3600);
-    *mi = (int)(sod / 60 % 60);
-    *s = (int)(sod % 60);
-    *ms = (int)(rem / ASIM_NS_PER_MS);
+    asim_civil c;
+    asim_civil_from_unix(secs + tz, &c);
+    *y = c.year; *mo = c.month; *d = c.day; *h = c.hour; *mi = c.min; *s = c.sec;
+    *ms = (int)((ns - secs * ASIM_NS_PER_SEC) / ASIM_NS_PER_MS);
 }
 
 void asim_time_format_rfc3339(int64_t ns, int tz, char *buf, size_t len)
 {
-    int y, mo, d, h, mi, s, ms;
-    split_time(ns, tz, &y, &mo, &d, &h, &mi, &s, &ms);
-    char zone[16] = "Z";
-    if (tz) snprintf(zone, sizeof zone, "%c%02d:%02d", tz < 0 ? '-' : '+', abs(tz) / 3600,
-                     abs(tz) / 60 % 60);
-    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03d%s", y, mo, d, h, mi, s, ms, zone);
+    asim_rfc3339_format(ns, tz, buf, len);
 }
 
 void asim_time_format_clf(int64_t ns, int tz, char *buf, size_t len)
@@ -465,15 +402,7 @@ static const char *excerpt(const char *s, size_t len, char *buf, size_t cap)
 
 static void ring_push(asim_trace_reader *r, const asim_trace_rec *rec)
 {
-    if (r->qn == r->qcap) {
-        size_t ncap = r->qcap ? 2 * r->qcap : 16;
-        asim_trace_rec *nq = asim_malloc(ncap * sizeof *nq);
-        for (size_t i = 0; i < r->qn; i++) nq[i] = r->q[(r->qhead + i) % r->qcap];
-        asim_free(r->q);
-        r->q = nq;
-        r->qcap = ncap;
-        r->qhead = 0;
-    }
+    r->q = asim_ring_reserve(r->q, sizeof *r->q, &r->qcap, &r->qhead, r->qn, 16);
     r->q[(r->qhead + r->qn) % r->qcap] = *rec;
     r->qn++;
 }
@@ -485,10 +414,7 @@ static int heap_less(const heap_item *a, const heap_item *b)
 
 static void heap_push(asim_trace_reader *r, const asim_trace_rec *rec)
 {
-    if (r->hn == r->hcap) {
-        r->hcap = r->hcap ? 2 * r->hcap : 64;
-        r->heap = asim_realloc(r->heap, r->hcap * sizeof *r->heap);
-    }
+    ASIM_GROW(r->heap, r->hcap, r->hn + 1, 64);
     size_t i = r->hn++;
     heap_item it = { *rec, r->seq++ };
     while (i > 0 && heap_less(&it, &r->heap[(i - 1) / 2])) {
@@ -750,10 +676,7 @@ static void csv_field_cb(void *data, size_t len, void *ctx)
     asim_trace_reader *r = ctx;
     if (r->nf >= ASIM_TRACE_FIELDS_MAX) { r->extra_fields++; return; }
     if (!data) len = 0;
-    if (r->rowlen + len + 1 > r->rowcap) {
-        while (r->rowlen + len + 1 > r->rowcap) r->rowcap = r->rowcap ? 2 * r->rowcap : 256;
-        r->row = asim_realloc(r->row, r->rowcap);
-    }
+    ASIM_GROW(r->row, r->rowcap, r->rowlen + len + 1, 256);
     if (len) memcpy(r->row + r->rowlen, data, len);
     r->row[r->rowlen + len] = 0;
     r->foff[r->nf] = r->rowlen;
@@ -1101,10 +1024,7 @@ static int prom_load(asim_trace_reader *r)
             }
             prev = t;
             have_prev = 1;
-            if (np == cap) {
-                cap = cap ? 2 * cap : 256;
-                pts = asim_realloc(pts, cap * sizeof *pts);
-            }
+            ASIM_GROW(pts, cap, np + 1, 256);
             pts[np].t = t;
             pts[np].v = v;
             np++;

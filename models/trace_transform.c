@@ -364,9 +364,10 @@ static int estream_next(estream *e, asim_time *t, int *cls)
         e->gn = e->gi = 0;
         for (;;) {
             if (e->gn == e->gcap) {
-                e->gcap = e->gcap ? 2 * e->gcap : 64;
-                e->gcls = asim_realloc(e->gcls, e->gcap * sizeof *e->gcls);
-                e->gu = asim_realloc(e->gu, e->gcap * sizeof *e->gu);
+                size_t grown = asim_grow_cap(e->gcap, e->gn + 1, 64);
+                e->gcls = asim_realloc(e->gcls, grown * sizeof *e->gcls);
+                e->gu = asim_realloc(e->gu, grown * sizeof *e->gu);
+                e->gcap = grown;
             }
             e->gcls[e->gn++] = rec.cls;
             k = estream_raw(e, &rec);
@@ -444,15 +445,7 @@ static int fifo_load(event_source *s, uint64_t idx)
                 s->fn--;
                 s->fbase++;
             }
-            if (s->fn == s->fcap) {
-                size_t ncap = s->fcap ? 2 * s->fcap : 256;
-                ev_item *nf = asim_malloc(ncap * sizeof *nf);
-                for (size_t i = 0; i < s->fn; i++) nf[i] = s->fifo[(s->fhead + i) % s->fcap];
-                asim_free(s->fifo);
-                s->fifo = nf;
-                s->fcap = ncap;
-                s->fhead = 0;
-            }
+            s->fifo = asim_ring_reserve(s->fifo, sizeof *s->fifo, &s->fcap, &s->fhead, s->fn, 256);
         }
         s->fifo[(s->fhead + s->fn) % s->fcap] = (ev_item){ t, cls };
         s->fn++;

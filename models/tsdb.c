@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../sim/common.h"
+#include "../sim/hash.h"
 
 #define STALE_BITS UINT64_C(0x7ff0000000000002)
 
@@ -134,14 +135,10 @@ static long canonical(asim_tsdb *db, const asim_label *pairs, size_t n)
 
 uint64_t asim_labels_hash(const asim_label *l, size_t n)
 {
-    uint64_t h = UINT64_C(1469598103934665603);
+    uint64_t h = ASIM_FNV64_OFFSET;
     for (size_t i = 0; i < n; i++) {
-        for (const unsigned char *p = (const unsigned char *)l[i].name; *p; p++)
-            h = (h ^ *p) * UINT64_C(1099511628211);
-        h = (h ^ 0xff) * UINT64_C(1099511628211);
-        for (const unsigned char *p = (const unsigned char *)l[i].value; *p; p++)
-            h = (h ^ *p) * UINT64_C(1099511628211);
-        h = (h ^ 0xfe) * UINT64_C(1099511628211);
+        h = asim_fnv1a64_byte(asim_fnv1a64_str(h, l[i].name), 0xff);
+        h = asim_fnv1a64_byte(asim_fnv1a64_str(h, l[i].value), 0xfe);
     }
     return h;
 }
@@ -197,10 +194,7 @@ int asim_tsdb_series(asim_tsdb *db, const asim_label *pairs, size_t n)
     if (db->table[slot] >= 0) return db->table[slot];
     if (db->ns == (size_t)INT32_MAX) return -1;
 
-    if (db->ns == db->caps) {
-        db->caps = db->caps ? 2 * db->caps : 64;
-        db->s = asim_realloc(db->s, db->caps * sizeof *db->s);
-    }
+    ASIM_GROW(db->s, db->caps, db->ns + 1, 64);
     tseries *s = &db->s[db->ns];
     memset(s, 0, sizeof *s);
     s->nlab = (size_t)k;
@@ -231,7 +225,7 @@ static void store(asim_tsdb *db, int id, int64_t t, double v)
         if (s->head > 0 && 2 * s->n <= s->cap) {
             memmove(s->buf, s->buf + s->head, s->n * sizeof *s->buf);
         } else {
-            size_t cap = s->cap ? 2 * s->cap : 8;
+            size_t cap = asim_grow_cap(s->cap, s->cap + 1, 8);   /* full at its end: double */
             asim_sample *nb = asim_malloc(cap * sizeof *nb);
             if (s->n) memcpy(nb, s->buf + s->head, s->n * sizeof *nb);
             asim_free(s->buf);

@@ -20,6 +20,7 @@
 #include "../models/alerts.h"
 #include "../models/openmetrics.h"
 #include "../models/promql.h"
+#include "timefmt.h"
 
 static const char usage_text[] =
     "usage: autoscale-sim alerts [SCENARIO.json] --series FILE [options]\n"
@@ -53,28 +54,18 @@ static const char usage_text[] =
 /* "autoscale-sim alerts: error: ..." on stderr; returns rc. */
 #define fail(rc, ...) asim_cli_error("alerts", rc, __VA_ARGS__)
 
-/* Seconds (fraction rounded to the ms) or RFC 3339. */
+/* Seconds (fraction rounded to the ms) or RFC 3339, as Prometheus's API. */
 static int parse_time(const char *s, int64_t *ms)
 {
-    char *end;
-    double d = strtod(s, &end);
-    if (*s && !*end && isfinite(d) && fabs(d) < 9e12) {
-        *ms = (int64_t)llround(d * 1000);
-        return 0;
-    }
-    return asim_rfc3339_ms(s, ms);
+    return asim_api_time_ms(s, ms);
 }
 
 /* Seconds or a Prometheus duration ("15s", "1m30s"), > 0. */
 static int parse_step(const char *s, int64_t *ms)
 {
-    char *end;
-    double d = strtod(s, &end);
-    if (*s && !*end && isfinite(d)) {
-        *ms = (int64_t)llround(d * 1000);
-        return *ms > 0 ? 0 : -1;
-    }
-    if (asim_promql_parse_duration(s, ms) != 0) return -1;
+    double sec;
+    if (asim_seconds_parse(s, &sec) != 0 || !(fabs(sec) < 9e15)) return -1;
+    *ms = (int64_t)llround(sec * 1000);
     return *ms > 0 ? 0 : -1;
 }
 
@@ -165,8 +156,8 @@ static int evaluate(const opts *o, const asim_config *cfg, FILE *f)
     asim_series_set_free(&set);
     asim_alerts *a = NULL;
     if (!rc) {
-        a = asim_alerts_create(cfg, &err);
-        if (!a) rc = fail(ASIM_EINPUT, "%s", err.msg);
+        rc = asim_alerts_create(cfg, &a, &err);
+        if (rc) fail(rc, "%s", err.msg);
     }
     if (!rc) {
         asim_alerts_set_write_series(a, 0);
@@ -210,8 +201,9 @@ int asim_cmd_alerts(int argc, char **argv)
         f = af.f;
     }
     if (!rc && o.rules) {
-        asim_alerts *a = asim_alerts_create(&cfg, &err);
-        if (!a) rc = fail(ASIM_EINPUT, "%s", err.msg);
+        asim_alerts *a;
+        rc = asim_alerts_create(&cfg, &a, &err);
+        if (rc) fail(rc, "%s", err.msg);
         else asim_alerts_write_rules_yaml(a, f, "autoscale-sim", cfg.prometheus.evaluation_interval,
                                           o.value_annotation);
         asim_alerts_destroy(a);

@@ -40,7 +40,7 @@ int asim_cmd_compare(int argc, char **argv)
     /* `compare --policies ... SCENARIO` runs the policies first
      * (cmd_compare_policies.c), then comes back here through the C API. */
     for (int i = 1; i < argc; i++)
-        if (strncmp(argv[i], "--policies", 10) == 0 && asim_cmd_compare_policies)
+        if (strncmp(argv[i], "--policies", 10) == 0)
             return asim_cmd_compare_policies(argc, argv);
 
     static const struct option opts[] = {

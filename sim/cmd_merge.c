@@ -83,10 +83,7 @@ static void append_rows(asim_runs *m, const asim_runs *t)
             f[map[i]] = text;
             text += l;
         }
-        if (m->n == m->cap) {
-            m->cap = m->cap ? 2 * m->cap : 1024;
-            m->rows = asim_realloc(m->rows, m->cap * sizeof *m->rows);
-        }
+        ASIM_GROW(m->rows, m->cap, m->n + 1, 1024);
         m->rows[m->n++] = (asim_run_row){.config = t->rows[r].config, .rep = t->rows[r].rep, .f = f};
     }
     asim_free(map);

@@ -23,6 +23,7 @@
 #include "series_io.h"
 #include "../models/promql.h"
 #include "../models/tsdb.h"
+#include "timefmt.h"
 
 static const char usage_text[] =
     "usage: autoscale-sim promql --series FILE (--at T | --start T1 --end T2 --step S)\n"
@@ -53,40 +54,7 @@ static const char usage_text[] =
 /* Prometheus's parseTime: float seconds (milliseconds rounded) or RFC 3339. */
 static int parse_time(const char *s, int64_t *ms)
 {
-    char *end;
-    double d = strtod(s, &end);
-    if (*s && !*end && isfinite(d) && fabs(d) < 9.2e15) {
-        double ip, fp = modf(d, &ip);
-        *ms = (int64_t)ip * 1000 + (int64_t)llround(round(fp * 1000) / 1000 * 1000);
-        return 0;
-    }
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    int used = 0;
-    if (sscanf(s, "%4d-%2d-%2d%*[Tt]%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-               &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used) != 6 || used == 0)
-        return -1;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    const char *p = s + used;
-    int64_t frac = 0;
-    if (*p == '.') {
-        int digits = 0;
-        for (p++; *p >= '0' && *p <= '9'; p++, digits++)
-            if (digits < 3) frac = frac * 10 + (*p - '0');
-        for (; digits < 3; digits++) frac *= 10;
-    }
-    int64_t off = 0;
-    if (*p == 'Z' || *p == 'z') p++;
-    else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
-        int h = atoi(p + 1), m = atoi(p + 4);
-        off = (int64_t)(h * 3600 + m * 60) * (*p == '-' ? -1 : 1);
-        p += 6;
-    } else return -1;
-    if (*p) return -1;
-    int64_t sec = (int64_t)timegm(&tm) - off;
-    *ms = sec * 1000 + frac;
-    return 0;
+    return asim_api_time_ms(s, ms);
 }
 
 /* Prometheus's parseDuration: float seconds or a duration string; ms. */
@@ -100,8 +68,7 @@ static int parse_dur(const char *s, int64_t *ms)
         *ms = (int64_t)ns / 1000000;
         return 0;
     }
-    /* model.ParseDuration through the PromQL lexer: "5m" parses as x[5m] */
-    return asim_promql_parse_duration(s, ms);
+    return asim_duration_parse(s, strlen(s), ms) == 0 ? 0 : -1;
 }
 
 /* --- output ---------------------------------------------------------------- */
@@ -268,9 +235,10 @@ static size_t find_or_add(rseries **s, size_t *n, const asim_label *l, size_t nl
 static void add_point(rseries *r, int64_t t, double v)
 {
     if (r->n == r->cap) {
-        r->cap = r->cap ? 2 * r->cap : 16;
-        r->t = asim_realloc(r->t, r->cap * sizeof *r->t);
-        r->v = asim_realloc(r->v, r->cap * sizeof *r->v);
+        size_t grown = asim_grow_cap(r->cap, r->n + 1, 16);
+        r->t = asim_realloc(r->t, grown * sizeof *r->t);
+        r->v = asim_realloc(r->v, grown * sizeof *r->v);
+        r->cap = grown;
     }
     r->t[r->n] = t;
     r->v[r->n++] = v;

@@ -25,6 +25,7 @@
 #include "settings.h"
 #include "../models/openmetrics.h"
 #include "../models/replay.h"
+#include "timefmt.h"
 
 static const char usage_text[] =
     "usage: autoscale-sim replay [SCENARIO.json] --metrics FILE [options]\n"
@@ -65,9 +66,10 @@ typedef struct checks {
 static void add_check(checks *c, double t, double v)
 {
     if (c->n == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 256;
-        c->t = asim_realloc(c->t, c->cap * sizeof *c->t);
-        c->v = asim_realloc(c->v, c->cap * sizeof *c->v);
+        size_t grown = asim_grow_cap(c->cap, c->n + 1, 256);
+        c->t = asim_realloc(c->t, grown * sizeof *c->t);
+        c->v = asim_realloc(c->v, grown * sizeof *c->v);
+        c->cap = grown;
     }
     c->t[c->n] = t;
     c->v[c->n] = v;
@@ -256,14 +258,12 @@ static int parse_opts(int argc, char **argv, opts *o)
     opterr = 0;
     optind = 1;
     int c;
-    char *end;
     while ((c = getopt_long(argc, argv, ":o:qh", lo, NULL)) != -1) {
         switch (c) {
         case O_METRICS: o->metrics = optarg; break;
         case O_STEP:
-            o->step = strtod(optarg, &end);
-            if (end == optarg || *end || !(o->step > 0) || !isfinite(o->step))
-                return fail(2, "--step: '%s' is not a positive number of seconds", optarg);
+            if (asim_seconds_parse(optarg, &o->step) != 0 || !(o->step > 0))
+                return fail(2, "--step: '%s' is not a positive number of seconds or a duration (30s, 1m)", optarg);
             break;
         case O_SET: o->sets[o->nsets++] = optarg; break;
         case 'o': o->out = optarg; break;

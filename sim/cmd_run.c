@@ -237,11 +237,6 @@ static void warn_frozen(const asim_config *cfg, const asim_summary *s)
 /* --plot / --report: the feature's command on the output directory. */
 static int follow_up(int (*fn)(int, char **), const char *name, const char *out_dir)
 {
-    if (!fn) {
-        fprintf(stderr, "autoscale-sim run: warning: --%s: command '%s' is not available in this build\n",
-                name, name);
-        return 0;
-    }
     char *argv[] = {(char *)name, (char *)out_dir, NULL};
     return fn(2, argv);
 }

@@ -27,6 +27,7 @@
 #include "cli.h"
 #include "output.h"
 #include "../models/trace_transform.h"
+#include "timefmt.h"
 
 typedef struct topts {
     asim_trace_spec spec;
@@ -606,9 +607,8 @@ int asim_cmd_trace(int argc, char **argv)
         case 'f': if (parse_format(optarg, &o.spec.format, "--format")) return 2; break;
         case 't': if (parse_format(optarg, &o.to, "--to")) return 2; o.have_to = 1; break;
         case 'i':
-            o.interval = strtod(optarg, &end);
-            if (*end || !(o.interval > 0 && o.interval <= 1e7))
-                return fail(2, "--interval '%s': expected seconds > 0", optarg);
+            if (asim_seconds_parse(optarg, &o.interval) != 0 || !(o.interval > 0 && o.interval <= 1e7))
+                return fail(2, "--interval '%s': expected seconds > 0 or a duration (30s, 1m)", optarg);
             break;
         case 's':
             o.seed = strtoull(optarg, &end, 10);

@@ -334,10 +334,7 @@ static double score_at(const gsl_vector *u, void *ctx)
             asim_free(assign);
             return SCORE_STOPPED;
         }
-        if (t->nev == t->cap) {
-            t->cap = t->cap ? 2 * t->cap : 64;
-            t->ev = asim_realloc(t->ev, t->cap * sizeof *t->ev);
-        }
+        ASIM_GROW(t->ev, t->cap, t->nev + 1, 64);
         eval *e = &t->ev[t->nev];
         memset(e, 0, sizeof *e);
         e->assign = assign;

@@ -9,11 +9,10 @@
  * `--help` prints the command's usage to stdout and returns 0.  Data go to
  * stdout or files, messages to stderr.  Commands never call exit().
  *
- * Commands implemented by feature modules are declared weak: a build without
- * the feature's file still links, the function's address is then NULL, and
- * main() reports "command 'X' is not available in this build".  A feature
- * adds its command by defining the function; nothing else changes.  run,
- * settings, version and help are always present. */
+ * A command is an ordinary symbol: main.c's table names every one, so a
+ * missing sim/cmd_<name>.c is a link error (never a command that silently
+ * disappears while its tests still pass).  A new command adds its file, its
+ * declaration here and one line in main.c's table. */
 #ifndef ASIM_COMMANDS_H
 #define ASIM_COMMANDS_H
 
@@ -24,18 +23,18 @@ int asim_cmd_settings(int argc, char **argv);
 /* Print the program's version (main.c). */
 int asim_cmd_version(int argc, char **argv);
 
-/* Feature commands (weak: may be absent). */
-int asim_cmd_promql(int argc, char **argv) __attribute__((weak));
-int asim_cmd_replay(int argc, char **argv) __attribute__((weak));
-int asim_cmd_alerts(int argc, char **argv) __attribute__((weak));
-int asim_cmd_trace(int argc, char **argv) __attribute__((weak));
-int asim_cmd_plot(int argc, char **argv) __attribute__((weak));
-int asim_cmd_compare(int argc, char **argv) __attribute__((weak));
+/* The other commands, one file each (sim/cmd_<name>.c). */
+int asim_cmd_promql(int argc, char **argv);
+int asim_cmd_replay(int argc, char **argv);
+int asim_cmd_alerts(int argc, char **argv);
+int asim_cmd_trace(int argc, char **argv);
+int asim_cmd_plot(int argc, char **argv);
+int asim_cmd_compare(int argc, char **argv);
 /* compare --policies a.json,b.json SCENARIO: runs each policy, then compares. */
-int asim_cmd_compare_policies(int argc, char **argv) __attribute__((weak));
-int asim_cmd_report(int argc, char **argv) __attribute__((weak));
-int asim_cmd_sweep(int argc, char **argv) __attribute__((weak));
-int asim_cmd_merge(int argc, char **argv) __attribute__((weak));
-int asim_cmd_tune(int argc, char **argv) __attribute__((weak));
+int asim_cmd_compare_policies(int argc, char **argv);
+int asim_cmd_report(int argc, char **argv);
+int asim_cmd_sweep(int argc, char **argv);
+int asim_cmd_merge(int argc, char **argv);
+int asim_cmd_tune(int argc, char **argv);
 
 #endif

@@ -47,6 +47,35 @@ void *asim_realloc(void *p, size_t n);
 char *asim_strdup(const char *s);
 void  asim_free(void *p);
 
+/* Growable arrays: the one capacity rule (double, starting at `first`) and
+ * the one reallocation, instead of a hand-written "if full, double" per site.
+ *
+ *   ASIM_GROW(v->a, v->cap, v->n + 1, 16);    then v->a[v->n++] = x;
+ *
+ * asim_grow_cap returns the capacity (elements) to hold `need`: cap itself
+ * when it is enough, else cap (or `first` if cap is 0) doubled until it
+ * is.  For parallel arrays and tables rebuilt on growth (hash tables, ring
+ * buffers), call it and reallocate each array.  asim_grow reallocates p to
+ * that capacity (contents kept) and stores it in *cap.  Both abort on a size
+ * overflow, as the allocation wrappers do on out-of-memory.  ASIM_GROW
+ * takes any integer type of capacity. */
+size_t asim_grow_cap(size_t cap, size_t need, size_t first);
+void *asim_grow(void *p, size_t elem_size, size_t *cap, size_t need, size_t first);
+#define ASIM_GROW(ptr, cap, need, first) do {                                        \
+        size_t asim_cap_ = (size_t)(cap);                                             \
+        if ((size_t)(need) > asim_cap_) {                                             \
+            (ptr) = asim_grow((ptr), sizeof *(ptr), &asim_cap_, (size_t)(need), (first)); \
+            (cap) = asim_cap_;                                                        \
+        }                                                                             \
+    } while (0)
+
+/* Growable ring buffer (FIFO) of elements of elem_size bytes at buf:
+ * capacity *cap, oldest element at *head, n held.  When full (n == *cap),
+ * returns a new buffer of asim_grow_cap(*cap, n + 1, first) elements with
+ * the n elements in order from index 0 (*head = 0, the old buffer freed);
+ * else returns buf unchanged. */
+void *asim_ring_reserve(void *buf, size_t elem_size, size_t *cap, size_t *head, size_t n, size_t first);
+
 #define ASIM_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define ASIM_UNUSED(x) ((void)(x))
 

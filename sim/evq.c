@@ -165,7 +165,7 @@ static inline void settle(asim_evq *q)
 
 static void grow(asim_evq *q)
 {
-    size_t ncap = q->cap ? 2 * (size_t)q->cap : 16;
+    size_t ncap = asim_grow_cap((size_t)q->cap, (size_t)q->cap + 1, 16);
     if (ncap > NODE_MASK + 1)
         ncap = NODE_MASK + 1;
     assert(ncap > q->cap && "asim_evq: more than 2^24 pending events");

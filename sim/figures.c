@@ -191,10 +191,7 @@ typedef struct spans {
 
 static void spans_add(spans *s, double x0, double x1, int a, int b)
 {
-    if (s->n == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 16;
-        s->v = asim_realloc(s->v, s->cap * sizeof *s->v);
-    }
+    ASIM_GROW(s->v, s->cap, s->n + 1, 16);
     s->v[s->n++] = (span){x0, x1, a, b};
 }
 
@@ -407,10 +404,7 @@ static void insts_build(const asim_rundir *r, insts *out)
             out->n++;
         }
         inst *in = &out->v[k];
-        if (in->n == in->cap) {
-            in->cap = in->cap ? in->cap * 2 : 64;
-            in->rows = asim_realloc(in->rows, in->cap * sizeof *in->rows);
-        }
+        ASIM_GROW(in->rows, in->cap, in->n + 1, 64);
         in->rows[in->n++] = i;
     }
 }

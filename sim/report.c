@@ -18,6 +18,7 @@
 #include "output.h"
 #include "plot.h"
 #include "rundir.h"
+#include "timefmt.h"
 
 /* ------------------------------------------------------------------ */
 /* metric presentation                                                  */
@@ -188,8 +189,7 @@ static const char **metric_union(const asim_rundir *runs, size_t n, size_t *coun
                     break;
             if (j < k)
                 continue;
-            if (k == cap)
-                names = asim_realloc(names, (cap *= 2) * sizeof *names);
+            ASIM_GROW(names, cap, k + 1, 16);
             names[k++] = it->string;
         }
     }
@@ -207,9 +207,10 @@ typedef struct flat {
 static void flat_add(flat *fl, const char *path, const cJSON *v)
 {
     if (fl->n == fl->cap) {
-        fl->cap = fl->cap ? fl->cap * 2 : 64;
-        fl->path = asim_realloc(fl->path, fl->cap * sizeof *fl->path);
-        fl->val = asim_realloc(fl->val, fl->cap * sizeof *fl->val);
+        size_t grown = asim_grow_cap(fl->cap, fl->n + 1, 64);
+        fl->path = asim_realloc(fl->path, grown * sizeof *fl->path);
+        fl->val = asim_realloc(fl->val, grown * sizeof *fl->val);
+        fl->cap = grown;
     }
     fl->path[fl->n] = asim_strdup(path);
     char *js = cJSON_IsString(v) ? NULL : cJSON_PrintUnformatted(v);
@@ -277,8 +278,7 @@ static const char **settings_diff(const flat *fl, size_t n, size_t *count)
             }
             if (!differs)
                 continue;
-            if (k == cap)
-                out = asim_realloc(out, (cap *= 2) * sizeof *out);
+            ASIM_GROW(out, cap, k + 1, 16);
             out[k++] = p;
         }
     *count = k;
@@ -515,24 +515,18 @@ static int inline_svg(FILE *out, const char *path, const char *pfx)
     return 0;
 }
 
-/* Wall-clock of simulated second t from settings.start_time (RFC 3339,
- * UTC "Z" or offset); "" when it cannot be parsed. */
+/* Wall-clock of simulated second t from settings.start_time, in the start
+ * time's own UTC offset; "" when it cannot be parsed. */
 static void clock_of(const asim_rundir *r, double t, char *buf, size_t len)
 {
     const char *st = asim_rundir_setting_str(r, "start_time", "");
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
+    asim_instant in;
     buf[0] = '\0';
-    if (sscanf(st, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-               &tm.tm_min, &tm.tm_sec) != 6 || isnan(t))
+    if (asim_rfc3339_parse(st, strlen(st), 0, &in) != 0 || isnan(t))
         return;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    time_t base = timegm(&tm);
-    time_t at = base + (time_t)floor(t);
-    struct tm out;
-    gmtime_r(&at, &out);
-    snprintf(buf, len, "%02d:%02d:%02d", out.tm_hour, out.tm_min, out.tm_sec);
+    asim_civil c;
+    asim_civil_from_unix(in.sec + in.tz + (int64_t)floor(t), &c);
+    snprintf(buf, len, "%02d:%02d:%02d", c.hour, c.min, c.sec);
 }
 
 static const char css[] =

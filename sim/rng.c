@@ -14,6 +14,7 @@
  * the ~20 streams of a run, the chance that two coincide is ~5e-8; acceptable,
  * and the price of feeding GSL's samplers directly. */
 #include "rng.h"
+#include "hash.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,19 +31,9 @@ static uint64_t splitmix(uint64_t x)
     return mix(x + UINT64_C(0x9e3779b97f4a7c15));
 }
 
-static uint64_t fnv1a64(const char *s)
-{
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        h ^= *p;
-        h *= UINT64_C(0x100000001b3);
-    }
-    return h;
-}
-
 uint64_t asim_rng_derive(uint64_t seed, const char *name)
 {
-    return splitmix(splitmix(seed) ^ fnv1a64(name));
+    return splitmix(splitmix(seed) ^ asim_fnv1a64_str(ASIM_FNV64_OFFSET, name));
 }
 
 gsl_rng *asim_rng_stream(uint64_t seed, const char *name)

@@ -50,7 +50,7 @@ static void header_cell(reader *r, const char *s)
 static void start_row(asim_table *t)
 {
     if (t->nrow == t->cap) {
-        t->cap = t->cap ? t->cap * 2 : 256;
+        t->cap = asim_grow_cap(t->cap, t->nrow + 1, 256);
         t->num = asim_realloc(t->num, t->cap * t->ncol * sizeof *t->num);
         t->txt = asim_realloc(t->txt, t->cap * t->ncol * sizeof *t->txt);
     }

@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "output.h"
+#include "hash.h"
 
 /* --- labels ----------------------------------------------------------------- */
 
@@ -192,9 +193,7 @@ static char *label_key(const asim_label *l, size_t n)
 
 static uint64_t hash_str(const char *s)
 {
-    uint64_t h = UINT64_C(1469598103934665603);
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
-    return h;
+    return asim_fnv1a64_str(ASIM_FNV64_OFFSET, s);
 }
 
 /* Index of the series with these labels; takes ownership of lab. */
@@ -202,7 +201,7 @@ static size_t builder_series(builder *b, asim_label *lab, size_t nlab)
 {
     char *key = label_key(lab, nlab);
     if (2 * (b->n + 1) > b->tcap) {
-        size_t cap = b->tcap ? 2 * b->tcap : 64;
+        size_t cap = asim_grow_cap(b->tcap, 2 * (b->n + 1), 64);
         long *t = asim_malloc(cap * sizeof *t);
         for (size_t i = 0; i < cap; i++) t[i] = -1;
         for (size_t i = 0; i < b->n; i++) {
@@ -223,10 +222,7 @@ static size_t builder_series(builder *b, asim_label *lab, size_t nlab)
         }
         j = (j + 1) & (b->tcap - 1);
     }
-    if (b->n == b->cap) {
-        b->cap = b->cap ? 2 * b->cap : 16;
-        b->s = asim_realloc(b->s, b->cap * sizeof *b->s);
-    }
+    ASIM_GROW(b->s, b->cap, b->n + 1, 16);
     bseries *s = &b->s[b->n];
     memset(s, 0, sizeof *s);
     s->lab = lab;
@@ -240,10 +236,11 @@ static void builder_add(builder *b, size_t i, int64_t t, double v, long src)
 {
     bseries *s = &b->s[i];
     if (s->n == s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 16;
-        s->t = asim_realloc(s->t, s->cap * sizeof *s->t);
-        s->v = asim_realloc(s->v, s->cap * sizeof *s->v);
-        s->src = asim_realloc(s->src, s->cap * sizeof *s->src);
+        size_t grown = asim_grow_cap(s->cap, s->n + 1, 16);
+        s->t = asim_realloc(s->t, grown * sizeof *s->t);
+        s->v = asim_realloc(s->v, grown * sizeof *s->v);
+        s->src = asim_realloc(s->src, grown * sizeof *s->src);
+        s->cap = grown;
     }
     s->t[s->n] = t;
     s->v[s->n] = v;
@@ -265,7 +262,7 @@ static long raw_find(const builder *b, const char *text, size_t *slot)
 static void raw_grow(builder *b)
 {
     if (2 * (b->nraw + 1) <= b->rawcap) return;
-    size_t cap = b->rawcap ? 2 * b->rawcap : 64;
+    size_t cap = asim_grow_cap(b->rawcap, 2 * (b->nraw + 1), 64);
     char **raw = asim_calloc(cap, sizeof *raw);
     size_t *idx = asim_malloc(cap * sizeof *idx);
     for (size_t i = 0; i < b->rawcap; i++) {
@@ -395,10 +392,7 @@ static void csv_field(void *data, size_t len, void *ctx)
 {
     csvstate *st = ctx;
     if (st->failed) return;
-    if (st->nf == st->cap) {
-        st->cap = st->cap ? 2 * st->cap : 8;
-        st->field = asim_realloc(st->field, st->cap * sizeof *st->field);
-    }
+    ASIM_GROW(st->field, st->cap, st->nf + 1, 8);
     char *f = asim_malloc(len + 1);
     if (len) memcpy(f, data, len);
     f[len] = '\0';

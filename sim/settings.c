@@ -30,15 +30,11 @@
 
 #include "../models/promql.h"
 #include "../models/policy.h"
+#include "timefmt.h"
 
 /* The PromQL parser and the policy registry are separate modules; settings
  * use them only to check scaler.query and scaler.policy early, with a file
- * and JSON path in the message.  Weak references keep this module linkable
- * (and unit-testable) on its own; in the full program both are present. */
-#pragma weak asim_promql_parse
-#pragma weak asim_promql_free
-#pragma weak asim_policy_find
-#pragma weak asim_policy_names
+ * and JSON path in the message. */
 
 /* snprintf that may cut: every buffer here holds a path or a message, where
  * a cut only shortens text (and GCC's truncation warning has no say). */
@@ -54,16 +50,15 @@ static void strfmt(char *buf, size_t len, const char *fmt, ...)
 
 /* ---- the registry ---------------------------------------------------- */
 
-/* The core and the SLO groups always exist.  Feature groups are weak
- * references: a feature lands by adding its settings_<feature>.c defining
- * `const asim_settings_group asim_settings_<feature>`, and nothing else
- * changes; until then the reference is NULL and skipped.  A new feature
- * adds one weak declaration and one line to `groups` below. */
+/* Every group of settings, in the order of the settings table.  A feature
+ * adds its settings_<feature>.c defining `const asim_settings_group
+ * asim_settings_<feature>`, one declaration and one line in `groups` below;
+ * ordinary symbols, so a missing file is a link error, not a silent gap. */
 extern const asim_settings_group asim_settings_core;
 extern const asim_settings_group asim_settings_slo;
-extern const asim_settings_group asim_settings_alerts __attribute__((weak));
-extern const asim_settings_group asim_settings_trace __attribute__((weak));
-extern const asim_settings_group asim_settings_policies __attribute__((weak));
+extern const asim_settings_group asim_settings_alerts;
+extern const asim_settings_group asim_settings_trace;
+extern const asim_settings_group asim_settings_policies;
 
 static const asim_settings_group *const groups[] = {
     &asim_settings_core,
@@ -80,7 +75,7 @@ static const asim_setting *iter_next(iter *it)
 {
     while (it->g < ASIM_ARRAY_LEN(groups)) {
         const asim_settings_group *grp = groups[it->g];
-        if (grp && grp->table && it->i < grp->count && grp->table[it->i].path)
+        if (grp->table && it->i < grp->count && grp->table[it->i].path)
             return &grp->table[it->i++];
         it->g++;
         it->i = 0;
@@ -458,6 +453,23 @@ static int set_number(asim_config *cfg, const asim_setting *s, double v,
     return 0;
 }
 
+/* A setting in seconds also takes a Prometheus duration ("30s", "1h30m",
+ * "500ms"), as a JSON string or --set text. */
+static int is_seconds(const asim_setting *s)
+{
+    return s->type == ASIM_SET_DOUBLE && s->unit && strcmp(s->unit, "s") == 0;
+}
+
+static int set_seconds_text(asim_config *cfg, const asim_setting *s, const char *text,
+                            const char *jpath, asim_err *err)
+{
+    double v;
+    if (asim_seconds_parse(text, &v) != 0)
+        return asim_config_errf(cfg, err, jpath, "'%s' is not a number of seconds or a duration like 30s, 2m, 1h30m, 500ms",
+                                text);
+    return set_number(cfg, s, v, jpath, err);
+}
+
 static int set_u64_text(asim_config *cfg, const asim_setting *s, const char *text,
                         const char *jpath, asim_err *err)
 {
@@ -552,6 +564,8 @@ static int set_from_json(asim_config *cfg, const asim_setting *s, const cJSON *n
     switch (s->type) {
     case ASIM_SET_DOUBLE:
     case ASIM_SET_INT:
+        if (is_seconds(s) && cJSON_IsString(n))
+            return set_seconds_text(cfg, s, n->valuestring, jpath, err);
         if (!cJSON_IsNumber(n))
             return asim_config_errf(cfg, err, jpath, "expected %s, got %s",
                                     s->type == ASIM_SET_INT ? "an integer" : "a number", json_type(n));
@@ -590,6 +604,8 @@ static int set_from_text(asim_config *cfg, const asim_setting *s, const char *te
         char *end;
         errno = 0;
         double v = strtod(text, &end);
+        if (is_seconds(s) && (end == text || *end))
+            return set_seconds_text(cfg, s, text, jpath, err);
         if (end == text || *end || isspace((unsigned char)*text))
             return asim_config_errf(cfg, err, jpath, "'%s' is not %s", text,
                                     s->type == ASIM_SET_INT ? "an integer" : "a number");
@@ -860,14 +876,14 @@ int asim_config_set(asim_config *cfg, const char *assignment, asim_err *err)
 int asim_config_validate(asim_config *cfg, asim_err *err)
 {
     for (size_t g = 0; g < ASIM_ARRAY_LEN(groups); g++)
-        if (groups[g] && groups[g]->validate) {
+        if (groups[g]->validate) {
             int rc = groups[g]->validate(cfg, err);
             if (rc)
                 return rc;
         }
-    /* Checks that need other modules, when they are linked in. */
-    if (asim_policy_find && !asim_policy_find(cfg->scaler.policy)) {
-        const char *names = asim_policy_names ? asim_policy_names() : "threshold";
+    /* Checks that need other modules. */
+    if (!asim_policy_find(cfg->scaler.policy)) {
+        const char *names = asim_policy_names();
         char list[512], *cands[32];
         size_t n = 0;
         strfmt(list, sizeof list, "%s", names);
@@ -879,13 +895,11 @@ int asim_config_validate(asim_config *cfg, asim_err *err)
                                 cfg->scaler.policy, sug ? "did you mean " : "", sug ? sug : "",
                                 sug ? "? " : "", names);
     }
-    if (asim_promql_parse && asim_promql_free) {
-        char perr[256] = "";
-        asim_promql *q = asim_promql_parse(cfg->scaler.query, perr, sizeof perr);
-        if (!q)
-            return asim_config_errf(cfg, err, "$.scaler.query", "invalid PromQL: %s", perr);
-        asim_promql_free(q);
-    }
+    char perr[256] = "";
+    asim_promql *q = asim_promql_parse(cfg->scaler.query, perr, sizeof perr);
+    if (!q)
+        return asim_config_errf(cfg, err, "$.scaler.query", "invalid PromQL: %s", perr);
+    asim_promql_free(q);
     return 0;
 }
 
@@ -893,7 +907,7 @@ void asim_config_copy(asim_config *dst, const asim_config *src)
 {
     *dst = *src;
     for (size_t g = 0; g < ASIM_ARRAY_LEN(groups); g++)
-        if (groups[g] && groups[g]->copy_owned)
+        if (groups[g]->copy_owned)
             groups[g]->copy_owned(dst, src);
 }
 
@@ -902,7 +916,7 @@ void asim_config_free(asim_config *cfg)
     if (!cfg)
         return;
     for (size_t g = 0; g < ASIM_ARRAY_LEN(groups); g++)
-        if (groups[g] && groups[g]->free_owned)
+        if (groups[g]->free_owned)
             groups[g]->free_owned(cfg);
 }
 
@@ -1016,7 +1030,7 @@ int asim_config_get_text(const asim_config *cfg, const char *path, char *buf, si
 static const char *type_name(const asim_setting *s)
 {
     switch (s->type) {
-    case ASIM_SET_DOUBLE: return "number";
+    case ASIM_SET_DOUBLE: return is_seconds(s) ? "duration" : "number";
     case ASIM_SET_INT:    return "integer";
     case ASIM_SET_U64:    return "integer";
     case ASIM_SET_BOOL:   return "boolean";

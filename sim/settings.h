@@ -5,7 +5,10 @@
  * A setting is addressed by its dotted path, which is also its place in the
  * scenario JSON ("scaler.scale_up_threshold" is {"scaler":{"scale_up_threshold":…}}).
  * Scalar settings are described by type, offset into asim_config, default
- * (as text), range, unit and help.  Structured settings (the traffic profile,
+ * (as text), range, unit and help.  A DOUBLE whose unit is "s" is a
+ * duration: it also reads a Prometheus duration string ("30s", "1h30m",
+ * "500ms"; sim/timefmt.h) from JSON or --set, and is typed "duration" in
+ * the settings table.  Structured settings (the traffic profile,
  * alert rules, ...) are ASIM_SET_CUSTOM with their own parse function that
  * receives the cJSON node and its JSON path for messages.
  *

@@ -13,6 +13,7 @@
  * The order of the table is the order of --help, the README table and the
  * JSON that asim_config_to_json writes. */
 #include "settings.h"
+#include "timefmt.h"
 
 #include <math.h>
 #include <string.h>
@@ -188,28 +189,11 @@ static void core_copy(asim_config *dst, const asim_config *src)
 
 /* ---- cross-field checks --------------------------------------------------- */
 
-/* RFC 3339 with a "Z" or numeric offset, optional fraction: the scaler log's
- * timestamps are computed from it. */
+/* RFC 3339 from 1970 on: the scaler log's timestamps are computed from it. */
 static int rfc3339_ok(const char *s)
 {
-    int y, mo, d, h, mi, sec, n = 0;
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
-        return 0;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || y < 1970)
-        return 0;
-    s += n;
-    if (*s == '.') {
-        s++;
-        if (!(*s >= '0' && *s <= '9'))
-            return 0;
-        while (*s >= '0' && *s <= '9')
-            s++;
-    }
-    if (strcmp(s, "Z") == 0)
-        return 1;
-    int oh, om, m = 0;
-    return (*s == '+' || *s == '-') && sscanf(s + 1, "%2d:%2d%n", &oh, &om, &m) == 2 && m == 5 && !s[6]
-           && oh <= 23 && om <= 59;
+    asim_instant in;
+    return asim_rfc3339_parse(s, strlen(s), 0, &in) == 0 && in.sec + in.tz >= 0;
 }
 
 static int name_ok(const char *s)

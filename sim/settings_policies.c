@@ -25,13 +25,6 @@
 #include "../models/policy.h"
 #include "../models/promql.h"
 
-/* As in settings.c: the parser and the registry are other modules; weak
- * references keep this table linkable on its own. */
-#pragma weak asim_promql_parse
-#pragma weak asim_promql_free
-#pragma weak asim_policy_find
-#pragma weak asim_policy_names
-
 _Static_assert(sizeof(asim_hpa_metric_type) == sizeof(int), "ENUM settings store an int");
 _Static_assert(sizeof(asim_hpa_target_type) == sizeof(int), "ENUM settings store an int");
 _Static_assert(sizeof(asim_hpa_tolerance_rule) == sizeof(int), "ENUM settings store an int");
@@ -493,7 +486,7 @@ static cJSON *rules_json_all(const asim_config *cfg)
 
 static int check_query(asim_config *cfg, const char *text, const char *jpath, asim_err *err)
 {
-    if (!text[0] || !asim_promql_parse)
+    if (!text[0])
         return 0;
     char msg[256];
     asim_promql *e = asim_promql_parse(text, msg, sizeof msg);
@@ -600,9 +593,9 @@ static int policies_validate(asim_config *cfg, asim_err *err)
     asim_schedule_cfg *sc = &p->schedule;
     if (strcmp(sc->policy, "scheduled") == 0)
         return asim_config_errf(cfg, err, "$.schedule.policy", "the scheduled policy cannot wrap itself");
-    if (asim_policy_find && !asim_policy_find(sc->policy))
+    if (!asim_policy_find(sc->policy))
         return asim_config_errf(cfg, err, "$.schedule.policy", "unknown policy \"%s\" (known: %s)", sc->policy,
-                                asim_policy_names ? asim_policy_names() : "threshold");
+                                asim_policy_names());
     /* The floors only matter, and so are only checked against the maximum,
      * when the scheduled policy is the one in use (the default rules must not
      * forbid max_replicas < 3 to every other policy). */

@@ -38,18 +38,7 @@
 #include "../models/promql.h"
 #include "../models/openmetrics.h"
 #include "../models/policy_util.h"
-
-/* Features that may be absent from a build (they land independently). */
-#pragma weak asim_alerts_create
-#pragma weak asim_alerts_destroy
-#pragma weak asim_alerts_reach_ms
-#pragma weak asim_alerts_csv_header
-#pragma weak asim_alerts_eval
-#pragma weak asim_alerts_finish
-#pragma weak asim_elastic_create
-#pragma weak asim_elastic_destroy
-#pragma weak asim_elastic_second
-#pragma weak asim_elastic_finish
+#include "timefmt.h"
 
 enum { F_TIMESERIES, F_SCRAPES, F_EVENTS, F_LOG, F_ALERTS, F_NFILES };
 static const char *const file_names[F_NFILES] = {
@@ -255,10 +244,9 @@ static void run_seconds(sim *s)
 
 static void fmt_wall(const sim *s, asim_time t, char *buf, size_t len)
 {
-    time_t w = s->epoch + (time_t)(t / ASIM_NS_PER_SEC);
-    struct tm tm;
-    gmtime_r(&w, &tm);
-    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+    asim_civil c;
+    asim_civil_from_unix((int64_t)s->epoch + t / ASIM_NS_PER_SEC, &c);
+    snprintf(buf, len, "%04d-%02d-%02d %02d:%02d:%02d", c.year, c.month, c.day, c.hour, c.min, c.sec);
 }
 
 static const char *RULE = "============================================================";
@@ -276,18 +264,13 @@ static void log_check(sim *s, const asim_check *c)
     char when[32];
     fmt_wall(s, c->now, when, sizeof when);
     fprintf(f, "%s\nIteration #%d - %s\n%s\n", RULE, c->iteration, when, RULE);
-    if (isnan(c->metric)) {
+    if (isnan(c->out.metric)) {
         fprintf(f, "No data available from Prometheus (query returned no series)\n");
         fprintf(f, "Current State:\n  \xe2\x80\xa2 Current Replicas: %d\n\n", c->replicas);
         return;
     }
-    fprintf(f, "Current State:\n  \xe2\x80\xa2 Average Response Time (30s): %.3fs\n", c->metric);
-    if (c->metric > sc->scale_up_threshold)
-        fprintf(f, "    WARNING ABOVE scale-up threshold (%gs)\n", sc->scale_up_threshold);
-    else if (c->metric < sc->scale_down_threshold)
-        fprintf(f, "    BELOW scale-down threshold (%gs)\n", sc->scale_down_threshold);
-    else
-        fprintf(f, "    OK within thresholds (%gs - %gs)\n", sc->scale_down_threshold, sc->scale_up_threshold);
+    fprintf(f, "Current State:\n");
+    asim_scaler_log_state(s->scaler, &c->out, f);
     fprintf(f, "  \xe2\x80\xa2 Current Replicas: %d\n", c->replicas);
     if (c->frozen)
         fprintf(f, "  WARNING frozen gauge: no request completed since the previous check; "
@@ -354,7 +337,7 @@ static void on_checked(void *ctx, const asim_check *c)
     char reason[320];
     snprintf(reason, sizeof reason, "%s%s", c->out.reason,
              c->frozen ? "; WARNING: frozen gauge (no request completed since the previous check)" : "");
-    event_row(s, c->now, "check", c->metric, c->replicas, c->out.high_breaches, c->out.low_breaches,
+    event_row(s, c->now, "check", c->out.metric, c->replicas, c->out.high_breaches, c->out.low_breaches,
               asim_decision_name(c->out.decision), c->out.desired, reason);
     log_check(s, c);
 }
@@ -413,7 +396,7 @@ static int open_files(sim *s, const char *dir, asim_err *err)
     };
     for (size_t i = 0; i < ASIM_ARRAY_LEN(eh); i++) asim_csv_str(&s->ev, eh[i]);
     asim_csv_end(&s->ev);
-    if (s->alerts && asim_alerts_csv_header) asim_alerts_csv_header(s->f[F_ALERTS].f);
+    if (s->alerts) asim_alerts_csv_header(s->f[F_ALERTS].f);
     else fprintf(s->f[F_ALERTS].f, "time,alert,labels,state,value\n");
     return 0;
 }
@@ -469,23 +452,21 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
     s->rng_balancer = asim_rng_stream(seed, "balancer");
     s->lat_all = asim_hist_create();
     s->lat_sec = asim_hist_create();
-    s->sources = asim_sources_create(cfg, seed, err);
-    if (!s->sources) return ASIM_EINPUT;
+    int rc = asim_sources_create(cfg, seed, &s->sources, err);
+    if (rc) return rc;
     s->classes = asim_sources_classes(s->sources, &s->nclasses);
 
     /* The tsdb keeps what the longest query can reach, plus two scrapes. */
     int64_t lookback_ms = (int64_t)(cfg->prometheus.lookback_delta * 1000 + 0.5);
     int64_t reach = 0;
-    int rc = query_reach(cfg, lookback_ms, &reach, err);
+    rc = query_reach(cfg, lookback_ms, &reach, err);
     if (rc) return rc;
     int64_t pr = asim_policies_reach_ms(cfg, lookback_ms);    /* policies' own queries */
     if (pr > reach) reach = pr;
-    if (asim_alerts_create) {
-        s->alerts = asim_alerts_create(cfg, err);
-        if (!s->alerts) return ASIM_EINPUT;
-        int64_t ar = asim_alerts_reach_ms(s->alerts, lookback_ms);
-        if (ar > reach) reach = ar;
-    }
+    rc = asim_alerts_create(cfg, &s->alerts, err);
+    if (rc) return rc;
+    int64_t ar = asim_alerts_reach_ms(s->alerts, lookback_ms);
+    if (ar > reach) reach = ar;
     s->db = asim_tsdb_create(reach + 2 * (int64_t)(cfg->prometheus.scrape_interval * 1000) + 1000);
 
     static const asim_webapp_hooks wh_template = { 0 };
@@ -504,9 +485,9 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
     s->max_seen = running_containers(s->cl);
 
     asim_scaler_hooks sh = { s, on_checked, on_actuation };
-    s->scaler = asim_scaler_create(s->q, cfg, s->cl, s->db, &sh, err);
-    if (!s->scaler) return ASIM_EINPUT;
-    if (asim_elastic_create) s->elastic = asim_elastic_create(cfg);
+    rc = asim_scaler_create(s->q, cfg, s->cl, s->db, &sh, &s->scaler, err);
+    if (rc) return rc;
+    s->elastic = asim_elastic_create(cfg);
 
     if (dir) {
         rc = open_files(s, dir, err);
@@ -514,8 +495,8 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
         if (flags & ASIM_RUN_OPENMETRICS) {
             char path[4096];
             snprintf(path, sizeof path, "%s/metrics.om", dir);
-            s->om = asim_om_create(path, s->epoch_ms, err);
-            if (!s->om) return ASIM_ERUNTIME;
+            rc = asim_om_create(path, s->epoch_ms, &s->om, err);
+            if (rc) return rc;
             asim_om_attach(s->om, s->db);
         }
     }

@@ -42,6 +42,7 @@
 #include "rng.h"
 #include "settings.h"
 #include "simulate.h"
+#include "hash.h"
 
 #define MAX_VALUES 1000000
 #define MAX_RUNS   1000000000ull
@@ -100,14 +101,6 @@ static int parse_u64(const char *s, uint64_t *v)
     return 1;
 }
 
-static uint64_t fnv1a(uint64_t h, const char *s)
-{
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= UINT64_C(1099511628211);
-    }
-    return h;
-}
 
 /* ---- definition ----------------------------------------------------------- */
 
@@ -407,22 +400,22 @@ int asim_sweep_finish(asim_sweep *sw, size_t samples, asim_err *err)
         if (sw->axes[a].random)
             draw_random(sw, &sw->axes[a]);
 
-    uint64_t h = UINT64_C(14695981039346656037);
+    uint64_t h = ASIM_FNV64_OFFSET;
     char buf[128];
-    h = fnv1a(h, SWEEP_FORMAT "\nbase ");
-    h = fnv1a(h, sw->base_json);
+    h = asim_fnv1a64_str(h, SWEEP_FORMAT "\nbase ");
+    h = asim_fnv1a64_str(h, sw->base_json);
     for (size_t a = 0; a < sw->naxes; a++) {
         const asim_sweep_axis *x = &sw->axes[a];
-        h = fnv1a(h, x->random ? "\nrandom " : "\ngrid ");
-        h = fnv1a(h, x->key);
+        h = asim_fnv1a64_str(h, x->random ? "\nrandom " : "\ngrid ");
+        h = asim_fnv1a64_str(h, x->key);
         for (size_t i = 0; i < x->n; i++) {
-            h = fnv1a(h, "\n\t");
-            h = fnv1a(h, x->values[i]);
+            h = asim_fnv1a64_str(h, "\n\t");
+            h = asim_fnv1a64_str(h, x->values[i]);
         }
     }
     snprintf(buf, sizeof buf, "\nsamples %zu reps %u seed %llu\n", sw->samples, sw->reps,
              (unsigned long long)sw->seed);
-    h = fnv1a(h, buf);
+    h = asim_fnv1a64_str(h, buf);
     sw->hash = h;
     sw->finished = 1;
     return 0;
@@ -841,10 +834,7 @@ static void rd_row(int c, void *data)
         asim_err_set(r->err, ASIM_EINPUT, "%s:%zu: %zu fields, the header has %zu", r->path, r->line, nf, t->ncols);
         return;
     }
-    if (t->n == t->cap) {
-        t->cap = t->cap ? 2 * t->cap : 256;
-        t->rows = asim_realloc(t->rows, t->cap * sizeof *t->rows);
-    }
+    ASIM_GROW(t->rows, t->cap, t->n + 1, 256);
     /* One block: the pointers, then the texts. */
     char **f = asim_malloc(nf * sizeof *f + r->blen);
     char *text = (char *)(f + nf);
@@ -1031,10 +1021,7 @@ static int log_flush(runs_log *L, asim_err *err)
 
 static void remember_fail(runs_log *L, uint64_t config, unsigned rep, const char *error)
 {
-    if (L->nfails == L->capfails) {
-        L->capfails = L->capfails ? 2 * L->capfails : 64;
-        L->fails = asim_realloc(L->fails, L->capfails * sizeof *L->fails);
-    }
+    ASIM_GROW(L->fails, L->capfails, L->nfails + 1, 64);
     L->fails[L->nfails++] = (pending_fail){config, rep, asim_strdup(error)};
 }
 

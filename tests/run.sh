@@ -1,9 +1,15 @@
 #!/bin/bash
-# Runs every unit-test binary in BUILD/tests and every CLI test script in
-# tests/cli/, then prints the total as "N passed, N failed".
-# Usage: tests/run.sh BUILD_DIR   (e.g. build/release or build/asan)
+# Runs every unit-test binary in BUILD/tests (C, tests/test_*.c or
+# tests/unit/test_*.c) and every CLI test script in tests/cli/ (the program
+# run as a user would, golden files included), then prints the total as
+# "N passed, N failed".  Results are named unit/NAME and cli/NAME, so a unit
+# test and a CLI test of the same module (unit/test_trace, cli/test_trace)
+# are never confused.
+# Usage: tests/run.sh BUILD_DIR [unit|cli]   (BUILD_DIR e.g. build/release or
+# build/asan; the second argument runs one kind only)
 set -u
 build=${1:-build/release}
+kind=${2:-all}
 cd "$(dirname "$0")/.." || exit 2
 export ASIM_BIN="$PWD/$build/autoscale-sim"
 export ASIM_ROOT="$PWD"
@@ -26,17 +32,20 @@ tally() {  # name, output file, exit status
     fi
 }
 
-for t in "$build"/tests/test_*; do
-    [ -x "$t" ] || continue
-    name=$(basename "$t")
-    "$t" > "$log/$name.out" 2>&1; rc=$?
-    tally "$name" "$log/$name.out" $rc
+for t in "$build"/tests/test_* "$build"/tests/unit/test_*; do
+    [ "$kind" = cli ] && break
+    [ -x "$t" ] && [ -f "$t" ] || continue
+    case $t in *.o|*.d) continue ;; esac
+    name=unit/$(basename "$t")
+    "$t" > "$log/${name//\//_}.out" 2>&1; rc=$?
+    tally "$name" "$log/${name//\//_}.out" $rc
 done
 for t in tests/cli/test_*.sh; do
+    [ "$kind" = unit ] && break
     [ -f "$t" ] || continue
-    name=$(basename "$t" .sh)
-    bash "$t" > "$log/$name.out" 2>&1; rc=$?
-    tally "$name" "$log/$name.out" $rc
+    name=cli/$(basename "$t" .sh)
+    bash "$t" > "$log/${name//\//_}.out" 2>&1; rc=$?
+    tally "$name" "$log/${name//\//_}.out" $rc
 done
 [ -n "$failed_names" ] && echo "failing:$failed_names"
 echo "$passed passed, $failed failed"

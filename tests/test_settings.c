@@ -505,7 +505,7 @@ static void test_print(void)
     asim_settings_print(f, 0);
     fclose(f);
     CHECK(strncmp(md, "| setting | type | default |", 27) == 0);
-    CHECK_HAS(md, "| `scaler.scale_up_threshold` | number | `0.6` |");
+    CHECK_HAS(md, "| `scaler.scale_up_threshold` | duration | `0.6` |");
     CHECK_HAS(md, "| `app.workers` | integer | `4` | 1 to 100000 |");
     CHECK_HAS(md, "| `balancer.policy` | choice | `round_robin` | round_robin, random, least_connections |");
     CHECK_HAS(md, "`slo.latency`");
@@ -607,9 +607,29 @@ static void test_bundled_scenarios(void)
     }
 }
 
+/* Every setting in seconds takes a Prometheus duration too, from a scenario
+ * file (a JSON string) or --set; a plain number still means seconds. */
+static void test_durations(void)
+{
+    asim_config c;
+    asim_err e;
+    CHECK(load(&c, "{\"duration\": \"1h30m\", \"scaler\": {\"check_interval\": \"500ms\"}}", &e) == 0);
+    CHECK(c.duration == 5400 && c.scaler.check_interval == 0.5);
+    CHECK(asim_config_set(&c, "duration=2m", &e) == 0 && c.duration == 120);
+    CHECK(asim_config_set(&c, "duration=30", &e) == 0 && c.duration == 30);
+    CHECK(asim_config_set(&c, "duration=1h30x", &e) == ASIM_EINPUT);
+    CHECK(strstr(e.msg, "$.duration") && strstr(e.msg, "1h30x"));
+    asim_config_free(&c);
+    CHECK(load(&c, "{\"duration\": \"30 s\"}", &e) == ASIM_EINPUT);
+    /* not a time: a count stays a number */
+    CHECK(asim_config_set(&c, "scaler.max_replicas=2m", &e) == ASIM_EINPUT);
+    asim_config_free(&c);
+}
+
 int main(void)
 {
     RUN(test_defaults);
+    RUN(test_durations);
     RUN(test_dist_names_agree);
     RUN(test_load_overrides);
     RUN(test_load_file_and_name);

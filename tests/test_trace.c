@@ -698,8 +698,10 @@ static asim_sources *scenario_sources(const char *json, asim_config *cfg)
         fprintf(stderr, "  scenario: %s\n", err.msg);
         return NULL;
     }
-    asim_sources *s = asim_sources_create(cfg, 9, &err);
-    if (!s) fprintf(stderr, "  sources: %s\n", err.msg);
+    asim_sources *s;
+    int rc = asim_sources_create(cfg, 9, &s, &err);
+    CHECK((rc == 0) == (s != NULL));
+    if (rc) fprintf(stderr, "  sources: %s\n", err.msg);
     return s;
 }
 
