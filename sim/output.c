@@ -7,8 +7,10 @@
  * which the program never changes.
  *
  * asim_afile: the temporary sits beside the target (same directory, so the
- * rename is atomic on POSIX file systems) and carries the pid, so two
- * processes writing the same path never share a temporary.  No fsync: the
+ * rename is atomic on POSIX file systems) and is created by asim_tmp_create
+ * (mkstemp: a fresh random name, O_CREAT|O_EXCL, so a symlink or file
+ * planted at a guessable name is never followed or overwritten, and two
+ * processes writing the same path never share a temporary).  No fsync: the
  * promise is "readers never see a half-written file", not durability across a
  * power cut. */
 #include "output.h"
@@ -20,7 +22,42 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
+#include <fcntl.h>
 #include <csv.h>
+
+/* The permissions fopen(path, "w") would give (0666 less the umask): mkstemp
+ * creates 0600, and outputs are meant to be as readable as before. */
+static mode_t file_mode(void)
+{
+    static mode_t mode;
+    static int known;
+    if (!known) {
+        mode_t u = umask(022);
+        umask(u);
+        mode = 0666 & ~u;
+        known = 1;
+    }
+    return mode;
+}
+
+int asim_tmp_create(const char *path, char **tmp, asim_err *err)
+{
+    size_t n = strlen(path) + 16;
+    char *t = asim_malloc(n);
+    snprintf(t, n, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(t);
+    if (fd < 0) {
+        int e = errno;
+        asim_free(t);
+        *tmp = NULL;
+        return asim_err_set(err, ASIM_ERUNTIME, "cannot write %s: %s", path, strerror(e)), -1;
+    }
+    if (fchmod(fd, file_mode()) != 0) {
+        /* not fatal: the file is then only more private than usual */
+    }
+    *tmp = t;
+    return fd;
+}
 
 static void afile_clear(asim_afile *a)
 {
@@ -33,13 +70,17 @@ static void afile_clear(asim_afile *a)
 int asim_afile_open(asim_afile *a, const char *path, asim_err *err)
 {
     a->f = NULL;
+    a->tmp = NULL;
+    a->path = NULL;
+    int fd = asim_tmp_create(path, &a->tmp, err);
+    if (fd < 0)
+        return ASIM_ERUNTIME;
     a->path = asim_strdup(path);
-    size_t n = strlen(path) + 32;
-    a->tmp = asim_malloc(n);
-    snprintf(a->tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    a->f = fopen(a->tmp, "w");
+    a->f = fdopen(fd, "w");
     if (!a->f) {
         int e = errno;
+        close(fd);
+        unlink(a->tmp);
         afile_clear(a);
         return asim_err_set(err, ASIM_ERUNTIME, "cannot write %s: %s", path, strerror(e));
     }

@@ -1,6 +1,7 @@
 /* output.h -- files written atomically, and CSV through libcsv.
  *
- * asim_afile writes to "<path>.tmp.<pid>" and renames onto <path> on commit,
+ * asim_afile writes to "<path>.tmp.XXXXXX" (asim_tmp_create) and renames onto
+ * <path> on commit,
  * so a reader (or a crash) never sees a half-written file; abort unlinks the
  * temporary.  CSV fields are quoted by libcsv's csv_fwrite when needed.
  * Numbers are written with asim_fmt_double: integers up to 1e15 as plain
@@ -17,7 +18,14 @@ typedef struct asim_afile {
     char *path, *tmp;
 } asim_afile;
 
-/* Open "<path>.tmp.<pid>" for writing.  ASIM_ERUNTIME with message when it
+/* Create a new temporary "<path>.tmp.XXXXXX" beside path with mkstemp
+ * (O_CREAT|O_EXCL: never follows or reuses a planted symlink or file), mode
+ * 0666 less the umask.  Returns the open descriptor and sets *tmp (free with
+ * asim_free); -1 with ASIM_ERUNTIME in err on failure (*tmp NULL).  Every
+ * temporary written beside a target goes through here. */
+int  asim_tmp_create(const char *path, char **tmp, asim_err *err);
+
+/* Open a fresh temporary beside path (asim_tmp_create) for writing.  ASIM_ERUNTIME with message when it
  * cannot be created (a is then closed: abort is a no-op). */
 int  asim_afile_open(asim_afile *a, const char *path, asim_err *err);
 /* fflush + fclose + rename onto path.  Any write error (checked with ferror)

@@ -1805,18 +1805,18 @@ static void gp_script_dir(asim_gp *g, const char *script)
     asim_gp_set_str(g, "dir_of_script", d);
 }
 
-/* xtics for a categorical axis: set xtics ("a" 0, "b" 1, ...). */
-static void gp_tics(FILE *v, const char *which, const asim_sweep_axis *x)
+/* Tic labels of a categorical axis as the gnuplot array <which>tl (value i
+ * at position i-1).  The values are user text: they reach gnuplot only as
+ * single-quoted string constants (asim_gp_set_str), never as code, because
+ * gnuplot runs `backquoted` commands and @macros in anything it evaluates. */
+static void gp_tics(asim_gp *g, const char *which, const asim_sweep_axis *x)
 {
-    fprintf(v, "set_%stics = 'set %stics (", which, which);
+    fprintf(asim_gp_vars(g), "array %stl[%zu]\n", which, x->n ? x->n : 1);
     for (size_t i = 0; i < x->n; i++) {
-        fputc('"', v);
-        for (const char *p = x->values[i]; *p; p++)
-            if (*p != '"' && *p != '\'' && *p != '\\')
-                fputc(*p, v);
-        fprintf(v, "\" %zu%s", i, i + 1 < x->n ? ", " : "");
+        char nm[32];
+        snprintf(nm, sizeof nm, "%stl[%zu]", which, i + 1);
+        asim_gp_set_str(g, nm, x->values[i]);
     }
-    fprintf(v, ")'\n");
 }
 
 static int plot_pareto(const asim_agg *a, const asim_objective *o, const char *out_base, unsigned formats,
@@ -1956,9 +1956,8 @@ static int plot_heatmap(const asim_agg *a, const asim_sweep *sw, size_t ax, size
         }
         fputc('\n', d);
     }
-    FILE *v = asim_gp_vars(g);
-    gp_tics(v, "x", X);
-    gp_tics(v, "y", Y);
+    gp_tics(g, "x", X);
+    gp_tics(g, "y", Y);
     asim_gp_set_str(g, "t_title", title);
     asim_gp_set_str(g, "t_sub", sub);
     gp_label(g, "xlabel", X);
@@ -2033,11 +2032,8 @@ static int plot_ci(const asim_agg *a, const asim_sweep *sw, size_t ax, int m, si
         rc = 0;
         goto done;
     }
-    FILE *v = asim_gp_vars(g);
     if (!numeric)
-        gp_tics(v, "x", X);
-    else
-        fprintf(v, "set_xtics = ''\n");
+        gp_tics(g, "x", X);
     asim_gp_set_num(g, "categorical", !numeric);
     asim_gp_set_num(g, "nx", (double)X->n);
     asim_gp_set_num(g, "scatter", X->random);
