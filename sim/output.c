@@ -23,6 +23,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <csv.h>
 
 /* The permissions fopen(path, "w") would give (0666 less the umask): mkstemp
@@ -251,4 +252,58 @@ int asim_read_file(const char *path, char **text, size_t *len)
         *len = n;
     *text = buf;
     return 0;
+}
+
+/* Directories this process has locked (their lock files stay open, so the
+ * locks last until exit); a second lock of the same directory by the same
+ * process is a no-op rather than a conflict with itself. */
+static struct { dev_t dev; ino_t ino; } held[16];
+static size_t nheld;
+
+int asim_dir_lock(const char *dir, const char *command, asim_err *err)
+{
+    size_t n = strlen(dir) + sizeof "/" ASIM_LOCK_NAME;
+    char *path = asim_malloc(n);
+    snprintf(path, n, "%s/%s", dir, ASIM_LOCK_NAME);
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, file_mode());
+    if (fd < 0) {
+        int rc = asim_err_set(err, ASIM_ERUNTIME, "cannot lock %s: %s", path, strerror(errno));
+        asim_free(path);
+        return rc;
+    }
+    struct stat st;
+    if (fstat(fd, &st) == 0)
+        for (size_t i = 0; i < nheld; i++)
+            if (held[i].dev == st.st_dev && held[i].ino == st.st_ino) {
+                close(fd);
+                asim_free(path);
+                return ASIM_OK;
+            }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno, rc;
+        char who[128] = "";
+        ssize_t k = pread(fd, who, sizeof who - 1, 0);
+        who[k > 0 ? k : 0] = '\0';
+        who[strcspn(who, "\n")] = '\0';
+        if (e == EWOULDBLOCK)
+            rc = asim_err_set(err, ASIM_EINPUT, "%s is in use by another process (%s); wait for it to finish "
+                              "or choose another output directory", dir, *who ? who : "holder unknown");
+        else
+            rc = asim_err_set(err, ASIM_ERUNTIME, "cannot lock %s: %s", path, strerror(e));
+        close(fd);
+        asim_free(path);
+        return rc;
+    }
+    char who[128];
+    int len = snprintf(who, sizeof who, "pid %ld, autoscale-sim %s\n", (long)getpid(), command);
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, who, (size_t)len, 0) != len) {
+        /* the lock holds regardless; only the holder's name is missing */
+    }
+    if (nheld < sizeof held / sizeof held[0]) {
+        held[nheld].dev = st.st_dev;
+        held[nheld].ino = st.st_ino;
+        nheld++;
+    }
+    asim_free(path);
+    return ASIM_OK;                     /* fd stays open: the lock lasts until exit */
 }

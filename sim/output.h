@@ -52,6 +52,15 @@ void asim_csv_num(asim_csv *c, double v);               /* asim_fmt_double */
 void asim_csv_int(asim_csv *c, long long v);
 void asim_csv_end(asim_csv *c);                         /* "\n" */
 
+/* Take an exclusive advisory lock (flock) on directory dir, held until the
+ * process exits, through the file dir/.autoscale-sim.lock, which names the
+ * holder ("pid N, autoscale-sim COMMAND").  Locking a directory this process
+ * already holds is a no-op.  ASIM_EINPUT naming the holder when another
+ * process holds it (so the caller exits 2); ASIM_ERUNTIME on I/O errors.
+ * Writers of a shared output directory (sweep, merge, run) take it first. */
+#define ASIM_LOCK_NAME ".autoscale-sim.lock"
+int asim_dir_lock(const char *dir, const char *command, asim_err *err);
+
 /* mkdir -p; 0 or ASIM_ERUNTIME with message. */
 int asim_mkdirs(const char *path, asim_err *err);
 

@@ -1136,7 +1136,8 @@ static int dir_has_entries(const char *dir)
     struct dirent *e;
     int any = 0;
     while (!any && (e = readdir(d)))
-        any = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+        any = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+              strcmp(e->d_name, ASIM_LOCK_NAME) != 0;        /* our own lock (asim_dir_lock) */
     closedir(d);
     return any;
 }
@@ -1191,8 +1192,9 @@ int asim_sweep_run(const asim_sweep *sw, const char *dir, const asim_sweep_opts 
     runs_log L;
     memset(&L, 0, sizeof L);
     int rc;
-    if ((rc = asim_mkdirs(dir, err)) != 0 || (rc = check_dir(sw, dir, err)) != 0 ||
-        (rc = asim_sweep_write_json(sw, o->obj, dir, err)) != 0)
+    /* The lock first: two sweeps appending to one runs.csv lose rows. */
+    if ((rc = asim_mkdirs(dir, err)) != 0 || (rc = asim_dir_lock(dir, "sweep", err)) != 0 ||
+        (rc = check_dir(sw, dir, err)) != 0 || (rc = asim_sweep_write_json(sw, o->obj, dir, err)) != 0)
         return rc;
 
     char *path = path_join(dir, "runs.csv");
