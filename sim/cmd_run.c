@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "cli.h"
 #include "output.h"
 #include "settings.h"
@@ -59,6 +60,8 @@ static void usage(FILE *f)
           "  --export openmetrics   also write metrics.om (OpenMetrics text)\n"
           "  --plot                 draw the figures afterwards (autoscale-sim plot DIR)\n"
           "  --report               write the report afterwards (autoscale-sim report DIR)\n"
+          "  --force                run even when the estimated size is above the limits\n"
+          "                         (2e9 events or 8 GiB of output; see README, Reliability)\n"
           "  -h, --help             this help\n"
           "\n"
           "Every setting, its default and range: autoscale-sim settings.\n"
@@ -421,7 +424,7 @@ static int set_option(asim_config *cfg, const char *option, const char *path, co
     return rc;
 }
 
-enum { OPT_SEED = 1000, OPT_SET, OPT_DURATION, OPT_EXPORT, OPT_PLOT, OPT_REPORT };
+enum { OPT_SEED = 1000, OPT_SET, OPT_DURATION, OPT_EXPORT, OPT_PLOT, OPT_REPORT, OPT_FORCE };
 
 int asim_cmd_run(int argc, char **argv)
 {
@@ -434,13 +437,14 @@ int asim_cmd_run(int argc, char **argv)
         {"export", required_argument, NULL, OPT_EXPORT},
         {"plot", no_argument, NULL, OPT_PLOT},
         {"report", no_argument, NULL, OPT_REPORT},
+        {"force", no_argument, NULL, OPT_FORCE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *out = NULL, *seed_text = NULL, *duration = NULL, *scenario = NULL;
     const char **sets = asim_calloc((size_t)argc + 1, sizeof *sets);
     size_t nsets = 0;
-    int quiet = 0, plot = 0, report = 0, rc = 0;
+    int quiet = 0, plot = 0, report = 0, force = 0, rc = 0;
     unsigned flags = 0;
 
     optind = 0;      /* GNU: full re-initialisation (commands may be called twice in tests) */
@@ -455,6 +459,7 @@ int asim_cmd_run(int argc, char **argv)
         case 'q':          quiet = 1; break;
         case OPT_PLOT:     plot = 1; break;
         case OPT_REPORT:   report = 1; break;
+        case OPT_FORCE:    force = 1; break;
         case OPT_EXPORT:
             if (strcmp(optarg, "openmetrics") != 0) {
                 rc = fail(2, "--export: unknown format '%s' (supported: openmetrics)", optarg);
@@ -493,7 +498,8 @@ int asim_cmd_run(int argc, char **argv)
         (rc = asim_config_set_all(&cfg, sets, nsets, &err)) != 0 ||
         (duration && (rc = set_option(&cfg, "--duration", "duration", duration, &err)) != 0) ||
         (seed_text && (rc = set_option(&cfg, "--seed", "seed", seed_text, &err)) != 0) ||
-        (rc = asim_config_validate_sets(&cfg, sets, nsets, &err)) != 0)
+        (rc = asim_config_validate_sets(&cfg, sets, nsets, &err)) != 0 ||
+        (rc = asim_budget_check(&cfg, force, &err)) != 0)
         goto bad_input;
 
     char out_dir[PATH_MAX];
