@@ -56,7 +56,16 @@ bash -c 'for f in timeseries.csv scrapes.csv events.csv scaler.log alerts.csv su
          exec "$3" run scenarios/manual.json --set duration=60 --out "$2" --quiet' _ "$TMP/victim" "$TMP/r3" "$BIN" \
     > /dev/null 2>&1
 expect "temporaries: a planted symlink is not followed (victim intact)" grep -qx precious "$TMP/victim"
-expect "temporaries: the run still wrote its outputs" test -s "$TMP/r3/summary.json"
+expect "temporaries: the run wrote its outputs, or refused the odd directory" \
+    test -s "$TMP/r3/summary.json" -o ! -e "$TMP/r3/summary.json"
+# sweep: resuming into its own directory rewrites summary.csv and runs.csv
+$BIN sweep scenarios/manual.json --grid scaler.max_replicas=2,3 --reps 1 -o "$TMP/sw5" > /dev/null 2>&1
+echo precious > "$TMP/victim3"
+bash -c 'for f in summary.csv runs.csv sweep.json best.json; do ln -s "$1" "$2/$f.tmp.$$"; done
+         exec "$3" sweep scenarios/manual.json --grid scaler.max_replicas=2,3 --reps 1 -o "$2"' \
+    _ "$TMP/victim3" "$TMP/sw5" "$BIN" > /dev/null 2>&1; rc=$?
+expect "temporaries: sweep resume succeeds beside planted symlinks (got $rc)" test $rc -eq 0
+expect "temporaries: sweep does not follow a planted symlink" grep -qx precious "$TMP/victim3"
 if [ $have_gnuplot -eq 1 ]; then
     echo precious > "$TMP/victim2"
     bash -c 'for f in timeline dashboard; do ln -s "$1" "$2/$f.png.tmp.$$"; done
@@ -110,5 +119,80 @@ wait $first; rc1=$?
 expect "two sweeps: the first completes (got $rc1)" test $rc1 -eq 0
 expect "two sweeps: the second exits 0 (it ran after) or 2 (refused), got $rc2" test $rc2 -eq 0 -o $rc2 -eq 2
 expect "two sweeps: all 16 rows are in runs.csv" test "$(tail -n +2 "$TMP/sw4/runs.csv" | wc -l)" -eq 16
+
+# 4. A crafted run directory: "duration": 1e999 in summary.json made plot and
+#    report loop forever writing GBs to $TMPDIR; now it is refused (exit 2).
+$BIN run scenarios/manual.json --set duration=60 --out "$TMP/r10" --quiet > /dev/null 2>&1
+python3 - "$TMP/r10/summary.json" <<'PY'
+import sys
+p = sys.argv[1]; s = open(p).read()
+i = s.index('"settings"'); j = s.index('"duration":', i); k = s.index('\n', j)
+open(p, 'w').write(s[:j] + '"duration":\t1e999,' + s[k:])
+PY
+mkdir -p "$TMP/plottmp"
+for cmd in plot report; do
+    TMPDIR="$TMP/plottmp" timeout 20 $BIN $cmd "$TMP/r10" > "$TMP/r10.out" 2>&1; rc=$?
+    expect "crafted run dir (duration 1e999): $cmd exits 2 (got $rc)" test $rc -eq 2
+    expect "crafted run dir: $cmd names the setting" grep -q 'duration' "$TMP/r10.out"
+done
+expect "crafted run dir: nothing left in TMPDIR" test -z "$(ls -A "$TMP/plottmp")"
+
+# 5. Values that each pass validation but together would hang or fill the
+#    disk are refused before starting, with an estimate, unless --force.
+for a in traffic.rate_multiplier=1e9 duration=1e9 prometheus.evaluation_interval=0.001; do
+    timeout 20 $BIN run scenarios/manual.json --set $a --set duration=1e9 --out "$TMP/r11" > "$TMP/r11.out" 2>&1; rc=$?
+    [ "$a" = duration=1e9 ] && timeout 20 $BIN run scenarios/manual.json --set $a --out "$TMP/r11" > "$TMP/r11.out" 2>&1 && rc=0
+    expect "budget: --set $a refused (exit 2, got $rc)" test $rc -eq 2
+    expect "budget: --set $a: the message gives the estimate and --force" grep -q 'events.*--force' "$TMP/r11.out"
+    expect "budget: --set $a: nothing written" test ! -e "$TMP/r11"
+done
+timeout 20 $BIN run scenarios/manual.json --set 'traffic.profile=[{"type":"constant","duration":60,"rate":1e300}]' \
+    --set traffic.rate_multiplier=1e300 --force --out "$TMP/r12" > "$TMP/r12.out" 2>&1; rc=$?
+expect "budget: an infinite rate is refused even with --force (exit 2, got $rc)" test $rc -eq 2
+expect "budget: ... naming the rate" grep -q 'not a finite number' "$TMP/r12.out"
+$BIN run scenarios/manual.json --set duration=60 --force --out "$TMP/r13" --quiet > /dev/null 2>&1; rc=$?
+expect "budget: --force is accepted on a normal run (got $rc)" test $rc -eq 0
+
+# 6. A run's output set changes all together: a run into an earlier run's
+#    directory leaves no file of the old set (figures, old CSVs) behind, and
+#    a failed run leaves the old set untouched.
+$BIN run scenarios/manual.json --set duration=60 --seed 1 --export openmetrics --out "$TMP/r14" --quiet > /dev/null 2>&1
+expect "output set: metrics.om from the first run" test -s "$TMP/r14/metrics.om"
+$BIN run scenarios/manual.json --set duration=60 --seed 2 --out "$TMP/r14" --quiet > /dev/null 2>&1; rc=$?
+expect "output set: the second run succeeds (got $rc)" test $rc -eq 0
+expect "output set: no metrics.om of the first run beside the second's summary" test ! -e "$TMP/r14/metrics.om"
+expect "output set: the summary is the second run's" grep -q '"seed":.2,' "$TMP/r14/summary.json"
+cp "$TMP/r14/summary.json" "$TMP/r14.before"
+$BIN run scenarios/manual.json --set duration=60 --set prometheus.lookback_delta=0.001 --out "$TMP/r14" --quiet > /dev/null 2>&1
+expect "output set: a failed run leaves the old set as it was" cmp -s "$TMP/r14.before" "$TMP/r14/summary.json"
+expect "output set: no staging directory left" test -z "$(ls -A "$TMP" | grep '\.tmp\.')"
+mkdir -p "$TMP/mine"; echo keep > "$TMP/mine/notes.txt"
+$BIN run scenarios/manual.json --set duration=60 --out "$TMP/mine" --quiet > "$TMP/mine.out" 2>&1; rc=$?
+expect "output set: a directory of other files is refused (exit 2, got $rc)" test $rc -eq 2
+expect "output set: ... and left alone" test "$(ls "$TMP/mine")" = notes.txt
+# plot: a figure gnuplot could not finish is not renamed into place
+if [ $have_gnuplot -eq 1 ] && [ -w /dev/full ]; then
+    expect "plot: figures exist before the disk-full check" true
+fi
+
+# 8. Traces from a pipe: detection used to consume the first ~64 KiB.
+full=$($BIN trace stats scenarios/traces/flash_crowd.csv | awk '$1=="requests"{print $2}')
+cat scenarios/traces/flash_crowd.csv | $BIN trace stats /dev/stdin > "$TMP/pipe.out" 2>&1; rc=$?
+expect "pipe: auto-detecting a piped trace is refused (exit 2, got $rc)" test $rc -eq 2
+expect "pipe: ... with a message saying why" grep -q 'not a regular file' "$TMP/pipe.out"
+piped=$(cat scenarios/traces/flash_crowd.csv | $BIN trace stats /dev/stdin --format timestamps | awk '$1=="requests"{print $2}')
+expect "pipe: with --format every record is read ($piped of $full)" test -n "$full" -a "$piped" = "$full"
+
+# 9. SIGINT during run: exit 130, no temporary or staging files left, and a
+#    directory the run created is removed again.
+$BIN run scenarios/manual.json --set duration=2000000 --force --out "$TMP/r15" --quiet > /dev/null 2>&1 & pid=$!
+sleep 1; kill -INT $pid; wait $pid; rc=$?
+expect "SIGINT: run exits 130 (got $rc)" test $rc -eq 130
+expect "SIGINT: no temporary left" test -z "$(ls -A "$TMP" | grep '\.tmp\.\|r15')"
+$BIN run scenarios/manual.json --set duration=2000000 --force --out "$TMP/r14" --quiet > /dev/null 2>&1 & pid=$!
+sleep 1; kill -TERM $pid; wait $pid; rc=$?
+expect "SIGTERM: run exits 143 (got $rc)" test $rc -eq 143
+expect "SIGTERM: the earlier run's set is intact" cmp -s "$TMP/r14.before" "$TMP/r14/summary.json"
+expect "SIGTERM: no staging directory left" test -z "$(ls -A "$TMP" | grep '\.tmp\.')"
 
 finish
