@@ -170,10 +170,31 @@ mkdir -p "$TMP/mine"; echo keep > "$TMP/mine/notes.txt"
 $BIN run scenarios/manual.json --set duration=60 --out "$TMP/mine" --quiet > "$TMP/mine.out" 2>&1; rc=$?
 expect "output set: a directory of other files is refused (exit 2, got $rc)" test $rc -eq 2
 expect "output set: ... and left alone" test "$(ls "$TMP/mine")" = notes.txt
-# plot: a figure gnuplot could not finish is not renamed into place
-if [ $have_gnuplot -eq 1 ] && [ -w /dev/full ]; then
-    expect "plot: figures exist before the disk-full check" true
-fi
+# plot: gnuplot exits 0 on a full disk leaving cut figures; a figure that is
+# not complete is not renamed into place and plot fails.  A stand-in gnuplot
+# writes 100 bytes of a PNG into every output the driver names, exits 0.
+mkdir -p "$TMP/fakegp"
+cat > "$TMP/fakegp/gnuplot" <<'SH'
+#!/bin/sh
+drv=$(eval echo "\$$#")
+dir=$(dirname "$drv")
+sed -n "s/^out = '\(.*\)'$/\1/p" "$drv" | while read -r o; do
+    printf '\211PNG\r\n\032\n' > "$o"; head -c 92 /dev/zero >> "$o"; done
+exit 0
+SH
+printf '#!/bin/sh\nsleep 30\n' > "$TMP/fakegp/hang"
+chmod +x "$TMP/fakegp/gnuplot" "$TMP/fakegp/hang"
+$BIN run scenarios/manual.json --set duration=60 --out "$TMP/r16" --quiet > /dev/null 2>&1
+ASIM_GNUPLOT="$TMP/fakegp/gnuplot" $BIN plot "$TMP/r16" --format png > "$TMP/r16.out" 2>&1; rc=$?
+expect "plot: a truncated figure fails the command (exit 1, got $rc)" test $rc -eq 1
+expect "plot: ... saying the output is truncated" grep -q 'truncated' "$TMP/r16.out"
+expect "plot: ... and is not renamed into place" test -z "$(ls "$TMP/r16" | grep '\.png')"
+start=$(date +%s)
+ASIM_GNUPLOT="$TMP/fakegp/hang" ASIM_GNUPLOT_TIMEOUT=1 timeout 25 $BIN plot "$TMP/r16" --format png > "$TMP/r16.out" 2>&1; rc=$?
+took=$(( $(date +%s) - start ))
+expect "plot: a hung gnuplot is killed after ASIM_GNUPLOT_TIMEOUT (exit 1 in ${took} s, got $rc)" \
+    test $rc -eq 1 -a $took -lt 10
+expect "plot: ... saying so" grep -q 'did not finish' "$TMP/r16.out"
 
 # 8. Traces from a pipe: detection used to consume the first ~64 KiB.
 full=$($BIN trace stats scenarios/traces/flash_crowd.csv | awk '$1=="requests"{print $2}')
