@@ -74,7 +74,10 @@ int asim_rfc3339_ms(const char *t, int64_t *ms)
         digits(t + 8, 2, &d) || (t[10] != 'T' && t[10] != 't' && t[10] != ' ') || digits(t + 11, 2, &h) ||
         t[13] != ':' || digits(t + 14, 2, &mi) || t[16] != ':' || digits(t + 17, 2, &sec))
         return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return -1;
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || sec > 60) return -1;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (mo == 2 && d == 29 && !leap) return -1;      /* 2023-02-29, 2024-02-30: not dates */
     const char *p = t + 19;
     int64_t frac = 0;
     if (*p == '.') {

@@ -113,6 +113,11 @@ unset label 2; unset xlabel
 set ytics autofreq nomirror font ',11'; set xtics autofreq nomirror font ',11'
 set grid xtics ytics
 
+# A panel of a run shorter than its first scrape (no instance series): a
+# note instead of a plot, which gnuplot would refuse ("all points undefined").
+# The command is a constant string: nothing from the run is evaluated.
+no_scrapes_cmd = "set yrange [0:1]; set label 2 'no target was scraped' at graph 0.5, graph 0.5 center tc rgb '#777777'; plot NaN notitle; unset label 2; set yrange [0:*]"
+
 # ---- rows 2-4: time series ---------------------------------------------------
 LL = 0.065; LR = 0.365; RL = 0.565; RR = 0.865
 set yrange [0:*]
@@ -124,8 +129,12 @@ set ylabel 'seconds'
 set format x '% g'
 eval keyat(LR + 0.01, 0.675)
 set label 1 'Response time over time (gauge per instance)' at graph 0, graph 1.07 left font ',13'
-plot for [k=1:n_inst] 'insts.dat' index (k - 1) u 1:2 w lines lw 1.4 lc rgb col(k) t inst[k], \
-     'ma.dat' u 1:2 w lines lw 3 lc rgb '#222222' t '30 s moving avg'
+if (n_inst > 0) {
+    plot for [k=1:n_inst] 'insts.dat' index (k - 1) u 1:2 w lines lw 1.4 lc rgb col(k) t inst[k], \
+         'ma.dat' u 1:2 w lines lw 3 lc rgb '#222222' t '30 s moving avg'
+} else {
+    eval no_scrapes_cmd
+}
 
 # 8. Response time percentiles (from completed requests, per second).
 set lmargin at screen RL; set rmargin at screen RR
@@ -142,14 +151,22 @@ set lmargin at screen LL; set rmargin at screen LR
 set ylabel 'requests'
 eval keyat(LR + 0.01, 0.435)
 set label 1 'Request count (webapp_request_count)' at graph 0, graph 1.07 left font ',13'
-plot for [k=1:n_inst] 'insts.dat' index (k - 1) u 1:3 w lines lw 1.4 lc rgb col(k) t inst[k]
+if (n_inst > 0) {
+    plot for [k=1:n_inst] 'insts.dat' index (k - 1) u 1:3 w lines lw 1.4 lc rgb col(k) t inst[k]
+} else {
+    eval no_scrapes_cmd
+}
 
 # 7. Request rate per instance: rate(webapp_total_requests[1m]).
 set lmargin at screen RL; set rmargin at screen RR
 set ylabel 'requests/s'
 eval keyat(RR + 0.01, 0.435)
 set label 1 'Request rate, rate(webapp_total_requests[1m])' at graph 0, graph 1.07 left font ',13'
-plot for [k=1:n_inst] 'insts.dat' index (k - 1) u 1:4 w lines lw 1.4 lc rgb col(k) t inst[k]
+if (n_inst > 0) {
+    plot for [k=1:n_inst] 'insts.dat' index (k - 1) u 1:4 w lines lw 1.4 lc rgb col(k) t inst[k]
+} else {
+    eval no_scrapes_cmd
+}
 
 # 6. Replica count over time, as steps.
 set tmargin at screen 0.195; set bmargin at screen 0.05

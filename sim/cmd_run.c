@@ -520,7 +520,7 @@ int asim_cmd_run(int argc, char **argv)
     if ((rc = asim_mkdirs(out_dir, &err)) != 0 || (rc = stage_create(out_dir, &err)) != 0) {
         remove_created(&made);
         free_created(&made);
-        rc = fail(1, "%s", err.msg);
+        rc = fail(rc == ASIM_EINPUT ? 2 : 1, "%s", err.msg);
         goto free_cfg;
     }
     if (made.n > 0)

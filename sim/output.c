@@ -210,7 +210,9 @@ int asim_mkdirs(const char *path, asim_err *err)
         char saved = *s;
         *s = '\0';
         if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-            rc = asim_err_set(err, ASIM_ERUNTIME, "cannot create directory %s: %s", p, strerror(errno));
+            /* ENOTDIR: a prefix of the path is a file, which the user named */
+            rc = asim_err_set(err, errno == ENOTDIR ? ASIM_EINPUT : ASIM_ERUNTIME, "cannot create directory %s: %s",
+                              p, strerror(errno));
             break;
         }
         *s = saved;
@@ -221,8 +223,8 @@ int asim_mkdirs(const char *path, asim_err *err)
     if (rc == ASIM_OK) {
         if (stat(path, &st) != 0)
             rc = asim_err_set(err, ASIM_ERUNTIME, "cannot create directory %s: %s", path, strerror(errno));
-        else if (!S_ISDIR(st.st_mode))
-            rc = asim_err_set(err, ASIM_ERUNTIME, "cannot create directory %s: a file of that name exists", path);
+        else if (!S_ISDIR(st.st_mode))      /* the user named a file: bad input (exit 2) */
+            rc = asim_err_set(err, ASIM_EINPUT, "cannot create directory %s: a file of that name exists", path);
     }
     asim_free(p);
     return rc;
@@ -234,6 +236,12 @@ int asim_read_file(const char *path, char **text, size_t *len)
     FILE *f = fopen(path, "rb");
     if (!f)
         return -1;
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);                      /* fopen accepts a directory; reading it fails later */
+        errno = EISDIR;
+        return -1;
+    }
     size_t cap = 1 << 16, n = 0, k;
     char *buf = asim_malloc(cap + 1);
     while ((k = fread(buf + n, 1, cap - n, f)) > 0) {

@@ -61,12 +61,14 @@ void asim_csv_end(asim_csv *c);                         /* "\n" */
 #define ASIM_LOCK_NAME ".autoscale-sim.lock"
 int asim_dir_lock(const char *dir, const char *command, asim_err *err);
 
-/* mkdir -p; 0 or ASIM_ERUNTIME with message. */
+/* mkdir -p; 0, ASIM_EINPUT when path or a prefix of it is a file (the
+ * user named a bad directory: exit 2), else ASIM_ERUNTIME with message. */
 int asim_mkdirs(const char *path, asim_err *err);
 
 /* The whole file at path in one NUL-terminated buffer the caller frees;
  * *len (when len is not NULL) gets its length.  0; -1 when the file cannot
- * be opened (errno from fopen says why); -2 on a read error.  *text is NULL
+ * be opened (errno from fopen says why; EISDIR for a directory); -2 on a
+ * read error.  *text is NULL
  * after an error, so callers word their own messages.  O(size). */
 int asim_read_file(const char *path, char **text, size_t *len);
 

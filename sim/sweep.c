@@ -650,7 +650,8 @@ static char *slurp(const char *path, size_t *len, asim_err *err)
     char *text;
     int r = asim_read_file(path, &text, len);
     if (r == -1)
-        asim_err_set(err, errno == ENOENT ? ASIM_EINPUT : ASIM_ERUNTIME, "%s: %s", path, strerror(errno));
+        asim_err_set(err, errno == ENOENT || errno == EISDIR ? ASIM_EINPUT : ASIM_ERUNTIME, "%s: %s", path,
+                     strerror(errno));
     else if (r != 0)
         asim_err_set(err, ASIM_ERUNTIME, "%s: read error", path);
     return text;

@@ -34,7 +34,7 @@ else
     fail "gnuplot is required for the gnuplot injection checks (not skipped silently)"
 fi
 # The scripts themselves: eval only on strings built from constants.
-bad=$(grep -n 'eval' scripts/*.gp | grep -v ':[0-9]*:#' | grep -v 'eval("plot "\.line\.\|eval("plot .cells\.dat\|eval(.plot .\.feas\|eval keyat(' || true)
+bad=$(grep -n 'eval' scripts/*.gp | grep -v ':[0-9]*:#' | grep -v 'eval("plot "\.line\.\|eval("plot .cells\.dat\|eval(.plot .\.feas\|eval keyat(\|eval no_scrapes_cmd' || true)
 expect "gnuplot scripts: no eval of anything but constant plot commands" test -z "$bad"
 
 # report.md: raw HTML and Markdown from names and descriptions is escaped.
@@ -215,5 +215,38 @@ sleep 1; kill -TERM $pid; wait $pid; rc=$?
 expect "SIGTERM: run exits 143 (got $rc)" test $rc -eq 143
 expect "SIGTERM: the earlier run's set is intact" cmp -s "$TMP/r14.before" "$TMP/r14/summary.json"
 expect "SIGTERM: no staging directory left" test -z "$(ls -A "$TMP" | grep '\.tmp\.')"
+
+# 10. The small ones.
+# figures of a run shorter than the first scrape ("undefined variable: inst")
+if [ $have_gnuplot -eq 1 ]; then
+    $BIN run scenarios/manual.json --set duration=3 --out "$TMP/r17" --quiet > /dev/null 2>&1
+    $BIN plot "$TMP/r17" > "$TMP/r17.out" 2>&1; rc=$?
+    expect "short run (3 s): plot succeeds (got $rc)" test $rc -eq 0
+    expect "short run: both figures drawn" test -s "$TMP/r17/dashboard.png" -a -s "$TMP/r17/timeline.png"
+fi
+# invalid dates and invalid UTF-8 are refused (exit 2), valid ones accepted
+$BIN run scenarios/manual.json --set start_time=2024-02-30T00:00:00Z --set duration=3 --out "$TMP/r18" --quiet > /dev/null 2>&1
+expect "start_time 2024-02-30 refused (exit 2)" test $? -eq 2
+$BIN run scenarios/manual.json --set start_time=2023-02-29T00:00:00Z --set duration=3 --out "$TMP/r18" --quiet > /dev/null 2>&1
+expect "start_time 2023-02-29 refused (exit 2)" test $? -eq 2
+$BIN run scenarios/manual.json --set start_time=2024-02-29T00:00:00Z --set duration=3 --out "$TMP/r19" --quiet > /dev/null 2>&1
+expect "start_time 2024-02-29 (leap day) accepted" test $? -eq 0
+$BIN run scenarios/manual.json --set "$(printf 'name=ab\377')" --set duration=3 --out "$TMP/r20" --quiet > "$TMP/r20.out" 2>&1
+expect "a name with invalid UTF-8 refused (exit 2)" test $? -eq 2
+expect "... naming UTF-8" grep -q 'UTF-8' "$TMP/r20.out"
+$BIN run scenarios/manual.json --set "$(printf 'description=caf\303\251 \342\202\254')" --set duration=3 --out "$TMP/r21" --quiet > /dev/null 2>&1
+expect "a description in valid UTF-8 accepted" test $? -eq 0
+expect "... and summary.json is valid JSON" python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$TMP/r21/summary.json"
+# exit 2 (bad input), not 1, for an --out below a file and a directory as --series
+touch "$TMP/afile"
+$BIN sweep scenarios/manual.json --grid scaler.max_replicas=2,3 --reps 1 -o "$TMP/afile/x" > /dev/null 2>&1
+expect "sweep -o below a file: exit 2" test $? -eq 2
+$BIN run scenarios/manual.json --set duration=3 -o "$TMP/afile/x" --quiet > /dev/null 2>&1
+expect "run -o below a file: exit 2" test $? -eq 2
+$BIN run scenarios/manual.json --set duration=3 -o "$TMP/afile" --quiet > /dev/null 2>&1
+expect "run -o naming a file: exit 2" test $? -eq 2
+$BIN promql --series "$TMP" --at 0 up > "$TMP/dir.out" 2>&1
+expect "promql --series DIRECTORY: exit 2" test $? -eq 2
+expect "... saying it is a directory" grep -q 'Is a directory' "$TMP/dir.out"
 
 finish
