@@ -166,9 +166,36 @@ static int needs_quotes(const char *s, size_t n)
     return strpbrk(s, ",\"\r\n") != NULL;
 }
 
+/* A cell a spreadsheet would run as a formula ("=cmd|...", "+1+1", "@SUM",
+ * "-2+3"): it starts with = + - @ (or a tab or CR) and is not simply a
+ * number.  Such cells get a leading ' (what spreadsheet tools expect for
+ * literal text); the rule is idempotent, so files read back and rewritten
+ * (runs.csv by merge) do not grow quotes. */
+static int formula_like(const char *s)
+{
+    if (!s[0] || !s[1] || !strchr("=+-@\t\r", s[0]))
+        return 0;
+    char *end;
+    double v = strtod(s, &end);
+    (void)v;
+    return *end != '\0';
+}
+
 void asim_csv_str(asim_csv *c, const char *s)
 {
     separate(c);
+    if (formula_like(s)) {
+        size_t m = strlen(s);
+        char *t = asim_malloc(m + 2);
+        t[0] = '\'';
+        memcpy(t + 1, s, m + 1);
+        if (needs_quotes(t, m + 1))
+            csv_fwrite(c->f, t, m + 1);
+        else
+            fwrite(t, 1, m + 1, c->f);
+        asim_free(t);
+        return;
+    }
     size_t n = strlen(s);
     if (needs_quotes(s, n))
         csv_fwrite(c->f, s, n);

@@ -47,7 +47,9 @@ typedef struct asim_csv {
 } asim_csv;
 
 void asim_csv_init(asim_csv *c, FILE *f);
-void asim_csv_str(asim_csv *c, const char *s);          /* quoted if needed */
+/* Quoted if needed; a cell a spreadsheet would run as a formula (starts with
+ * = + - @, tab or CR and is not a number) is written with a leading '. */
+void asim_csv_str(asim_csv *c, const char *s);
 void asim_csv_num(asim_csv *c, double v);               /* asim_fmt_double */
 void asim_csv_int(asim_csv *c, long long v);
 void asim_csv_end(asim_csv *c);                         /* "\n" */

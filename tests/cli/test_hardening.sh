@@ -249,4 +249,20 @@ $BIN promql --series "$TMP" --at 0 up > "$TMP/dir.out" 2>&1
 expect "promql --series DIRECTORY: exit 2" test $? -eq 2
 expect "... saying it is a directory" grep -q 'Is a directory' "$TMP/dir.out"
 
+# CSV cells a spreadsheet would run as formulas get a leading ' (runs.csv,
+# summary.csv, compare.csv); numbers such as -1 are left alone; resuming
+# rewrites runs.csv without adding more quotes.
+$BIN sweep scenarios/manual.json --grid 'description==HYPERLINK("http://x"),@SUM(1),-1' --reps 1 -o "$TMP/sw6" > /dev/null 2>&1
+expect "csv: runs.csv quotes a leading =" grep -q "^0,0,1,\"'=HYPERLINK" "$TMP/sw6/runs.csv"
+expect "csv: runs.csv quotes a leading @" grep -q "^1,0,1,'@SUM(1)," "$TMP/sw6/runs.csv"
+expect "csv: a number -1 is written as is" grep -q "^2,0,1,-1," "$TMP/sw6/runs.csv"
+expect "csv: summary.csv quotes too" grep -q "^1,'@SUM(1)," "$TMP/sw6/summary.csv"
+cp "$TMP/sw6/runs.csv" "$TMP/sw6.before"
+$BIN sweep scenarios/manual.json --grid 'description==HYPERLINK("http://x"),@SUM(1),-1' --reps 1 -o "$TMP/sw6" > /dev/null 2>&1
+expect "csv: resuming leaves runs.csv byte-identical" cmp -s "$TMP/sw6.before" "$TMP/sw6/runs.csv"
+$BIN run scenarios/manual.json --set duration=3 --set 'name=+cmd' --out "$TMP/=a" --quiet > /dev/null 2>&1
+$BIN compare "$TMP/=a" "$TMP/r19" --no-figure --out "$TMP/cmp" > /dev/null 2>&1
+expect "csv: compare.csv written" test -s "$TMP/cmp/compare.csv"
+expect "csv: compare.csv has no cell starting with = + - @" not grep -q '\(^\|,\)["]*[=+@]' "$TMP/cmp/compare.csv"
+
 finish
