@@ -117,8 +117,7 @@ static asim_time phase_of(const asim_prom *p, const char *instance)
 {
     char name[200];
     snprintf(name, sizeof name, "scrape_phase:%s", instance);
-    int64_t interval_ms = p->interval / ASIM_NS_PER_MS;
-    return (asim_time)(asim_rng_derive(p->seed, name) % (uint64_t)interval_ms) * ASIM_NS_PER_MS;
+    return asim_rng_phase(p->seed, name, p->interval);
 }
 
 /* First instant > now congruent to the target's phase modulo the interval. */
@@ -306,13 +305,6 @@ static void on_end_staleness(void *ctx, uint64_t arg, asim_time now)
 
 /* --- public --------------------------------------------------------------- */
 
-static asim_time drawn_phase(uint64_t seed, const char *name, asim_time period)
-{
-    int64_t ms = period / ASIM_NS_PER_MS;
-    if (ms <= 0) return 0;
-    return (asim_time)(asim_rng_derive(seed, name) % (uint64_t)ms) * ASIM_NS_PER_MS;
-}
-
 asim_prom *asim_prom_create(asim_evq *q, const asim_config *cfg, uint64_t seed,
                             asim_cluster *cl, asim_tsdb *db, FILE *scrapes_csv)
 {
@@ -336,9 +328,9 @@ asim_prom *asim_prom_create(asim_evq *q, const asim_config *cfg, uint64_t seed,
     /* Prometheus starts with the initial containers as targets. */
     resolve_dns(p, &p->dns_last);
     apply_targets(p, &p->dns_last, 0);
-    asim_evq_at(q, drawn_phase(seed, "discovery_refresh", p->refresh) + p->refresh * 0, on_dns_refresh, p, 0);
-    asim_evq_at(q, drawn_phase(seed, "discovery_throttle", p->throttle), on_discovery_tick, p, 0);
-    asim_evq_at(q, drawn_phase(seed, "scrape_reload", p->reload), on_reload_tick, p, 0);
+    asim_evq_at(q, asim_rng_phase(seed, "discovery_refresh", p->refresh) + p->refresh * 0, on_dns_refresh, p, 0);
+    asim_evq_at(q, asim_rng_phase(seed, "discovery_throttle", p->throttle), on_discovery_tick, p, 0);
+    asim_evq_at(q, asim_rng_phase(seed, "scrape_reload", p->reload), on_reload_tick, p, 0);
     return p;
 }
 

@@ -53,7 +53,13 @@ typedef struct parser {
     size_t errlen;
     int failed;
     int nsel;
+    int depth;                    /* height of the tree being built (see parse_expr) */
 } parser;
+
+/* Deepest expression tree accepted: the parser, the evaluator and free all
+ * recurse on it, so a query of 100,000 nested parentheses or unary minus
+ * signs must be refused with an error, not overflow the stack. */
+#define PQ_MAX_DEPTH 1000
 
 static const struct { const char *name; int supported; pq_agg op; } aggops[] = {
     { "sum", 1, PQ_AGG_SUM }, { "avg", 1, PQ_AGG_AVG }, { "min", 1, PQ_AGG_MIN },
@@ -1117,7 +1123,27 @@ static pq_node *parse_unary(parser *p)
     return n;
 }
 
+static pq_node *parse_expr_chain(parser *p, int min_prec);
+
+static int too_deep(parser *p)
+{
+    if (p->depth < PQ_MAX_DEPTH) return 0;
+    fail(p, cur(p)->pos, "expression nested too deeply (more than %d levels)", PQ_MAX_DEPTH);
+    return 1;
+}
+
+/* Every subexpression comes through here; p->depth counts the levels above
+ * it (nesting, and each operator of a chain, which also deepens the tree). */
 static pq_node *parse_expr(parser *p, int min_prec)
+{
+    if (too_deep(p)) return NULL;
+    int d0 = p->depth++;
+    pq_node *n = parse_expr_chain(p, min_prec);
+    p->depth = d0;
+    return n;
+}
+
+static pq_node *parse_expr_chain(parser *p, int min_prec)
 {
     pq_node *lhs = parse_unary(p);
     if (!lhs) return NULL;
@@ -1130,6 +1156,8 @@ static pq_node *parse_expr(parser *p, int min_prec)
             goto err;
         }
         next_tok(p);
+        if (too_deep(p)) goto err;
+        p->depth++;                    /* a chain a+b+c+... is a tree as deep as it is long */
         pq_node *n = new_node(PQ_BIN, lhs->pos);
         n->op = (int)op_of(t->type);
         n->lhs = lhs;

@@ -27,6 +27,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <csv.h>
 #include <cjson/cJSON.h>
 
@@ -1307,6 +1308,16 @@ int asim_trace_detect(const char *path, asim_trace_format *fmt, asim_err *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return asim_err_set(err, ASIM_EINPUT, "%s: cannot open trace: %s", path, strerror(errno));
+    /* Detection reads the first line and the reader opens the file again:
+     * from a pipe or FIFO the second open would miss what detection read
+     * (the first ~64 KiB).  Refuse clearly rather than lose records. */
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return asim_err_set(err, ASIM_EINPUT, "%s: not a regular file (a pipe, FIFO or device); the format "
+                            "cannot be detected without consuming it: save it to a file first, or name the "
+                            "format (trace.format / --format)", path);
+    }
     char line[8192];
     size_t len = 0;
     int found = 0;

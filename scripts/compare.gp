@@ -31,7 +31,8 @@ set grid xtics ytics lc rgb '#DDDDDD' lw 1 dt 1
 set border 3 lc rgb '#555555'
 set tics nomirror out scale 0.6
 set key at screen R + 0.015, screen 0.90 left top title 'runs' left Left reverse samplen 3 spacing 1.2 font ',11'
-ptitle(s) = sprintf('set label 1 "%s" at graph 0, graph 1.06 left font ",13"', s)
+# Panel titles are set directly (not through eval of a built command), so
+# no text ever becomes gnuplot code.
 
 set multiplot
 set label 901 'Comparison: '.t_run at screen 0.5, screen 0.978 center font ',17'
@@ -42,7 +43,7 @@ set tmargin at screen 0.91; set bmargin at screen 0.74
 set format x ''
 set ylabel 'requests/s'
 set yrange [0:*]
-eval ptitle('Offered load')
+set label 1 'Offered load' at graph 0, graph 1.06 left font ',13'
 plot for [k=1:n_run] sprintf('ts_%d.dat', k) u 1:2 w lines lw 2 dt dash(k) lc rgb col(k) t run[k]
 unset label 901; unset label 902
 unset key
@@ -52,7 +53,7 @@ set tmargin at screen 0.69; set bmargin at screen 0.50
 set ylabel 'metric'
 clamp(v) = (m_log && v < m_floor) ? m_floor : v
 if (m_log) { set logscale y; set yrange [m_floor:*]; set format y '%g' } else { set yrange [0:*] }
-eval ptitle('Metric the scaler saw (dashed: scale-up threshold, dotted: scale-down)')
+set label 1 'Metric the scaler saw (dashed: scale-up threshold, dotted: scale-down)' at graph 0, graph 1.06 left font ',13'
 if (thr_same) {
     plot up_thr[1] w lines dt 2 lw 1.5 lc rgb '#D62728' notitle, \
          down_thr[1] w lines dt 3 lw 1.5 lc rgb '#1F77B4' notitle, \
@@ -69,7 +70,7 @@ set tmargin at screen 0.45; set bmargin at screen 0.285
 set ylabel 'ready replicas'
 set yrange [0:*]
 set ytics 1
-eval ptitle('Ready replicas')
+set label 1 'Ready replicas' at graph 0, graph 1.06 left font ',13'
 plot for [k=1:n_run] sprintf('rep_%d.dat', k) u 1:2 w lines lw 2.2 dt dash(k) lc rgb col(k) notitle
 set ytics autofreq
 
@@ -78,6 +79,6 @@ set tmargin at screen 0.235; set bmargin at screen 0.07
 set format x '% g'
 set xlabel sprintf('time since start (%s)', tunit)
 set ylabel 'seconds'
-eval ptitle('p95 latency of completed requests')
+set label 1 'p95 latency of completed requests' at graph 0, graph 1.06 left font ',13'
 plot for [k=1:n_run] sprintf('ts_%d.dat', k) u 1:8 w lines lw 1.5 dt dash(k) lc rgb col(k) notitle
 unset multiplot

@@ -37,7 +37,8 @@ set key Left reverse samplen 2 spacing 1.1 width 1 font ',10' noopaque
 keyat(x, y) = sprintf('set key at screen %g, screen %g left top', x, y)
 set xrange [0:tmax]
 xlab = sprintf('time since start (%s)', tunit)
-ptitle(s) = sprintf('set label 1 "%s" at graph 0, graph 1.07 left font ",13"', s)
+# Panel titles are set directly (not through eval of a built command), so
+# no text ever becomes gnuplot code.
 
 set multiplot
 set label 901 'Dashboard: '.t_run at screen 0.5, screen 0.982 center font ',17'
@@ -104,13 +105,18 @@ if (n_inst > 0) {
     set label 2 'no target was scraped' at graph 0.5, graph 0.5 center tc rgb '#777777'
 }
 set xtics font ',10'
-eval ptitle('Service health (up per scrape)')
+set label 1 'Service health (up per scrape)' at graph 0, graph 1.07 left font ',13'
 plot 'health.dat' u 1:2:3:(0.32):($4 == 1 ? 0x37A24B : 0xD62728) w boxxyerror fc rgb variable fs solid 0.9 noborder notitle, \
      NaN w boxes fs solid 0.9 noborder fc rgb c_green t 'up', \
      NaN w boxes fs solid 0.9 noborder fc rgb c_red t 'down'
 unset label 2; unset xlabel
 set ytics autofreq nomirror font ',11'; set xtics autofreq nomirror font ',11'
 set grid xtics ytics
+
+# A panel of a run shorter than its first scrape (no instance series): a
+# note instead of a plot, which gnuplot would refuse ("all points undefined").
+# The command is a constant string: nothing from the run is evaluated.
+no_scrapes_cmd = "set yrange [0:1]; set label 2 'no target was scraped' at graph 0.5, graph 0.5 center tc rgb '#777777'; plot NaN notitle; unset label 2; set yrange [0:*]"
 
 # ---- rows 2-4: time series ---------------------------------------------------
 LL = 0.065; LR = 0.365; RL = 0.565; RR = 0.865
@@ -122,14 +128,18 @@ set lmargin at screen LL; set rmargin at screen LR
 set ylabel 'seconds'
 set format x '% g'
 eval keyat(LR + 0.01, 0.675)
-eval ptitle('Response time over time (gauge per instance)')
-plot for [k=1:n_inst] 'insts.dat' index (k - 1) u 1:2 w lines lw 1.4 lc rgb col(k) t inst[k], \
-     'ma.dat' u 1:2 w lines lw 3 lc rgb '#222222' t '30 s moving avg'
+set label 1 'Response time over time (gauge per instance)' at graph 0, graph 1.07 left font ',13'
+if (n_inst > 0) {
+    plot for [k=1:n_inst] 'insts.dat' index (k - 1) u 1:2 w lines lw 1.4 lc rgb col(k) t inst[k], \
+         'ma.dat' u 1:2 w lines lw 3 lc rgb '#222222' t '30 s moving avg'
+} else {
+    eval no_scrapes_cmd
+}
 
 # 8. Response time percentiles (from completed requests, per second).
 set lmargin at screen RL; set rmargin at screen RR
 eval keyat(RR + 0.01, 0.675)
-eval ptitle('Response time percentiles'.t_bucket)
+set label 1 'Response time percentiles'.t_bucket at graph 0, graph 1.07 left font ',13'
 plot 'ts.dat' u 1:7 w lines lw 1.4 lc rgb '#59A14F' t 'p50', \
      '' u 1:8 w lines lw 1.4 lc rgb '#F28E2B' t 'p95', \
      '' u 1:9 w lines lw 1.4 lc rgb '#D62728' t 'p99', \
@@ -140,15 +150,23 @@ set tmargin at screen 0.435; set bmargin at screen 0.265
 set lmargin at screen LL; set rmargin at screen LR
 set ylabel 'requests'
 eval keyat(LR + 0.01, 0.435)
-eval ptitle('Request count (webapp_request_count)')
-plot for [k=1:n_inst] 'insts.dat' index (k - 1) u 1:3 w lines lw 1.4 lc rgb col(k) t inst[k]
+set label 1 'Request count (webapp_request_count)' at graph 0, graph 1.07 left font ',13'
+if (n_inst > 0) {
+    plot for [k=1:n_inst] 'insts.dat' index (k - 1) u 1:3 w lines lw 1.4 lc rgb col(k) t inst[k]
+} else {
+    eval no_scrapes_cmd
+}
 
 # 7. Request rate per instance: rate(webapp_total_requests[1m]).
 set lmargin at screen RL; set rmargin at screen RR
 set ylabel 'requests/s'
 eval keyat(RR + 0.01, 0.435)
-eval ptitle('Request rate, rate(webapp_total_requests[1m])')
-plot for [k=1:n_inst] 'insts.dat' index (k - 1) u 1:4 w lines lw 1.4 lc rgb col(k) t inst[k]
+set label 1 'Request rate, rate(webapp_total_requests[1m])' at graph 0, graph 1.07 left font ',13'
+if (n_inst > 0) {
+    plot for [k=1:n_inst] 'insts.dat' index (k - 1) u 1:4 w lines lw 1.4 lc rgb col(k) t inst[k]
+} else {
+    eval no_scrapes_cmd
+}
 
 # 6. Replica count over time, as steps.
 set tmargin at screen 0.195; set bmargin at screen 0.05
@@ -158,7 +176,7 @@ set xlabel xlab
 if (max_rep == max_rep) { set yrange [0:max_rep + 1] } else { set yrange [0:*] }
 set ytics 1 nomirror
 eval keyat(RR + 0.01, 0.195)
-eval ptitle('Replica count over time')
+set label 1 'Replica count over time' at graph 0, graph 1.07 left font ',13'
 plot 'rep.dat' u 1:4 w lines lw 1.2 dt (4,3) lc rgb '#F28E2B' t 'ready + starting', \
      '' u 1:2 w lines lw 3 lc rgb '#37A24B' t 'ready', \
      (max_rep == max_rep ? max_rep : NaN) w lines dt 3 lw 1.2 lc rgb '#888888' t sprintf('max replicas %g', max_rep)

@@ -4,7 +4,8 @@
 # Data: ci.dat "x mean ci config best" (x: the value, or its index when the
 # values are not numbers).
 # Variables: t_title, t_sub, xlabel, ylabel, categorical (values are names:
-# x is their index, no connecting line), nx, scatter, set_xtics.
+# x is their index, no connecting line), nx, scatter, xtl (the
+# names of a categorical axis: data, never evaluated).
 load dir_of_script.'sweep_term.gp'
 set title t_title.(strlen(t_sub) > 0 ? "\n".t_sub : "")
 set xlabel xlabel
@@ -12,7 +13,8 @@ set ylabel ylabel.' (mean ± 95% CI)'
 set key top right box opaque
 set offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05
 if (categorical) {
-    eval(set_xtics)
+    set xtics ()
+    do for [i=1:nx] { set xtics add (xtl[i] i-1) }
     set offsets 0, 0, graph 0.05, graph 0.05
     set xrange [-0.5:nx-0.5]
 }

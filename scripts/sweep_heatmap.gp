@@ -5,8 +5,8 @@
 # NaN, ok 0 and label "failed" where the configuration failed; the label is
 # the mean with 3 digits), a blank line after each row of y.
 # Variables: t_title, xlabel, ylabel, zlabel, nx, ny, zmin, zmax, best_x,
-# best_y (NaN: not in this slice), set_xtics / set_ytics (commands naming the
-# values).
+# best_y (NaN: not in this slice), xtl / ytl (arrays of the values'
+# names: data, never evaluated).
 load dir_of_script.'sweep_term.gp'
 set title t_title.(strlen(t_sub) > 0 ? "\n".t_sub : "")
 set xlabel xlabel
@@ -14,8 +14,10 @@ set ylabel ylabel
 set cblabel zlabel.' (mean)'
 set xrange [-0.5:nx-0.5]
 set yrange [-0.5:ny-0.5]
-eval(set_xtics)
-eval(set_ytics)
+set xtics ()
+do for [i=1:nx] { set xtics add (xtl[i] i-1) }
+set ytics ()
+do for [i=1:ny] { set ytics add (ytl[i] i-1) }
 set tics out nomirror
 unset grid
 set cbrange [zmin:zmax]

@@ -246,7 +246,7 @@ int asim_cmd_merge(int argc, char **argv)
 
     asim_sweep *whole = &sw[0];
     whole->shard_k = whole->shard_n = 1;
-    if ((rc = asim_mkdirs(out, &err)) != 0)
+    if ((rc = asim_mkdirs(out, &err)) != 0 || (rc = asim_dir_lock(out, "merge", &err)) != 0)
         goto bad;
     char opath[PATH_MAX + 16];
     snprintf(opath, sizeof opath, "%s/sweep.json", out);

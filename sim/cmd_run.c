@@ -20,10 +20,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "cli.h"
 #include "output.h"
 #include "settings.h"
@@ -55,6 +60,8 @@ static void usage(FILE *f)
           "  --export openmetrics   also write metrics.om (OpenMetrics text)\n"
           "  --plot                 draw the figures afterwards (autoscale-sim plot DIR)\n"
           "  --report               write the report afterwards (autoscale-sim report DIR)\n"
+          "  --force                run even when the estimated size is above the limits\n"
+          "                         (2e9 events or 8 GiB of output; see README, Reliability)\n"
           "  -h, --help             this help\n"
           "\n"
           "Every setting, its default and range: autoscale-sim settings.\n"
@@ -156,6 +163,158 @@ static void remove_created(created *c)
     }
     for (size_t i = c->n; i-- > 0;)
         rmdir(c->dirs[i]);
+}
+
+
+/* ---- the output set changes all together ------------------------------------
+ * The run writes into a fresh staging directory beside --out (mkdtemp, same
+ * file system), which replaces --out only once every file is complete: a
+ * failed or interrupted run leaves --out as it was, and a new run never
+ * leaves its CSVs beside an older summary.json. */
+
+static char stage_dir[PATH_MAX];
+static volatile int stage_fd = -1;
+static char made_out[PATH_MAX];       /* --out when this run created it (removed on a signal) */
+
+struct dent64 {                       /* the kernel's struct linux_dirent64 */
+    uint64_t ino;
+    int64_t off;
+    unsigned short reclen;
+    unsigned char type;
+    char name[];
+};
+
+/* Unlink every entry of the directory open as fd.  Only system calls, so it
+ * is safe in a signal handler (opendir/readdir are not). */
+static void empty_dir_fd(int fd)
+{
+    char buf[4096] __attribute__((aligned(8)));
+    for (int removed = 1; removed;) {
+        removed = 0;
+        if (lseek(fd, 0, SEEK_SET) < 0)
+            return;
+        long n;
+        while ((n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0)
+            for (long off = 0; off < n;) {
+                struct dent64 *d = (struct dent64 *)(void *)(buf + off);
+                off += d->reclen;
+                const char *m = d->name;
+                if (m[0] == '.' && (m[1] == 0 || (m[1] == '.' && m[2] == 0)))
+                    continue;
+                if (unlinkat(fd, m, 0) == 0)
+                    removed = 1;
+            }
+    }
+}
+
+static void stage_remove(void)
+{
+    int fd = stage_fd;
+    if (fd < 0)
+        return;
+    stage_fd = -1;
+    empty_dir_fd(fd);
+    close(fd);
+    rmdir(stage_dir);
+}
+
+/* SIGINT/SIGTERM/SIGHUP during the simulation: remove the staging directory,
+ * then die of the signal as before (exit 130 for ^C). */
+static void on_stop_signal(int sig)
+{
+    stage_remove();
+    if (made_out[0])
+        rmdir(made_out);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* What --out may be: absent, empty, or a previous run's directory (it has
+ * summary.json and only regular files), which the new run replaces whole.
+ * Anything else is refused before simulating, so no user file is lost. */
+static int check_out_dir(const char *out, asim_err *err)
+{
+    const char *leaf = strrchr(out, '/');
+    leaf = leaf ? leaf + 1 : out;
+    if (!strcmp(leaf, ".") || !strcmp(leaf, ".."))
+        return asim_err_set(err, ASIM_EINPUT, "--out %s: name a directory, not '.' or '..'", out);
+    struct stat st;
+    if (stat(out, &st) != 0)
+        return ASIM_OK;
+    if (!S_ISDIR(st.st_mode))
+        return asim_err_set(err, ASIM_EINPUT, "--out %s exists and is not a directory", out);
+    DIR *d = opendir(out);
+    if (!d)
+        return asim_err_set(err, ASIM_EINPUT, "--out %s: %s", out, strerror(errno));
+    int entries = 0, summary = 0;
+    char odd[300] = "";
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        entries++;
+        char f[PATH_MAX + 300];
+        snprintf(f, sizeof f, "%s/%s", out, e->d_name);
+        if (lstat(f, &st) != 0 || !S_ISREG(st.st_mode))
+            snprintf(odd, sizeof odd, "%s", e->d_name);
+        if (!strcmp(e->d_name, "summary.json"))
+            summary = 1;
+    }
+    closedir(d);
+    if (entries && (!summary || odd[0]))
+        return asim_err_set(err, ASIM_EINPUT, "--out %s exists and is not a run directory (%s%s); a run "
+                            "replaces a previous run's directory whole, so choose a new or empty one", out,
+                            odd[0] ? "it holds " : "no summary.json", odd);
+    return ASIM_OK;
+}
+
+/* mkdtemp a staging directory ".<leaf>.tmp.XXXXXX" beside out. */
+static int stage_create(const char *out, asim_err *err)
+{
+    const char *slash = strrchr(out, '/');
+    int plen = slash ? (int)(slash - out) + 1 : 0;
+    if (snprintf(stage_dir, sizeof stage_dir, "%.*s.%s.tmp.XXXXXX", plen, out, slash ? slash + 1 : out) >=
+            (int)sizeof stage_dir ||
+        !mkdtemp(stage_dir))
+        return asim_err_set(err, ASIM_ERUNTIME, "cannot create a staging directory beside %s: %s", out,
+                            strerror(errno));
+    mode_t mask = umask(0);                        /* mkdtemp makes 0700; a run dir is as mkdir makes it */
+    umask(mask);
+    chmod(stage_dir, 0777 & ~mask);
+    int fd = open(stage_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        rmdir(stage_dir);
+        return asim_err_set(err, ASIM_ERUNTIME, "cannot open %s: %s", stage_dir, strerror(e));
+    }
+    stage_fd = fd;
+    return ASIM_OK;
+}
+
+/* Put the staging directory in place of out: a plain rename when out is
+ * empty, else an atomic exchange (renameat2 RENAME_EXCHANGE) and removal of
+ * the old files, now in the staging path. */
+static int stage_publish(const char *out, asim_err *err)
+{
+    if (rename(stage_dir, out) == 0) {
+        close(stage_fd);
+        stage_fd = -1;
+        return ASIM_OK;
+    }
+    if (errno != ENOTEMPTY && errno != EEXIST)
+        return asim_err_set(err, ASIM_ERUNTIME, "cannot move the outputs into %s: %s", out, strerror(errno));
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+    if (syscall(SYS_renameat2, AT_FDCWD, stage_dir, AT_FDCWD, out, RENAME_EXCHANGE) != 0)
+        return asim_err_set(err, ASIM_ERUNTIME, "cannot replace %s with the new outputs: %s", out,
+                            strerror(errno));
+    /* stage_fd follows the new files (now at out); the old ones are at the
+     * staging path. */
+    close(stage_fd);
+    stage_fd = open(stage_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    stage_remove();                      /* the previous run's files */
+    return ASIM_OK;
 }
 
 static void free_created(created *c)
@@ -260,7 +419,7 @@ static int set_option(asim_config *cfg, const char *option, const char *path, co
     return rc;
 }
 
-enum { OPT_SEED = 1000, OPT_SET, OPT_DURATION, OPT_EXPORT, OPT_PLOT, OPT_REPORT };
+enum { OPT_SEED = 1000, OPT_SET, OPT_DURATION, OPT_EXPORT, OPT_PLOT, OPT_REPORT, OPT_FORCE };
 
 int asim_cmd_run(int argc, char **argv)
 {
@@ -273,13 +432,14 @@ int asim_cmd_run(int argc, char **argv)
         {"export", required_argument, NULL, OPT_EXPORT},
         {"plot", no_argument, NULL, OPT_PLOT},
         {"report", no_argument, NULL, OPT_REPORT},
+        {"force", no_argument, NULL, OPT_FORCE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *out = NULL, *seed_text = NULL, *duration = NULL, *scenario = NULL;
     const char **sets = asim_calloc((size_t)argc + 1, sizeof *sets);
     size_t nsets = 0;
-    int quiet = 0, plot = 0, report = 0, rc = 0;
+    int quiet = 0, plot = 0, report = 0, force = 0, rc = 0;
     unsigned flags = 0;
 
     optind = 0;      /* GNU: full re-initialisation (commands may be called twice in tests) */
@@ -294,6 +454,7 @@ int asim_cmd_run(int argc, char **argv)
         case 'q':          quiet = 1; break;
         case OPT_PLOT:     plot = 1; break;
         case OPT_REPORT:   report = 1; break;
+        case OPT_FORCE:    force = 1; break;
         case OPT_EXPORT:
             if (strcmp(optarg, "openmetrics") != 0) {
                 rc = fail(2, "--export: unknown format '%s' (supported: openmetrics)", optarg);
@@ -332,7 +493,8 @@ int asim_cmd_run(int argc, char **argv)
         (rc = asim_config_set_all(&cfg, sets, nsets, &err)) != 0 ||
         (duration && (rc = set_option(&cfg, "--duration", "duration", duration, &err)) != 0) ||
         (seed_text && (rc = set_option(&cfg, "--seed", "seed", seed_text, &err)) != 0) ||
-        (rc = asim_config_validate_sets(&cfg, sets, nsets, &err)) != 0)
+        (rc = asim_config_validate_sets(&cfg, sets, nsets, &err)) != 0 ||
+        (rc = asim_budget_check(&cfg, force, &err)) != 0)
         goto bad_input;
 
     char out_dir[PATH_MAX];
@@ -345,21 +507,40 @@ int asim_cmd_run(int argc, char **argv)
         out_dir[--ol] = 0;
 
     created made = {.n = 0};
-    plan_dirs(out_dir, &made);
-    if ((rc = asim_mkdirs(out_dir, &err)) != 0) {
-        remove_created(&made);
-        free_created(&made);
-        rc = fail(1, "%s", err.msg);
+    if ((rc = check_out_dir(out_dir, &err)) != 0) {
+        rc = fail(2, "%s", err.msg);
         goto free_cfg;
     }
+    plan_dirs(out_dir, &made);
+    if ((rc = asim_mkdirs(out_dir, &err)) != 0 || (rc = stage_create(out_dir, &err)) != 0) {
+        remove_created(&made);
+        free_created(&made);
+        rc = fail(rc == ASIM_EINPUT ? 2 : 1, "%s", err.msg);
+        goto free_cfg;
+    }
+    if (made.n > 0)
+        snprintf(made_out, sizeof made_out, "%s", out_dir);
+    struct sigaction sa, old_int, old_term, old_hup;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGHUP, &sa, &old_hup);
     if (!quiet)
         flags |= ASIM_RUN_PROGRESS;
     asim_summary sum;
     asim_run_stats stats = {0, 0, 0};
     double t0 = wall_now();
-    rc = asim_simulate(&cfg, cfg.seed, out_dir, flags, &sum, &stats, &err);
+    rc = asim_simulate(&cfg, cfg.seed, stage_dir, flags, &sum, &stats, &err);
     double wall = wall_now() - t0;
+    if (rc == 0)
+        rc = stage_publish(out_dir, &err);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
     if (rc) {
+        stage_remove();
         remove_created(&made);
         free_created(&made);
         rc = fail(rc == ASIM_EINPUT ? 2 : 1, "%s", err.msg);

@@ -329,8 +329,10 @@ static void vars_names(asim_gp *g, const char *array, const char *const *names, 
 {
     FILE *v = asim_gp_vars(g);
     fprintf(v, "n_%s = %zu\n", array, n);
-    if (!n)
+    if (!n) {          /* the scripts name the array even when they iterate over none (short runs) */
+        fprintf(v, "array %s[1]\n%s[1] = ''\n", array, array);
         return;
+    }
     fprintf(v, "array %s[%zu]\n", array, n);
     for (size_t i = 0; i < n; i++) {
         char nm[64], buf[256];

@@ -10,8 +10,10 @@
  * millions of doubles.  "C" locale '.' as before.
  *
  * asim_afile: the temporary sits beside the target (same directory, so the
- * rename is atomic on POSIX file systems) and carries the pid, so two
- * processes writing the same path never share a temporary.  No fsync: the
+ * rename is atomic on POSIX file systems) and is created by asim_tmp_create
+ * (mkstemp: a fresh random name, O_CREAT|O_EXCL, so a symlink or file
+ * planted at a guessable name is never followed or overwritten, and two
+ * processes writing the same path never share a temporary).  No fsync: the
  * promise is "readers never see a half-written file", not durability across a
  * power cut. */
 #include "output.h"
@@ -25,10 +27,45 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <csv.h>
 
 #define ASIM_AFILE_BUFSIZE (256 * 1024)
 #include "dconv.h"
+/* The permissions fopen(path, "w") would give (0666 less the umask): mkstemp
+ * creates 0600, and outputs are meant to be as readable as before. */
+static mode_t file_mode(void)
+{
+    static mode_t mode;
+    static int known;
+    if (!known) {
+        mode_t u = umask(022);
+        umask(u);
+        mode = 0666 & ~u;
+        known = 1;
+    }
+    return mode;
+}
+
+int asim_tmp_create(const char *path, char **tmp, asim_err *err)
+{
+    size_t n = strlen(path) + 16;
+    char *t = asim_malloc(n);
+    snprintf(t, n, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(t);
+    if (fd < 0) {
+        int e = errno;
+        asim_free(t);
+        *tmp = NULL;
+        return asim_err_set(err, ASIM_ERUNTIME, "cannot write %s: %s", path, strerror(e)), -1;
+    }
+    if (fchmod(fd, file_mode()) != 0) {
+        /* not fatal: the file is then only more private than usual */
+    }
+    *tmp = t;
+    return fd;
+}
 
 static void afile_clear(asim_afile *a)
 {
@@ -43,13 +80,17 @@ int asim_afile_open(asim_afile *a, const char *path, asim_err *err)
 {
     a->f = NULL;
     a->iobuf = NULL;
+    a->tmp = NULL;
+    a->path = NULL;
+    int fd = asim_tmp_create(path, &a->tmp, err);
+    if (fd < 0)
+        return ASIM_ERUNTIME;
     a->path = asim_strdup(path);
-    size_t n = strlen(path) + 32;
-    a->tmp = asim_malloc(n);
-    snprintf(a->tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    a->f = fopen(a->tmp, "w");
+    a->f = fdopen(fd, "w");
     if (!a->f) {
         int e = errno;
+        close(fd);
+        unlink(a->tmp);
         afile_clear(a);
         return asim_err_set(err, ASIM_ERUNTIME, "cannot write %s: %s", path, strerror(e));
     }
@@ -303,9 +344,36 @@ static int needs_quotes(const char *s, size_t n)
     return strpbrk(s, ",\"\r\n") != NULL;
 }
 
+/* A cell a spreadsheet would run as a formula ("=cmd|...", "+1+1", "@SUM",
+ * "-2+3"): it starts with = + - @ (or a tab or CR) and is not simply a
+ * number.  Such cells get a leading ' (what spreadsheet tools expect for
+ * literal text); the rule is idempotent, so files read back and rewritten
+ * (runs.csv by merge) do not grow quotes. */
+static int formula_like(const char *s)
+{
+    if (!s[0] || !s[1] || !strchr("=+-@\t\r", s[0]))
+        return 0;
+    char *end;
+    double v = strtod(s, &end);
+    (void)v;
+    return *end != '\0';
+}
+
 void asim_csv_str(asim_csv *c, const char *s)
 {
     separate(c);
+    if (formula_like(s)) {
+        size_t m = strlen(s);
+        char *t = asim_malloc(m + 2);
+        t[0] = '\'';
+        memcpy(t + 1, s, m + 1);
+        if (needs_quotes(t, m + 1))
+            csv_fwrite(c->f, t, m + 1);
+        else
+            fwrite(t, 1, m + 1, c->f);
+        asim_free(t);
+        return;
+    }
     size_t n = strlen(s);
     if (needs_quotes(s, n))
         csv_fwrite(c->f, s, n);
@@ -352,7 +420,9 @@ int asim_mkdirs(const char *path, asim_err *err)
         char saved = *s;
         *s = '\0';
         if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-            rc = asim_err_set(err, ASIM_ERUNTIME, "cannot create directory %s: %s", p, strerror(errno));
+            /* ENOTDIR: a prefix of the path is a file, which the user named */
+            rc = asim_err_set(err, errno == ENOTDIR ? ASIM_EINPUT : ASIM_ERUNTIME, "cannot create directory %s: %s",
+                              p, strerror(errno));
             break;
         }
         *s = saved;
@@ -363,8 +433,8 @@ int asim_mkdirs(const char *path, asim_err *err)
     if (rc == ASIM_OK) {
         if (stat(path, &st) != 0)
             rc = asim_err_set(err, ASIM_ERUNTIME, "cannot create directory %s: %s", path, strerror(errno));
-        else if (!S_ISDIR(st.st_mode))
-            rc = asim_err_set(err, ASIM_ERUNTIME, "cannot create directory %s: a file of that name exists", path);
+        else if (!S_ISDIR(st.st_mode))      /* the user named a file: bad input (exit 2) */
+            rc = asim_err_set(err, ASIM_EINPUT, "cannot create directory %s: a file of that name exists", path);
     }
     asim_free(p);
     return rc;
@@ -376,6 +446,12 @@ int asim_read_file(const char *path, char **text, size_t *len)
     FILE *f = fopen(path, "rb");
     if (!f)
         return -1;
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);                      /* fopen accepts a directory; reading it fails later */
+        errno = EISDIR;
+        return -1;
+    }
     size_t cap = 1 << 16, n = 0, k;
     char *buf = asim_malloc(cap + 1);
     while ((k = fread(buf + n, 1, cap - n, f)) > 0) {
@@ -394,4 +470,58 @@ int asim_read_file(const char *path, char **text, size_t *len)
         *len = n;
     *text = buf;
     return 0;
+}
+
+/* Directories this process has locked (their lock files stay open, so the
+ * locks last until exit); a second lock of the same directory by the same
+ * process is a no-op rather than a conflict with itself. */
+static struct { dev_t dev; ino_t ino; } held[16];
+static size_t nheld;
+
+int asim_dir_lock(const char *dir, const char *command, asim_err *err)
+{
+    size_t n = strlen(dir) + sizeof "/" ASIM_LOCK_NAME;
+    char *path = asim_malloc(n);
+    snprintf(path, n, "%s/%s", dir, ASIM_LOCK_NAME);
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, file_mode());
+    if (fd < 0) {
+        int rc = asim_err_set(err, ASIM_ERUNTIME, "cannot lock %s: %s", path, strerror(errno));
+        asim_free(path);
+        return rc;
+    }
+    struct stat st;
+    if (fstat(fd, &st) == 0)
+        for (size_t i = 0; i < nheld; i++)
+            if (held[i].dev == st.st_dev && held[i].ino == st.st_ino) {
+                close(fd);
+                asim_free(path);
+                return ASIM_OK;
+            }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno, rc;
+        char who[128] = "";
+        ssize_t k = pread(fd, who, sizeof who - 1, 0);
+        who[k > 0 ? k : 0] = '\0';
+        who[strcspn(who, "\n")] = '\0';
+        if (e == EWOULDBLOCK)
+            rc = asim_err_set(err, ASIM_EINPUT, "%s is in use by another process (%s); wait for it to finish "
+                              "or choose another output directory", dir, *who ? who : "holder unknown");
+        else
+            rc = asim_err_set(err, ASIM_ERUNTIME, "cannot lock %s: %s", path, strerror(e));
+        close(fd);
+        asim_free(path);
+        return rc;
+    }
+    char who[128];
+    int len = snprintf(who, sizeof who, "pid %ld, autoscale-sim %s\n", (long)getpid(), command);
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, who, (size_t)len, 0) != len) {
+        /* the lock holds regardless; only the holder's name is missing */
+    }
+    if (nheld < sizeof held / sizeof held[0]) {
+        held[nheld].dev = st.st_dev;
+        held[nheld].ino = st.st_ino;
+        nheld++;
+    }
+    asim_free(path);
+    return ASIM_OK;                     /* fd stays open: the lock lasts until exit */
 }

@@ -8,12 +8,15 @@
  * the directory and shown only on failure.  gnuplot runs with -d (no
  * ~/.gnuplot) and with the job's directory as its working directory. */
 #include "plot.h"
+#include "output.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <spawn.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -34,6 +37,8 @@ struct asim_gp {
     FILE *vars;                      /* vars.gp: assignments, loaded before each figure */
     char **outs;                     /* figures: final path, then its temporary, pairwise */
     size_t nouts;
+    asim_err out_err;                /* a figure temporary that could not be created */
+    int out_failed;
 };
 
 static int is_exec(const char *p)
@@ -257,17 +262,24 @@ void asim_gp_render(asim_gp *g, const char *script, const char *out_base, unsign
     for (size_t i = 0; i < ASIM_ARRAY_LEN(fmts); i++) {
         if (!(formats & fmts[i].bit))
             continue;
-        /* gnuplot writes "<out>.tmp.<pid>" beside the target; asim_gp_run
-         * renames it into place only when gnuplot succeeded, so a reader
-         * never sees a half-drawn figure. */
-        /* gnuplot runs in the job's temporary directory (see asim_gp_run),
-         * so a relative output path is made absolute first. */
+        /* gnuplot writes a temporary beside the target, created here by
+         * asim_tmp_create (a fresh mkstemp name: no planted symlink is
+         * followed); asim_gp_run renames it into place only when gnuplot
+         * succeeded and the figure is complete, so a reader never sees a
+         * half-drawn figure.  gnuplot runs in the job's temporary directory
+         * (see asim_gp_run), so a relative output path is made absolute. */
         char cwd[4096] = "";
         if (out_base[0] != '/' && !getcwd(cwd, sizeof cwd)) cwd[0] = '\0';
         size_t n = strlen(cwd) + strlen(out_base) + 48;
-        char *out = asim_malloc(n), *tmp = asim_malloc(n);
+        char *out = asim_malloc(n), *tmp = NULL;
         snprintf(out, n, "%s%s%s.%s", cwd, cwd[0] ? "/" : "", out_base, fmts[i].ext);
-        snprintf(tmp, n, "%s%s%s.%s.tmp.%ld", cwd, cwd[0] ? "/" : "", out_base, fmts[i].ext, (long)getpid());
+        int fd = g->out_failed ? -1 : asim_tmp_create(out, &tmp, &g->out_err);
+        if (fd < 0) {
+            g->out_failed = 1;
+            asim_free(out);
+            continue;
+        }
+        close(fd);
         g->outs = asim_realloc(g->outs, (g->nouts + 2) * sizeof *g->outs);
         g->outs[g->nouts++] = out;
         g->outs[g->nouts++] = tmp;
@@ -310,8 +322,87 @@ static void log_tail(const asim_gp *g, char *buf, size_t len)
     buf[len - 1] = '\0';
 }
 
+/* Seconds gnuplot may take for one job: ASIM_GNUPLOT_TIMEOUT, else 300. */
+static double gnuplot_timeout(void)
+{
+    const char *s = getenv("ASIM_GNUPLOT_TIMEOUT");
+    char *end;
+    double t = s && *s ? strtod(s, &end) : 300;
+    if (!s || !*s || *end || !(t > 0) || t > 86400)
+        t = 300;
+    return t;
+}
+
+/* Wait for gnuplot, killing it past the timeout (a hung gnuplot must not
+ * block the program forever).  Returns 1 when it was killed. */
+static int wait_gnuplot(pid_t pid, int *status)
+{
+    double limit = gnuplot_timeout(), waited = 0;
+    for (;;) {
+        pid_t r = waitpid(pid, status, WNOHANG);
+        if (r == pid)
+            return 0;
+        if (r < 0 && errno != EINTR)
+            return 0;
+        if (waited >= limit) {
+            kill(pid, SIGKILL);
+            while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+                ;
+            return 1;
+        }
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        waited += 0.02;
+    }
+}
+
+/* NULL when the file looks like a complete figure of its format (gnuplot
+ * exits 0 even when the disk filled up under it), else what is wrong. */
+static const char *figure_problem(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return "missing";
+    unsigned char head[8] = {0}, tail[1024];
+    size_t nh = fread(head, 1, sizeof head, f);
+    long size = (fseek(f, 0, SEEK_END) == 0) ? ftell(f) : -1;
+    long from = size > (long)sizeof tail ? size - (long)sizeof tail : 0;
+    size_t nt = 0;
+    if (size > 0 && fseek(f, from, SEEK_SET) == 0)
+        nt = fread(tail, 1, sizeof tail, f);
+    fclose(f);
+    if (size <= 0)
+        return "empty";
+    const char *ext = strrchr(path, '.');
+    while (ext && ext > path && strncmp(ext, ".tmp.", 5) != 0)  /* "<x>.png.tmp.XXXXXX" */
+        ext--;
+    const char *e = ext;
+    while (e > path && e[-1] != '.')
+        e--;
+    int found = 0;
+    if (strncmp(e, "png", 3) == 0) {
+        static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+        if (nh < 8 || memcmp(head, sig, 8) != 0)
+            return "not a PNG";
+        found = nt >= 8 && memcmp(tail + nt - 8, "IEND", 4) == 0;
+    } else if (strncmp(e, "svg", 3) == 0) {
+        for (size_t i = 0; i + 6 <= nt && !found; i++)
+            found = memcmp(tail + i, "</svg>", 6) == 0;
+    } else if (strncmp(e, "pdf", 3) == 0) {
+        if (nh < 5 || memcmp(head, "%PDF-", 5) != 0)
+            return "not a PDF";
+        for (size_t i = 0; i + 5 <= nt && !found; i++)
+            found = memcmp(tail + i, "%%EOF", 5) == 0;
+    } else {
+        found = 1;
+    }
+    return found ? NULL : "truncated";
+}
+
 int asim_gp_run(asim_gp *g, asim_err *err)
 {
+    if (g->out_failed)
+        return asim_err_set(err, ASIM_ERUNTIME, "%s", g->out_err.msg);
     char *gnuplot = asim_gnuplot_find();
     if (!gnuplot)
         return asim_err_set(err, ASIM_EINPUT, "%s", ASIM_GNUPLOT_HINT);
@@ -363,10 +454,11 @@ int asim_gp_run(asim_gp *g, asim_err *err)
     if (e != 0) {
         rc = asim_err_set(err, ASIM_ERUNTIME, "cannot run %s: %s", gnuplot, strerror(e));
     } else {
-        int status;
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-            ;
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        int status = 0, timed_out = wait_gnuplot(pid, &status);
+        if (timed_out) {
+            rc = asim_err_set(err, ASIM_ERUNTIME, "gnuplot did not finish within %g s (ASIM_GNUPLOT_TIMEOUT); "
+                              "killed", gnuplot_timeout());
+        } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
             char tail[400];
             log_tail(g, tail, sizeof tail);
             if (WIFSIGNALED(status))
@@ -376,6 +468,12 @@ int asim_gp_run(asim_gp *g, asim_err *err)
                 rc = asim_err_set(err, ASIM_ERUNTIME, "gnuplot failed (exit %d); its output:\n%s",
                                   WEXITSTATUS(status), tail);
         }
+    }
+    for (size_t i = 0; rc == ASIM_OK && i < g->nouts; i += 2) {
+        const char *why = figure_problem(g->outs[i + 1]);
+        if (why)
+            rc = asim_err_set(err, ASIM_ERUNTIME, "cannot write %s: gnuplot's output is %s (disk full?)",
+                              g->outs[i], why);
     }
     for (size_t i = 0; rc == ASIM_OK && i < g->nouts; i += 2)
         if (rename(g->outs[i + 1], g->outs[i]) != 0)

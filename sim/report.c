@@ -467,11 +467,42 @@ static void html_esc(FILE *f, const char *s)
     }
 }
 
-/* Markdown table cell: pipes escaped, newlines flattened. */
+/* Markdown table cell: pipes escaped, newlines flattened, and <, >, &
+ * written as entities, so user text never becomes raw HTML in a renderer. */
 static void md_esc(FILE *f, const char *s)
 {
     for (; *s; s++) {
         if (*s == '|') fputs("\\|", f);
+        else if (*s == '\n' || *s == '\r') fputc(' ', f);
+        else if (*s == '<') fputs("&lt;", f);
+        else if (*s == '>') fputs("&gt;", f);
+        else if (*s == '&') fputs("&amp;", f);
+        else fputc(*s, f);
+    }
+}
+
+/* Markdown prose from user files (names, descriptions): as md_esc, and
+ * every other character Markdown gives a meaning to is backslash-escaped,
+ * so a name cannot make links, images, emphasis or headings. */
+static void md_text(FILE *f, const char *s)
+{
+    if (*s && strchr("#+-=", *s))          /* would start a heading or a list */
+        fputc('\\', f);
+    for (; *s; s++) {
+        if (strchr("\\`*_[]!~", *s) && *s)
+            fputc('\\', f);
+        char c[2] = {*s, 0};
+        md_esc(f, c);
+    }
+}
+
+/* Inside a `code span`: HTML is already literal there; only the backquote
+ * (which would end the span), pipes and newlines need care. */
+static void md_code(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '`') fputc('\'', f);
+        else if (*s == '|') fputs("\\|", f);
         else if (*s == '\n' || *s == '\r') fputc(' ', f);
         else fputc(*s, f);
     }
@@ -773,11 +804,14 @@ static int write_md(const char *path, const asim_rundir *r, int have_figs, asim_
     FILE *f = a.f;
     char pol[400], buf[64];
     asim_fig_policy_text(r, pol, sizeof pol);
-    fprintf(f, "# %s (seed %.0f)\n\n", r->scenario, r->seed);
-    fprintf(f, "%s\n\n", pol);
+    fputs("# ", f);
+    md_text(f, r->scenario);
+    fprintf(f, " (seed %.0f)\n\n", r->seed);
+    md_text(f, pol);
+    fputs("\n\n", f);
     const char *desc = asim_rundir_setting_str(r, "description", "");
     if (*desc) {
-        md_esc(f, desc);
+        md_text(f, desc);
         fputs("\n\n", f);
     }
     fprintf(f, "Simulated %g s from %s; SLO latency %g s.\n\n", asim_rundir_setting_num(r, "duration", NAN),
@@ -828,7 +862,7 @@ static int write_md(const char *path, const asim_rundir *r, int have_figs, asim_
                 continue;
             asim_metric_format(it->string, cJSON_IsNumber(it) ? it->valuedouble : NAN, buf, sizeof buf);
             fputs("| `", f);
-            md_esc(f, it->string);
+            md_code(f, it->string);
             fprintf(f, "` | %s | ", buf);
             md_esc(f, asim_metric_desc(it->string));
             fputs(" |\n", f);

@@ -63,3 +63,11 @@ double asim_rng_open01(gsl_rng *r)
     while (u >= 1.0);
     return u;
 }
+
+asim_time asim_rng_phase(uint64_t seed, const char *name, asim_time period)
+{
+    int64_t ms = period / ASIM_NS_PER_MS;
+    if (ms <= 0)
+        return 0;
+    return (asim_time)(asim_rng_derive(seed, name) % (uint64_t)ms) * ASIM_NS_PER_MS;
+}

@@ -18,6 +18,12 @@
  * (splitmix64 of seed mixed with FNV-1a of the name).  Pure function. */
 uint64_t asim_rng_derive(uint64_t seed, const char *name);
 
+/* The phase of a periodic activity named `name` (a scrape target, a rule
+ * group, a ticker): whole milliseconds in [0, period), drawn from
+ * asim_rng_derive(seed, name).  0 when the period is below 1 ms (the one
+ * guard every caller needs: the draw is modulo the period in ms). */
+asim_time asim_rng_phase(uint64_t seed, const char *name, asim_time period);
+
 /* Allocate a stream; destroy with asim_rng_free (NULL is a no-op). */
 gsl_rng *asim_rng_stream(uint64_t seed, const char *name);
 void     asim_rng_free(gsl_rng *r);

@@ -7,8 +7,10 @@
  * is not the format we think it is).  The first error stops the parse: later
  * callbacks see `failed` and do nothing. */
 #include "rundir.h"
+#include "settings.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,6 +234,37 @@ static int read_table(asim_table *t, const char *dir, const char *name, const ch
     return rc;
 }
 
+/* A run directory may come from anyone (shards received for merge, a report
+ * of someone else's run): its settings go through the scenario loader and
+ * validation, so every value the readers use (the duration, intervals,
+ * names) is within the ranges the settings table allows; "duration": 1e999
+ * is an error here, not an endless loop later. */
+static int check_settings(const asim_rundir *r, const char *path, asim_err *err)
+{
+    /* Trace sources name files relative to the scenario, which is not here;
+     * the readers never open them, so they are left out of the check. */
+    cJSON *copy = cJSON_Duplicate(r->settings, 1);
+    cJSON_DeleteItemFromObjectCaseSensitive(copy, "traces");
+    cJSON_DeleteItemFromObjectCaseSensitive(copy, "trace");
+    cJSON_DeleteItemFromObjectCaseSensitive(copy, "classes");
+    char *text = copy ? cJSON_PrintUnformatted(copy) : NULL;
+    cJSON_Delete(copy);
+    if (!text)
+        return asim_err_set(err, ASIM_EINPUT, "%s: $.settings: cannot be read", path);
+    char name[PATH_MAX + 32];
+    snprintf(name, sizeof name, "%s (settings)", path);
+    asim_config cfg;
+    asim_config_defaults(&cfg);
+    int rc = asim_config_load_text(&cfg, text, name, err);
+    if (rc == 0)
+        rc = asim_config_validate(&cfg, err);
+    asim_config_free(&cfg);
+    cJSON_free(text);
+    if (rc == 0 && !isfinite(r->seed))
+        rc = asim_err_set(err, ASIM_EINPUT, "%s: $.seed: not a finite number", path);
+    return rc ? ASIM_EINPUT : 0;
+}
+
 int asim_rundir_load(asim_rundir *r, const char *dir, unsigned what, asim_err *err)
 {
     memset(r, 0, sizeof *r);
@@ -263,6 +296,8 @@ int asim_rundir_load(asim_rundir *r, const char *dir, unsigned what, asim_err *e
     }
     r->scenario = sc->valuestring;
     r->seed = seed->valuedouble;
+    if ((rc = check_settings(r, p, err)) != 0)
+        goto out;
 
     static const char *const ts_req[] = {"time", "replicas_ready", "latency_p50", "latency_p95",
                                          "latency_p99", "metric", "desired_replicas", NULL};

@@ -489,10 +489,36 @@ static int set_u64_text(asim_config *cfg, const asim_setting *s, const char *tex
     return 0;
 }
 
+/* Byte offset of the first invalid UTF-8 sequence in v, or -1 (strict:
+ * no overlong forms, surrogates or code points above U+10FFFF).  Names and
+ * descriptions end up in JSON, HTML and CSV, which must stay valid. */
+static long utf8_error(const unsigned char *v)
+{
+    for (const unsigned char *p = v; *p;) {
+        unsigned c = *p;
+        int n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : -1;
+        if (n < 0 || (n == 1 && c < 0xC2) || (n == 3 && c > 0xF4))
+            return (long)(p - v);
+        unsigned cp = n == 0 ? c : c & (0x3F >> n);
+        for (int i = 1; i <= n; i++) {
+            if ((p[i] & 0xC0) != 0x80)
+                return (long)(p - v);
+            cp = (cp << 6) | (p[i] & 0x3F);
+        }
+        if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return (long)(p - v);
+        p += n + 1;
+    }
+    return -1;
+}
+
 static int set_string(asim_config *cfg, const asim_setting *s, const char *v,
                       const char *jpath, asim_err *err)
 {
     size_t n = strlen(v);
+    long bad = utf8_error((const unsigned char *)v);
+    if (bad >= 0)
+        return asim_config_errf(cfg, err, jpath, "not valid UTF-8 (byte %ld)", bad + 1);
     if (n >= s->size)
         return asim_config_errf(cfg, err, jpath, "too long (at most %zu characters)", s->size - 1);
     memcpy(field(cfg, s), v, n + 1);

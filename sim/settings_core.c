@@ -34,6 +34,9 @@ static const char *const reduce_names[] = {"avg", "max", "min", "sum", NULL};
 
 #define TMAX 1e9                       /* seconds: keeps every time within int64 ns */
 #define POS  ASIM_SET_POSITIVE
+/* Periods and intervals: the model schedules them in whole milliseconds
+ * (phases are drawn modulo the period in ms), so nothing below 1 ms. */
+#define PERIOD 0.001
 #define INF  ASIM_SET_NOLIMIT
 #define FSIZE(fld) sizeof(((asim_config *)0)->fld)
 
@@ -267,7 +270,7 @@ static int core_validate(asim_config *cfg, asim_err *err)
 static const asim_setting core_table[] = {
     STR("name", name, "", "Scenario name: names the output directory results/NAME/ (default: the file name without .json)"),
     STR("description", description, "", "Free text: what the scenario mimics"),
-    NUM("duration", duration, "600", POS, TMAX, "s", "Simulated time to run"),
+    NUM("duration", duration, "600", PERIOD, TMAX, "s", "Simulated time to run"),
     { .path = "seed", .type = ASIM_SET_U64, .offset = offsetof(asim_config, seed), .size = sizeof(uint64_t),
       .def = "1", .min = 0, .max = INF, .unit = "",
       .help = "Seed of every random stream (--seed overrides it); same seed, same output bytes" },
@@ -307,15 +310,15 @@ static const asim_setting core_table[] = {
         "docker stop: requests still running this long after a scale-down are killed"),
     STR("container.service_name", container.service_name, "webapp", "Compose service; replicas are named NAME-1, NAME-2, ..."),
 
-    NUM("prometheus.scrape_interval", prometheus.scrape_interval, "5", POS, TMAX, "s", "Scrape interval (the seed's prometheus.yml)"),
-    NUM("prometheus.evaluation_interval", prometheus.evaluation_interval, "5", POS, TMAX, "s", "Alert rule evaluation interval"),
-    NUM("prometheus.refresh_interval", prometheus.refresh_interval, "30", POS, TMAX, "s",
+    NUM("prometheus.scrape_interval", prometheus.scrape_interval, "5", PERIOD, TMAX, "s", "Scrape interval (the seed's prometheus.yml)"),
+    NUM("prometheus.evaluation_interval", prometheus.evaluation_interval, "5", PERIOD, TMAX, "s", "Alert rule evaluation interval"),
+    NUM("prometheus.refresh_interval", prometheus.refresh_interval, "30", PERIOD, TMAX, "s",
         "DNS service discovery refresh interval (Prometheus default)"),
-    NUM("prometheus.discovery_throttle", prometheus.discovery_throttle, "5", POS, TMAX, "s",
+    NUM("prometheus.discovery_throttle", prometheus.discovery_throttle, "5", PERIOD, TMAX, "s",
         "Discovery manager sends target updates at most this often"),
-    NUM("prometheus.reload_interval", prometheus.reload_interval, "5", POS, TMAX, "s",
+    NUM("prometheus.reload_interval", prometheus.reload_interval, "5", PERIOD, TMAX, "s",
         "Scrape manager applies new targets at most this often"),
-    NUM("prometheus.lookback_delta", prometheus.lookback_delta, "300", POS, TMAX, "s", "Instant-vector lookback (query.lookback-delta)"),
+    NUM("prometheus.lookback_delta", prometheus.lookback_delta, "300", PERIOD, TMAX, "s", "Instant-vector lookback (query.lookback-delta)"),
     STR("prometheus.job", prometheus.job, "webapp", "Scrape job name (the job label)"),
 
     STR("scaler.policy", scaler.policy, "threshold", "Scaling policy: threshold (the seed's), hpa, step, target_tracking, predictive, scheduled, cpu (doc/policies.md)"),
@@ -330,7 +333,7 @@ static const asim_setting core_table[] = {
         "SCALE_DOWN_THRESHOLD: a check counts as low when the metric is below this"),
     INT("scaler.max_replicas", scaler.max_replicas, "6", 1, 10000, "", "MAX_REPLICAS"),
     INT("scaler.min_replicas", scaler.min_replicas, "1", 0, 10000, "", "MIN_REPLICAS"),
-    NUM("scaler.check_interval", scaler.check_interval, "10", POS, TMAX, "s",
+    NUM("scaler.check_interval", scaler.check_interval, "10", PERIOD, TMAX, "s",
         "CHECK_INTERVAL: sleep after each check (a check that ran the playbook starts the sleep after it)"),
     NUM("scaler.scale_up_cooldown", scaler.scale_up_cooldown, "30", 0, TMAX, "s",
         "SCALE_UP_COOLDOWN: no scale-up until this long after the last scaling action finished"),

@@ -39,6 +39,9 @@ static const char *const method_names[] = {"holt_winters", "linear", NULL};
 
 #define TMAX 1e9
 #define POS  ASIM_SET_POSITIVE
+/* Periods and intervals: the model schedules them in whole milliseconds
+ * (phases are drawn modulo the period in ms), so nothing below 1 ms. */
+#define PERIOD 0.001
 #define INF  ASIM_SET_NOLIMIT
 #define FSIZE(fld) sizeof(((asim_config *)0)->fld)
 #define P(fld) ext.policies.fld
@@ -620,7 +623,7 @@ static int policies_validate(asim_config *cfg, asim_err *err)
     "null = no behavior block (the legacy path: 5-minute max of recommendations, at most max(2x, 4) per step)"
 
 static const asim_setting policies_table[] = {
-    NUM("hpa.sync_period", hpa.sync_period, "15", POS, TMAX, "s",
+    NUM("hpa.sync_period", hpa.sync_period, "15", PERIOD, TMAX, "s",
         "HPA controller sync period (--horizontal-pod-autoscaler-sync-period)"),
     ENUM("hpa.metric_type", hpa.metric_type, "pods", metric_type_names,
          "HPA metric source: pods (one value per replica: the query's series), object (one value: the query "
@@ -647,7 +650,7 @@ static const asim_setting policies_table[] = {
       .parse = behavior_parse, .to_json = behavior_json, .help = HPA_BEHAVIOR_HELP },
 
     STR("step.query", step.query, "", "PromQL of the step-scaling alarms' metric (empty: scaler.query, reduced)"),
-    NUM("step.period", step.period, "60", POS, TMAX, "s", "Seconds per alarm datapoint (CloudWatch period)"),
+    NUM("step.period", step.period, "60", PERIOD, TMAX, "s", "Seconds per alarm datapoint (CloudWatch period)"),
     INT("step.evaluation_periods", step.evaluation_periods, "1", 1, 10000, "", "Alarm EvaluationPeriods (N)"),
     INT("step.datapoints_to_alarm", step.datapoints_to_alarm, "0", 0, 10000, "",
         "Alarm DatapointsToAlarm (M of N breaching datapoints; 0: N)"),
@@ -675,7 +678,7 @@ static const asim_setting policies_table[] = {
     STR("target_tracking.query", target.query, "avg(rate(container_cpu_usage_seconds_total[1m]))",
         "PromQL of the tracked metric, reduced by scaler.reduce (default: average CPU, like ASGAverageCPUUtilization)"),
     NUM("target_tracking.target_value", target.target_value, "0.5", POS, INF, "", "The metric's target value"),
-    NUM("target_tracking.period", target.period, "60", POS, TMAX, "s", "Seconds per alarm datapoint"),
+    NUM("target_tracking.period", target.period, "60", PERIOD, TMAX, "s", "Seconds per alarm datapoint"),
     INT("target_tracking.scale_out_datapoints", target.scale_out_datapoints, "3", 1, 10000, "",
         "Consecutive datapoints above the target before scaling out"),
     INT("target_tracking.scale_in_datapoints", target.scale_in_datapoints, "15", 1, 10000, "",
@@ -691,11 +694,11 @@ static const asim_setting policies_table[] = {
     ENUM("predictive.method", predictive.method, "holt_winters", method_names,
          "Forecast: holt_winters (additive, season predictive.season; a linear trend until one season is seen) "
          "or linear (least-squares line over predictive.trend_window)"),
-    NUM("predictive.interval", predictive.interval, "15", POS, TMAX, "s", "Seconds between decisions"),
-    NUM("predictive.sample_interval", predictive.sample_interval, "60", POS, TMAX, "s",
+    NUM("predictive.interval", predictive.interval, "15", PERIOD, TMAX, "s", "Seconds between decisions"),
+    NUM("predictive.sample_interval", predictive.sample_interval, "60", PERIOD, TMAX, "s",
         "Seconds between history samples (each the mean of the decisions' readings since the last)"),
-    NUM("predictive.season", predictive.season, "86400", POS, TMAX, "s", "Season length (a day)"),
-    NUM("predictive.trend_window", predictive.trend_window, "600", POS, TMAX, "s", "History the linear fit uses"),
+    NUM("predictive.season", predictive.season, "86400", PERIOD, TMAX, "s", "Season length (a day)"),
+    NUM("predictive.trend_window", predictive.trend_window, "600", PERIOD, TMAX, "s", "History the linear fit uses"),
     NUM("predictive.lead", predictive.lead, "-1", -1, TMAX, "s",
         "Provision for the forecast this far ahead (-1: the start-up latency: mean actuator latency + mean container "
         "start + predictive.interval + predictive.sample_interval + half the query's range)"),

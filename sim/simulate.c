@@ -585,8 +585,7 @@ int asim_simulate(const asim_config *cfg, uint64_t seed, const char *out_dir,
         schedule_arrival(&s, i, 0);
     if (s.alerts) {
         asim_time period = ASIM_SEC(cfg->prometheus.evaluation_interval);
-        int64_t pms = period / ASIM_NS_PER_MS;
-        asim_time offset = pms > 0 ? (asim_time)(asim_rng_derive(0, "rule_group:webapp") % (uint64_t)pms) * ASIM_NS_PER_MS : 0;
+        asim_time offset = asim_rng_phase(0, "rule_group:webapp", period);
         asim_evq_at(s.q, offset, on_alert_eval, &s, 0);
     }
     run_seconds(&s);

@@ -643,7 +643,8 @@ static char *slurp(const char *path, size_t *len, asim_err *err)
     char *text;
     int r = asim_read_file(path, &text, len);
     if (r == -1)
-        asim_err_set(err, errno == ENOENT ? ASIM_EINPUT : ASIM_ERUNTIME, "%s: %s", path, strerror(errno));
+        asim_err_set(err, errno == ENOENT || errno == EISDIR ? ASIM_EINPUT : ASIM_ERUNTIME, "%s: %s", path,
+                     strerror(errno));
     else if (r != 0)
         asim_err_set(err, ASIM_ERUNTIME, "%s: read error", path);
     return text;
@@ -1123,7 +1124,8 @@ static int dir_has_entries(const char *dir)
     struct dirent *e;
     int any = 0;
     while (!any && (e = readdir(d)))
-        any = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+        any = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+              strcmp(e->d_name, ASIM_LOCK_NAME) != 0;        /* our own lock (asim_dir_lock) */
     closedir(d);
     return any;
 }
@@ -1178,8 +1180,9 @@ int asim_sweep_run(const asim_sweep *sw, const char *dir, const asim_sweep_opts 
     runs_log L;
     memset(&L, 0, sizeof L);
     int rc;
-    if ((rc = asim_mkdirs(dir, err)) != 0 || (rc = check_dir(sw, dir, err)) != 0 ||
-        (rc = asim_sweep_write_json(sw, o->obj, dir, err)) != 0)
+    /* The lock first: two sweeps appending to one runs.csv lose rows. */
+    if ((rc = asim_mkdirs(dir, err)) != 0 || (rc = asim_dir_lock(dir, "sweep", err)) != 0 ||
+        (rc = check_dir(sw, dir, err)) != 0 || (rc = asim_sweep_write_json(sw, o->obj, dir, err)) != 0)
         return rc;
 
     char *path = path_join(dir, "runs.csv");
@@ -1792,18 +1795,18 @@ static void gp_script_dir(asim_gp *g, const char *script)
     asim_gp_set_str(g, "dir_of_script", d);
 }
 
-/* xtics for a categorical axis: set xtics ("a" 0, "b" 1, ...). */
-static void gp_tics(FILE *v, const char *which, const asim_sweep_axis *x)
+/* Tic labels of a categorical axis as the gnuplot array <which>tl (value i
+ * at position i-1).  The values are user text: they reach gnuplot only as
+ * single-quoted string constants (asim_gp_set_str), never as code, because
+ * gnuplot runs `backquoted` commands and @macros in anything it evaluates. */
+static void gp_tics(asim_gp *g, const char *which, const asim_sweep_axis *x)
 {
-    fprintf(v, "set_%stics = 'set %stics (", which, which);
+    fprintf(asim_gp_vars(g), "array %stl[%zu]\n", which, x->n ? x->n : 1);
     for (size_t i = 0; i < x->n; i++) {
-        fputc('"', v);
-        for (const char *p = x->values[i]; *p; p++)
-            if (*p != '"' && *p != '\'' && *p != '\\')
-                fputc(*p, v);
-        fprintf(v, "\" %zu%s", i, i + 1 < x->n ? ", " : "");
+        char nm[32];
+        snprintf(nm, sizeof nm, "%stl[%zu]", which, i + 1);
+        asim_gp_set_str(g, nm, x->values[i]);
     }
-    fprintf(v, ")'\n");
 }
 
 static int plot_pareto(const asim_agg *a, const asim_objective *o, const char *out_base, unsigned formats,
@@ -1943,9 +1946,8 @@ static int plot_heatmap(const asim_agg *a, const asim_sweep *sw, size_t ax, size
         }
         fputc('\n', d);
     }
-    FILE *v = asim_gp_vars(g);
-    gp_tics(v, "x", X);
-    gp_tics(v, "y", Y);
+    gp_tics(g, "x", X);
+    gp_tics(g, "y", Y);
     asim_gp_set_str(g, "t_title", title);
     asim_gp_set_str(g, "t_sub", sub);
     gp_label(g, "xlabel", X);
@@ -2020,11 +2022,8 @@ static int plot_ci(const asim_agg *a, const asim_sweep *sw, size_t ax, int m, si
         rc = 0;
         goto done;
     }
-    FILE *v = asim_gp_vars(g);
     if (!numeric)
-        gp_tics(v, "x", X);
-    else
-        fprintf(v, "set_xtics = ''\n");
+        gp_tics(g, "x", X);
     asim_gp_set_num(g, "categorical", !numeric);
     asim_gp_set_num(g, "nx", (double)X->n);
     asim_gp_set_num(g, "scatter", X->random);

@@ -13,14 +13,16 @@ kind=${2:-all}
 cd "$(dirname "$0")/.." || exit 2
 export ASIM_BIN="$PWD/$build/autoscale-sim"
 export ASIM_ROOT="$PWD"
-passed=0; failed=0; failed_names=""
+passed=0; failed=0; skipped=0; failed_names=""
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
 tally() {  # name, output file, exit status
-    local name=$1 out=$2 rc=$3 p f
-    p=$(sed -n 's/^RESULT passed=\([0-9]*\) failed=\([0-9]*\)$/\1/p' "$out" | tail -1)
-    f=$(sed -n 's/^RESULT passed=\([0-9]*\) failed=\([0-9]*\)$/\2/p' "$out" | tail -1)
+    local name=$1 out=$2 rc=$3 p f k
+    p=$(sed -n 's/^RESULT passed=\([0-9]*\) failed=\([0-9]*\).*$/\1/p' "$out" | tail -1)
+    f=$(sed -n 's/^RESULT passed=\([0-9]*\) failed=\([0-9]*\).*$/\2/p' "$out" | tail -1)
+    k=$(sed -n 's/^RESULT .* skipped=\([0-9]*\)$/\1/p' "$out" | tail -1)
+    skipped=$((skipped + ${k:-0}))
     if [ -z "$p" ]; then p=0; f=1; fi          # crashed before reporting
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
     passed=$((passed + p)); failed=$((failed + f))
@@ -28,7 +30,11 @@ tally() {  # name, output file, exit status
         failed_names="$failed_names $name"
         echo "---- $name (exit $rc)"; grep -v '^ok ' "$out" | tail -40
     else
-        echo "ok   $name ($p)"
+        if [ "${k:-0}" -gt 0 ]; then
+            echo "ok   $name ($p, $k skipped)"; grep '^SKIP ' "$out"
+        else
+            echo "ok   $name ($p)"
+        fi
     fi
 }
 
@@ -48,5 +54,5 @@ for t in tests/cli/test_*.sh; do
     tally "$name" "$log/${name//\//_}.out" $rc
 done
 [ -n "$failed_names" ] && echo "failing:$failed_names"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -198,7 +198,7 @@ static void test_wrong_types(void)
 static void test_out_of_range(void)
 {
     expect_fail("{\"app\": {\"workers\": 0}}", "$.app.workers: 0 is out of range", "between 1 and");
-    expect_fail("{\"duration\": -5}", "$.duration: -5 is out of range", "> 0");
+    expect_fail("{\"duration\": -5}", "$.duration: -5 is out of range", "between 0.001 and 1e9");
     expect_fail("{\"duration\": 0}", "$.duration: 0 is out of range", NULL);
     expect_fail("{\"app\": {\"port\": 70000}}", "$.app.port: 70000 is out of range", NULL);
     expect_fail("{\"scaler\": {\"scale_up_cooldown\": -1}}", "$.scaler.scale_up_cooldown", "between 0 and");

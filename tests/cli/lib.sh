@@ -4,13 +4,21 @@ set -u
 BIN=${ASIM_BIN:-./autoscale-sim}
 ROOT=${ASIM_ROOT:-.}
 cd "$ROOT" || exit 2
-T_PASS=0; T_FAIL=0
+T_PASS=0; T_FAIL=0; T_SKIP=0
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 ok()   { T_PASS=$((T_PASS + 1)); echo "ok $1"; }
 fail() { T_FAIL=$((T_FAIL + 1)); echo "FAIL $1"; [ $# -gt 1 ] && echo "  $2"; }
 # expect NAME CONDITION-COMMAND...: ok if the command succeeds
 expect() { local n=$1; shift; if "$@"; then ok "$n"; else fail "$n" "$*"; fi; }
-finish() { echo "RESULT passed=$T_PASS failed=$T_FAIL"; [ "$T_FAIL" -eq 0 ]; }
+# skip NAME REASON: a check that could not run.  A skip is never a pass: it
+# is counted and shown by tests/run.sh, and it fails unless ASIM_ALLOW_SKIP=1
+# (make test installs every tool the tests need, so a skip there means a
+# missing dependency or a vanished feature).
+skip() {
+    T_SKIP=$((T_SKIP + 1)); echo "SKIP $1: $2"
+    if [ "${ASIM_ALLOW_SKIP:-0}" != 1 ]; then T_FAIL=$((T_FAIL + 1)); echo "FAIL $1 (skipped; set ASIM_ALLOW_SKIP=1 to allow)"; fi
+}
+finish() { echo "RESULT passed=$T_PASS failed=$T_FAIL skipped=$T_SKIP"; [ "$T_FAIL" -eq 0 ]; }
 # not CMD...: succeeds when CMD fails (for use with expect)
 not() { ! "$@"; }

@@ -17,7 +17,7 @@
 . "$(dirname "$0")/lib.sh"
 
 if ! command -v promtool >/dev/null 2>&1; then
-    echo "promtool not installed (Debian package prometheus): skipped"
+    skip "alerts vs promtool" "promtool not installed (Debian package prometheus)"
     finish; exit
 fi
 

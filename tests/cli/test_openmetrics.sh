@@ -8,7 +8,7 @@
 
 if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1 \
    || ! command -v curl >/dev/null 2>&1; then
-    echo "prometheus, promtool or curl not installed: skipped"
+    skip "openmetrics vs prometheus" "prometheus, promtool or curl not installed"
     finish; exit
 fi
 

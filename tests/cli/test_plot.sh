@@ -32,7 +32,7 @@ EOF
 is_pdf() { [ "$(head -c 5 "$1")" = "%PDF-" ] && [ "$(stat -c %s "$1")" -gt 5000 ]; }
 
 if ! command -v gnuplot > /dev/null; then
-    echo "skip: gnuplot not installed (apt-get install gnuplot-nox); only the missing-gnuplot checks run"
+    skip "figures" "gnuplot not installed (apt-get install gnuplot-nox); only the missing-gnuplot checks run"
     HAVE_GP=0
 else
     HAVE_GP=1

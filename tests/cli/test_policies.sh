@@ -117,7 +117,7 @@ ALL=$P/threshold.json,$P/hpa.json,$P/step.json,$P/target_tracking.json,$P/predic
 $BIN compare --policies "$ALL" scenarios/spike.json --out "$TMP/cmp" --no-figure -q > "$TMP/cmp.out" 2>&1
 rc=$?
 if grep -q "unknown option '--policies'" "$TMP/cmp.out"; then
-    echo "skip compare --policies: not wired into 'compare' in this build"
+    fail "compare --policies: the option is gone from 'compare' (a required feature, README: Other scaling policies)"
 else
     expect "compare --policies: exit 0" test $rc -eq 0
     header=$(head -1 "$TMP/cmp.out")

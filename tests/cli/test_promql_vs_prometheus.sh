@@ -26,8 +26,7 @@ export LC_ALL=C
 D=tests/promql
 
 if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
-    echo "SKIP: promtool/prometheus not installed (Debian package 'prometheus'); nothing compared"
-    ok "skipped_no_prometheus"
+    skip "promql vs prometheus" "promtool/prometheus not installed (Debian package 'prometheus'); nothing compared"
     finish
     exit $?
 fi

@@ -16,7 +16,7 @@ command -v gnuplot > /dev/null || have_gp=0
 if [ $have_gp = 1 ]; then
     expect "run --report exits 0" test $rc -eq 0
 else
-    echo "skip: gnuplot not installed; figure checks skipped"
+    skip "report figures" "gnuplot not installed"
 fi
 h=$d/report.html
 expect "report.html and report.md written" test -f "$h" -a -f "$d/report.md"
@@ -77,7 +77,7 @@ fi
 # Headless Chromium: loads offline, no console errors, both figures rendered.
 browser=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$browser" ] || [ $have_gp = 0 ]; then
-    echo "skip: headless Chromium check (chromium not installed; make deps-test installs it)"
+    skip "headless Chromium check" "chromium or gnuplot not installed (make deps-test installs them)"
 else
     prof=$(mktemp -d "$TMP/chrome.XXXXXX")
     flags=(--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update

@@ -5,10 +5,17 @@
 
 runs=$TMP/runs
 mkdir -p "$runs"
+# runq ARGS...: `run ... --quiet`, failing the test when it exits non-zero
+# (a crashed run must never let a later comparison pass on missing files).
+runq() {
+    $BIN run "$@" --quiet > "$TMP/runq.out" 2>&1; local rc=$?
+    [ $rc -eq 0 ] || fail "run $* exited $rc" "$(tail -3 "$TMP/runq.out")"
+    return $rc
+}
 
 # 1. Same scenario + same seed -> byte-identical files.
-$BIN run scenarios/manual.json --seed 7 --out "$runs/a" --quiet > /dev/null 2>&1
-$BIN run scenarios/manual.json --seed 7 --out "$runs/b" --quiet > /dev/null 2>&1
+runq scenarios/manual.json --seed 7 --out "$runs/a"
+runq scenarios/manual.json --seed 7 --out "$runs/b"
 same=1
 for f in timeseries.csv scrapes.csv events.csv scaler.log alerts.csv summary.json; do
     [ -f "$runs/a/$f" ] || { same=0; echo "  missing $f"; }
@@ -16,7 +23,8 @@ for f in timeseries.csv scrapes.csv events.csv scaler.log alerts.csv summary.jso
 done
 expect "same seed gives byte-identical outputs" test $same -eq 1
 expect "no temporary files left" test -z "$(ls "$runs/a" | grep -F .tmp.)"
-$BIN run scenarios/manual.json --seed 8 --out "$runs/c" --quiet > /dev/null 2>&1
+runq scenarios/manual.json --seed 8 --out "$runs/c"
+expect "another seed gives other arrivals" test -s "$runs/c/timeseries.csv" -a -s "$runs/a/timeseries.csv"
 expect "another seed gives other arrivals" not cmp -s "$runs/a/timeseries.csv" "$runs/c/timeseries.csv"
 
 # 2. The seed's manual test (load-test.sh 60 100): a scale-up while the load
@@ -34,8 +42,8 @@ done
 expect "manual.json: scale-up under load and back to 1 replica, seeds 1-10" test $story_ok -eq 1
 
 # 3. Common random numbers: a policy setting leaves the traffic identical.
-$BIN run scenarios/manual.json --seed 7 --set scaler.scale_up_threshold=0.4 --set scaler.scale_up_cooldown=10 \
-    --out "$runs/crn" --quiet > /dev/null 2>&1
+runq scenarios/manual.json --seed 7 --set scaler.scale_up_threshold=0.4 --set scaler.scale_up_cooldown=10 \
+    --out "$runs/crn"
 cut -d, -f2 "$runs/a/timeseries.csv" > "$TMP/arr_a"
 cut -d, -f2 "$runs/crn/timeseries.csv" > "$TMP/arr_b"
 expect "changing the policy leaves arrivals identical" cmp -s "$TMP/arr_a" "$TMP/arr_b"
@@ -46,7 +54,7 @@ expect "... while the scaling differs" not cmp -s "$runs/a/events.csv" "$runs/cr
 frozen_seeds=0
 for seed in 1 2 3 4 5 6 7 8; do
     d=$runs/f$seed
-    $BIN run scenarios/manual.json --seed $seed --set app.response_time_gauge=last_request --out "$d" --quiet > /dev/null 2>&1
+    runq scenarios/manual.json --seed $seed --set app.response_time_gauge=last_request --out "$d"
     n=$(grep -o '"frozen_gauge_checks":[[:space:]]*[0-9]*' "$d/summary.json" | grep -o '[0-9]*$')
     [ "${n:-0}" -gt 0 ] && grep -q "frozen gauge" "$d/events.csv" && frozen_seeds=$((frozen_seeds + 1))
 done
@@ -66,7 +74,7 @@ expect "scaler.log has the seed's iteration header" grep -q "^Iteration #1 - 202
 expect "scaler.log has a scaling action block" grep -q "SCALING ACTION REQUIRED" "$runs/a/scaler.log"
 
 # 6. Wall-clock figures stay out of files; stdout has the human summary.
-out=$($BIN run scenarios/spike.json --out "$runs/s" 2>/dev/null)
+out=$($BIN run scenarios/spike.json --out "$runs/s" 2>/dev/null) || fail "run scenarios/spike.json exited $?"
 expect "stdout summary reports simulated seconds per wall second" grep -q "per wall s" <<<"$out"
 
 # 7. A maximum below the scheduled policy's default floor is fine for the

@@ -146,6 +146,6 @@ if command -v gnuplot > /dev/null; then
     expect "pareto, heatmap and CI figures are PNG files" test $png_ok -eq 1
     expect "re-running a finished sweep runs nothing new" cmp -s "$d/runs.csv" "$r/runs.csv"
 else
-    ok "gnuplot not installed: figures skipped"
+    skip "sweep figures" "gnuplot not installed"
 fi
 finish
