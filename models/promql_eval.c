@@ -56,6 +56,8 @@ typedef struct pq_val {
 typedef struct ev {
     asim_tsdb *db;
     int64_t t, lookback;
+    int64_t start, end;       /* of the query, for @ start() / @ end() */
+    int want_ts;              /* evaluating timestamp(selector) */
     pq_priv *pv;
     pq_arena *a;
     char *err;
@@ -346,10 +348,22 @@ static const pq_selcache *selected(ev *e, const pq_node *n)
     return c;
 }
 
+/* The time a selector or subquery is evaluated at before its offset: the
+ * evaluation time, or what its @ modifier fixes (start()/end() of the query). */
+static int64_t node_time(const ev *e, const pq_node *n)
+{
+    switch (n->at_kind) {
+    case PQ_AT_TIME: return n->at_ms;
+    case PQ_AT_START: return e->start;
+    case PQ_AT_END: return e->end;
+    default: return e->t;
+    }
+}
+
 static int eval_vsel(ev *e, const pq_node *n, pq_val *out)
 {
     const pq_selcache *c = selected(e, n);
-    int64_t ref = e->t - n->offset_ms;
+    int64_t ref = node_time(e, n) - n->offset_ms;
     out->type = ASIM_PROMQL_VECTOR;
     out->v = alloc(e, (c->n ? c->n : 1) * sizeof *out->v);
     out->n = 0;
@@ -358,7 +372,8 @@ static int eval_vsel(ev *e, const pq_node *n, pq_val *out)
         if (!asim_tsdb_latest(e->db, c->ids[i], ref, &s)) continue;
         if (s.t < ref - e->lookback || asim_is_stale_nan(s.v)) continue;
         asim_labels l = asim_tsdb_labels(e->db, c->ids[i]);
-        out->v[out->n++] = (pq_sample){ l.v, l.n, s.v };
+        /* timestamp() of a selector reads the sample's own time */
+        out->v[out->n++] = (pq_sample){ l.v, l.n, e->want_ts ? (double)s.t / 1000 : s.v };
     }
     return 0;
 }
@@ -366,7 +381,7 @@ static int eval_vsel(ev *e, const pq_node *n, pq_val *out)
 static int eval_msel(ev *e, const pq_node *n, pq_val *out)
 {
     const pq_selcache *c = selected(e, n);
-    int64_t maxt = e->t - n->offset_ms, mint = maxt - n->range_ms;
+    int64_t maxt = node_time(e, n) - n->offset_ms, mint = maxt - n->range_ms;
     out->type = ASIM_PROMQL_MATRIX;
     out->m = alloc(e, (c->n ? c->n : 1) * sizeof *out->m);
     out->n = 0;
@@ -527,15 +542,57 @@ static int eval_scalar_arg(ev *e, const pq_node *n, double *v)
     return 0;
 }
 
+/* absent()/absent_over_time() output: the equality matchers of a selector
+ * argument as labels (a label matched twice, or not by =, is left out), as
+ * createLabelsForAbsentFunction does; no labels for any other argument. */
+static int absent_result(ev *e, const pq_node *arg, pq_val *out)
+{
+    arg = unparen(arg);
+    out->type = ASIM_PROMQL_VECTOR;
+    out->v = alloc(e, sizeof *out->v);
+    out->n = 1;
+    asim_label *l = alloc(e, (arg->nm ? arg->nm : 1) * sizeof *l);
+    size_t nl = 0;
+    if (arg->kind == PQ_VSEL || arg->kind == PQ_MSEL) {
+        for (size_t i = 0; i < arg->nm; i++) {
+            const pq_matcher *m = &arg->m[i];
+            if (strcmp(m->name, NAME) == 0) continue;
+            size_t uses = 0;
+            for (size_t j = 0; j < arg->nm; j++) uses += strcmp(arg->m[j].name, m->name) == 0;
+            if (m->type == PQ_M_EQ && uses == 1) l[nl++] = (asim_label){ m->name, m->value };
+        }
+    }
+    for (size_t i = 1; i < nl; i++)        /* sort by name (few labels) */
+        for (size_t j = i; j > 0 && strcmp(l[j - 1].name, l[j].name) > 0; j--) {
+            asim_label t = l[j]; l[j] = l[j - 1]; l[j - 1] = t;
+        }
+    out->v[0] = (pq_sample){ l, nl, 1 };
+    return 0;
+}
+
 static int eval_range_fn(ev *e, const pq_node *n, pq_val *out)
 {
     pq_fn id = n->fn->id;
-    double q = 0;
-    int marg = id == PQ_FN_QUANTILE_OVER_TIME ? 1 : 0;
-    if (marg && eval_scalar_arg(e, n->args[0], &q) != 0) return -1;
+    double q = 0, a[3] = { 0, 0, 0 };
+    int marg = 0;
+    while (n->args[marg]->type != ASIM_PROMQL_MATRIX) marg++;
+    for (int i = 0; i < n->nargs; i++)
+        if (i != marg && eval_scalar_arg(e, n->args[i], &a[i]) != 0) return -1;
+    q = a[0];
     pq_val m;
     if (eval(e, n->args[marg], &m) != 0) return -1;
     const pq_node *sel = unparen(n->args[marg]);
+    if (id == PQ_FN_ABSENT_OVER_TIME) {
+        if (m.n) { out->type = ASIM_PROMQL_VECTOR; out->n = 0; return 0; }
+        return absent_result(e, sel, out);
+    }
+    if (id == PQ_FN_HOLT_WINTERS) {
+        if (a[1] <= 0 || a[1] >= 1)
+            return ev_fail(e, "invalid smoothing factor. Expected: 0 < sf < 1, got: %f", a[1]);
+        if (a[2] <= 0 || a[2] >= 1)
+            return ev_fail(e, "invalid trend factor. Expected: 0 < tf < 1, got: %f", a[2]);
+    }
+    int64_t now = node_time(e, sel);
     out->type = ASIM_PROMQL_VECTOR;
     out->v = alloc(e, (m.n ? m.n : 1) * sizeof *out->v);
     out->n = 0;
@@ -586,10 +643,33 @@ static int eval_range_fn(ev *e, const pq_node *n, pq_val *out)
             v = c;
             break;
         }
-        case PQ_FN_RATE: have = extrapolated_rate(sel, e->t, p, k, 1, 1, &v); break;
-        case PQ_FN_INCREASE: have = extrapolated_rate(sel, e->t, p, k, 1, 0, &v); break;
-        case PQ_FN_DELTA: have = extrapolated_rate(sel, e->t, p, k, 0, 0, &v); break;
+        case PQ_FN_RATE: have = extrapolated_rate(sel, now, p, k, 1, 1, &v); break;
+        case PQ_FN_INCREASE: have = extrapolated_rate(sel, now, p, k, 1, 0, &v); break;
+        case PQ_FN_DELTA: have = extrapolated_rate(sel, now, p, k, 0, 0, &v); break;
         case PQ_FN_IRATE: have = irate(p, k, &v); break;
+        case PQ_FN_IDELTA:
+            have = k >= 2;
+            if (have) v = p[k - 1].v - p[k - 2].v;
+            break;
+        case PQ_FN_STDVAR_OVER_TIME: v = asim_pq_variance(p, k); break;
+        case PQ_FN_STDDEV_OVER_TIME: v = sqrt(asim_pq_variance(p, k)); break;
+        case PQ_FN_DERIV: {
+            double icpt;
+            have = k >= 2;
+            if (have) asim_pq_linreg(p, k, p[0].t, &v, &icpt);
+            break;
+        }
+        case PQ_FN_PREDICT_LINEAR: {
+            double slope, icpt;
+            have = k >= 2;
+            if (have) {
+                /* the intercept is at the evaluation step, whatever the offset or @ */
+                asim_pq_linreg(p, k, e->t, &slope, &icpt);
+                v = slope * a[1] + icpt;
+            }
+            break;
+        }
+        case PQ_FN_HOLT_WINTERS: have = asim_pq_holt_winters(p, k, a[1], a[2], &v) == 0; break;
         default: return ev_fail(e, "internal error: not a range function");
         }
         if (!have) continue;
@@ -722,10 +802,45 @@ static int eval_histogram_quantile(ev *e, const pq_node *n, pq_val *out)
 
 /* --- other functions ----------------------------------------------------- */
 
+static int arg_not_sel(const pq_node *n) { return unparen(n->args[0])->kind != PQ_VSEL; }
+
+/* sort() / sort_desc(): by value, NaN last (funcSort's ordering); ties keep
+ * input order, where Go's unstable sort may not. */
+static int sort_cmp_asc(const void *x, const void *y)
+{
+    const pq_sample *a = x, *b = y;
+    if (isnan(a->v) || isnan(b->v)) return isnan(a->v) - isnan(b->v);
+    return (a->v > b->v) - (a->v < b->v);
+}
+
+static int sort_cmp_desc(const void *x, const void *y)
+{
+    const pq_sample *a = x, *b = y;
+    if (isnan(a->v) || isnan(b->v)) return isnan(a->v) - isnan(b->v);
+    return (a->v < b->v) - (a->v > b->v);
+}
+
+static int sort_vector(ev *e, const pq_val *in, int desc, pq_val *out)
+{
+    *out = *in;
+    out->v = alloc(e, (in->n ? in->n : 1) * sizeof *out->v);
+    /* insertion into place keeps it stable; vectors here are small */
+    for (size_t i = 0; i < in->n; i++) {
+        size_t j = i;
+        while (j > 0 && (desc ? sort_cmp_desc : sort_cmp_asc)(&out->v[j - 1], &in->v[i]) > 0) {
+            out->v[j] = out->v[j - 1];
+            j--;
+        }
+        out->v[j] = in->v[i];
+    }
+    return 0;
+}
+
 static int eval_call(ev *e, const pq_node *n, pq_val *out)
 {
     const pq_func *f = n->fn;
-    if (f->nargs >= 1 && f->arg[f->nargs - 1] == ASIM_PROMQL_MATRIX) return eval_range_fn(e, n, out);
+    for (int i = 0; i < f->nargs; i++)
+        if (f->arg[i] == ASIM_PROMQL_MATRIX) return eval_range_fn(e, n, out);
     if (f->id == PQ_FN_HISTOGRAM_QUANTILE) return eval_histogram_quantile(e, n, out);
     if (f->id == PQ_FN_TIME) {
         out->type = ASIM_PROMQL_SCALAR;
@@ -741,16 +856,41 @@ static int eval_call(ev *e, const pq_node *n, pq_val *out)
         out->n = 1;
         return 0;
     }
+    if (f->id == PQ_FN_PI) {
+        out->type = ASIM_PROMQL_SCALAR;
+        out->scalar = M_PI;
+        return 0;
+    }
+    if (asim_pq_is_date(f->id) && n->nargs == 0) {     /* default: vector(time()) */
+        out->type = ASIM_PROMQL_VECTOR;
+        out->v = alloc(e, sizeof *out->v);
+        out->v[0] = (pq_sample){ NULL, 0, asim_pq_date(f->id, (double)(e->t / 1000)) };
+        out->n = 1;
+        return 0;
+    }
     pq_val in;
-    if (eval(e, n->args[0], &in) != 0) return -1;
+    if (f->id == PQ_FN_TIMESTAMP) {
+        const pq_node *arg = unparen(n->args[0]);
+        e->want_ts = arg->kind == PQ_VSEL;
+        int rc = eval(e, arg, &in);
+        e->want_ts = 0;
+        if (rc != 0) return -1;
+    } else if (eval(e, n->args[0], &in) != 0) {
+        return -1;
+    }
     if (f->id == PQ_FN_SCALAR) {
         out->type = ASIM_PROMQL_SCALAR;
         out->scalar = in.n == 1 ? in.v[0].v : go_nan();
         return 0;
     }
-    double a = 0, b = 0;
-    if (f->nargs >= 2 && eval_scalar_arg(e, n->args[1], &a) != 0) return -1;
-    if (f->nargs >= 3 && eval_scalar_arg(e, n->args[2], &b) != 0) return -1;
+    if (f->id == PQ_FN_ABSENT) {
+        if (in.n) { *out = in; out->n = 0; return 0; }
+        return absent_result(e, n->args[0], out);
+    }
+    if (f->id == PQ_FN_SORT || f->id == PQ_FN_SORT_DESC) return sort_vector(e, &in, f->id == PQ_FN_SORT_DESC, out);
+    double a = 1, b = 0;
+    if (n->nargs >= 2 && eval_scalar_arg(e, n->args[1], &a) != 0) return -1;
+    if (n->nargs >= 3 && eval_scalar_arg(e, n->args[2], &b) != 0) return -1;
     out->type = ASIM_PROMQL_VECTOR;
     out->v = alloc(e, (in.n ? in.n : 1) * sizeof *out->v);
     out->n = 0;
@@ -765,7 +905,11 @@ static int eval_call(ev *e, const pq_node *n, pq_val *out)
         case PQ_FN_CLAMP_MIN: v = go_max(a, v); break;
         case PQ_FN_CLAMP_MAX: v = go_min(a, v); break;
         case PQ_FN_CLAMP: v = go_max(a, go_min(b, v)); break;
-        default: return ev_fail(e, "internal error: unknown function");
+        case PQ_FN_TIMESTAMP: if (!e->want_ts && arg_not_sel(n)) v = (double)e->t / 1000; break;
+        default:
+            if (asim_pq_is_math(f->id)) v = asim_pq_math(f->id, v, a);
+            else if (asim_pq_is_date(f->id)) v = asim_pq_date(f->id, v);
+            else return ev_fail(e, "internal error: unknown function");
         }
         pq_sample *s = &out->v[out->n++];
         s->v = v;
@@ -1073,7 +1217,7 @@ int asim_promql_eval(const asim_promql *expr, asim_tsdb *db, int64_t t_ms,
 {
     pq_priv *pv = priv_for(out, expr, db);
     asim_pq_arena_reset(&pv->arena);
-    ev e = { db, t_ms, lookback_ms, pv, &pv->arena, err, errlen };
+    ev e = { db, t_ms, lookback_ms, t_ms, t_ms, 0, pv, &pv->arena, err, errlen };
     if (err && errlen) err[0] = '\0';
     out->type = expr->root->type;
     out->scalar = 0;

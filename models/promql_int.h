@@ -28,16 +28,44 @@ typedef enum pq_fn {
     PQ_FN_FLOOR, PQ_FN_HISTOGRAM_QUANTILE, PQ_FN_INCREASE, PQ_FN_IRATE,
     PQ_FN_LAST_OVER_TIME, PQ_FN_MAX_OVER_TIME, PQ_FN_MIN_OVER_TIME,
     PQ_FN_PRESENT_OVER_TIME, PQ_FN_QUANTILE_OVER_TIME, PQ_FN_RATE, PQ_FN_RESETS,
-    PQ_FN_SCALAR, PQ_FN_SQRT, PQ_FN_SUM_OVER_TIME, PQ_FN_TIME, PQ_FN_VECTOR
+    PQ_FN_SCALAR, PQ_FN_SQRT, PQ_FN_SUM_OVER_TIME, PQ_FN_TIME, PQ_FN_VECTOR,
+    /* pointwise math (asim_pq_math) */
+    PQ_FN_ROUND, PQ_FN_EXP, PQ_FN_LN, PQ_FN_LOG2, PQ_FN_LOG10, PQ_FN_SGN, PQ_FN_DEG, PQ_FN_RAD,
+    PQ_FN_ACOS, PQ_FN_ACOSH, PQ_FN_ASIN, PQ_FN_ASINH, PQ_FN_ATAN, PQ_FN_ATANH, PQ_FN_COS,
+    PQ_FN_COSH, PQ_FN_SIN, PQ_FN_SINH, PQ_FN_TAN, PQ_FN_TANH,
+    /* calendar (asim_pq_date) */
+    PQ_FN_DAY_OF_MONTH, PQ_FN_DAY_OF_WEEK, PQ_FN_DAY_OF_YEAR, PQ_FN_DAYS_IN_MONTH, PQ_FN_HOUR,
+    PQ_FN_MINUTE, PQ_FN_MONTH, PQ_FN_YEAR,
+    /* range functions */
+    PQ_FN_STDDEV_OVER_TIME, PQ_FN_STDVAR_OVER_TIME, PQ_FN_IDELTA, PQ_FN_DERIV,
+    PQ_FN_PREDICT_LINEAR, PQ_FN_HOLT_WINTERS, PQ_FN_ABSENT_OVER_TIME,
+    /* others */
+    PQ_FN_PI, PQ_FN_SORT, PQ_FN_SORT_DESC, PQ_FN_TIMESTAMP, PQ_FN_ABSENT
 } pq_fn;
 
 typedef struct pq_func {
     const char *name;
     pq_fn id;
     asim_promql_type ret;
-    int nargs;
+    int nargs;                /* the most arguments */
     asim_promql_type arg[3];
+    int nopt;                 /* how many trailing arguments may be left out */
 } pq_func;
+
+/* Pure numeric helpers of promql_funcs.c (Prometheus 2.42 functions.go). */
+int asim_pq_is_math(pq_fn id);
+int asim_pq_is_date(pq_fn id);
+/* The pointwise function id at v; a is round()'s to_nearest (1 if absent). */
+double asim_pq_math(pq_fn id, double v, double a);
+/* A calendar function of the Unix time `secs` (Go's time.Unix(int64(secs), 0).UTC()). */
+double asim_pq_date(pq_fn id, double secs);
+/* linearRegression over samples, x in seconds relative to intercept_ms. */
+void asim_pq_linreg(const asim_sample *p, size_t n, int64_t intercept_ms, double *slope,
+                    double *intercept);
+/* holt_winters: 0 with *out, or -1 for too few points. */
+int asim_pq_holt_winters(const asim_sample *p, size_t n, double sf, double tf, double *out);
+/* stddev/stdvar_over_time: variance of the samples (Kahan-compensated). */
+double asim_pq_variance(const asim_sample *p, size_t n);
 
 typedef enum pq_mtype { PQ_M_EQ, PQ_M_NE, PQ_M_RE, PQ_M_NRE } pq_mtype;
 
@@ -52,6 +80,8 @@ typedef enum pq_kind {
     PQ_NUM, PQ_VSEL, PQ_MSEL, PQ_CALL, PQ_AGGR, PQ_BIN, PQ_UNARY, PQ_PAREN
 } pq_kind;
 
+typedef enum pq_at { PQ_AT_NONE, PQ_AT_TIME, PQ_AT_START, PQ_AT_END } pq_at;
+
 typedef struct pq_node pq_node;
 struct pq_node {
     pq_kind kind;
@@ -64,6 +94,8 @@ struct pq_node {
     int64_t range_ms, offset_ms;
     int has_offset;
     int sel;                  /* index into the per-result match cache */
+    int at_kind;              /* pq_at: an @ modifier on a selector or subquery */
+    int64_t at_ms;            /* PQ_AT_TIME */
     /* PQ_CALL */
     const pq_func *fn;
     pq_node *args[3];

@@ -72,31 +72,71 @@ static const struct { const char *word; tk type; } keywords[] = {
 #define M ASIM_PROMQL_MATRIX
 #define S ASIM_PROMQL_SCALAR
 static const pq_func funcs[] = {
-    { "abs", PQ_FN_ABS, V, 1, { V } },
-    { "avg_over_time", PQ_FN_AVG_OVER_TIME, V, 1, { M } },
-    { "ceil", PQ_FN_CEIL, V, 1, { V } },
-    { "changes", PQ_FN_CHANGES, V, 1, { M } },
-    { "clamp", PQ_FN_CLAMP, V, 3, { V, S, S } },
-    { "clamp_max", PQ_FN_CLAMP_MAX, V, 2, { V, S } },
-    { "clamp_min", PQ_FN_CLAMP_MIN, V, 2, { V, S } },
-    { "count_over_time", PQ_FN_COUNT_OVER_TIME, V, 1, { M } },
-    { "delta", PQ_FN_DELTA, V, 1, { M } },
-    { "floor", PQ_FN_FLOOR, V, 1, { V } },
-    { "histogram_quantile", PQ_FN_HISTOGRAM_QUANTILE, V, 2, { S, V } },
-    { "increase", PQ_FN_INCREASE, V, 1, { M } },
-    { "irate", PQ_FN_IRATE, V, 1, { M } },
-    { "last_over_time", PQ_FN_LAST_OVER_TIME, V, 1, { M } },
-    { "max_over_time", PQ_FN_MAX_OVER_TIME, V, 1, { M } },
-    { "min_over_time", PQ_FN_MIN_OVER_TIME, V, 1, { M } },
-    { "present_over_time", PQ_FN_PRESENT_OVER_TIME, V, 1, { M } },
-    { "quantile_over_time", PQ_FN_QUANTILE_OVER_TIME, V, 2, { S, M } },
-    { "rate", PQ_FN_RATE, V, 1, { M } },
-    { "resets", PQ_FN_RESETS, V, 1, { M } },
-    { "scalar", PQ_FN_SCALAR, S, 1, { V } },
-    { "sqrt", PQ_FN_SQRT, V, 1, { V } },
-    { "sum_over_time", PQ_FN_SUM_OVER_TIME, V, 1, { M } },
-    { "time", PQ_FN_TIME, S, 0, { 0 } },
-    { "vector", PQ_FN_VECTOR, V, 1, { S } },
+    { "abs", PQ_FN_ABS, V, 1, { V }, 0 },
+    { "avg_over_time", PQ_FN_AVG_OVER_TIME, V, 1, { M }, 0 },
+    { "ceil", PQ_FN_CEIL, V, 1, { V }, 0 },
+    { "changes", PQ_FN_CHANGES, V, 1, { M }, 0 },
+    { "clamp", PQ_FN_CLAMP, V, 3, { V, S, S }, 0 },
+    { "clamp_max", PQ_FN_CLAMP_MAX, V, 2, { V, S }, 0 },
+    { "clamp_min", PQ_FN_CLAMP_MIN, V, 2, { V, S }, 0 },
+    { "count_over_time", PQ_FN_COUNT_OVER_TIME, V, 1, { M }, 0 },
+    { "delta", PQ_FN_DELTA, V, 1, { M }, 0 },
+    { "floor", PQ_FN_FLOOR, V, 1, { V }, 0 },
+    { "histogram_quantile", PQ_FN_HISTOGRAM_QUANTILE, V, 2, { S, V }, 0 },
+    { "increase", PQ_FN_INCREASE, V, 1, { M }, 0 },
+    { "irate", PQ_FN_IRATE, V, 1, { M }, 0 },
+    { "last_over_time", PQ_FN_LAST_OVER_TIME, V, 1, { M }, 0 },
+    { "max_over_time", PQ_FN_MAX_OVER_TIME, V, 1, { M }, 0 },
+    { "min_over_time", PQ_FN_MIN_OVER_TIME, V, 1, { M }, 0 },
+    { "present_over_time", PQ_FN_PRESENT_OVER_TIME, V, 1, { M }, 0 },
+    { "quantile_over_time", PQ_FN_QUANTILE_OVER_TIME, V, 2, { S, M }, 0 },
+    { "rate", PQ_FN_RATE, V, 1, { M }, 0 },
+    { "resets", PQ_FN_RESETS, V, 1, { M }, 0 },
+    { "scalar", PQ_FN_SCALAR, S, 1, { V }, 0 },
+    { "sqrt", PQ_FN_SQRT, V, 1, { V }, 0 },
+    { "sum_over_time", PQ_FN_SUM_OVER_TIME, V, 1, { M }, 0 },
+    { "time", PQ_FN_TIME, S, 0, { 0 }, 0 },
+    { "vector", PQ_FN_VECTOR, V, 1, { S }, 0 },
+    { "round", PQ_FN_ROUND, V, 2, { V, S }, 1 },
+    { "exp", PQ_FN_EXP, V, 1, { V }, 0 },
+    { "ln", PQ_FN_LN, V, 1, { V }, 0 },
+    { "log2", PQ_FN_LOG2, V, 1, { V }, 0 },
+    { "log10", PQ_FN_LOG10, V, 1, { V }, 0 },
+    { "sgn", PQ_FN_SGN, V, 1, { V }, 0 },
+    { "deg", PQ_FN_DEG, V, 1, { V }, 0 },
+    { "rad", PQ_FN_RAD, V, 1, { V }, 0 },
+    { "acos", PQ_FN_ACOS, V, 1, { V }, 0 },
+    { "acosh", PQ_FN_ACOSH, V, 1, { V }, 0 },
+    { "asin", PQ_FN_ASIN, V, 1, { V }, 0 },
+    { "asinh", PQ_FN_ASINH, V, 1, { V }, 0 },
+    { "atan", PQ_FN_ATAN, V, 1, { V }, 0 },
+    { "atanh", PQ_FN_ATANH, V, 1, { V }, 0 },
+    { "cos", PQ_FN_COS, V, 1, { V }, 0 },
+    { "cosh", PQ_FN_COSH, V, 1, { V }, 0 },
+    { "sin", PQ_FN_SIN, V, 1, { V }, 0 },
+    { "sinh", PQ_FN_SINH, V, 1, { V }, 0 },
+    { "tan", PQ_FN_TAN, V, 1, { V }, 0 },
+    { "tanh", PQ_FN_TANH, V, 1, { V }, 0 },
+    { "day_of_month", PQ_FN_DAY_OF_MONTH, V, 1, { V }, 1 },
+    { "day_of_week", PQ_FN_DAY_OF_WEEK, V, 1, { V }, 1 },
+    { "day_of_year", PQ_FN_DAY_OF_YEAR, V, 1, { V }, 1 },
+    { "days_in_month", PQ_FN_DAYS_IN_MONTH, V, 1, { V }, 1 },
+    { "hour", PQ_FN_HOUR, V, 1, { V }, 1 },
+    { "minute", PQ_FN_MINUTE, V, 1, { V }, 1 },
+    { "month", PQ_FN_MONTH, V, 1, { V }, 1 },
+    { "year", PQ_FN_YEAR, V, 1, { V }, 1 },
+    { "stddev_over_time", PQ_FN_STDDEV_OVER_TIME, V, 1, { M }, 0 },
+    { "stdvar_over_time", PQ_FN_STDVAR_OVER_TIME, V, 1, { M }, 0 },
+    { "idelta", PQ_FN_IDELTA, V, 1, { M }, 0 },
+    { "deriv", PQ_FN_DERIV, V, 1, { M }, 0 },
+    { "predict_linear", PQ_FN_PREDICT_LINEAR, V, 2, { M, S }, 0 },
+    { "holt_winters", PQ_FN_HOLT_WINTERS, V, 3, { M, S, S }, 0 },
+    { "absent_over_time", PQ_FN_ABSENT_OVER_TIME, V, 1, { M }, 0 },
+    { "pi", PQ_FN_PI, S, 0, { 0 }, 0 },
+    { "sort", PQ_FN_SORT, V, 1, { V }, 0 },
+    { "sort_desc", PQ_FN_SORT_DESC, V, 1, { V }, 0 },
+    { "timestamp", PQ_FN_TIMESTAMP, V, 1, { V }, 0 },
+    { "absent", PQ_FN_ABSENT, V, 1, { V }, 0 },
 };
 #undef V
 #undef M
@@ -105,12 +145,7 @@ static const pq_func funcs[] = {
 /* Prometheus 2.42 functions this engine does not implement: named in the
  * error so the user knows the query is valid PromQL, just not supported. */
 static const char *const unsupported_funcs[] = {
-    "absent", "absent_over_time", "acos", "acosh", "asin", "asinh", "atan", "atanh",
-    "cos", "cosh", "day_of_month", "day_of_week", "day_of_year", "days_in_month", "deg",
-    "deriv", "exp", "histogram_count", "histogram_fraction", "histogram_sum",
-    "holt_winters", "hour", "idelta", "label_join", "label_replace", "ln", "log10", "log2",
-    "minute", "month", "pi", "predict_linear", "rad", "round", "sgn", "sin", "sinh", "sort",
-    "sort_desc", "stddev_over_time", "stdvar_over_time", "tan", "tanh", "timestamp", "year",
+    "histogram_count", "histogram_fraction", "histogram_sum", "label_join", "label_replace",
 };
 
 const pq_func *asim_pq_func_lookup(const char *name)
@@ -913,8 +948,14 @@ static pq_node *parse_call(parser *p, const token *name)
         if (cur(p)->type != T_RPAREN) { unexpected(p, cur(p), "\",\" or \")\""); goto err; }
     }
     next_tok(p);
-    if (n->nargs != f->nargs) {
+    if (f->nopt == 0 && n->nargs != f->nargs) {
         fail(p, n->pos, "expected %d argument(s) in call to \"%s\", got %d", f->nargs, f->name, n->nargs);
+        goto err;
+    }
+    if (n->nargs < f->nargs - f->nopt || n->nargs > f->nargs) {
+        fail(p, n->pos, "expected at %s %d argument(s) in call to \"%s\", got %d",
+             n->nargs > f->nargs ? "most" : "least", n->nargs > f->nargs ? f->nargs : f->nargs - f->nopt,
+             f->name, n->nargs);
         goto err;
     }
     for (int i = 0; i < n->nargs; i++)

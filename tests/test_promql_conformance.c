@@ -86,19 +86,54 @@ static int parse_num(const char *s, double *v)
     return (end == s || *end) ? -1 : 0;
 }
 
-/* Load one series line: name{labels} followed by space-separated items. */
-static int load_series(asim_tsdb *db, char *line, int64_t interval)
+/* A load block's lines, buffered: a series given twice in one block takes
+ * its last line's values (the harness keeps them in a map). */
+#define MAX_LOAD 512
+typedef struct load_buf {
+    char *series[MAX_LOAD], *vals[MAX_LOAD];
+    asim_label *l[MAX_LOAD];
+    size_t nl[MAX_LOAD], n;
+} load_buf;
+
+static int load_series(asim_tsdb *db, const asim_label *l, size_t nl, char *vals, int64_t interval);
+
+static int load_add(load_buf *b, const char *text)
 {
+    if (b->n == MAX_LOAD) return -1;
+    char *line = asim_strdup(text);
     char *vals = split_series(line);
-    asim_label *l = NULL;
-    size_t nl = 0;
     asim_err err = { { 0 } };
-    if (asim_series_parse_labels(line, &l, &nl, &err) != 0) {
+    if (asim_series_parse_labels(line, &b->l[b->n], &b->nl[b->n], &err) != 0) {
         fprintf(stderr, "  bad series %s: %s\n", line, err.msg);
+        free(line);
         return -1;
     }
+    b->series[b->n] = line;
+    b->vals[b->n++] = vals;
+    return 0;
+}
+
+static int load_flush(load_buf *b, asim_tsdb *db, int64_t interval)
+{
+    int rc = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        int later = 0;
+        for (size_t j = i + 1; j < b->n; j++)
+            later |= asim_labels_compare(b->l[i], b->nl[i], b->l[j], b->nl[j]) == 0;
+        if (!later && load_series(db, b->l[i], b->nl[i], b->vals[i], interval) != 0) rc = -1;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        asim_series_free_labels(b->l[i], b->nl[i]);
+        free(b->series[i]);
+    }
+    b->n = 0;
+    return rc;
+}
+
+/* Load one series: its space-separated items in expanding notation. */
+static int load_series(asim_tsdb *db, const asim_label *l, size_t nl, char *vals, int64_t interval)
+{
     int id = asim_tsdb_series(db, l, nl);
-    asim_series_free_labels(l, nl);
     int64_t step = 0;
     for (char *tok = strtok(vals, " \t"); tok; tok = strtok(NULL, " \t")) {
         char *x = strchr(tok, 'x');
@@ -123,7 +158,7 @@ static int load_series(asim_tsdb *db, char *line, int64_t interval)
             continue;
         }
         if (parse_num(tok, &base) != 0) { fprintf(stderr, "  bad value %s\n", tok); return -1; }
-        long n = x ? times : 1;
+        long n = x ? times + 1 : 1;       /* "v x n": n+1 values, as the 2.42 grammar */
         for (long i = 0; i < n; i++) {
             if (asim_is_stale_nan(base)) asim_tsdb_append_stale(db, id, step++ * interval);
             else asim_tsdb_append(db, id, step++ * interval, base);
@@ -238,6 +273,7 @@ static file_stats run_file(const char *dir, const char *name)
     char expr[4096] = "";
     expect ex[MAX_EXPECT];
     size_t nex = 0;
+    static load_buf lb;
     for (;;) {
         char *got = fgets(buf, sizeof buf, f);
         if (got) lineno++;
@@ -252,10 +288,14 @@ static file_stats run_file(const char *dir, const char *name)
             in_eval = 0;
         }
         if (!got) break;
+        if (in_load && (blank || !(indented || !strchr("ec", line[0])))) {
+            CHECK_MSG(load_flush(&lb, db, interval) == 0, "%s: load block before line %d", name, lineno);
+            if (blank) in_load = 0;
+        }
         if (blank) { in_load = 0; continue; }
         if (indented || (in_load && !strchr("ec", line[0]))) {
             if (in_load) {
-                CHECK_MSG(load_series(db, line, interval) == 0, "%s:%d", name, lineno);
+                CHECK_MSG(load_add(&lb, line) == 0, "%s:%d", name, lineno);
             } else if (in_eval && nex < MAX_EXPECT) {
                 CHECK_MSG(parse_expect(line, &ex[nex]) == 0, "%s:%d", name, lineno);
                 nex++;
