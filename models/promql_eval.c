@@ -1165,6 +1165,52 @@ static int eval_unary(ev *e, const pq_node *n, pq_val *out)
     return check_unique(e, out->v, out->n);
 }
 
+/* A subquery: the inner expression at every multiple of the step in
+ * [T - offset - range, T - offset] (T the evaluation time or the @ time),
+ * gathered into one series per label set, as engine.go does for
+ * SubqueryExpr (the first step is the first multiple of step at or after
+ * the window start, with Go's truncating division). */
+static int eval_subquery(ev *e, const pq_node *n, pq_val *out)
+{
+    int64_t step = n->step_ms > 0 ? n->step_ms : 60000;
+    int64_t end = node_time(e, n) - n->offset_ms, lo = end - n->range_ms;
+    int64_t start = step * (lo / step);
+    if (start < lo) start += step;
+    size_t nsteps = start <= end ? (size_t)((end - start) / step + 1) : 0;
+    pq_val *vals = alloc(e, (nsteps ? nsteps : 1) * sizeof *vals);
+    int64_t saved = e->t;
+    size_t total = 0;
+    for (size_t k = 0; k < nsteps; k++) {
+        e->t = start + (int64_t)k * step;
+        int rc = eval(e, n->lhs, &vals[k]);
+        if (rc != 0) { e->t = saved; return -1; }
+        total += vals[k].n;
+    }
+    e->t = saved;
+    hset s;
+    hset_init(e, &s, total);
+    pq_series *m = alloc(e, (total ? total : 1) * sizeof *m);
+    size_t nm = 0;
+    for (int pass = 0; pass < 2; pass++) {      /* count, then fill */
+        for (size_t k = 0; k < nsteps; k++)
+            for (size_t i = 0; i < vals[k].n; i++) {
+                const pq_sample *x = &vals[k].v[i];
+                hent *h = hset_get(&s, x->lab, x->nlab);
+                if (h->idx < 0) { h->idx = (long)nm; m[nm++] = (pq_series){ x->lab, x->nlab, NULL, 0 }; }
+                pq_series *ser = &m[h->idx];
+                if (pass == 0) { ser->n++; continue; }
+                asim_sample *pts = (asim_sample *)ser->pts;
+                pts[ser->n++] = (asim_sample){ start + (int64_t)k * step, x->v };
+            }
+        if (pass == 0)
+            for (size_t j = 0; j < nm; j++) { m[j].pts = alloc(e, m[j].n * sizeof(asim_sample)); m[j].n = 0; }
+    }
+    out->type = ASIM_PROMQL_MATRIX;
+    out->m = m;
+    out->n = nm;
+    return 0;
+}
+
 static int eval(ev *e, const pq_node *n, pq_val *out)
 {
     memset(out, 0, sizeof *out);
@@ -1180,6 +1226,7 @@ static int eval(ev *e, const pq_node *n, pq_val *out)
     case PQ_AGGR: return eval_aggr(e, n, out);
     case PQ_BIN: return eval_bin(e, n, out);
     case PQ_UNARY: return eval_unary(e, n, out);
+    case PQ_SUBQ: return eval_subquery(e, n, out);
     }
     return ev_fail(e, "internal error: bad node");
 }

@@ -77,7 +77,7 @@ typedef struct pq_matcher {
 } pq_matcher;
 
 typedef enum pq_kind {
-    PQ_NUM, PQ_VSEL, PQ_MSEL, PQ_CALL, PQ_AGGR, PQ_BIN, PQ_UNARY, PQ_PAREN
+    PQ_NUM, PQ_VSEL, PQ_MSEL, PQ_CALL, PQ_AGGR, PQ_BIN, PQ_UNARY, PQ_PAREN, PQ_SUBQ
 } pq_kind;
 
 typedef enum pq_at { PQ_AT_NONE, PQ_AT_TIME, PQ_AT_START, PQ_AT_END } pq_at;
@@ -91,7 +91,8 @@ struct pq_node {
     /* PQ_VSEL, PQ_MSEL */
     pq_matcher *m;
     size_t nm;
-    int64_t range_ms, offset_ms;
+    int64_t range_ms, offset_ms;  /* also PQ_SUBQ (lhs is its expression) */
+    int64_t step_ms;          /* PQ_SUBQ: 0 = the default (one minute) */
     int has_offset;
     int sel;                  /* index into the per-result match cache */
     int at_kind;              /* pq_at: an @ modifier on a selector or subquery */

@@ -1017,6 +1017,58 @@ err:
     return NULL;
 }
 
+/* "[" range ":" [step] "]" after expression n: a subquery (d is the range). */
+static pq_node *parse_subquery(parser *p, pq_node *n, const token *lb, const token *d)
+{
+    next_tok(p);                                     /* ":" */
+    int64_t step = 0;
+    if (cur(p)->type == T_DURATION) step = next_tok(p)->ms;
+    if (expect(p, T_RBRACKET, "\"]\"") != 0) { asim_pq_node_free(n); return NULL; }
+    if (n->type != ASIM_PROMQL_VECTOR) {
+        fail(p, lb->pos, "subquery is only allowed on instant vector, got %s instead", type_name(n->type));
+        asim_pq_node_free(n);
+        return NULL;
+    }
+    if (d->ms <= 0) { fail(p, d->pos, "duration must be greater than 0"); asim_pq_node_free(n); return NULL; }
+    pq_node *s = new_node(PQ_SUBQ, n->pos);
+    s->lhs = n;
+    s->type = ASIM_PROMQL_MATRIX;
+    s->range_ms = d->ms;
+    s->step_ms = step;
+    return s;
+}
+
+/* "@" (number | start() | end()) after a selector or subquery. */
+static int parse_at(parser *p, pq_node *n)
+{
+    token *at = next_tok(p);
+    if (n->kind != PQ_VSEL && n->kind != PQ_MSEL && n->kind != PQ_SUBQ) {
+        fail(p, at->pos, "@ modifier must be preceded by an instant vector selector or range vector "
+             "selector or a subquery");
+        return -1;
+    }
+    if (n->at_kind) { fail(p, at->pos, "@ <timestamp> may not be set multiple times"); return -1; }
+    token *t = cur(p);
+    if ((t->type == T_IDENT || t->type == T_METRIC_IDENT) && cur(p)[1].type == T_LPAREN && cur(p)[2].type == T_RPAREN) {
+        char *w = token_text(p, t);
+        int kind = strcmp(w, "start") == 0 ? PQ_AT_START : strcmp(w, "end") == 0 ? PQ_AT_END : 0;
+        asim_free(w);
+        if (!kind) { fail(p, t->pos, "unexpected identifier after @, expected start() or end()"); return -1; }
+        next_tok(p); next_tok(p); next_tok(p);
+        n->at_kind = kind;
+        return 0;
+    }
+    double sign = 1;
+    if (t->type == T_SUB || t->type == T_ADD) { sign = t->type == T_SUB ? -1 : 1; next_tok(p); t = cur(p); }
+    if (t->type != T_NUMBER) { unexpected(p, t, "timestamp"); return -1; }
+    next_tok(p);
+    double v = sign * t->num * 1000;
+    if (!(fabs(v) < 9.2e18)) { fail(p, t->pos, "timestamp out of bounds for @ modifier: %g", sign * t->num); return -1; }
+    n->at_kind = PQ_AT_TIME;
+    n->at_ms = (int64_t)llround(v);
+    return 0;
+}
+
 /* Postfix [range], offset and @ after a primary. */
 static pq_node *parse_postfix(parser *p, pq_node *n)
 {
@@ -1025,22 +1077,15 @@ static pq_node *parse_postfix(parser *p, pq_node *n)
         if (t->type == T_LBRACKET) {
             next_tok(p);
             token *d = cur(p);
-            if (d->type != T_DURATION) {
-                if (d->type == T_COLON) fail(p, d->pos, "subqueries are not supported by this engine");
-                else unexpected(p, d, "duration");
-                goto err;
-            }
+            if (d->type != T_DURATION) { unexpected(p, d, "duration"); goto err; }
             next_tok(p);
-            if (cur(p)->type == T_COLON) {
-                fail(p, cur(p)->pos, "subqueries are not supported by this engine");
-                goto err;
-            }
+            if (cur(p)->type == T_COLON) { n = parse_subquery(p, n, t, d); if (!n) return NULL; continue; }
             if (expect(p, T_RBRACKET, "\"]\"") != 0) goto err;
             if (n->kind != PQ_VSEL) {
                 fail(p, t->pos, "ranges only allowed for vector selectors");
                 goto err;
             }
-            if (n->has_offset) {
+            if (n->has_offset || n->at_kind) {
                 fail(p, t->pos, "no offset modifiers allowed before range");
                 goto err;
             }
@@ -1058,7 +1103,7 @@ static pq_node *parse_postfix(parser *p, pq_node *n)
             token *d = cur(p);
             if (d->type != T_DURATION) { unexpected(p, d, "duration"); goto err; }
             next_tok(p);
-            if (n->kind != PQ_VSEL && n->kind != PQ_MSEL) {
+            if (n->kind != PQ_VSEL && n->kind != PQ_MSEL && n->kind != PQ_SUBQ) {
                 fail(p, n->pos, "offset modifier must be preceded by an instant vector selector "
                      "or range vector selector or a subquery");
                 goto err;
@@ -1069,8 +1114,8 @@ static pq_node *parse_postfix(parser *p, pq_node *n)
             continue;
         }
         if (t->type == T_AT) {
-            fail(p, t->pos, "the @ modifier is not supported by this engine");
-            goto err;
+            if (parse_at(p, n) != 0) goto err;
+            continue;
         }
         return n;
     }
