@@ -15,7 +15,7 @@ DESTDIR ?=
 CC      ?= cc
 V       ?= 0
 
-BUILD_PKGS = libgsl-dev libcjson-dev libcsv-dev gnuplot-nox pkg-config
+BUILD_PKGS = libgsl-dev libcjson-dev libcsv-dev libre2-dev g++ gnuplot-nox pkg-config
 TEST_PKGS  = prometheus parallel chromium fonts-dejavu-core python3 curl iproute2
 
 # Evaluated on first use, i.e. when the first compile or link runs, after
@@ -23,7 +23,8 @@ TEST_PKGS  = prometheus parallel chromium fonts-dejavu-core python3 curl iproute
 # and the libraries on a fresh machine; then cached.
 PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags gsl libcjson 2>/dev/null))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs gsl libcjson 2>/dev/null) \
-              $(shell pkg-config --libs libcsv 2>/dev/null || echo -lcsv))$(PKG_LIBS)
+              $(shell pkg-config --libs libcsv 2>/dev/null || echo -lcsv) \
+              $(shell pkg-config --libs re2 2>/dev/null || echo -lre2))$(PKG_LIBS)
 
 WARN    = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
           -Wno-unused-parameter
@@ -39,8 +40,11 @@ BUILD  ?= build/release
 endif
 
 ALL_CFLAGS  = $(BASE_CFLAGS) $(OPT) $(CFLAGS)
+# C++ is used only for thin wrappers over C++ libraries (models/regex.cc over RE2).
+CXX     ?= g++
+ALL_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -MMD -MP -g $(OPT) $(CXXFLAGS)
 ALL_LDFLAGS = $(SAN_LDFLAGS) $(LDFLAGS)
-LIBS        = $(PKG_LIBS) -lm
+LIBS        = $(PKG_LIBS) -lstdc++ -lm
 
 ifeq ($(V),1)
 Q =
@@ -49,7 +53,8 @@ Q = @
 endif
 
 LIB_SRC  = $(filter-out sim/main.c,$(wildcard sim/*.c)) $(wildcard models/*.c)
-LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_CXX  = $(wildcard models/*.cc)
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cc=$(BUILD)/%.o)
 MAIN_OBJ = $(BUILD)/sim/main.o
 TEST_SRC = $(wildcard tests/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -78,6 +83,11 @@ $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/%.o: %.cc | deps
+	@mkdir -p $(dir $@)
+	@echo "  CXX     $<"
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_OBJ)
 	@echo "  LINK    $@"
@@ -135,7 +145,7 @@ FUZZ_BUILD  = build/fuzz
 FUZZ_TIME  ?= 60
 FUZZ_ONLY  ?=
 FUZZ_CFLAGS = $(BASE_CFLAGS) -Wno-error -g -O1 -fno-omit-frame-pointer $(CFLAGS)
-FUZZ_OBJ    = $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_OBJ    = $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(LIB_CXX:%.cc=$(FUZZ_BUILD)/%.o)
 FUZZ_BIN    = $(if $(FUZZ_ONLY),$(FUZZ_BUILD)/$(FUZZ_ONLY),$(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%))
 
 .SECONDARY: $(FUZZ_OBJ)
@@ -153,6 +163,11 @@ $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (fuzz)"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -c -o $@ $<
+
+$(FUZZ_BUILD)/%.o: %.cc
+	@mkdir -p $(dir $@)
+	@echo "  CXX     $< (fuzz)"
+	$(Q)$(FUZZ_CC)++ -std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)

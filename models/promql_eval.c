@@ -324,8 +324,8 @@ static int matches(const asim_tsdb *db, int id, const pq_node *n)
         switch (m->type) {
         case PQ_M_EQ: ok = strcmp(v, m->value) == 0; break;
         case PQ_M_NE: ok = strcmp(v, m->value) != 0; break;
-        case PQ_M_RE: ok = regexec(&m->re, v, 0, NULL, 0) == 0; break;
-        default: ok = regexec(&m->re, v, 0, NULL, 0) != 0; break;
+        case PQ_M_RE: ok = asim_regex_match(m->re, v, strlen(v)); break;
+        default: ok = !asim_regex_match(m->re, v, strlen(v)); break;
         }
         if (!ok) return 0;
     }

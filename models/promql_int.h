@@ -6,7 +6,7 @@
 
 #include "promql.h"
 
-#include <regex.h>
+#include "regex.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,8 +72,7 @@ typedef enum pq_mtype { PQ_M_EQ, PQ_M_NE, PQ_M_RE, PQ_M_NRE } pq_mtype;
 typedef struct pq_matcher {
     char *name, *value;
     pq_mtype type;
-    int has_re;
-    regex_t re;               /* compiled, anchored; for =~ and !~ */
+    asim_regex *re;           /* compiled, anchored; for =~ and !~ */
 } pq_matcher;
 
 typedef enum pq_kind {

@@ -576,253 +576,17 @@ err:
     return -1;
 }
 
-/* --- regular expressions ------------------------------------------------- */
-
-typedef struct sbuf { char *s; size_t n, cap; } sbuf;
-
-static void sb_putc(sbuf *b, char c)
-{
-    if (b->n + 2 > b->cap) {
-        b->cap = b->cap ? 2 * b->cap : 64;
-        b->s = asim_realloc(b->s, b->cap);
-    }
-    b->s[b->n++] = c;
-    b->s[b->n] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s) { while (*s) sb_putc(b, *s++); }
-
-/* A bracket expression of RE2 syntax at re[*i] ('[' already consumed),
- * re-emitted in POSIX form: ']' first, '-' last, escapes resolved. */
-static int translate_class(const char *re, size_t *i, sbuf *o)
-{
-    size_t k = *i;
-    int neg = 0, lit_close = 0, lit_dash = 0, lit_caret = 0;
-    sbuf body = { 0 };
-    if (re[k] == '^') { neg = 1; k++; }
-    if (re[k] == ']') { lit_close = 1; k++; }
-    for (;;) {
-        char c = re[k];
-        if (c == '\0') { asim_free(body.s); return -1; }
-        if (c == ']') { k++; break; }
-        if (c == '[' && re[k + 1] == ':') {
-            const char *e = strstr(re + k + 2, ":]");
-            if (!e) { asim_free(body.s); return -1; }
-            for (const char *s = re + k; s < e + 2; s++) sb_putc(&body, *s);
-            k = (size_t)(e + 2 - re);
-            continue;
-        }
-        char lo;
-        if (c == '\\') {
-            char e = re[k + 1];
-            k += 2;
-            switch (e) {
-            case 'd': sb_puts(&body, "0-9"); continue;
-            case 'w': sb_puts(&body, "0-9A-Za-z_"); continue;
-            case 's': sb_puts(&body, "\t\n\f\r "); continue;
-            case 'n': lo = '\n'; break;
-            case 't': lo = '\t'; break;
-            case 'r': lo = '\r'; break;
-            case 'f': lo = '\f'; break;
-            case 'v': lo = '\v'; break;
-            default:
-                if (!e || isalnum((unsigned char)e)) { asim_free(body.s); return -1; }
-                lo = e;
-            }
-        } else {
-            lo = c;
-            k++;
-        }
-        if (re[k] == '-' && re[k + 1] && re[k + 1] != ']') {
-            char hi = re[k + 1];
-            k += 2;
-            if (hi == '\\') {
-                hi = re[k++];
-                if (!hi || isalnum((unsigned char)hi)) { asim_free(body.s); return -1; }
-            }
-            if (lo == ']' || hi == ']' || lo == '-' || hi == '-' || lo == '^') {
-                asim_free(body.s);
-                return -1;                 /* too exotic to re-emit faithfully */
-            }
-            sb_putc(&body, lo);
-            sb_putc(&body, '-');
-            sb_putc(&body, hi);
-            continue;
-        }
-        if (lo == ']') lit_close = 1;
-        else if (lo == '-') lit_dash = 1;
-        else if (lo == '^') lit_caret = 1;
-        else if (lo == '[') sb_puts(&body, "[");
-        else sb_putc(&body, lo);
-    }
-    if (!body.n && !lit_close && lit_caret && !lit_dash) {
-        sb_puts(o, neg ? "[^^]" : "\\^");
-        *i = k;
-        return 0;
-    }
-    sb_putc(o, '[');
-    if (neg) sb_putc(o, '^');
-    if (lit_close) sb_putc(o, ']');
-    if (body.s) sb_puts(o, body.s);
-    if (lit_caret) sb_putc(o, '^');
-    if (lit_dash) sb_putc(o, '-');
-    sb_putc(o, ']');
-    asim_free(body.s);
-    *i = k;
-    return 0;
-}
-
-/* RE2 (Go) syntax -> POSIX ERE, anchored as ^(...)$ the way Prometheus
- * anchors ^(?:...)$.  Handles (?:, a leading (?i), \d \w \s and their
- * negations, escaped punctuation, lazy quantifiers (which cannot change
- * whether a fully anchored match exists).  Like RE2 it rejects nested
- * repetition (a**), counts above 1000 and expressions whose expansion would
- * be huge -- glibc would otherwise try to build them and exhaust memory.
- * Returns NULL with *why set for what it cannot or will not express. */
-static char *translate_regex(const char *re, int *icase, const char **why)
-{
-    enum { NONE, ATOM, QUANT, LAZY };
-    enum { MAX_DEPTH = 100 };
-    const long max_size = 20000;
-    struct { long seq, last; } st[MAX_DEPTH + 1];
-    int d = 0, prev = NONE;
-    sbuf o = { 0 };
-    size_t i = 0;
-    *icase = 0;
-    *why = "unsupported syntax";
-    st[0].seq = st[0].last = 0;
-    if (strncmp(re, "(?i)", 4) == 0) { *icase = 1; i = 4; }
-    sb_puts(&o, "^(");
-#define ATOM_OF(n) do { st[d].seq += (n); st[d].last = (n); prev = ATOM; } while (0)
-    while (re[i]) {
-        char c = re[i];
-        if (c == '\\') {
-            char e = re[i + 1];
-            i += 2;
-            switch (e) {
-            case 'd': sb_puts(&o, "[0-9]"); break;
-            case 'D': sb_puts(&o, "[^0-9]"); break;
-            case 'w': sb_puts(&o, "[0-9A-Za-z_]"); break;
-            case 'W': sb_puts(&o, "[^0-9A-Za-z_]"); break;
-            case 's': sb_puts(&o, "[\t\n\f\r ]"); break;
-            case 'S': sb_puts(&o, "[^\t\n\f\r ]"); break;
-            case 'n': sb_putc(&o, '\n'); break;
-            case 't': sb_putc(&o, '\t'); break;
-            case 'r': sb_putc(&o, '\r'); break;
-            case 'f': sb_putc(&o, '\f'); break;
-            case 'v': sb_putc(&o, '\v'); break;
-            default:
-                if (!e) { *why = "trailing backslash"; goto bad; }
-                if (isalnum((unsigned char)e)) { *why = "unsupported escape"; goto bad; }
-                sb_putc(&o, '\\');
-                sb_putc(&o, e);
-            }
-            ATOM_OF(1);
-        } else if (c == '[') {
-            i++;
-            if (translate_class(re, &i, &o) != 0) { *why = "unsupported or unterminated character class"; goto bad; }
-            ATOM_OF(1);
-        } else if (c == '(') {
-            if (re[i + 1] == '?') {
-                if (re[i + 2] != ':') { *why = "unsupported group flags"; goto bad; }
-                i += 2;
-            }
-            if (d == MAX_DEPTH) { *why = "too deeply nested"; goto bad; }
-            sb_putc(&o, '(');
-            i++;
-            d++;
-            st[d].seq = st[d].last = 0;
-            prev = NONE;
-        } else if (c == ')') {
-            if (d == 0) { *why = "unexpected )"; goto bad; }
-            long g = st[d].seq;
-            d--;
-            sb_putc(&o, ')');
-            i++;
-            ATOM_OF(g ? g : 1);
-        } else if (c == '*' || c == '+' || c == '?') {
-            i++;
-            if (c == '?' && prev == QUANT) { prev = LAZY; continue; }   /* lazy: same language */
-            if (prev != ATOM) { *why = prev == NONE ? "missing argument to repetition operator" : "invalid nested repetition operator"; goto bad; }
-            sb_putc(&o, c);
-            st[d].seq += st[d].last;
-            prev = QUANT;
-        } else if (c == '{') {
-            /* {n}, {n,} or {n,m}; anything else is a literal brace, as in RE2 */
-            size_t j = i + 1;
-            long n = -1, m = -1;
-            int comma = 0, ok = 0;
-            if (isdigit((unsigned char)re[j])) {
-                n = 0;
-                while (isdigit((unsigned char)re[j]) && n <= 100000) n = n * 10 + (re[j++] - '0');
-                if (re[j] == ',') {
-                    comma = 1;
-                    j++;
-                    if (isdigit((unsigned char)re[j])) {
-                        m = 0;
-                        while (isdigit((unsigned char)re[j]) && m <= 100000) m = m * 10 + (re[j++] - '0');
-                    }
-                }
-                ok = re[j] == '}';
-            }
-            if (!ok) {
-                sb_puts(&o, "\\{");
-                i++;
-                ATOM_OF(1);
-                continue;
-            }
-            if (prev != ATOM) { *why = prev == NONE ? "missing argument to repetition operator" : "invalid nested repetition operator"; goto bad; }
-            if (n > 1000 || m > 1000 || (m >= 0 && m < n)) { *why = "invalid repeat count"; goto bad; }
-            for (size_t k = i; k <= j; k++) sb_putc(&o, re[k]);
-            i = j + 1;
-            long times = m >= 0 ? m : (comma ? n + 1 : n);
-            st[d].seq += st[d].last * (times > 1 ? times - 1 : 0);
-            prev = QUANT;
-        } else if (c == '}') {
-            sb_puts(&o, "\\}");
-            i++;
-            ATOM_OF(1);
-        } else if (c == '|' || c == '^' || c == '$') {
-            sb_putc(&o, c);
-            i++;
-            prev = NONE;
-        } else {
-            sb_putc(&o, c);
-            i++;
-            ATOM_OF(1);
-        }
-        if (st[d].seq > max_size) { *why = "expression too large"; goto bad; }
-    }
-#undef ATOM_OF
-    if (d != 0) { *why = "missing closing )"; goto bad; }
-    sb_puts(&o, ")$");
-    return o.s;
-bad:
-    asim_free(o.s);
-    return NULL;
-}
+/* --- regular expressions (RE2, see regex.h) ------------------------------- */
 
 static int compile_matcher(parser *p, pq_matcher *m, int pos)
 {
     if (m->type != PQ_M_RE && m->type != PQ_M_NRE) return 0;
-    int icase;
-    const char *why;
-    char *posix = translate_regex(m->value, &icase, &why);
-    if (!posix) {
-        fail(p, pos, "error parsing regexp \"%s\": %s%s", m->value, why,
-             strncmp(why, "unsupported", 11) == 0
-                 ? " (RE2 syntax is translated to POSIX extended regular expressions; see doc/promql.md)" : "");
+    char why[256];
+    m->re = asim_regex_compile(m->value, why, sizeof why);
+    if (!m->re) {
+        fail(p, pos, "error parsing regexp \"%s\": %s", m->value, why);
         return -1;
     }
-    int rc = regcomp(&m->re, posix, REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0));
-    asim_free(posix);
-    if (rc != 0) {
-        char buf[160];
-        regerror(rc, &m->re, buf, sizeof buf);
-        fail(p, pos, "error parsing regexp \"%s\": %s", m->value, buf);
-        return -1;
-    }
-    m->has_re = 1;
     return 0;
 }
 
@@ -831,8 +595,8 @@ static int matcher_matches_empty(const pq_matcher *m)
     switch (m->type) {
     case PQ_M_EQ: return m->value[0] == '\0';
     case PQ_M_NE: return m->value[0] != '\0';
-    case PQ_M_RE: return regexec(&m->re, "", 0, NULL, 0) == 0;
-    default: return regexec(&m->re, "", 0, NULL, 0) != 0;
+    case PQ_M_RE: return asim_regex_match(m->re, "", 0);
+    default: return !asim_regex_match(m->re, "", 0);
     }
 }
 
@@ -1317,7 +1081,7 @@ void asim_pq_node_free(pq_node *n)
     for (size_t i = 0; i < n->nm; i++) {
         asim_free(n->m[i].name);
         asim_free(n->m[i].value);
-        if (n->m[i].has_re) regfree(&n->m[i].re);
+        asim_regex_free(n->m[i].re);
     }
     asim_free(n->m);
     for (int i = 0; i < n->nargs; i++) asim_pq_node_free(n->args[i]);

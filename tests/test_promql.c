@@ -280,6 +280,10 @@ static void test_aggregation_and_names(void)
     CHECK(count(db, "rt{instance=~\"\"}", 0) == 0);
     CHECK(count(db, "rt{instance!~\"[ab]\"}", 0) == 1);
     CHECK(count(db, "rt{job=~\"(?:w)\"}", 0) == 2);
+    /* RE2 syntax: flag groups, Unicode classes, UTF-8 characters as one '.' */
+    CHECK(count(db, "rt{instance=~\"(?i:A)|b\"}", 0) == 2);
+    CHECK(count(db, "rt{instance=~\"\\\\pL\"}", 0) == 3);
+    CHECK(count(db, "rt{instance=~\"\\\\d\"}", 0) == 0);
     CHECK(count(db, "rt{zone=\"\"}", 0) == 3);       /* absent label matches "" */
     asim_tsdb_destroy(db);
 }
@@ -329,8 +333,10 @@ static void test_parse_errors(void)
     parse_err("topk(3, x)", "position 1: aggregation \"topk\" is not supported by this engine");
     parse_err("label_replace(x, \"a\", \"b\", \"c\", \"d\")",
               "position 1: function \"label_replace\" is not supported by this engine");
-    parse_err("x @ 100", "position 3: the @ modifier is not supported by this engine");
-    parse_err("x[5m:1m]", "position 5: subqueries are not supported by this engine");
+    parse_err("sum(x) @ 100", "position 8: @ modifier must be preceded by an instant vector selector "
+              "or range vector selector or a subquery");
+    parse_err("x @ 1 @ 2", "position 7: @ <timestamp> may not be set multiple times");
+    parse_err("x[5m][5m:1m]", "position 6: subquery is only allowed on instant vector, got range vector instead");
     parse_err("", "position 1: no expression found in input");
     parse_err("x{l=\"é\"} + ", "position 12: unexpected end of input; expected an expression");  /* characters, not bytes */
     parse_err("x * on(a) group_left y", "position 11: group_left is not supported by this engine (one-to-one matching only)");
