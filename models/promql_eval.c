@@ -243,6 +243,22 @@ static const asim_label *drop_name(ev *e, const asim_label *l, size_t n, size_t 
     return filter_labels(e, l, n, NULL, 0, 0, 1, nout);
 }
 
+/* l with label name set to value (removed when value is NULL or ""), as
+ * labels.Builder.Set does; a new sorted array in the arena. */
+static const asim_label *set_label(ev *e, const asim_label *l, size_t n, const char *name,
+                                   const char *value, size_t *nout)
+{
+    asim_label *o = alloc(e, (n + 1) * sizeof *o);
+    size_t k = 0, i = 0;
+    int del = !value || !value[0];
+    while (i < n && strcmp(l[i].name, name) < 0) o[k++] = l[i++];
+    if (i < n && strcmp(l[i].name, name) == 0) i++;
+    if (!del) o[k++] = (asim_label){ name, value };
+    while (i < n) o[k++] = l[i++];
+    *nout = k;
+    return o;
+}
+
 static int same_labels(const asim_label *a, size_t na, const asim_label *b, size_t nb)
 {
     if (na != nb) return 0;
@@ -1048,6 +1064,8 @@ static int vector_scalar(ev *e, const pq_node *n, const pq_val *vec, double s, i
     return check_unique(e, out->v, out->n);
 }
 
+static int vector_match(ev *e, const pq_node *n, const pq_val *l, const pq_val *r, pq_val *out);
+
 static int vector_vector(ev *e, const pq_node *n, const pq_val *l, const pq_val *r, pq_val *out)
 {
     out->type = ASIM_PROMQL_VECTOR;
@@ -1087,7 +1105,17 @@ static int vector_vector(ev *e, const pq_node *n, const pq_val *l, const pq_val 
         return check_unique(e, out->v, out->n);
     }
 
-    /* one-to-one matching */
+    return vector_match(e, n, l, r, out);
+}
+
+/* VectorBinop: one-to-one, or many-to-one with group_left/group_right (for
+ * group_right the sides are swapped, and swapped back for the values). */
+static int vector_match(ev *e, const pq_node *n, const pq_val *l, const pq_val *r, pq_val *out)
+{
+    int one_to_many = n->card == PQ_CARD_ONE_TO_MANY;
+    if (one_to_many) { const pq_val *t = l; l = r; r = t; }
+    out->v = alloc(e, (l->n ? l->n : 1) * sizeof *out->v);
+    out->n = 0;
     hset rs;
     hset_init(e, &rs, r->n);
     for (size_t i = 0; i < r->n; i++) {
@@ -1096,39 +1124,60 @@ static int vector_vector(ev *e, const pq_node *n, const pq_val *l, const pq_val 
         hent *h = hset_get(&rs, sig, ns);
         if (h->idx >= 0) {
             char a[256], b[256], m[256];
-            labels_str(sig, ns, m, sizeof m);
+            const asim_label *ml = n->matching && !n->without ? sig
+                : filter_labels(e, r->v[i].lab, r->v[i].nlab, n->labels, n->nlabels, 0, 1, &ns);
+            labels_str(ml, ns, m, sizeof m);
             labels_str(r->v[i].lab, r->v[i].nlab, a, sizeof a);
             labels_str(r->v[h->idx].lab, r->v[h->idx].nlab, b, sizeof b);
-            return ev_fail(e, "found duplicate series for the match group %s on the right hand-side "
+            return ev_fail(e, "found duplicate series for the match group %s on the %s hand-side "
                            "of the operation: [%s, %s];many-to-many matching not allowed: matching "
-                           "labels must be unique on one side", m, a, b);
+                           "labels must be unique on one side", m, one_to_many ? "left" : "right", a, b);
         }
         h->idx = (long)i;
     }
-    hset matched;
+    hset matched;                   /* one-to-one: by signature; else by result labels */
     hset_init(e, &matched, l->n);
+    const asim_label **sigs = alloc(e, (l->n ? l->n : 1) * sizeof *sigs);
+    size_t *nsigs = alloc(e, (l->n ? l->n : 1) * sizeof *nsigs);
     for (size_t i = 0; i < l->n; i++) {
         size_t ns;
         const asim_label *sig = signature(e, n, l->v[i].lab, l->v[i].nlab, &ns);
         hent *h = hset_get(&rs, sig, ns);
         if (h->idx < 0) continue;
         const pq_sample *rv = &r->v[h->idx];
+        double vl = l->v[i].v, vr = rv->v;
+        if (one_to_many) { vl = rv->v; vr = l->v[i].v; }
         int keep;
-        double value = elem_op(n->op, l->v[i].v, rv->v, &keep);
+        double value = elem_op(n->op, vl, vr, &keep);
         if (n->ret_bool) value = keep ? 1.0 : 0.0;
         else if (!keep) continue;
         /* resultMetric */
         const asim_label *lab = l->v[i].lab;
         size_t nlab = l->v[i].nlab;
         if (drops_name(n->op)) lab = drop_name(e, lab, nlab, &nlab);
-        if (n->matching && !n->without) lab = filter_labels(e, lab, nlab, n->labels, n->nlabels, 1, 0, &nlab);
-        else if (n->matching) lab = filter_labels(e, lab, nlab, n->labels, n->nlabels, 0, 0, &nlab);
+        if (n->card == PQ_CARD_ONE_TO_ONE) {
+            if (n->matching && !n->without) lab = filter_labels(e, lab, nlab, n->labels, n->nlabels, 1, 0, &nlab);
+            else if (n->matching) lab = filter_labels(e, lab, nlab, n->labels, n->nlabels, 0, 0, &nlab);
+        }
+        for (size_t j = 0; j < n->ninclude; j++) {
+            const asim_label *x = find_label(rv->lab, rv->nlab, n->include[j]);
+            lab = set_label(e, lab, nlab, n->include[j], x ? x->value : NULL, &nlab);
+        }
         if (n->ret_bool) lab = drop_name(e, lab, nlab, &nlab);
-        hent *m = hset_get(&matched, sig, ns);
-        if (m->idx >= 0)
-            return ev_fail(e, "multiple matches for labels: many-to-one matching must be explicit "
-                           "(group_left/group_right)");
-        m->idx = (long)i;
+        if (n->card == PQ_CARD_ONE_TO_ONE) {
+            hent *m = hset_get(&matched, sig, ns);
+            if (m->idx >= 0)
+                return ev_fail(e, "multiple matches for labels: many-to-one matching must be explicit "
+                               "(group_left/group_right)");
+            m->idx = (long)out->n;
+        } else {
+            hent *m = hset_get(&matched, lab, nlab);
+            if (m->idx >= 0 && same_labels(sigs[m->idx], nsigs[m->idx], sig, ns))
+                return ev_fail(e, "multiple matches for labels: grouping labels must ensure unique matches");
+            if (m->idx < 0) m->idx = (long)out->n;
+        }
+        sigs[out->n] = sig;
+        nsigs[out->n] = ns;
         out->v[out->n++] = (pq_sample){ lab, nlab, value };
     }
     return check_unique(e, out->v, out->n);

@@ -79,6 +79,8 @@ typedef enum pq_kind {
     PQ_NUM, PQ_VSEL, PQ_MSEL, PQ_CALL, PQ_AGGR, PQ_BIN, PQ_UNARY, PQ_PAREN, PQ_SUBQ
 } pq_kind;
 
+typedef enum pq_card { PQ_CARD_ONE_TO_ONE, PQ_CARD_MANY_TO_ONE, PQ_CARD_ONE_TO_MANY } pq_card;
+
 typedef enum pq_at { PQ_AT_NONE, PQ_AT_TIME, PQ_AT_START, PQ_AT_END } pq_at;
 
 typedef struct pq_node pq_node;
@@ -107,6 +109,9 @@ struct pq_node {
     int without;              /* AGGR: without (else by); BIN: ignoring (else on) */
     int matching;             /* BIN: an on/ignoring clause was given */
     int ret_bool;             /* BIN: the bool modifier */
+    int card;                 /* BIN: pq_card */
+    char **include;           /* BIN: group_left/group_right labels, as written */
+    size_t ninclude;
     pq_node *lhs, *rhs;       /* BIN; AGGR, UNARY and PAREN use lhs */
 };
 

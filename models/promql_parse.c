@@ -1024,9 +1024,20 @@ static pq_node *parse_expr(parser *p, int min_prec)
             n->without = next_tok(p)->type == T_IGNORING;
             if (parse_label_list(p, &n->labels, &n->nlabels) != 0) goto err;
             if (cur(p)->type == T_GROUP_LEFT || cur(p)->type == T_GROUP_RIGHT) {
-                fail(p, cur(p)->pos, "%s is not supported by this engine (one-to-one matching only)",
-                     cur(p)->type == T_GROUP_LEFT ? "group_left" : "group_right");
-                goto err;
+                token *g = next_tok(p);
+                n->card = g->type == T_GROUP_LEFT ? PQ_CARD_MANY_TO_ONE : PQ_CARD_ONE_TO_MANY;
+                if (cur(p)->type == T_LPAREN && parse_label_list(p, &n->include, &n->ninclude) != 0) goto err;
+                if (is_setop(n->op)) {
+                    fail(p, g->pos, "no grouping allowed for \"%s\" operation", op_text(n->op));
+                    goto err;
+                }
+                for (size_t i = 0; i < n->ninclude && !n->without; i++)
+                    for (size_t j = 0; j < n->nlabels; j++)
+                        if (strcmp(n->include[i], n->labels[j]) == 0) {
+                            fail(p, g->pos, "label \"%s\" must not occur in ON and GROUP clause at once",
+                                 n->include[i]);
+                            goto err;
+                        }
             }
         } else if (cur(p)->type == T_GROUP_LEFT || cur(p)->type == T_GROUP_RIGHT) {
             unexpected(p, cur(p), NULL);
@@ -1087,6 +1098,8 @@ void asim_pq_node_free(pq_node *n)
     for (int i = 0; i < n->nargs; i++) asim_pq_node_free(n->args[i]);
     for (size_t i = 0; i < n->nlabels; i++) asim_free(n->labels[i]);
     asim_free(n->labels);
+    for (size_t i = 0; i < n->ninclude; i++) asim_free(n->include[i]);
+    asim_free(n->include);
     asim_pq_node_free(n->lhs);
     asim_pq_node_free(n->rhs);
     asim_free(n);

@@ -339,7 +339,8 @@ static void test_parse_errors(void)
     parse_err("x[5m][5m:1m]", "position 6: subquery is only allowed on instant vector, got range vector instead");
     parse_err("", "position 1: no expression found in input");
     parse_err("x{l=\"é\"} + ", "position 12: unexpected end of input; expected an expression");  /* characters, not bytes */
-    parse_err("x * on(a) group_left y", "position 11: group_left is not supported by this engine (one-to-one matching only)");
+    parse_err("x and on(a) group_left y", "position 13: no grouping allowed for \"and\" operation");
+    parse_err("x * on(a) group_left(a) y", "position 11: label \"a\" must not occur in ON and GROUP clause at once");
     /* and a few that must parse */
     const char *good[] = {
         "histogram_quantile(0.95, sum by (le) (rate(webapp_request_duration_seconds_bucket[1m])))",
