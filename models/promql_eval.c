@@ -203,6 +203,15 @@ static const asim_label *find_label(const asim_label *l, size_t n, const char *n
     return NULL;
 }
 
+/* model.LabelName.IsValid: [a-zA-Z_][a-zA-Z0-9_]* */
+static int valid_label_name(const char *s)
+{
+    if (!s[0] || isdigit((unsigned char)s[0])) return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_') return 0;
+    return 1;
+}
+
 static int in_sorted(char *const *names, size_t n, const char *s)
 {
     size_t lo = 0, hi = n;
@@ -818,6 +827,51 @@ static int eval_histogram_quantile(ev *e, const pq_node *n, pq_val *out)
 
 /* --- other functions ----------------------------------------------------- */
 
+static const char *str_arg(const pq_node *n, int i) { return unparen(n->args[i])->str; }
+
+/* label_replace(v, dst, replacement, src, regex) and
+ * label_join(v, dst, separator, src...): funcLabelReplace/funcLabelJoin.
+ * The metric name is kept; an empty result deletes dst. */
+static int eval_label_fn(ev *e, const pq_node *n, pq_val *out)
+{
+    pq_val in;
+    if (eval(e, n->args[0], &in) != 0) return -1;
+    out->type = ASIM_PROMQL_VECTOR;
+    out->v = alloc(e, (in.n ? in.n : 1) * sizeof *out->v);
+    out->n = in.n;
+    const char *dst = str_arg(n, 1);
+    for (size_t i = 0; i < in.n; i++) {
+        out->v[i] = in.v[i];
+        char *res = NULL;
+        if (n->fn->id == PQ_FN_LABEL_REPLACE) {
+            const asim_label *src = find_label(in.v[i].lab, in.v[i].nlab, str_arg(n, 3));
+            char *tmp;
+            int rc = asim_regex_expand(n->re, src ? src->value : "", str_arg(n, 2), &tmp);
+            if (rc < 0) return ev_fail(e, "out of memory");
+            if (rc == 0) continue;                    /* no match: unchanged */
+            res = alloc(e, strlen(tmp) + 1);
+            strcpy(res, tmp);
+            free(tmp);
+        } else {
+            const char *sep = str_arg(n, 2);
+            size_t len = 1;
+            for (int j = 3; j < n->nargs; j++) {
+                const asim_label *x = find_label(in.v[i].lab, in.v[i].nlab, str_arg(n, j));
+                len += (x ? strlen(x->value) : 0) + strlen(sep);
+            }
+            res = alloc(e, len);
+            res[0] = '\0';
+            for (int j = 3; j < n->nargs; j++) {
+                const asim_label *x = find_label(in.v[i].lab, in.v[i].nlab, str_arg(n, j));
+                if (j > 3) strcat(res, sep);
+                if (x) strcat(res, x->value);
+            }
+        }
+        out->v[i].lab = set_label(e, in.v[i].lab, in.v[i].nlab, dst, res, &out->v[i].nlab);
+    }
+    return check_unique(e, out->v, out->n);
+}
+
 static int arg_not_sel(const pq_node *n) { return unparen(n->args[0])->kind != PQ_VSEL; }
 
 /* sort() / sort_desc(): by value, NaN last (funcSort's ordering); ties keep
@@ -885,6 +939,7 @@ static int eval_call(ev *e, const pq_node *n, pq_val *out)
         return 0;
     }
     pq_val in;
+    if (f->id == PQ_FN_LABEL_REPLACE || f->id == PQ_FN_LABEL_JOIN) return eval_label_fn(e, n, out);
     if (f->id == PQ_FN_TIMESTAMP) {
         const pq_node *arg = unparen(n->args[0]);
         e->want_ts = arg->kind == PQ_VSEL;
@@ -942,10 +997,97 @@ typedef struct agroup {
     double value, mean, count;
 } agroup;
 
+/* topk/bottomk order: descending (topk) or ascending, NaN last either way. */
+static int k_before(const pq_sample *a, const pq_sample *b, int top)
+{
+    if (isnan(a->v) || isnan(b->v)) return !isnan(a->v) && isnan(b->v);
+    return top ? a->v > b->v : a->v < b->v;
+}
+
+/* The aggregations with a parameter (topk, bottomk, quantile, count_values),
+ * grouped like the others; aggregation() in engine.go. */
+static int eval_aggr_param(ev *e, const pq_node *n, const pq_val *in0, pq_val *out)
+{
+    pq_val in = *in0;
+    double param = 0;
+    const char *vlabel = NULL;
+    if (n->op == PQ_AGG_COUNT_VALUES) {
+        vlabel = unparen(n->args[0])->str;
+        if (!valid_label_name(vlabel)) return ev_fail(e, "invalid label name \"%s\"", vlabel);
+        /* the value, formatted as Go's FormatFloat(v, 'f', -1), becomes a label */
+        pq_sample *v = alloc(e, (in.n ? in.n : 1) * sizeof *v);
+        for (size_t i = 0; i < in.n; i++) {
+            char *buf = alloc(e, ASIM_PROMQL_FMT_MAX);
+            asim_promql_format_value(in.v[i].v, buf, ASIM_PROMQL_FMT_MAX);
+            v[i] = in.v[i];
+            v[i].lab = set_label(e, in.v[i].lab, in.v[i].nlab, vlabel, buf, &v[i].nlab);
+        }
+        in.v = v;
+    } else if (eval_scalar_arg(e, n->args[0], &param) != 0) {
+        return -1;
+    }
+    out->type = ASIM_PROMQL_VECTOR;
+    out->n = 0;
+    out->v = alloc(e, (in.n ? in.n : 1) * sizeof *out->v);
+    int topk = n->op == PQ_AGG_TOPK || n->op == PQ_AGG_BOTTOMK;
+    long k = 0;
+    if (topk) {
+        if (!(param >= 1)) return 0;          /* k < 1 (or NaN): nothing */
+        k = param > (double)in.n ? (long)in.n : (long)param;
+    }
+    /* group index of every element, groups in first-seen order */
+    long *gi = alloc(e, (in.n ? in.n : 1) * sizeof *gi);
+    const asim_label **glab = alloc(e, (in.n ? in.n : 1) * sizeof *glab);
+    size_t *gnlab = alloc(e, (in.n ? in.n : 1) * sizeof *gnlab), ng = 0;
+    hset s;
+    hset_init(e, &s, in.n);
+    for (size_t i = 0; i < in.n; i++) {
+        size_t nk;
+        const asim_label *key = n->without
+            ? filter_labels(e, in.v[i].lab, in.v[i].nlab, n->labels, n->nlabels, 0, 1, &nk)
+            : filter_labels(e, in.v[i].lab, in.v[i].nlab, n->labels, n->nlabels, 1, 0, &nk);
+        if (vlabel && !n->without) {
+            const asim_label *x = find_label(in.v[i].lab, in.v[i].nlab, vlabel);
+            key = set_label(e, key, nk, vlabel, x ? x->value : NULL, &nk);
+        }
+        hent *h = hset_get(&s, key, nk);
+        if (h->idx < 0) { h->idx = (long)ng; glab[ng] = key; gnlab[ng++] = nk; }
+        gi[i] = h->idx;
+    }
+    pq_sample *grp = alloc(e, (in.n ? in.n : 1) * sizeof *grp);
+    double *vals = alloc(e, (in.n ? in.n : 1) * sizeof *vals);
+    for (size_t g = 0; g < ng; g++) {
+        size_t m = 0;
+        for (size_t i = 0; i < in.n; i++)
+            if (gi[i] == (long)g) grp[m++] = in.v[i];
+        if (topk) {
+            int top = n->op == PQ_AGG_TOPK;
+            for (size_t i = 1; i < m; i++) {          /* stable insertion sort */
+                pq_sample x = grp[i];
+                size_t j = i;
+                while (j > 0 && k_before(&x, &grp[j - 1], top)) { grp[j] = grp[j - 1]; j--; }
+                grp[j] = x;
+            }
+            for (size_t i = 0; i < m && i < (size_t)k; i++) out->v[out->n++] = grp[i];
+            continue;
+        }
+        double v;
+        if (n->op == PQ_AGG_QUANTILE) {
+            for (size_t i = 0; i < m; i++) vals[i] = grp[i].v;
+            v = quantile_values(param, vals, m);
+        } else {
+            v = (double)m;                             /* count_values */
+        }
+        out->v[out->n++] = (pq_sample){ glab[g], gnlab[g], v };
+    }
+    return 0;
+}
+
 static int eval_aggr(ev *e, const pq_node *n, pq_val *out)
 {
     pq_val in;
     if (eval(e, n->lhs, &in) != 0) return -1;
+    if (n->op >= PQ_AGG_TOPK) return eval_aggr_param(e, n, &in, out);
     agroup *g = alloc(e, (in.n ? in.n : 1) * sizeof *g);
     size_t ng = 0;
     hset s;
@@ -989,6 +1131,7 @@ static int eval_aggr(ev *e, const pq_node *n, pq_val *out)
             a->value += delta * (v - a->mean);
             break;
         }
+        default: break;             /* the parameterised ones: eval_aggr_param */
         }
     }
     out->type = ASIM_PROMQL_VECTOR;
@@ -1026,6 +1169,7 @@ static double elem_op(int op, double l, double r, int *keep)
     case PQ_DIV: return l / r;
     case PQ_POW: return go_pow(l, r);
     case PQ_MOD: return fmod(l, r);
+    case PQ_ATAN2: return atan2(l, r);
     case PQ_EQLC: *keep = l == r; return l;
     case PQ_NEQ: *keep = l != r; return l;
     case PQ_GTR: *keep = l > r; return l;
@@ -1276,6 +1420,7 @@ static int eval(ev *e, const pq_node *n, pq_val *out)
     case PQ_BIN: return eval_bin(e, n, out);
     case PQ_UNARY: return eval_unary(e, n, out);
     case PQ_SUBQ: return eval_subquery(e, n, out);
+    case PQ_STR: out->type = ASIM_PROMQL_STRING; return 0;   /* read from the node by its user */
     }
     return ev_fail(e, "internal error: bad node");
 }

@@ -14,12 +14,15 @@
 typedef enum pq_op {
     PQ_OR, PQ_AND, PQ_UNLESS,
     PQ_EQLC, PQ_NEQ, PQ_LTE, PQ_LSS, PQ_GTE, PQ_GTR,
-    PQ_ADD, PQ_SUB, PQ_MUL, PQ_DIV, PQ_MOD, PQ_POW
+    PQ_ADD, PQ_SUB, PQ_MUL, PQ_DIV, PQ_MOD, PQ_POW,
+    PQ_ATAN2                  /* like * in precedence; keeps the metric name (2.42) */
 } pq_op;
 
 typedef enum pq_agg {
     PQ_AGG_SUM, PQ_AGG_AVG, PQ_AGG_MIN, PQ_AGG_MAX, PQ_AGG_COUNT,
-    PQ_AGG_GROUP, PQ_AGG_STDDEV, PQ_AGG_STDVAR
+    PQ_AGG_GROUP, PQ_AGG_STDDEV, PQ_AGG_STDVAR,
+    /* with a parameter (node args[0]) */
+    PQ_AGG_TOPK, PQ_AGG_BOTTOMK, PQ_AGG_COUNT_VALUES, PQ_AGG_QUANTILE
 } pq_agg;
 
 typedef enum pq_fn {
@@ -40,7 +43,8 @@ typedef enum pq_fn {
     PQ_FN_STDDEV_OVER_TIME, PQ_FN_STDVAR_OVER_TIME, PQ_FN_IDELTA, PQ_FN_DERIV,
     PQ_FN_PREDICT_LINEAR, PQ_FN_HOLT_WINTERS, PQ_FN_ABSENT_OVER_TIME,
     /* others */
-    PQ_FN_PI, PQ_FN_SORT, PQ_FN_SORT_DESC, PQ_FN_TIMESTAMP, PQ_FN_ABSENT
+    PQ_FN_PI, PQ_FN_SORT, PQ_FN_SORT_DESC, PQ_FN_TIMESTAMP, PQ_FN_ABSENT,
+    PQ_FN_LABEL_REPLACE, PQ_FN_LABEL_JOIN
 } pq_fn;
 
 typedef struct pq_func {
@@ -48,8 +52,9 @@ typedef struct pq_func {
     pq_fn id;
     asim_promql_type ret;
     int nargs;                /* the most arguments */
-    asim_promql_type arg[3];
+    asim_promql_type arg[5];
     int nopt;                 /* how many trailing arguments may be left out */
+    int variadic;             /* the last argument may repeat (label_join) */
 } pq_func;
 
 /* Pure numeric helpers of promql_funcs.c (Prometheus 2.42 functions.go). */
@@ -76,12 +81,14 @@ typedef struct pq_matcher {
 } pq_matcher;
 
 typedef enum pq_kind {
-    PQ_NUM, PQ_VSEL, PQ_MSEL, PQ_CALL, PQ_AGGR, PQ_BIN, PQ_UNARY, PQ_PAREN, PQ_SUBQ
+    PQ_NUM, PQ_VSEL, PQ_MSEL, PQ_CALL, PQ_AGGR, PQ_BIN, PQ_UNARY, PQ_PAREN, PQ_SUBQ, PQ_STR
 } pq_kind;
 
 typedef enum pq_card { PQ_CARD_ONE_TO_ONE, PQ_CARD_MANY_TO_ONE, PQ_CARD_ONE_TO_MANY } pq_card;
 
 typedef enum pq_at { PQ_AT_NONE, PQ_AT_TIME, PQ_AT_START, PQ_AT_END } pq_at;
+
+#define PQ_MAX_ARGS 32        /* label_join's source labels are the only long list */
 
 typedef struct pq_node pq_node;
 struct pq_node {
@@ -89,6 +96,7 @@ struct pq_node {
     asim_promql_type type;    /* type of the value it evaluates to */
     int pos;                  /* byte offset of its first character */
     double num;               /* PQ_NUM */
+    char *str;                /* PQ_STR */
     /* PQ_VSEL, PQ_MSEL */
     pq_matcher *m;
     size_t nm;
@@ -100,7 +108,8 @@ struct pq_node {
     int64_t at_ms;            /* PQ_AT_TIME */
     /* PQ_CALL */
     const pq_func *fn;
-    pq_node *args[3];
+    pq_node *args[PQ_MAX_ARGS];
+    asim_regex *re;           /* label_replace's regex, compiled when parsed */
     int nargs;
     /* PQ_AGGR (op is a pq_agg), PQ_BIN (op is a pq_op), PQ_UNARY (op: PQ_SUB or PQ_ADD) */
     int op;

@@ -58,7 +58,8 @@ static const struct { const char *name; int supported; pq_agg op; } aggops[] = {
     { "sum", 1, PQ_AGG_SUM }, { "avg", 1, PQ_AGG_AVG }, { "min", 1, PQ_AGG_MIN },
     { "max", 1, PQ_AGG_MAX }, { "count", 1, PQ_AGG_COUNT }, { "group", 1, PQ_AGG_GROUP },
     { "stddev", 1, PQ_AGG_STDDEV }, { "stdvar", 1, PQ_AGG_STDVAR },
-    { "topk", 0, 0 }, { "bottomk", 0, 0 }, { "count_values", 0, 0 }, { "quantile", 0, 0 },
+    { "topk", 1, PQ_AGG_TOPK }, { "bottomk", 1, PQ_AGG_BOTTOMK },
+    { "count_values", 1, PQ_AGG_COUNT_VALUES }, { "quantile", 1, PQ_AGG_QUANTILE },
 };
 
 static const struct { const char *word; tk type; } keywords[] = {
@@ -71,81 +72,85 @@ static const struct { const char *word; tk type; } keywords[] = {
 #define V ASIM_PROMQL_VECTOR
 #define M ASIM_PROMQL_MATRIX
 #define S ASIM_PROMQL_SCALAR
+#define T ASIM_PROMQL_STRING
 static const pq_func funcs[] = {
-    { "abs", PQ_FN_ABS, V, 1, { V }, 0 },
-    { "avg_over_time", PQ_FN_AVG_OVER_TIME, V, 1, { M }, 0 },
-    { "ceil", PQ_FN_CEIL, V, 1, { V }, 0 },
-    { "changes", PQ_FN_CHANGES, V, 1, { M }, 0 },
-    { "clamp", PQ_FN_CLAMP, V, 3, { V, S, S }, 0 },
-    { "clamp_max", PQ_FN_CLAMP_MAX, V, 2, { V, S }, 0 },
-    { "clamp_min", PQ_FN_CLAMP_MIN, V, 2, { V, S }, 0 },
-    { "count_over_time", PQ_FN_COUNT_OVER_TIME, V, 1, { M }, 0 },
-    { "delta", PQ_FN_DELTA, V, 1, { M }, 0 },
-    { "floor", PQ_FN_FLOOR, V, 1, { V }, 0 },
-    { "histogram_quantile", PQ_FN_HISTOGRAM_QUANTILE, V, 2, { S, V }, 0 },
-    { "increase", PQ_FN_INCREASE, V, 1, { M }, 0 },
-    { "irate", PQ_FN_IRATE, V, 1, { M }, 0 },
-    { "last_over_time", PQ_FN_LAST_OVER_TIME, V, 1, { M }, 0 },
-    { "max_over_time", PQ_FN_MAX_OVER_TIME, V, 1, { M }, 0 },
-    { "min_over_time", PQ_FN_MIN_OVER_TIME, V, 1, { M }, 0 },
-    { "present_over_time", PQ_FN_PRESENT_OVER_TIME, V, 1, { M }, 0 },
-    { "quantile_over_time", PQ_FN_QUANTILE_OVER_TIME, V, 2, { S, M }, 0 },
-    { "rate", PQ_FN_RATE, V, 1, { M }, 0 },
-    { "resets", PQ_FN_RESETS, V, 1, { M }, 0 },
-    { "scalar", PQ_FN_SCALAR, S, 1, { V }, 0 },
-    { "sqrt", PQ_FN_SQRT, V, 1, { V }, 0 },
-    { "sum_over_time", PQ_FN_SUM_OVER_TIME, V, 1, { M }, 0 },
-    { "time", PQ_FN_TIME, S, 0, { 0 }, 0 },
-    { "vector", PQ_FN_VECTOR, V, 1, { S }, 0 },
-    { "round", PQ_FN_ROUND, V, 2, { V, S }, 1 },
-    { "exp", PQ_FN_EXP, V, 1, { V }, 0 },
-    { "ln", PQ_FN_LN, V, 1, { V }, 0 },
-    { "log2", PQ_FN_LOG2, V, 1, { V }, 0 },
-    { "log10", PQ_FN_LOG10, V, 1, { V }, 0 },
-    { "sgn", PQ_FN_SGN, V, 1, { V }, 0 },
-    { "deg", PQ_FN_DEG, V, 1, { V }, 0 },
-    { "rad", PQ_FN_RAD, V, 1, { V }, 0 },
-    { "acos", PQ_FN_ACOS, V, 1, { V }, 0 },
-    { "acosh", PQ_FN_ACOSH, V, 1, { V }, 0 },
-    { "asin", PQ_FN_ASIN, V, 1, { V }, 0 },
-    { "asinh", PQ_FN_ASINH, V, 1, { V }, 0 },
-    { "atan", PQ_FN_ATAN, V, 1, { V }, 0 },
-    { "atanh", PQ_FN_ATANH, V, 1, { V }, 0 },
-    { "cos", PQ_FN_COS, V, 1, { V }, 0 },
-    { "cosh", PQ_FN_COSH, V, 1, { V }, 0 },
-    { "sin", PQ_FN_SIN, V, 1, { V }, 0 },
-    { "sinh", PQ_FN_SINH, V, 1, { V }, 0 },
-    { "tan", PQ_FN_TAN, V, 1, { V }, 0 },
-    { "tanh", PQ_FN_TANH, V, 1, { V }, 0 },
-    { "day_of_month", PQ_FN_DAY_OF_MONTH, V, 1, { V }, 1 },
-    { "day_of_week", PQ_FN_DAY_OF_WEEK, V, 1, { V }, 1 },
-    { "day_of_year", PQ_FN_DAY_OF_YEAR, V, 1, { V }, 1 },
-    { "days_in_month", PQ_FN_DAYS_IN_MONTH, V, 1, { V }, 1 },
-    { "hour", PQ_FN_HOUR, V, 1, { V }, 1 },
-    { "minute", PQ_FN_MINUTE, V, 1, { V }, 1 },
-    { "month", PQ_FN_MONTH, V, 1, { V }, 1 },
-    { "year", PQ_FN_YEAR, V, 1, { V }, 1 },
-    { "stddev_over_time", PQ_FN_STDDEV_OVER_TIME, V, 1, { M }, 0 },
-    { "stdvar_over_time", PQ_FN_STDVAR_OVER_TIME, V, 1, { M }, 0 },
-    { "idelta", PQ_FN_IDELTA, V, 1, { M }, 0 },
-    { "deriv", PQ_FN_DERIV, V, 1, { M }, 0 },
-    { "predict_linear", PQ_FN_PREDICT_LINEAR, V, 2, { M, S }, 0 },
-    { "holt_winters", PQ_FN_HOLT_WINTERS, V, 3, { M, S, S }, 0 },
-    { "absent_over_time", PQ_FN_ABSENT_OVER_TIME, V, 1, { M }, 0 },
-    { "pi", PQ_FN_PI, S, 0, { 0 }, 0 },
-    { "sort", PQ_FN_SORT, V, 1, { V }, 0 },
-    { "sort_desc", PQ_FN_SORT_DESC, V, 1, { V }, 0 },
-    { "timestamp", PQ_FN_TIMESTAMP, V, 1, { V }, 0 },
-    { "absent", PQ_FN_ABSENT, V, 1, { V }, 0 },
+    { "abs", PQ_FN_ABS, V, 1, { V }, 0, 0 },
+    { "avg_over_time", PQ_FN_AVG_OVER_TIME, V, 1, { M }, 0, 0 },
+    { "ceil", PQ_FN_CEIL, V, 1, { V }, 0, 0 },
+    { "changes", PQ_FN_CHANGES, V, 1, { M }, 0, 0 },
+    { "clamp", PQ_FN_CLAMP, V, 3, { V, S, S }, 0, 0 },
+    { "clamp_max", PQ_FN_CLAMP_MAX, V, 2, { V, S }, 0, 0 },
+    { "clamp_min", PQ_FN_CLAMP_MIN, V, 2, { V, S }, 0, 0 },
+    { "count_over_time", PQ_FN_COUNT_OVER_TIME, V, 1, { M }, 0, 0 },
+    { "delta", PQ_FN_DELTA, V, 1, { M }, 0, 0 },
+    { "floor", PQ_FN_FLOOR, V, 1, { V }, 0, 0 },
+    { "histogram_quantile", PQ_FN_HISTOGRAM_QUANTILE, V, 2, { S, V }, 0, 0 },
+    { "increase", PQ_FN_INCREASE, V, 1, { M }, 0, 0 },
+    { "irate", PQ_FN_IRATE, V, 1, { M }, 0, 0 },
+    { "last_over_time", PQ_FN_LAST_OVER_TIME, V, 1, { M }, 0, 0 },
+    { "max_over_time", PQ_FN_MAX_OVER_TIME, V, 1, { M }, 0, 0 },
+    { "min_over_time", PQ_FN_MIN_OVER_TIME, V, 1, { M }, 0, 0 },
+    { "present_over_time", PQ_FN_PRESENT_OVER_TIME, V, 1, { M }, 0, 0 },
+    { "quantile_over_time", PQ_FN_QUANTILE_OVER_TIME, V, 2, { S, M }, 0, 0 },
+    { "rate", PQ_FN_RATE, V, 1, { M }, 0, 0 },
+    { "resets", PQ_FN_RESETS, V, 1, { M }, 0, 0 },
+    { "scalar", PQ_FN_SCALAR, S, 1, { V }, 0, 0 },
+    { "sqrt", PQ_FN_SQRT, V, 1, { V }, 0, 0 },
+    { "sum_over_time", PQ_FN_SUM_OVER_TIME, V, 1, { M }, 0, 0 },
+    { "time", PQ_FN_TIME, S, 0, { 0 }, 0, 0 },
+    { "vector", PQ_FN_VECTOR, V, 1, { S }, 0, 0 },
+    { "round", PQ_FN_ROUND, V, 2, { V, S }, 1, 0 },
+    { "exp", PQ_FN_EXP, V, 1, { V }, 0, 0 },
+    { "ln", PQ_FN_LN, V, 1, { V }, 0, 0 },
+    { "log2", PQ_FN_LOG2, V, 1, { V }, 0, 0 },
+    { "log10", PQ_FN_LOG10, V, 1, { V }, 0, 0 },
+    { "sgn", PQ_FN_SGN, V, 1, { V }, 0, 0 },
+    { "deg", PQ_FN_DEG, V, 1, { V }, 0, 0 },
+    { "rad", PQ_FN_RAD, V, 1, { V }, 0, 0 },
+    { "acos", PQ_FN_ACOS, V, 1, { V }, 0, 0 },
+    { "acosh", PQ_FN_ACOSH, V, 1, { V }, 0, 0 },
+    { "asin", PQ_FN_ASIN, V, 1, { V }, 0, 0 },
+    { "asinh", PQ_FN_ASINH, V, 1, { V }, 0, 0 },
+    { "atan", PQ_FN_ATAN, V, 1, { V }, 0, 0 },
+    { "atanh", PQ_FN_ATANH, V, 1, { V }, 0, 0 },
+    { "cos", PQ_FN_COS, V, 1, { V }, 0, 0 },
+    { "cosh", PQ_FN_COSH, V, 1, { V }, 0, 0 },
+    { "sin", PQ_FN_SIN, V, 1, { V }, 0, 0 },
+    { "sinh", PQ_FN_SINH, V, 1, { V }, 0, 0 },
+    { "tan", PQ_FN_TAN, V, 1, { V }, 0, 0 },
+    { "tanh", PQ_FN_TANH, V, 1, { V }, 0, 0 },
+    { "day_of_month", PQ_FN_DAY_OF_MONTH, V, 1, { V }, 1, 0 },
+    { "day_of_week", PQ_FN_DAY_OF_WEEK, V, 1, { V }, 1, 0 },
+    { "day_of_year", PQ_FN_DAY_OF_YEAR, V, 1, { V }, 1, 0 },
+    { "days_in_month", PQ_FN_DAYS_IN_MONTH, V, 1, { V }, 1, 0 },
+    { "hour", PQ_FN_HOUR, V, 1, { V }, 1, 0 },
+    { "minute", PQ_FN_MINUTE, V, 1, { V }, 1, 0 },
+    { "month", PQ_FN_MONTH, V, 1, { V }, 1, 0 },
+    { "year", PQ_FN_YEAR, V, 1, { V }, 1, 0 },
+    { "stddev_over_time", PQ_FN_STDDEV_OVER_TIME, V, 1, { M }, 0, 0 },
+    { "stdvar_over_time", PQ_FN_STDVAR_OVER_TIME, V, 1, { M }, 0, 0 },
+    { "idelta", PQ_FN_IDELTA, V, 1, { M }, 0, 0 },
+    { "deriv", PQ_FN_DERIV, V, 1, { M }, 0, 0 },
+    { "predict_linear", PQ_FN_PREDICT_LINEAR, V, 2, { M, S }, 0, 0 },
+    { "holt_winters", PQ_FN_HOLT_WINTERS, V, 3, { M, S, S }, 0, 0 },
+    { "absent_over_time", PQ_FN_ABSENT_OVER_TIME, V, 1, { M }, 0, 0 },
+    { "pi", PQ_FN_PI, S, 0, { 0 }, 0, 0 },
+    { "sort", PQ_FN_SORT, V, 1, { V }, 0, 0 },
+    { "sort_desc", PQ_FN_SORT_DESC, V, 1, { V }, 0, 0 },
+    { "timestamp", PQ_FN_TIMESTAMP, V, 1, { V }, 0, 0 },
+    { "absent", PQ_FN_ABSENT, V, 1, { V }, 0, 0 },
+    { "label_replace", PQ_FN_LABEL_REPLACE, V, 5, { V, T, T, T, T }, 0, 0 },
+    { "label_join", PQ_FN_LABEL_JOIN, V, 4, { V, T, T, T }, 1, 1 },
 };
 #undef V
 #undef M
 #undef S
+#undef T
 
 /* Prometheus 2.42 functions this engine does not implement: named in the
  * error so the user knows the query is valid PromQL, just not supported. */
 static const char *const unsupported_funcs[] = {
-    "histogram_count", "histogram_fraction", "histogram_sum", "label_join", "label_replace",
+    "histogram_count", "histogram_fraction", "histogram_sum",
 };
 
 const pq_func *asim_pq_func_lookup(const char *name)
@@ -677,6 +682,52 @@ err:
     return NULL;
 }
 
+static int valid_label_name(const char *s)
+{
+    if (!s[0] || is_digit((unsigned char)s[0])) return 0;
+    for (; *s; s++)
+        if (!is_alnum((unsigned char)*s) && *s != '_') return 0;
+    return 1;
+}
+
+static const char *str_arg(const pq_node *n, int i)
+{
+    const pq_node *a = n->args[i];
+    while (a->kind == PQ_PAREN) a = a->lhs;
+    return a->str;
+}
+
+/* label_replace/label_join: the checks Prometheus makes when the function
+ * first runs, made here since their arguments are literals; the regex is
+ * compiled once. */
+static int check_label_fn(parser *p, pq_node *n)
+{
+    if (n->fn->id == PQ_FN_LABEL_REPLACE) {
+        char why[256];
+        n->re = asim_regex_compile(str_arg(n, 4), why, sizeof why);
+        if (!n->re) {
+            fail(p, n->pos, "invalid regular expression in label_replace(): %s", str_arg(n, 4));
+            return -1;
+        }
+        if (!valid_label_name(str_arg(n, 1))) {
+            fail(p, n->pos, "invalid destination label name in label_replace(): %s", str_arg(n, 1));
+            return -1;
+        }
+    }
+    if (n->fn->id == PQ_FN_LABEL_JOIN) {
+        for (int i = 3; i < n->nargs; i++)
+            if (!valid_label_name(str_arg(n, i))) {
+                fail(p, n->pos, "invalid source label name in label_join(): %s", str_arg(n, i));
+                return -1;
+            }
+        if (!valid_label_name(str_arg(n, 1))) {
+            fail(p, n->pos, "invalid destination label name in label_join(): %s", str_arg(n, 1));
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* "(" args ")" of a function call. */
 static pq_node *parse_call(parser *p, const token *name)
 {
@@ -697,7 +748,7 @@ static pq_node *parse_call(parser *p, const token *name)
     n->type = f->ret;
     next_tok(p);                          /* "(" */
     while (cur(p)->type != T_RPAREN) {
-        if (n->nargs == 3) { fail(p, cur(p)->pos, "too many arguments"); goto err; }
+        if (n->nargs == PQ_MAX_ARGS) { fail(p, cur(p)->pos, "too many arguments"); goto err; }
         pq_node *a = parse_expr(p, 0);
         if (!a) goto err;
         n->args[n->nargs++] = a;
@@ -716,18 +767,21 @@ static pq_node *parse_call(parser *p, const token *name)
         fail(p, n->pos, "expected %d argument(s) in call to \"%s\", got %d", f->nargs, f->name, n->nargs);
         goto err;
     }
-    if (n->nargs < f->nargs - f->nopt || n->nargs > f->nargs) {
+    if (n->nargs < f->nargs - f->nopt || (n->nargs > f->nargs && !f->variadic)) {
         fail(p, n->pos, "expected at %s %d argument(s) in call to \"%s\", got %d",
              n->nargs > f->nargs ? "most" : "least", n->nargs > f->nargs ? f->nargs : f->nargs - f->nopt,
              f->name, n->nargs);
         goto err;
     }
-    for (int i = 0; i < n->nargs; i++)
-        if (n->args[i]->type != f->arg[i]) {
+    for (int i = 0; i < n->nargs; i++) {
+        asim_promql_type want = i < f->nargs ? f->arg[i] : f->arg[f->nargs - 1];
+        if (n->args[i]->type != want) {
             fail(p, n->args[i]->pos, "expected type %s in call to function \"%s\", got %s",
-                 type_name(f->arg[i]), f->name, type_name(n->args[i]->type));
+                 type_name(want), f->name, type_name(n->args[i]->type));
             goto err;
         }
+    }
+    if (check_label_fn(p, n) != 0) goto err;
     return n;
 err:
     asim_pq_node_free(n);
@@ -752,18 +806,32 @@ static pq_node *parse_aggregation(parser *p)
     }
     if (cur(p)->type != T_LPAREN) { unexpected(p, cur(p), "\"(\""); goto err; }
     next_tok(p);
-    int nargs = 0;
+    int nargs = 0, want = n->op >= PQ_AGG_TOPK ? 2 : 1;
+    pq_node *a[2] = { NULL, NULL };
     while (cur(p)->type != T_RPAREN) {
-        pq_node *a = parse_expr(p, 0);
-        if (!a) goto err;
-        if (nargs++ == 0) n->lhs = a; else asim_pq_node_free(a);
+        pq_node *x = parse_expr(p, 0);
+        if (!x) goto err_args;
+        if (nargs < 2) a[nargs] = x; else asim_pq_node_free(x);
+        nargs++;
         if (cur(p)->type == T_COMMA) { next_tok(p); continue; }
-        if (cur(p)->type != T_RPAREN) { unexpected(p, cur(p), "\",\" or \")\""); goto err; }
+        if (cur(p)->type != T_RPAREN) { unexpected(p, cur(p), "\",\" or \")\""); goto err_args; }
     }
     next_tok(p);
-    if (nargs != 1) {
-        fail(p, n->pos, "wrong number of arguments for aggregate expression provided, expected 1, got %d", nargs);
-        goto err;
+    if (nargs != want) {
+        fail(p, n->pos, "wrong number of arguments for aggregate expression provided, expected %d, got %d",
+             want, nargs);
+        goto err_args;
+    }
+    n->lhs = a[want - 1];
+    if (want == 2) {                      /* the parameter: k, q or the label name */
+        asim_promql_type pt = n->op == PQ_AGG_COUNT_VALUES ? ASIM_PROMQL_STRING : ASIM_PROMQL_SCALAR;
+        n->args[0] = a[0];
+        n->nargs = 1;
+        if (a[0]->type != pt) {
+            fail(p, a[0]->pos, "expected type %s in aggregation parameter, got %s", type_name(pt),
+                 type_name(a[0]->type));
+            goto err;
+        }
     }
     if (cur(p)->type == T_BY || cur(p)->type == T_WITHOUT) {
         if (have_mod) { unexpected(p, cur(p), NULL); goto err; }
@@ -776,6 +844,9 @@ static pq_node *parse_aggregation(parser *p)
         goto err;
     }
     return n;
+err_args:
+    asim_pq_node_free(a[0]);
+    asim_pq_node_free(a[1]);
 err:
     asim_pq_node_free(n);
     return NULL;
@@ -900,8 +971,11 @@ static pq_node *parse_primary(parser *p)
         n->num = t->num;
         break;
     case T_STRING:
-        fail(p, t->pos, "string literals are not supported by this engine (no supported function takes one)");
-        return NULL;
+        next_tok(p);
+        n = new_node(PQ_STR, t->pos);
+        n->type = ASIM_PROMQL_STRING;
+        n->str = asim_strdup(t->str);
+        break;
     case T_LPAREN: {
         next_tok(p);
         pq_node *in = parse_expr(p, 0);
@@ -961,6 +1035,7 @@ static pq_op op_of(tk t)
     case T_MUL: return PQ_MUL;
     case T_DIV: return PQ_DIV;
     case T_MOD: return PQ_MOD;
+    case T_ATAN2: return PQ_ATAN2;
     default: return PQ_POW;
     }
 }
@@ -971,7 +1046,7 @@ static int is_setop(int op) { return op == PQ_OR || op == PQ_AND || op == PQ_UNL
 static const char *op_text(int op)
 {
     static const char *const t[] = { "or", "and", "unless", "==", "!=", "<=", "<", ">=", ">",
-                                     "+", "-", "*", "/", "%", "^" };
+                                     "+", "-", "*", "/", "%", "^", "atan2" };
     return t[op];
 }
 
@@ -1008,10 +1083,6 @@ static pq_node *parse_expr(parser *p, int min_prec)
         token *t = cur(p);
         int prec = prec_of(t->type);
         if (!prec || prec < min_prec) return lhs;
-        if (t->type == T_ATAN2) {
-            fail(p, t->pos, "operator \"atan2\" is not supported by this engine");
-            goto err;
-        }
         next_tok(p);
         pq_node *n = new_node(PQ_BIN, lhs->pos);
         n->op = (int)op_of(t->type);
@@ -1095,6 +1166,8 @@ void asim_pq_node_free(pq_node *n)
         asim_regex_free(n->m[i].re);
     }
     asim_free(n->m);
+    asim_free(n->str);
+    asim_regex_free(n->re);
     for (int i = 0; i < n->nargs; i++) asim_pq_node_free(n->args[i]);
     for (size_t i = 0; i < n->nlabels; i++) asim_free(n->labels[i]);
     asim_free(n->labels);
@@ -1119,6 +1192,12 @@ asim_promql *asim_promql_parse(const char *query, char *err, size_t errlen)
             root = parse_expr(&p, 0);
             if (root && cur(&p)->type != T_EOF) {
                 unexpected(&p, cur(&p), NULL);
+                asim_pq_node_free(root);
+                root = NULL;
+            }
+            if (root && root->type == ASIM_PROMQL_STRING) {
+                fail(&p, root->pos, "string-valued expressions are not supported by this engine "
+                     "(strings are accepted as function arguments)");
                 asim_pq_node_free(root);
                 root = NULL;
             }

@@ -330,9 +330,13 @@ static void test_parse_errors(void)
     parse_err("{}", "position 1: vector selector must contain at least one non-empty matcher");
     parse_err("x[1.5m]", "position 3: not a valid duration string: \"1.5m\"");
     parse_err("foo(x)", "position 1: unknown function with name \"foo\"");
-    parse_err("topk(3, x)", "position 1: aggregation \"topk\" is not supported by this engine");
-    parse_err("label_replace(x, \"a\", \"b\", \"c\", \"d\")",
-              "position 1: function \"label_replace\" is not supported by this engine");
+    parse_err("topk(x, 3)", "position 6: expected type scalar in aggregation parameter, got instant vector");
+    parse_err("count_values(1, x)", "position 14: expected type string in aggregation parameter, got scalar");
+    parse_err("label_replace(x, \"a\", \"b\", \"c\", \"(\")",
+              "position 1: invalid regular expression in label_replace(): (");
+    parse_err("label_join(x, \"1a\", \",\")", "position 1: invalid destination label name in label_join(): 1a");
+    parse_err("\"a string\"", "position 1: string-valued expressions are not supported by this engine "
+              "(strings are accepted as function arguments)");
     parse_err("sum(x) @ 100", "position 8: @ modifier must be preceded by an instant vector selector "
               "or range vector selector or a subquery");
     parse_err("x @ 1 @ 2", "position 7: @ <timestamp> may not be set multiple times");
