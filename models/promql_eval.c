@@ -1456,9 +1456,16 @@ int asim_promql_eval(const asim_promql *expr, asim_tsdb *db, int64_t t_ms,
                      int64_t lookback_ms, asim_promql_result *out,
                      char *err, size_t errlen)
 {
+    return asim_promql_eval_in(expr, db, t_ms, t_ms, t_ms, lookback_ms, out, err, errlen);
+}
+
+int asim_promql_eval_in(const asim_promql *expr, asim_tsdb *db, int64_t t_ms, int64_t start_ms,
+                        int64_t end_ms, int64_t lookback_ms, asim_promql_result *out,
+                        char *err, size_t errlen)
+{
     pq_priv *pv = priv_for(out, expr, db);
     asim_pq_arena_reset(&pv->arena);
-    ev e = { db, t_ms, lookback_ms, t_ms, t_ms, 0, pv, &pv->arena, err, errlen };
+    ev e = { db, t_ms, lookback_ms, start_ms, end_ms, 0, pv, &pv->arena, err, errlen };
     if (err && errlen) err[0] = '\0';
     out->type = expr->root->type;
     out->scalar = 0;
