@@ -997,11 +997,60 @@ typedef struct agroup {
     double value, mean, count;
 } agroup;
 
-/* topk/bottomk order: descending (topk) or ascending, NaN last either way. */
-static int k_before(const pq_sample *a, const pq_sample *b, int top)
+/* topk/bottomk keep a heap per group exactly as aggregation() does with Go's
+ * container/heap, so ties resolve to the same elements: vectorByValueHeap
+ * (topk: NaN or smaller on top) or vectorByReverseValueHeap (bottomk). */
+static int heap_less(const pq_sample *h, size_t i, size_t j, int top)
 {
-    if (isnan(a->v) || isnan(b->v)) return !isnan(a->v) && isnan(b->v);
-    return top ? a->v > b->v : a->v < b->v;
+    if (isnan(h[i].v)) return 1;
+    return top ? h[i].v < h[j].v : h[i].v > h[j].v;
+}
+
+static void heap_swap(pq_sample *h, size_t i, size_t j) { pq_sample t = h[i]; h[i] = h[j]; h[j] = t; }
+
+static void heap_up(pq_sample *h, size_t j, int top)
+{
+    while (j > 0) {
+        size_t i = (j - 1) / 2;
+        if (!heap_less(h, j, i, top)) break;
+        heap_swap(h, i, j);
+        j = i;
+    }
+}
+
+static int heap_down(pq_sample *h, size_t i0, size_t n, int top)
+{
+    size_t i = i0;
+    for (;;) {
+        size_t j1 = 2 * i + 1;
+        if (j1 >= n) break;
+        size_t j = j1;
+        if (j1 + 1 < n && heap_less(h, j1 + 1, j1, top)) j = j1 + 1;
+        if (!heap_less(h, j, i, top)) break;
+        heap_swap(h, i, j);
+        i = j;
+    }
+    return i > i0;
+}
+
+/* One group's topk/bottomk: elements in input order into the heap, then
+ * sort.Sort(sort.Reverse(heap)) (insertion sort, Go's choice for small n). */
+static size_t select_k(pq_sample *h, const pq_sample *in, size_t m, size_t k, int top)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (n == 0) { h[n++] = in[i]; continue; }
+        if (n < k) { h[n++] = in[i]; heap_up(h, n - 1, top); continue; }
+        int replace = top ? (h[0].v < in[i].v || (isnan(h[0].v) && !isnan(in[i].v)))
+                          : (h[0].v > in[i].v || (isnan(h[0].v) && !isnan(in[i].v)));
+        if (replace) {
+            h[0] = in[i];
+            if (k > 1 && !heap_down(h, 0, n, top)) heap_up(h, 0, top);
+        }
+    }
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && heap_less(h, j - 1, j, top); j--) heap_swap(h, j, j - 1);
+    return n;
 }
 
 /* The aggregations with a parameter (topk, bottomk, quantile, count_values),
@@ -1061,14 +1110,7 @@ static int eval_aggr_param(ev *e, const pq_node *n, const pq_val *in0, pq_val *o
         for (size_t i = 0; i < in.n; i++)
             if (gi[i] == (long)g) grp[m++] = in.v[i];
         if (topk) {
-            int top = n->op == PQ_AGG_TOPK;
-            for (size_t i = 1; i < m; i++) {          /* stable insertion sort */
-                pq_sample x = grp[i];
-                size_t j = i;
-                while (j > 0 && k_before(&x, &grp[j - 1], top)) { grp[j] = grp[j - 1]; j--; }
-                grp[j] = x;
-            }
-            for (size_t i = 0; i < m && i < (size_t)k; i++) out->v[out->n++] = grp[i];
+            out->n += select_k(out->v + out->n, grp, m, (size_t)k, n->op == PQ_AGG_TOPK);
             continue;
         }
         double v;
