@@ -1,4 +1,4 @@
-/* promql.h -- a PromQL engine for the subset scaling and alerting use,
+/* promql.h -- a PromQL engine (all of PromQL 2.42 for float samples),
  * with Prometheus 2.42 semantics (see doc/promql.md for what is supported,
  * the exact rules, the 3.x differences and the known deviations, and
  * ../shared/reference/semantics.md for the sources).
