@@ -220,7 +220,7 @@ static void free_expect(expect *ex, size_t n)
 static int run_eval(asim_tsdb *db, const char *file, int lineno, const char *expr, int64_t at,
                     int mode, expect *ex, size_t nex)
 {
-    char err[512] = "", why[512] = "";
+    char err[512] = "", why[1200] = "", sub[600];
     asim_promql *e = asim_promql_parse(expr, err, sizeof err);
     int pass = 0;
     if (!e) {
@@ -242,10 +242,9 @@ static int run_eval(asim_tsdb *db, const char *file, int lineno, const char *exp
                 if (asim_promql_eval_in(e, db, at, at - 60000, at + 60000, 300000, &r, err, sizeof err) != 0) {
                     pass = 0;
                     snprintf(why, sizeof why, "range query: execution: %s", err);
-                } else if (!compare(&r, ex, nex, 0, why, sizeof why)) {
+                } else if (!compare(&r, ex, nex, 0, sub, sizeof sub)) {
                     pass = 0;
-                    memmove(why + 13, why, strlen(why) + 1 > sizeof why - 13 ? sizeof why - 14 : strlen(why) + 1);
-                    memcpy(why, "range query: ", 13);
+                    snprintf(why, sizeof why, "range query: %s", sub);
                 }
             }
         }
