@@ -19,7 +19,7 @@ CC      ?= cc
 CXX     ?= c++
 V       ?= 0
 
-BUILD_PKGS = libgsl-dev libcjson-dev libcsv-dev libdouble-conversion-dev g++ gnuplot-nox pkg-config
+BUILD_PKGS = libgsl-dev libcjson-dev libcsv-dev libdouble-conversion-dev libre2-dev g++ gnuplot-nox pkg-config
 TEST_PKGS  = prometheus parallel chromium fonts-dejavu-core python3 curl iproute2
 
 # Evaluated on first use, i.e. when the first compile or link runs, after
@@ -27,7 +27,8 @@ TEST_PKGS  = prometheus parallel chromium fonts-dejavu-core python3 curl iproute
 # and the libraries on a fresh machine; then cached.
 PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags gsl libcjson 2>/dev/null))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs gsl libcjson 2>/dev/null) \
-              $(shell pkg-config --libs libcsv 2>/dev/null || echo -lcsv))$(PKG_LIBS)
+              $(shell pkg-config --libs libcsv 2>/dev/null || echo -lcsv) \
+              $(shell pkg-config --libs re2 2>/dev/null || echo -lre2))$(PKG_LIBS)
 
 WARN    = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
           -Wno-unused-parameter
@@ -43,10 +44,11 @@ BUILD  ?= build/release
 endif
 
 ALL_CFLAGS  = $(BASE_CFLAGS) $(OPT) $(CFLAGS)
+# C++ is used only for thin wrappers over C++ libraries (sim/dconv.cc, models/regex.cc).
+ALL_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -MMD -MP -g $(OPT) $(CXXFLAGS)
 ALL_LDFLAGS = $(SAN_LDFLAGS) $(LDFLAGS)
-# double-conversion is C++ (sim/dconv.cc wraps it): link its runtime too.
-LIBS        = $(PKG_LIBS) -ldouble-conversion -lstdc++ -lm
-ALL_CXXFLAGS = -std=c++11 -Wall -Wextra -Werror -MMD -MP -g $(OPT) $(CXXFLAGS)
+# double-conversion (sim/dconv.cc) and RE2 (models/regex.cc) are C++: link its runtime too.
+LIBS        = $(PKG_LIBS) -lre2 -ldouble-conversion -lstdc++ -lm
 
 ifeq ($(V),1)
 Q =
@@ -55,7 +57,7 @@ Q = @
 endif
 
 LIB_SRC  = $(filter-out sim/main.c,$(wildcard sim/*.c)) $(wildcard models/*.c)
-LIB_CXX_SRC = $(wildcard sim/*.cc)
+LIB_CXX_SRC = $(wildcard sim/*.cc models/*.cc)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(LIB_CXX_SRC:%.cc=$(BUILD)/%.o)
 MAIN_OBJ = $(BUILD)/sim/main.o
 TEST_SRC = $(wildcard tests/test_*.c tests/unit/test_*.c)
@@ -180,7 +182,7 @@ $(FUZZ_BUILD)/%.o: %.c
 $(FUZZ_BUILD)/%.o: %.cc
 	@mkdir -p $(dir $@)
 	@echo "  CXX     $< (fuzz)"
-	$(Q)$(FUZZ_CXX) -std=c++11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+	$(Q)$(FUZZ_CXX) -std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)

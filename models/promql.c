@@ -83,6 +83,8 @@ static int64_t reach(const pq_node *n, int64_t lookback)
     int64_t r = 0;
     if (n->kind == PQ_VSEL) r = n->offset_ms + lookback;
     if (n->kind == PQ_MSEL) r = n->offset_ms + n->range_ms;
+    if (n->kind == PQ_SUBQ) r = n->offset_ms + n->range_ms + reach(n->lhs, lookback);
+    if (n->at_kind == PQ_AT_TIME) return INT64_MAX / 4;     /* a fixed time: keep everything */
     for (int i = 0; i < n->nargs; i++) {
         int64_t a = reach(n->args[i], lookback);
         if (a > r) r = a;

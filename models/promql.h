@@ -1,4 +1,4 @@
-/* promql.h -- a PromQL engine for the subset scaling and alerting use,
+/* promql.h -- a PromQL engine (all of PromQL 2.42 for float samples),
  * with Prometheus 2.42 semantics (see doc/promql.md for what is supported,
  * the exact rules, the 3.x differences and the known deviations, and
  * ../shared/reference/semantics.md for the sources).
@@ -70,6 +70,13 @@ int asim_promql_eval(const asim_promql *e, asim_tsdb *db, int64_t t_ms,
                      int64_t lookback_ms, asim_promql_result *out,
                      char *err, size_t errlen);
 void asim_promql_result_free(asim_promql_result *r);
+
+/* The same, as one step (t_ms) of a range query from start_ms to end_ms:
+ * what `@ start()` and `@ end()` refer to (asim_promql_eval is the instant
+ * query, start = end = t). */
+int asim_promql_eval_in(const asim_promql *e, asim_tsdb *db, int64_t t_ms, int64_t start_ms,
+                        int64_t end_ms, int64_t lookback_ms, asim_promql_result *out,
+                        char *err, size_t errlen);
 
 /* Formatting exactly as Prometheus's HTTP API writes numbers, so outputs can
  * be compared byte for byte.  Both write a NUL-terminated string into buf

@@ -56,6 +56,8 @@ typedef struct pq_val {
 typedef struct ev {
     asim_tsdb *db;
     int64_t t, lookback;
+    int64_t start, end;       /* of the query, for @ start() / @ end() */
+    int want_ts;              /* evaluating timestamp(selector) */
     pq_priv *pv;
     pq_arena *a;
     char *err;
@@ -201,6 +203,15 @@ static const asim_label *find_label(const asim_label *l, size_t n, const char *n
     return NULL;
 }
 
+/* model.LabelName.IsValid: [a-zA-Z_][a-zA-Z0-9_]* */
+static int valid_label_name(const char *s)
+{
+    if (!s[0] || isdigit((unsigned char)s[0])) return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_') return 0;
+    return 1;
+}
+
 static int in_sorted(char *const *names, size_t n, const char *s)
 {
     size_t lo = 0, hi = n;
@@ -239,6 +250,22 @@ static const asim_label *filter_labels(ev *e, const asim_label *l, size_t n, cha
 static const asim_label *drop_name(ev *e, const asim_label *l, size_t n, size_t *nout)
 {
     return filter_labels(e, l, n, NULL, 0, 0, 1, nout);
+}
+
+/* l with label name set to value (removed when value is NULL or ""), as
+ * labels.Builder.Set does; a new sorted array in the arena. */
+static const asim_label *set_label(ev *e, const asim_label *l, size_t n, const char *name,
+                                   const char *value, size_t *nout)
+{
+    asim_label *o = alloc(e, (n + 1) * sizeof *o);
+    size_t k = 0, i = 0;
+    int del = !value || !value[0];
+    while (i < n && strcmp(l[i].name, name) < 0) o[k++] = l[i++];
+    if (i < n && strcmp(l[i].name, name) == 0) i++;
+    if (!del) o[k++] = (asim_label){ name, value };
+    while (i < n) o[k++] = l[i++];
+    *nout = k;
+    return o;
 }
 
 static int same_labels(const asim_label *a, size_t na, const asim_label *b, size_t nb)
@@ -321,8 +348,8 @@ static int matches(const asim_tsdb *db, int id, const pq_node *n)
         switch (m->type) {
         case PQ_M_EQ: ok = strcmp(v, m->value) == 0; break;
         case PQ_M_NE: ok = strcmp(v, m->value) != 0; break;
-        case PQ_M_RE: ok = regexec(&m->re, v, 0, NULL, 0) == 0; break;
-        default: ok = regexec(&m->re, v, 0, NULL, 0) != 0; break;
+        case PQ_M_RE: ok = asim_regex_match(m->re, v, strlen(v)); break;
+        default: ok = !asim_regex_match(m->re, v, strlen(v)); break;
         }
         if (!ok) return 0;
     }
@@ -342,10 +369,22 @@ static const pq_selcache *selected(ev *e, const pq_node *n)
     return c;
 }
 
+/* The time a selector or subquery is evaluated at before its offset: the
+ * evaluation time, or what its @ modifier fixes (start()/end() of the query). */
+static int64_t node_time(const ev *e, const pq_node *n)
+{
+    switch (n->at_kind) {
+    case PQ_AT_TIME: return n->at_ms;
+    case PQ_AT_START: return e->start;
+    case PQ_AT_END: return e->end;
+    default: return e->t;
+    }
+}
+
 static int eval_vsel(ev *e, const pq_node *n, pq_val *out)
 {
     const pq_selcache *c = selected(e, n);
-    int64_t ref = e->t - n->offset_ms;
+    int64_t ref = node_time(e, n) - n->offset_ms;
     out->type = ASIM_PROMQL_VECTOR;
     out->v = alloc(e, (c->n ? c->n : 1) * sizeof *out->v);
     out->n = 0;
@@ -354,7 +393,8 @@ static int eval_vsel(ev *e, const pq_node *n, pq_val *out)
         if (!asim_tsdb_latest(e->db, c->ids[i], ref, &s)) continue;
         if (s.t < ref - e->lookback || asim_is_stale_nan(s.v)) continue;
         asim_labels l = asim_tsdb_labels(e->db, c->ids[i]);
-        out->v[out->n++] = (pq_sample){ l.v, l.n, s.v };
+        /* timestamp() of a selector reads the sample's own time */
+        out->v[out->n++] = (pq_sample){ l.v, l.n, e->want_ts ? (double)s.t / 1000 : s.v };
     }
     return 0;
 }
@@ -362,7 +402,7 @@ static int eval_vsel(ev *e, const pq_node *n, pq_val *out)
 static int eval_msel(ev *e, const pq_node *n, pq_val *out)
 {
     const pq_selcache *c = selected(e, n);
-    int64_t maxt = e->t - n->offset_ms, mint = maxt - n->range_ms;
+    int64_t maxt = node_time(e, n) - n->offset_ms, mint = maxt - n->range_ms;
     out->type = ASIM_PROMQL_MATRIX;
     out->m = alloc(e, (c->n ? c->n : 1) * sizeof *out->m);
     out->n = 0;
@@ -523,15 +563,57 @@ static int eval_scalar_arg(ev *e, const pq_node *n, double *v)
     return 0;
 }
 
+/* absent()/absent_over_time() output: the equality matchers of a selector
+ * argument as labels (a label matched twice, or not by =, is left out), as
+ * createLabelsForAbsentFunction does; no labels for any other argument. */
+static int absent_result(ev *e, const pq_node *arg, pq_val *out)
+{
+    arg = unparen(arg);
+    out->type = ASIM_PROMQL_VECTOR;
+    out->v = alloc(e, sizeof *out->v);
+    out->n = 1;
+    asim_label *l = alloc(e, (arg->nm ? arg->nm : 1) * sizeof *l);
+    size_t nl = 0;
+    if (arg->kind == PQ_VSEL || arg->kind == PQ_MSEL) {
+        for (size_t i = 0; i < arg->nm; i++) {
+            const pq_matcher *m = &arg->m[i];
+            if (strcmp(m->name, NAME) == 0) continue;
+            size_t uses = 0;
+            for (size_t j = 0; j < arg->nm; j++) uses += strcmp(arg->m[j].name, m->name) == 0;
+            if (m->type == PQ_M_EQ && uses == 1) l[nl++] = (asim_label){ m->name, m->value };
+        }
+    }
+    for (size_t i = 1; i < nl; i++)        /* sort by name (few labels) */
+        for (size_t j = i; j > 0 && strcmp(l[j - 1].name, l[j].name) > 0; j--) {
+            asim_label t = l[j]; l[j] = l[j - 1]; l[j - 1] = t;
+        }
+    out->v[0] = (pq_sample){ l, nl, 1 };
+    return 0;
+}
+
 static int eval_range_fn(ev *e, const pq_node *n, pq_val *out)
 {
     pq_fn id = n->fn->id;
-    double q = 0;
-    int marg = id == PQ_FN_QUANTILE_OVER_TIME ? 1 : 0;
-    if (marg && eval_scalar_arg(e, n->args[0], &q) != 0) return -1;
+    double q = 0, a[3] = { 0, 0, 0 };
+    int marg = 0;
+    while (n->args[marg]->type != ASIM_PROMQL_MATRIX) marg++;
+    for (int i = 0; i < n->nargs; i++)
+        if (i != marg && eval_scalar_arg(e, n->args[i], &a[i]) != 0) return -1;
+    q = a[0];
     pq_val m;
     if (eval(e, n->args[marg], &m) != 0) return -1;
     const pq_node *sel = unparen(n->args[marg]);
+    if (id == PQ_FN_ABSENT_OVER_TIME) {
+        if (m.n) { out->type = ASIM_PROMQL_VECTOR; out->n = 0; return 0; }
+        return absent_result(e, sel, out);
+    }
+    if (id == PQ_FN_HOLT_WINTERS) {
+        if (a[1] <= 0 || a[1] >= 1)
+            return ev_fail(e, "invalid smoothing factor. Expected: 0 < sf < 1, got: %f", a[1]);
+        if (a[2] <= 0 || a[2] >= 1)
+            return ev_fail(e, "invalid trend factor. Expected: 0 < tf < 1, got: %f", a[2]);
+    }
+    int64_t now = node_time(e, sel);
     out->type = ASIM_PROMQL_VECTOR;
     out->v = alloc(e, (m.n ? m.n : 1) * sizeof *out->v);
     out->n = 0;
@@ -582,10 +664,33 @@ static int eval_range_fn(ev *e, const pq_node *n, pq_val *out)
             v = c;
             break;
         }
-        case PQ_FN_RATE: have = extrapolated_rate(sel, e->t, p, k, 1, 1, &v); break;
-        case PQ_FN_INCREASE: have = extrapolated_rate(sel, e->t, p, k, 1, 0, &v); break;
-        case PQ_FN_DELTA: have = extrapolated_rate(sel, e->t, p, k, 0, 0, &v); break;
+        case PQ_FN_RATE: have = extrapolated_rate(sel, now, p, k, 1, 1, &v); break;
+        case PQ_FN_INCREASE: have = extrapolated_rate(sel, now, p, k, 1, 0, &v); break;
+        case PQ_FN_DELTA: have = extrapolated_rate(sel, now, p, k, 0, 0, &v); break;
         case PQ_FN_IRATE: have = irate(p, k, &v); break;
+        case PQ_FN_IDELTA:
+            have = k >= 2;
+            if (have) v = p[k - 1].v - p[k - 2].v;
+            break;
+        case PQ_FN_STDVAR_OVER_TIME: v = asim_pq_variance(p, k); break;
+        case PQ_FN_STDDEV_OVER_TIME: v = sqrt(asim_pq_variance(p, k)); break;
+        case PQ_FN_DERIV: {
+            double icpt;
+            have = k >= 2;
+            if (have) asim_pq_linreg(p, k, p[0].t, &v, &icpt);
+            break;
+        }
+        case PQ_FN_PREDICT_LINEAR: {
+            double slope, icpt;
+            have = k >= 2;
+            if (have) {
+                /* the intercept is at the evaluation step, whatever the offset or @ */
+                asim_pq_linreg(p, k, e->t, &slope, &icpt);
+                v = slope * a[1] + icpt;
+            }
+            break;
+        }
+        case PQ_FN_HOLT_WINTERS: have = asim_pq_holt_winters(p, k, a[1], a[2], &v) == 0; break;
         default: return ev_fail(e, "internal error: not a range function");
         }
         if (!have) continue;
@@ -718,10 +823,90 @@ static int eval_histogram_quantile(ev *e, const pq_node *n, pq_val *out)
 
 /* --- other functions ----------------------------------------------------- */
 
+static const char *str_arg(const pq_node *n, int i) { return unparen(n->args[i])->str; }
+
+/* label_replace(v, dst, replacement, src, regex) and
+ * label_join(v, dst, separator, src...): funcLabelReplace/funcLabelJoin.
+ * The metric name is kept; an empty result deletes dst. */
+static int eval_label_fn(ev *e, const pq_node *n, pq_val *out)
+{
+    pq_val in;
+    if (eval(e, n->args[0], &in) != 0) return -1;
+    out->type = ASIM_PROMQL_VECTOR;
+    out->v = alloc(e, (in.n ? in.n : 1) * sizeof *out->v);
+    out->n = in.n;
+    const char *dst = str_arg(n, 1);
+    for (size_t i = 0; i < in.n; i++) {
+        out->v[i] = in.v[i];
+        char *res = NULL;
+        if (n->fn->id == PQ_FN_LABEL_REPLACE) {
+            const asim_label *src = find_label(in.v[i].lab, in.v[i].nlab, str_arg(n, 3));
+            char *tmp;
+            int rc = asim_regex_expand(n->re, src ? src->value : "", str_arg(n, 2), &tmp);
+            if (rc < 0) return ev_fail(e, "out of memory");
+            if (rc == 0) continue;                    /* no match: unchanged */
+            res = alloc(e, strlen(tmp) + 1);
+            strcpy(res, tmp);
+            free(tmp);
+        } else {
+            const char *sep = str_arg(n, 2);
+            size_t len = 1;
+            for (int j = 3; j < n->nargs; j++) {
+                const asim_label *x = find_label(in.v[i].lab, in.v[i].nlab, str_arg(n, j));
+                len += (x ? strlen(x->value) : 0) + strlen(sep);
+            }
+            res = alloc(e, len);
+            res[0] = '\0';
+            for (int j = 3; j < n->nargs; j++) {
+                const asim_label *x = find_label(in.v[i].lab, in.v[i].nlab, str_arg(n, j));
+                if (j > 3) strcat(res, sep);
+                if (x) strcat(res, x->value);
+            }
+        }
+        out->v[i].lab = set_label(e, in.v[i].lab, in.v[i].nlab, dst, res, &out->v[i].nlab);
+    }
+    return check_unique(e, out->v, out->n);
+}
+
+static int arg_not_sel(const pq_node *n) { return unparen(n->args[0])->kind != PQ_VSEL; }
+
+/* sort() / sort_desc(): by value, NaN last (funcSort's ordering); ties keep
+ * input order, where Go's unstable sort may not. */
+static int sort_cmp_asc(const void *x, const void *y)
+{
+    const pq_sample *a = x, *b = y;
+    if (isnan(a->v) || isnan(b->v)) return isnan(a->v) - isnan(b->v);
+    return (a->v > b->v) - (a->v < b->v);
+}
+
+static int sort_cmp_desc(const void *x, const void *y)
+{
+    const pq_sample *a = x, *b = y;
+    if (isnan(a->v) || isnan(b->v)) return isnan(a->v) - isnan(b->v);
+    return (a->v < b->v) - (a->v > b->v);
+}
+
+static int sort_vector(ev *e, const pq_val *in, int desc, pq_val *out)
+{
+    *out = *in;
+    out->v = alloc(e, (in->n ? in->n : 1) * sizeof *out->v);
+    /* insertion into place keeps it stable; vectors here are small */
+    for (size_t i = 0; i < in->n; i++) {
+        size_t j = i;
+        while (j > 0 && (desc ? sort_cmp_desc : sort_cmp_asc)(&out->v[j - 1], &in->v[i]) > 0) {
+            out->v[j] = out->v[j - 1];
+            j--;
+        }
+        out->v[j] = in->v[i];
+    }
+    return 0;
+}
+
 static int eval_call(ev *e, const pq_node *n, pq_val *out)
 {
     const pq_func *f = n->fn;
-    if (f->nargs >= 1 && f->arg[f->nargs - 1] == ASIM_PROMQL_MATRIX) return eval_range_fn(e, n, out);
+    for (int i = 0; i < f->nargs; i++)
+        if (f->arg[i] == ASIM_PROMQL_MATRIX) return eval_range_fn(e, n, out);
     if (f->id == PQ_FN_HISTOGRAM_QUANTILE) return eval_histogram_quantile(e, n, out);
     if (f->id == PQ_FN_TIME) {
         out->type = ASIM_PROMQL_SCALAR;
@@ -737,16 +922,42 @@ static int eval_call(ev *e, const pq_node *n, pq_val *out)
         out->n = 1;
         return 0;
     }
+    if (f->id == PQ_FN_PI) {
+        out->type = ASIM_PROMQL_SCALAR;
+        out->scalar = M_PI;
+        return 0;
+    }
+    if (asim_pq_is_date(f->id) && n->nargs == 0) {     /* default: vector(time()) */
+        out->type = ASIM_PROMQL_VECTOR;
+        out->v = alloc(e, sizeof *out->v);
+        out->v[0] = (pq_sample){ NULL, 0, asim_pq_date(f->id, (double)(e->t / 1000)) };
+        out->n = 1;
+        return 0;
+    }
     pq_val in;
-    if (eval(e, n->args[0], &in) != 0) return -1;
+    if (f->id == PQ_FN_LABEL_REPLACE || f->id == PQ_FN_LABEL_JOIN) return eval_label_fn(e, n, out);
+    if (f->id == PQ_FN_TIMESTAMP) {
+        const pq_node *arg = unparen(n->args[0]);
+        e->want_ts = arg->kind == PQ_VSEL;
+        int rc = eval(e, arg, &in);
+        e->want_ts = 0;
+        if (rc != 0) return -1;
+    } else if (eval(e, n->args[0], &in) != 0) {
+        return -1;
+    }
     if (f->id == PQ_FN_SCALAR) {
         out->type = ASIM_PROMQL_SCALAR;
         out->scalar = in.n == 1 ? in.v[0].v : go_nan();
         return 0;
     }
-    double a = 0, b = 0;
-    if (f->nargs >= 2 && eval_scalar_arg(e, n->args[1], &a) != 0) return -1;
-    if (f->nargs >= 3 && eval_scalar_arg(e, n->args[2], &b) != 0) return -1;
+    if (f->id == PQ_FN_ABSENT) {
+        if (in.n) { *out = in; out->n = 0; return 0; }
+        return absent_result(e, n->args[0], out);
+    }
+    if (f->id == PQ_FN_SORT || f->id == PQ_FN_SORT_DESC) return sort_vector(e, &in, f->id == PQ_FN_SORT_DESC, out);
+    double a = 1, b = 0;
+    if (n->nargs >= 2 && eval_scalar_arg(e, n->args[1], &a) != 0) return -1;
+    if (n->nargs >= 3 && eval_scalar_arg(e, n->args[2], &b) != 0) return -1;
     out->type = ASIM_PROMQL_VECTOR;
     out->v = alloc(e, (in.n ? in.n : 1) * sizeof *out->v);
     out->n = 0;
@@ -761,7 +972,11 @@ static int eval_call(ev *e, const pq_node *n, pq_val *out)
         case PQ_FN_CLAMP_MIN: v = go_max(a, v); break;
         case PQ_FN_CLAMP_MAX: v = go_min(a, v); break;
         case PQ_FN_CLAMP: v = go_max(a, go_min(b, v)); break;
-        default: return ev_fail(e, "internal error: unknown function");
+        case PQ_FN_TIMESTAMP: if (!e->want_ts && arg_not_sel(n)) v = (double)e->t / 1000; break;
+        default:
+            if (asim_pq_is_math(f->id)) v = asim_pq_math(f->id, v, a);
+            else if (asim_pq_is_date(f->id)) v = asim_pq_date(f->id, v);
+            else return ev_fail(e, "internal error: unknown function");
         }
         pq_sample *s = &out->v[out->n++];
         s->v = v;
@@ -778,10 +993,139 @@ typedef struct agroup {
     double value, mean, count;
 } agroup;
 
+/* topk/bottomk keep a heap per group exactly as aggregation() does with Go's
+ * container/heap, so ties resolve to the same elements: vectorByValueHeap
+ * (topk: NaN or smaller on top) or vectorByReverseValueHeap (bottomk). */
+static int heap_less(const pq_sample *h, size_t i, size_t j, int top)
+{
+    if (isnan(h[i].v)) return 1;
+    return top ? h[i].v < h[j].v : h[i].v > h[j].v;
+}
+
+static void heap_swap(pq_sample *h, size_t i, size_t j) { pq_sample t = h[i]; h[i] = h[j]; h[j] = t; }
+
+static void heap_up(pq_sample *h, size_t j, int top)
+{
+    while (j > 0) {
+        size_t i = (j - 1) / 2;
+        if (!heap_less(h, j, i, top)) break;
+        heap_swap(h, i, j);
+        j = i;
+    }
+}
+
+static int heap_down(pq_sample *h, size_t i0, size_t n, int top)
+{
+    size_t i = i0;
+    for (;;) {
+        size_t j1 = 2 * i + 1;
+        if (j1 >= n) break;
+        size_t j = j1;
+        if (j1 + 1 < n && heap_less(h, j1 + 1, j1, top)) j = j1 + 1;
+        if (!heap_less(h, j, i, top)) break;
+        heap_swap(h, i, j);
+        i = j;
+    }
+    return i > i0;
+}
+
+/* One group's topk/bottomk: elements in input order into the heap, then
+ * sort.Sort(sort.Reverse(heap)) (insertion sort, Go's choice for small n). */
+static size_t select_k(pq_sample *h, const pq_sample *in, size_t m, size_t k, int top)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (n == 0) { h[n++] = in[i]; continue; }
+        if (n < k) { h[n++] = in[i]; heap_up(h, n - 1, top); continue; }
+        int replace = top ? (h[0].v < in[i].v || (isnan(h[0].v) && !isnan(in[i].v)))
+                          : (h[0].v > in[i].v || (isnan(h[0].v) && !isnan(in[i].v)));
+        if (replace) {
+            h[0] = in[i];
+            if (k > 1 && !heap_down(h, 0, n, top)) heap_up(h, 0, top);
+        }
+    }
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && heap_less(h, j - 1, j, top); j--) heap_swap(h, j, j - 1);
+    return n;
+}
+
+/* The aggregations with a parameter (topk, bottomk, quantile, count_values),
+ * grouped like the others; aggregation() in engine.go. */
+static int eval_aggr_param(ev *e, const pq_node *n, const pq_val *in0, pq_val *out)
+{
+    pq_val in = *in0;
+    double param = 0;
+    const char *vlabel = NULL;
+    if (n->op == PQ_AGG_COUNT_VALUES) {
+        vlabel = unparen(n->args[0])->str;
+        if (!valid_label_name(vlabel)) return ev_fail(e, "invalid label name \"%s\"", vlabel);
+        /* the value, formatted as Go's FormatFloat(v, 'f', -1), becomes a label */
+        pq_sample *v = alloc(e, (in.n ? in.n : 1) * sizeof *v);
+        for (size_t i = 0; i < in.n; i++) {
+            char *buf = alloc(e, ASIM_PROMQL_FMT_MAX);
+            asim_promql_format_value(in.v[i].v, buf, ASIM_PROMQL_FMT_MAX);
+            v[i] = in.v[i];
+            v[i].lab = set_label(e, in.v[i].lab, in.v[i].nlab, vlabel, buf, &v[i].nlab);
+        }
+        in.v = v;
+    } else if (eval_scalar_arg(e, n->args[0], &param) != 0) {
+        return -1;
+    }
+    out->type = ASIM_PROMQL_VECTOR;
+    out->n = 0;
+    out->v = alloc(e, (in.n ? in.n : 1) * sizeof *out->v);
+    int topk = n->op == PQ_AGG_TOPK || n->op == PQ_AGG_BOTTOMK;
+    long k = 0;
+    if (topk) {
+        if (!(param >= 1)) return 0;          /* k < 1 (or NaN): nothing */
+        k = param > (double)in.n ? (long)in.n : (long)param;
+    }
+    /* group index of every element, groups in first-seen order */
+    long *gi = alloc(e, (in.n ? in.n : 1) * sizeof *gi);
+    const asim_label **glab = alloc(e, (in.n ? in.n : 1) * sizeof *glab);
+    size_t *gnlab = alloc(e, (in.n ? in.n : 1) * sizeof *gnlab), ng = 0;
+    hset s;
+    hset_init(e, &s, in.n);
+    for (size_t i = 0; i < in.n; i++) {
+        size_t nk;
+        const asim_label *key = n->without
+            ? filter_labels(e, in.v[i].lab, in.v[i].nlab, n->labels, n->nlabels, 0, 1, &nk)
+            : filter_labels(e, in.v[i].lab, in.v[i].nlab, n->labels, n->nlabels, 1, 0, &nk);
+        if (vlabel && !n->without) {
+            const asim_label *x = find_label(in.v[i].lab, in.v[i].nlab, vlabel);
+            key = set_label(e, key, nk, vlabel, x ? x->value : NULL, &nk);
+        }
+        hent *h = hset_get(&s, key, nk);
+        if (h->idx < 0) { h->idx = (long)ng; glab[ng] = key; gnlab[ng++] = nk; }
+        gi[i] = h->idx;
+    }
+    pq_sample *grp = alloc(e, (in.n ? in.n : 1) * sizeof *grp);
+    double *vals = alloc(e, (in.n ? in.n : 1) * sizeof *vals);
+    for (size_t g = 0; g < ng; g++) {
+        size_t m = 0;
+        for (size_t i = 0; i < in.n; i++)
+            if (gi[i] == (long)g) grp[m++] = in.v[i];
+        if (topk) {
+            out->n += select_k(out->v + out->n, grp, m, (size_t)k, n->op == PQ_AGG_TOPK);
+            continue;
+        }
+        double v;
+        if (n->op == PQ_AGG_QUANTILE) {
+            for (size_t i = 0; i < m; i++) vals[i] = grp[i].v;
+            v = quantile_values(param, vals, m);
+        } else {
+            v = (double)m;                             /* count_values */
+        }
+        out->v[out->n++] = (pq_sample){ glab[g], gnlab[g], v };
+    }
+    return 0;
+}
+
 static int eval_aggr(ev *e, const pq_node *n, pq_val *out)
 {
     pq_val in;
     if (eval(e, n->lhs, &in) != 0) return -1;
+    if (n->op >= PQ_AGG_TOPK) return eval_aggr_param(e, n, &in, out);
     agroup *g = alloc(e, (in.n ? in.n : 1) * sizeof *g);
     size_t ng = 0;
     hset s;
@@ -825,6 +1169,7 @@ static int eval_aggr(ev *e, const pq_node *n, pq_val *out)
             a->value += delta * (v - a->mean);
             break;
         }
+        default: break;             /* the parameterised ones: eval_aggr_param */
         }
     }
     out->type = ASIM_PROMQL_VECTOR;
@@ -862,6 +1207,7 @@ static double elem_op(int op, double l, double r, int *keep)
     case PQ_DIV: return l / r;
     case PQ_POW: return go_pow(l, r);
     case PQ_MOD: return fmod(l, r);
+    case PQ_ATAN2: return atan2(l, r);
     case PQ_EQLC: *keep = l == r; return l;
     case PQ_NEQ: *keep = l != r; return l;
     case PQ_GTR: *keep = l > r; return l;
@@ -899,6 +1245,8 @@ static int vector_scalar(ev *e, const pq_node *n, const pq_val *vec, double s, i
     }
     return check_unique(e, out->v, out->n);
 }
+
+static int vector_match(ev *e, const pq_node *n, const pq_val *l, const pq_val *r, pq_val *out);
 
 static int vector_vector(ev *e, const pq_node *n, const pq_val *l, const pq_val *r, pq_val *out)
 {
@@ -939,7 +1287,17 @@ static int vector_vector(ev *e, const pq_node *n, const pq_val *l, const pq_val 
         return check_unique(e, out->v, out->n);
     }
 
-    /* one-to-one matching */
+    return vector_match(e, n, l, r, out);
+}
+
+/* VectorBinop: one-to-one, or many-to-one with group_left/group_right (for
+ * group_right the sides are swapped, and swapped back for the values). */
+static int vector_match(ev *e, const pq_node *n, const pq_val *l, const pq_val *r, pq_val *out)
+{
+    int one_to_many = n->card == PQ_CARD_ONE_TO_MANY;
+    if (one_to_many) { const pq_val *t = l; l = r; r = t; }
+    out->v = alloc(e, (l->n ? l->n : 1) * sizeof *out->v);
+    out->n = 0;
     hset rs;
     hset_init(e, &rs, r->n);
     for (size_t i = 0; i < r->n; i++) {
@@ -948,39 +1306,60 @@ static int vector_vector(ev *e, const pq_node *n, const pq_val *l, const pq_val 
         hent *h = hset_get(&rs, sig, ns);
         if (h->idx >= 0) {
             char a[256], b[256], m[256];
-            labels_str(sig, ns, m, sizeof m);
+            const asim_label *ml = n->matching && !n->without ? sig
+                : filter_labels(e, r->v[i].lab, r->v[i].nlab, n->labels, n->nlabels, 0, 1, &ns);
+            labels_str(ml, ns, m, sizeof m);
             labels_str(r->v[i].lab, r->v[i].nlab, a, sizeof a);
             labels_str(r->v[h->idx].lab, r->v[h->idx].nlab, b, sizeof b);
-            return ev_fail(e, "found duplicate series for the match group %s on the right hand-side "
+            return ev_fail(e, "found duplicate series for the match group %s on the %s hand-side "
                            "of the operation: [%s, %s];many-to-many matching not allowed: matching "
-                           "labels must be unique on one side", m, a, b);
+                           "labels must be unique on one side", m, one_to_many ? "left" : "right", a, b);
         }
         h->idx = (long)i;
     }
-    hset matched;
+    hset matched;                   /* one-to-one: by signature; else by result labels */
     hset_init(e, &matched, l->n);
+    const asim_label **sigs = alloc(e, (l->n ? l->n : 1) * sizeof *sigs);
+    size_t *nsigs = alloc(e, (l->n ? l->n : 1) * sizeof *nsigs);
     for (size_t i = 0; i < l->n; i++) {
         size_t ns;
         const asim_label *sig = signature(e, n, l->v[i].lab, l->v[i].nlab, &ns);
         hent *h = hset_get(&rs, sig, ns);
         if (h->idx < 0) continue;
         const pq_sample *rv = &r->v[h->idx];
+        double vl = l->v[i].v, vr = rv->v;
+        if (one_to_many) { vl = rv->v; vr = l->v[i].v; }
         int keep;
-        double value = elem_op(n->op, l->v[i].v, rv->v, &keep);
+        double value = elem_op(n->op, vl, vr, &keep);
         if (n->ret_bool) value = keep ? 1.0 : 0.0;
         else if (!keep) continue;
         /* resultMetric */
         const asim_label *lab = l->v[i].lab;
         size_t nlab = l->v[i].nlab;
         if (drops_name(n->op)) lab = drop_name(e, lab, nlab, &nlab);
-        if (n->matching && !n->without) lab = filter_labels(e, lab, nlab, n->labels, n->nlabels, 1, 0, &nlab);
-        else if (n->matching) lab = filter_labels(e, lab, nlab, n->labels, n->nlabels, 0, 0, &nlab);
+        if (n->card == PQ_CARD_ONE_TO_ONE) {
+            if (n->matching && !n->without) lab = filter_labels(e, lab, nlab, n->labels, n->nlabels, 1, 0, &nlab);
+            else if (n->matching) lab = filter_labels(e, lab, nlab, n->labels, n->nlabels, 0, 0, &nlab);
+        }
+        for (size_t j = 0; j < n->ninclude; j++) {
+            const asim_label *x = find_label(rv->lab, rv->nlab, n->include[j]);
+            lab = set_label(e, lab, nlab, n->include[j], x ? x->value : NULL, &nlab);
+        }
         if (n->ret_bool) lab = drop_name(e, lab, nlab, &nlab);
-        hent *m = hset_get(&matched, sig, ns);
-        if (m->idx >= 0)
-            return ev_fail(e, "multiple matches for labels: many-to-one matching must be explicit "
-                           "(group_left/group_right)");
-        m->idx = (long)i;
+        if (n->card == PQ_CARD_ONE_TO_ONE) {
+            hent *m = hset_get(&matched, sig, ns);
+            if (m->idx >= 0)
+                return ev_fail(e, "multiple matches for labels: many-to-one matching must be explicit "
+                               "(group_left/group_right)");
+            m->idx = (long)out->n;
+        } else {
+            hent *m = hset_get(&matched, lab, nlab);
+            if (m->idx >= 0 && same_labels(sigs[m->idx], nsigs[m->idx], sig, ns))
+                return ev_fail(e, "multiple matches for labels: grouping labels must ensure unique matches");
+            if (m->idx < 0) m->idx = (long)out->n;
+        }
+        sigs[out->n] = sig;
+        nsigs[out->n] = ns;
         out->v[out->n++] = (pq_sample){ lab, nlab, value };
     }
     return check_unique(e, out->v, out->n);
@@ -1017,6 +1396,52 @@ static int eval_unary(ev *e, const pq_node *n, pq_val *out)
     return check_unique(e, out->v, out->n);
 }
 
+/* A subquery: the inner expression at every multiple of the step in
+ * [T - offset - range, T - offset] (T the evaluation time or the @ time),
+ * gathered into one series per label set, as engine.go does for
+ * SubqueryExpr (the first step is the first multiple of step at or after
+ * the window start, with Go's truncating division). */
+static int eval_subquery(ev *e, const pq_node *n, pq_val *out)
+{
+    int64_t step = n->step_ms > 0 ? n->step_ms : 60000;
+    int64_t end = node_time(e, n) - n->offset_ms, lo = end - n->range_ms;
+    int64_t start = step * (lo / step);
+    if (start < lo) start += step;
+    size_t nsteps = start <= end ? (size_t)((end - start) / step + 1) : 0;
+    pq_val *vals = alloc(e, (nsteps ? nsteps : 1) * sizeof *vals);
+    int64_t saved = e->t;
+    size_t total = 0;
+    for (size_t k = 0; k < nsteps; k++) {
+        e->t = start + (int64_t)k * step;
+        int rc = eval(e, n->lhs, &vals[k]);
+        if (rc != 0) { e->t = saved; return -1; }
+        total += vals[k].n;
+    }
+    e->t = saved;
+    hset s;
+    hset_init(e, &s, total);
+    pq_series *m = alloc(e, (total ? total : 1) * sizeof *m);
+    size_t nm = 0;
+    for (int pass = 0; pass < 2; pass++) {      /* count, then fill */
+        for (size_t k = 0; k < nsteps; k++)
+            for (size_t i = 0; i < vals[k].n; i++) {
+                const pq_sample *x = &vals[k].v[i];
+                hent *h = hset_get(&s, x->lab, x->nlab);
+                if (h->idx < 0) { h->idx = (long)nm; m[nm++] = (pq_series){ x->lab, x->nlab, NULL, 0 }; }
+                pq_series *ser = &m[h->idx];
+                if (pass == 0) { ser->n++; continue; }
+                asim_sample *pts = (asim_sample *)ser->pts;
+                pts[ser->n++] = (asim_sample){ start + (int64_t)k * step, x->v };
+            }
+        if (pass == 0)
+            for (size_t j = 0; j < nm; j++) { m[j].pts = alloc(e, m[j].n * sizeof(asim_sample)); m[j].n = 0; }
+    }
+    out->type = ASIM_PROMQL_MATRIX;
+    out->m = m;
+    out->n = nm;
+    return 0;
+}
+
 static int eval(ev *e, const pq_node *n, pq_val *out)
 {
     memset(out, 0, sizeof *out);
@@ -1032,6 +1457,8 @@ static int eval(ev *e, const pq_node *n, pq_val *out)
     case PQ_AGGR: return eval_aggr(e, n, out);
     case PQ_BIN: return eval_bin(e, n, out);
     case PQ_UNARY: return eval_unary(e, n, out);
+    case PQ_SUBQ: return eval_subquery(e, n, out);
+    case PQ_STR: out->type = ASIM_PROMQL_STRING; return 0;   /* read from the node by its user */
     }
     return ev_fail(e, "internal error: bad node");
 }
@@ -1067,9 +1494,16 @@ int asim_promql_eval(const asim_promql *expr, asim_tsdb *db, int64_t t_ms,
                      int64_t lookback_ms, asim_promql_result *out,
                      char *err, size_t errlen)
 {
+    return asim_promql_eval_in(expr, db, t_ms, t_ms, t_ms, lookback_ms, out, err, errlen);
+}
+
+int asim_promql_eval_in(const asim_promql *expr, asim_tsdb *db, int64_t t_ms, int64_t start_ms,
+                        int64_t end_ms, int64_t lookback_ms, asim_promql_result *out,
+                        char *err, size_t errlen)
+{
     pq_priv *pv = priv_for(out, expr, db);
     asim_pq_arena_reset(&pv->arena);
-    ev e = { db, t_ms, lookback_ms, pv, &pv->arena, err, errlen };
+    ev e = { db, t_ms, lookback_ms, start_ms, end_ms, 0, pv, &pv->arena, err, errlen };
     if (err && errlen) err[0] = '\0';
     out->type = expr->root->type;
     out->scalar = 0;

@@ -6,7 +6,7 @@
 
 #include "promql.h"
 
-#include <regex.h>
+#include "regex.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,12 +14,15 @@
 typedef enum pq_op {
     PQ_OR, PQ_AND, PQ_UNLESS,
     PQ_EQLC, PQ_NEQ, PQ_LTE, PQ_LSS, PQ_GTE, PQ_GTR,
-    PQ_ADD, PQ_SUB, PQ_MUL, PQ_DIV, PQ_MOD, PQ_POW
+    PQ_ADD, PQ_SUB, PQ_MUL, PQ_DIV, PQ_MOD, PQ_POW,
+    PQ_ATAN2                  /* like * in precedence; keeps the metric name (2.42) */
 } pq_op;
 
 typedef enum pq_agg {
     PQ_AGG_SUM, PQ_AGG_AVG, PQ_AGG_MIN, PQ_AGG_MAX, PQ_AGG_COUNT,
-    PQ_AGG_GROUP, PQ_AGG_STDDEV, PQ_AGG_STDVAR
+    PQ_AGG_GROUP, PQ_AGG_STDDEV, PQ_AGG_STDVAR,
+    /* with a parameter (node args[0]) */
+    PQ_AGG_TOPK, PQ_AGG_BOTTOMK, PQ_AGG_COUNT_VALUES, PQ_AGG_QUANTILE
 } pq_agg;
 
 typedef enum pq_fn {
@@ -28,29 +31,64 @@ typedef enum pq_fn {
     PQ_FN_FLOOR, PQ_FN_HISTOGRAM_QUANTILE, PQ_FN_INCREASE, PQ_FN_IRATE,
     PQ_FN_LAST_OVER_TIME, PQ_FN_MAX_OVER_TIME, PQ_FN_MIN_OVER_TIME,
     PQ_FN_PRESENT_OVER_TIME, PQ_FN_QUANTILE_OVER_TIME, PQ_FN_RATE, PQ_FN_RESETS,
-    PQ_FN_SCALAR, PQ_FN_SQRT, PQ_FN_SUM_OVER_TIME, PQ_FN_TIME, PQ_FN_VECTOR
+    PQ_FN_SCALAR, PQ_FN_SQRT, PQ_FN_SUM_OVER_TIME, PQ_FN_TIME, PQ_FN_VECTOR,
+    /* pointwise math (asim_pq_math) */
+    PQ_FN_ROUND, PQ_FN_EXP, PQ_FN_LN, PQ_FN_LOG2, PQ_FN_LOG10, PQ_FN_SGN, PQ_FN_DEG, PQ_FN_RAD,
+    PQ_FN_ACOS, PQ_FN_ACOSH, PQ_FN_ASIN, PQ_FN_ASINH, PQ_FN_ATAN, PQ_FN_ATANH, PQ_FN_COS,
+    PQ_FN_COSH, PQ_FN_SIN, PQ_FN_SINH, PQ_FN_TAN, PQ_FN_TANH,
+    /* calendar (asim_pq_date) */
+    PQ_FN_DAY_OF_MONTH, PQ_FN_DAY_OF_WEEK, PQ_FN_DAY_OF_YEAR, PQ_FN_DAYS_IN_MONTH, PQ_FN_HOUR,
+    PQ_FN_MINUTE, PQ_FN_MONTH, PQ_FN_YEAR,
+    /* range functions */
+    PQ_FN_STDDEV_OVER_TIME, PQ_FN_STDVAR_OVER_TIME, PQ_FN_IDELTA, PQ_FN_DERIV,
+    PQ_FN_PREDICT_LINEAR, PQ_FN_HOLT_WINTERS, PQ_FN_ABSENT_OVER_TIME,
+    /* others */
+    PQ_FN_PI, PQ_FN_SORT, PQ_FN_SORT_DESC, PQ_FN_TIMESTAMP, PQ_FN_ABSENT,
+    PQ_FN_LABEL_REPLACE, PQ_FN_LABEL_JOIN
 } pq_fn;
 
 typedef struct pq_func {
     const char *name;
     pq_fn id;
     asim_promql_type ret;
-    int nargs;
-    asim_promql_type arg[3];
+    int nargs;                /* the most arguments */
+    asim_promql_type arg[5];
+    int nopt;                 /* how many trailing arguments may be left out */
+    int variadic;             /* the last argument may repeat (label_join) */
 } pq_func;
+
+/* Pure numeric helpers of promql_funcs.c (Prometheus 2.42 functions.go). */
+int asim_pq_is_math(pq_fn id);
+int asim_pq_is_date(pq_fn id);
+/* The pointwise function id at v; a is round()'s to_nearest (1 if absent). */
+double asim_pq_math(pq_fn id, double v, double a);
+/* A calendar function of the Unix time `secs` (Go's time.Unix(int64(secs), 0).UTC()). */
+double asim_pq_date(pq_fn id, double secs);
+/* linearRegression over samples, x in seconds relative to intercept_ms. */
+void asim_pq_linreg(const asim_sample *p, size_t n, int64_t intercept_ms, double *slope,
+                    double *intercept);
+/* holt_winters: 0 with *out, or -1 for too few points. */
+int asim_pq_holt_winters(const asim_sample *p, size_t n, double sf, double tf, double *out);
+/* stddev/stdvar_over_time: variance of the samples (Kahan-compensated). */
+double asim_pq_variance(const asim_sample *p, size_t n);
 
 typedef enum pq_mtype { PQ_M_EQ, PQ_M_NE, PQ_M_RE, PQ_M_NRE } pq_mtype;
 
 typedef struct pq_matcher {
     char *name, *value;
     pq_mtype type;
-    int has_re;
-    regex_t re;               /* compiled, anchored; for =~ and !~ */
+    asim_regex *re;           /* compiled, anchored; for =~ and !~ */
 } pq_matcher;
 
 typedef enum pq_kind {
-    PQ_NUM, PQ_VSEL, PQ_MSEL, PQ_CALL, PQ_AGGR, PQ_BIN, PQ_UNARY, PQ_PAREN
+    PQ_NUM, PQ_VSEL, PQ_MSEL, PQ_CALL, PQ_AGGR, PQ_BIN, PQ_UNARY, PQ_PAREN, PQ_SUBQ, PQ_STR
 } pq_kind;
+
+typedef enum pq_card { PQ_CARD_ONE_TO_ONE, PQ_CARD_MANY_TO_ONE, PQ_CARD_ONE_TO_MANY } pq_card;
+
+typedef enum pq_at { PQ_AT_NONE, PQ_AT_TIME, PQ_AT_START, PQ_AT_END } pq_at;
+
+#define PQ_MAX_ARGS 32        /* label_join's source labels are the only long list */
 
 typedef struct pq_node pq_node;
 struct pq_node {
@@ -58,15 +96,20 @@ struct pq_node {
     asim_promql_type type;    /* type of the value it evaluates to */
     int pos;                  /* byte offset of its first character */
     double num;               /* PQ_NUM */
+    char *str;                /* PQ_STR */
     /* PQ_VSEL, PQ_MSEL */
     pq_matcher *m;
     size_t nm;
-    int64_t range_ms, offset_ms;
+    int64_t range_ms, offset_ms;  /* also PQ_SUBQ (lhs is its expression) */
+    int64_t step_ms;          /* PQ_SUBQ: 0 = the default (one minute) */
     int has_offset;
     int sel;                  /* index into the per-result match cache */
+    int at_kind;              /* pq_at: an @ modifier on a selector or subquery */
+    int64_t at_ms;            /* PQ_AT_TIME */
     /* PQ_CALL */
     const pq_func *fn;
-    pq_node *args[3];
+    pq_node *args[PQ_MAX_ARGS];
+    asim_regex *re;           /* label_replace's regex, compiled when parsed */
     int nargs;
     /* PQ_AGGR (op is a pq_agg), PQ_BIN (op is a pq_op), PQ_UNARY (op: PQ_SUB or PQ_ADD) */
     int op;
@@ -75,6 +118,9 @@ struct pq_node {
     int without;              /* AGGR: without (else by); BIN: ignoring (else on) */
     int matching;             /* BIN: an on/ignoring clause was given */
     int ret_bool;             /* BIN: the bool modifier */
+    int card;                 /* BIN: pq_card */
+    char **include;           /* BIN: group_left/group_right labels, as written */
+    size_t ninclude;
     pq_node *lhs, *rhs;       /* BIN; AGGR, UNARY and PAREN use lhs */
 };
 

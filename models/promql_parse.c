@@ -65,7 +65,8 @@ static const struct { const char *name; int supported; pq_agg op; } aggops[] = {
     { "sum", 1, PQ_AGG_SUM }, { "avg", 1, PQ_AGG_AVG }, { "min", 1, PQ_AGG_MIN },
     { "max", 1, PQ_AGG_MAX }, { "count", 1, PQ_AGG_COUNT }, { "group", 1, PQ_AGG_GROUP },
     { "stddev", 1, PQ_AGG_STDDEV }, { "stdvar", 1, PQ_AGG_STDVAR },
-    { "topk", 0, 0 }, { "bottomk", 0, 0 }, { "count_values", 0, 0 }, { "quantile", 0, 0 },
+    { "topk", 1, PQ_AGG_TOPK }, { "bottomk", 1, PQ_AGG_BOTTOMK },
+    { "count_values", 1, PQ_AGG_COUNT_VALUES }, { "quantile", 1, PQ_AGG_QUANTILE },
 };
 
 static const struct { const char *word; tk type; } keywords[] = {
@@ -78,46 +79,85 @@ static const struct { const char *word; tk type; } keywords[] = {
 #define V ASIM_PROMQL_VECTOR
 #define M ASIM_PROMQL_MATRIX
 #define S ASIM_PROMQL_SCALAR
+#define T ASIM_PROMQL_STRING
 static const pq_func funcs[] = {
-    { "abs", PQ_FN_ABS, V, 1, { V } },
-    { "avg_over_time", PQ_FN_AVG_OVER_TIME, V, 1, { M } },
-    { "ceil", PQ_FN_CEIL, V, 1, { V } },
-    { "changes", PQ_FN_CHANGES, V, 1, { M } },
-    { "clamp", PQ_FN_CLAMP, V, 3, { V, S, S } },
-    { "clamp_max", PQ_FN_CLAMP_MAX, V, 2, { V, S } },
-    { "clamp_min", PQ_FN_CLAMP_MIN, V, 2, { V, S } },
-    { "count_over_time", PQ_FN_COUNT_OVER_TIME, V, 1, { M } },
-    { "delta", PQ_FN_DELTA, V, 1, { M } },
-    { "floor", PQ_FN_FLOOR, V, 1, { V } },
-    { "histogram_quantile", PQ_FN_HISTOGRAM_QUANTILE, V, 2, { S, V } },
-    { "increase", PQ_FN_INCREASE, V, 1, { M } },
-    { "irate", PQ_FN_IRATE, V, 1, { M } },
-    { "last_over_time", PQ_FN_LAST_OVER_TIME, V, 1, { M } },
-    { "max_over_time", PQ_FN_MAX_OVER_TIME, V, 1, { M } },
-    { "min_over_time", PQ_FN_MIN_OVER_TIME, V, 1, { M } },
-    { "present_over_time", PQ_FN_PRESENT_OVER_TIME, V, 1, { M } },
-    { "quantile_over_time", PQ_FN_QUANTILE_OVER_TIME, V, 2, { S, M } },
-    { "rate", PQ_FN_RATE, V, 1, { M } },
-    { "resets", PQ_FN_RESETS, V, 1, { M } },
-    { "scalar", PQ_FN_SCALAR, S, 1, { V } },
-    { "sqrt", PQ_FN_SQRT, V, 1, { V } },
-    { "sum_over_time", PQ_FN_SUM_OVER_TIME, V, 1, { M } },
-    { "time", PQ_FN_TIME, S, 0, { 0 } },
-    { "vector", PQ_FN_VECTOR, V, 1, { S } },
+    { "abs", PQ_FN_ABS, V, 1, { V }, 0, 0 },
+    { "avg_over_time", PQ_FN_AVG_OVER_TIME, V, 1, { M }, 0, 0 },
+    { "ceil", PQ_FN_CEIL, V, 1, { V }, 0, 0 },
+    { "changes", PQ_FN_CHANGES, V, 1, { M }, 0, 0 },
+    { "clamp", PQ_FN_CLAMP, V, 3, { V, S, S }, 0, 0 },
+    { "clamp_max", PQ_FN_CLAMP_MAX, V, 2, { V, S }, 0, 0 },
+    { "clamp_min", PQ_FN_CLAMP_MIN, V, 2, { V, S }, 0, 0 },
+    { "count_over_time", PQ_FN_COUNT_OVER_TIME, V, 1, { M }, 0, 0 },
+    { "delta", PQ_FN_DELTA, V, 1, { M }, 0, 0 },
+    { "floor", PQ_FN_FLOOR, V, 1, { V }, 0, 0 },
+    { "histogram_quantile", PQ_FN_HISTOGRAM_QUANTILE, V, 2, { S, V }, 0, 0 },
+    { "increase", PQ_FN_INCREASE, V, 1, { M }, 0, 0 },
+    { "irate", PQ_FN_IRATE, V, 1, { M }, 0, 0 },
+    { "last_over_time", PQ_FN_LAST_OVER_TIME, V, 1, { M }, 0, 0 },
+    { "max_over_time", PQ_FN_MAX_OVER_TIME, V, 1, { M }, 0, 0 },
+    { "min_over_time", PQ_FN_MIN_OVER_TIME, V, 1, { M }, 0, 0 },
+    { "present_over_time", PQ_FN_PRESENT_OVER_TIME, V, 1, { M }, 0, 0 },
+    { "quantile_over_time", PQ_FN_QUANTILE_OVER_TIME, V, 2, { S, M }, 0, 0 },
+    { "rate", PQ_FN_RATE, V, 1, { M }, 0, 0 },
+    { "resets", PQ_FN_RESETS, V, 1, { M }, 0, 0 },
+    { "scalar", PQ_FN_SCALAR, S, 1, { V }, 0, 0 },
+    { "sqrt", PQ_FN_SQRT, V, 1, { V }, 0, 0 },
+    { "sum_over_time", PQ_FN_SUM_OVER_TIME, V, 1, { M }, 0, 0 },
+    { "time", PQ_FN_TIME, S, 0, { 0 }, 0, 0 },
+    { "vector", PQ_FN_VECTOR, V, 1, { S }, 0, 0 },
+    { "round", PQ_FN_ROUND, V, 2, { V, S }, 1, 0 },
+    { "exp", PQ_FN_EXP, V, 1, { V }, 0, 0 },
+    { "ln", PQ_FN_LN, V, 1, { V }, 0, 0 },
+    { "log2", PQ_FN_LOG2, V, 1, { V }, 0, 0 },
+    { "log10", PQ_FN_LOG10, V, 1, { V }, 0, 0 },
+    { "sgn", PQ_FN_SGN, V, 1, { V }, 0, 0 },
+    { "deg", PQ_FN_DEG, V, 1, { V }, 0, 0 },
+    { "rad", PQ_FN_RAD, V, 1, { V }, 0, 0 },
+    { "acos", PQ_FN_ACOS, V, 1, { V }, 0, 0 },
+    { "acosh", PQ_FN_ACOSH, V, 1, { V }, 0, 0 },
+    { "asin", PQ_FN_ASIN, V, 1, { V }, 0, 0 },
+    { "asinh", PQ_FN_ASINH, V, 1, { V }, 0, 0 },
+    { "atan", PQ_FN_ATAN, V, 1, { V }, 0, 0 },
+    { "atanh", PQ_FN_ATANH, V, 1, { V }, 0, 0 },
+    { "cos", PQ_FN_COS, V, 1, { V }, 0, 0 },
+    { "cosh", PQ_FN_COSH, V, 1, { V }, 0, 0 },
+    { "sin", PQ_FN_SIN, V, 1, { V }, 0, 0 },
+    { "sinh", PQ_FN_SINH, V, 1, { V }, 0, 0 },
+    { "tan", PQ_FN_TAN, V, 1, { V }, 0, 0 },
+    { "tanh", PQ_FN_TANH, V, 1, { V }, 0, 0 },
+    { "day_of_month", PQ_FN_DAY_OF_MONTH, V, 1, { V }, 1, 0 },
+    { "day_of_week", PQ_FN_DAY_OF_WEEK, V, 1, { V }, 1, 0 },
+    { "day_of_year", PQ_FN_DAY_OF_YEAR, V, 1, { V }, 1, 0 },
+    { "days_in_month", PQ_FN_DAYS_IN_MONTH, V, 1, { V }, 1, 0 },
+    { "hour", PQ_FN_HOUR, V, 1, { V }, 1, 0 },
+    { "minute", PQ_FN_MINUTE, V, 1, { V }, 1, 0 },
+    { "month", PQ_FN_MONTH, V, 1, { V }, 1, 0 },
+    { "year", PQ_FN_YEAR, V, 1, { V }, 1, 0 },
+    { "stddev_over_time", PQ_FN_STDDEV_OVER_TIME, V, 1, { M }, 0, 0 },
+    { "stdvar_over_time", PQ_FN_STDVAR_OVER_TIME, V, 1, { M }, 0, 0 },
+    { "idelta", PQ_FN_IDELTA, V, 1, { M }, 0, 0 },
+    { "deriv", PQ_FN_DERIV, V, 1, { M }, 0, 0 },
+    { "predict_linear", PQ_FN_PREDICT_LINEAR, V, 2, { M, S }, 0, 0 },
+    { "holt_winters", PQ_FN_HOLT_WINTERS, V, 3, { M, S, S }, 0, 0 },
+    { "absent_over_time", PQ_FN_ABSENT_OVER_TIME, V, 1, { M }, 0, 0 },
+    { "pi", PQ_FN_PI, S, 0, { 0 }, 0, 0 },
+    { "sort", PQ_FN_SORT, V, 1, { V }, 0, 0 },
+    { "sort_desc", PQ_FN_SORT_DESC, V, 1, { V }, 0, 0 },
+    { "timestamp", PQ_FN_TIMESTAMP, V, 1, { V }, 0, 0 },
+    { "absent", PQ_FN_ABSENT, V, 1, { V }, 0, 0 },
+    { "label_replace", PQ_FN_LABEL_REPLACE, V, 5, { V, T, T, T, T }, 0, 0 },
+    { "label_join", PQ_FN_LABEL_JOIN, V, 4, { V, T, T, T }, 1, 1 },
 };
 #undef V
 #undef M
 #undef S
+#undef T
 
 /* Prometheus 2.42 functions this engine does not implement: named in the
  * error so the user knows the query is valid PromQL, just not supported. */
 static const char *const unsupported_funcs[] = {
-    "absent", "absent_over_time", "acos", "acosh", "asin", "asinh", "atan", "atanh",
-    "cos", "cosh", "day_of_month", "day_of_week", "day_of_year", "days_in_month", "deg",
-    "deriv", "exp", "histogram_count", "histogram_fraction", "histogram_sum",
-    "holt_winters", "hour", "idelta", "label_join", "label_replace", "ln", "log10", "log2",
-    "minute", "month", "pi", "predict_linear", "rad", "round", "sgn", "sin", "sinh", "sort",
-    "sort_desc", "stddev_over_time", "stdvar_over_time", "tan", "tanh", "timestamp", "year",
+    "histogram_count", "histogram_fraction", "histogram_sum",
 };
 
 const pq_func *asim_pq_func_lookup(const char *name)
@@ -517,250 +557,17 @@ err:
     return -1;
 }
 
-/* --- regular expressions ------------------------------------------------- */
-
-typedef struct sbuf { char *s; size_t n, cap; } sbuf;
-
-static void sb_putc(sbuf *b, char c)
-{
-    ASIM_GROW(b->s, b->cap, b->n + 2, 64);
-    b->s[b->n++] = c;
-    b->s[b->n] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s) { while (*s) sb_putc(b, *s++); }
-
-/* A bracket expression of RE2 syntax at re[*i] ('[' already consumed),
- * re-emitted in POSIX form: ']' first, '-' last, escapes resolved. */
-static int translate_class(const char *re, size_t *i, sbuf *o)
-{
-    size_t k = *i;
-    int neg = 0, lit_close = 0, lit_dash = 0, lit_caret = 0;
-    sbuf body = { 0 };
-    if (re[k] == '^') { neg = 1; k++; }
-    if (re[k] == ']') { lit_close = 1; k++; }
-    for (;;) {
-        char c = re[k];
-        if (c == '\0') { asim_free(body.s); return -1; }
-        if (c == ']') { k++; break; }
-        if (c == '[' && re[k + 1] == ':') {
-            const char *e = strstr(re + k + 2, ":]");
-            if (!e) { asim_free(body.s); return -1; }
-            for (const char *s = re + k; s < e + 2; s++) sb_putc(&body, *s);
-            k = (size_t)(e + 2 - re);
-            continue;
-        }
-        char lo;
-        if (c == '\\') {
-            char e = re[k + 1];
-            k += 2;
-            switch (e) {
-            case 'd': sb_puts(&body, "0-9"); continue;
-            case 'w': sb_puts(&body, "0-9A-Za-z_"); continue;
-            case 's': sb_puts(&body, "\t\n\f\r "); continue;
-            case 'n': lo = '\n'; break;
-            case 't': lo = '\t'; break;
-            case 'r': lo = '\r'; break;
-            case 'f': lo = '\f'; break;
-            case 'v': lo = '\v'; break;
-            default:
-                if (!e || isalnum((unsigned char)e)) { asim_free(body.s); return -1; }
-                lo = e;
-            }
-        } else {
-            lo = c;
-            k++;
-        }
-        if (re[k] == '-' && re[k + 1] && re[k + 1] != ']') {
-            char hi = re[k + 1];
-            k += 2;
-            if (hi == '\\') {
-                hi = re[k++];
-                if (!hi || isalnum((unsigned char)hi)) { asim_free(body.s); return -1; }
-            }
-            if (lo == ']' || hi == ']' || lo == '-' || hi == '-' || lo == '^') {
-                asim_free(body.s);
-                return -1;                 /* too exotic to re-emit faithfully */
-            }
-            sb_putc(&body, lo);
-            sb_putc(&body, '-');
-            sb_putc(&body, hi);
-            continue;
-        }
-        if (lo == ']') lit_close = 1;
-        else if (lo == '-') lit_dash = 1;
-        else if (lo == '^') lit_caret = 1;
-        else if (lo == '[') sb_puts(&body, "[");
-        else sb_putc(&body, lo);
-    }
-    if (!body.n && !lit_close && lit_caret && !lit_dash) {
-        sb_puts(o, neg ? "[^^]" : "\\^");
-        *i = k;
-        return 0;
-    }
-    sb_putc(o, '[');
-    if (neg) sb_putc(o, '^');
-    if (lit_close) sb_putc(o, ']');
-    if (body.s) sb_puts(o, body.s);
-    if (lit_caret) sb_putc(o, '^');
-    if (lit_dash) sb_putc(o, '-');
-    sb_putc(o, ']');
-    asim_free(body.s);
-    *i = k;
-    return 0;
-}
-
-/* RE2 (Go) syntax -> POSIX ERE, anchored as ^(...)$ the way Prometheus
- * anchors ^(?:...)$.  Handles (?:, a leading (?i), \d \w \s and their
- * negations, escaped punctuation, lazy quantifiers (which cannot change
- * whether a fully anchored match exists).  Like RE2 it rejects nested
- * repetition (a**), counts above 1000 and expressions whose expansion would
- * be huge -- glibc would otherwise try to build them and exhaust memory.
- * Returns NULL with *why set for what it cannot or will not express. */
-static char *translate_regex(const char *re, int *icase, const char **why)
-{
-    enum { NONE, ATOM, QUANT, LAZY };
-    enum { MAX_DEPTH = 100 };
-    const long max_size = 20000;
-    struct { long seq, last; } st[MAX_DEPTH + 1];
-    int d = 0, prev = NONE;
-    sbuf o = { 0 };
-    size_t i = 0;
-    *icase = 0;
-    *why = "unsupported syntax";
-    st[0].seq = st[0].last = 0;
-    if (strncmp(re, "(?i)", 4) == 0) { *icase = 1; i = 4; }
-    sb_puts(&o, "^(");
-#define ATOM_OF(n) do { st[d].seq += (n); st[d].last = (n); prev = ATOM; } while (0)
-    while (re[i]) {
-        char c = re[i];
-        if (c == '\\') {
-            char e = re[i + 1];
-            i += 2;
-            switch (e) {
-            case 'd': sb_puts(&o, "[0-9]"); break;
-            case 'D': sb_puts(&o, "[^0-9]"); break;
-            case 'w': sb_puts(&o, "[0-9A-Za-z_]"); break;
-            case 'W': sb_puts(&o, "[^0-9A-Za-z_]"); break;
-            case 's': sb_puts(&o, "[\t\n\f\r ]"); break;
-            case 'S': sb_puts(&o, "[^\t\n\f\r ]"); break;
-            case 'n': sb_putc(&o, '\n'); break;
-            case 't': sb_putc(&o, '\t'); break;
-            case 'r': sb_putc(&o, '\r'); break;
-            case 'f': sb_putc(&o, '\f'); break;
-            case 'v': sb_putc(&o, '\v'); break;
-            default:
-                if (!e) { *why = "trailing backslash"; goto bad; }
-                if (isalnum((unsigned char)e)) { *why = "unsupported escape"; goto bad; }
-                sb_putc(&o, '\\');
-                sb_putc(&o, e);
-            }
-            ATOM_OF(1);
-        } else if (c == '[') {
-            i++;
-            if (translate_class(re, &i, &o) != 0) { *why = "unsupported or unterminated character class"; goto bad; }
-            ATOM_OF(1);
-        } else if (c == '(') {
-            if (re[i + 1] == '?') {
-                if (re[i + 2] != ':') { *why = "unsupported group flags"; goto bad; }
-                i += 2;
-            }
-            if (d == MAX_DEPTH) { *why = "too deeply nested"; goto bad; }
-            sb_putc(&o, '(');
-            i++;
-            d++;
-            st[d].seq = st[d].last = 0;
-            prev = NONE;
-        } else if (c == ')') {
-            if (d == 0) { *why = "unexpected )"; goto bad; }
-            long g = st[d].seq;
-            d--;
-            sb_putc(&o, ')');
-            i++;
-            ATOM_OF(g ? g : 1);
-        } else if (c == '*' || c == '+' || c == '?') {
-            i++;
-            if (c == '?' && prev == QUANT) { prev = LAZY; continue; }   /* lazy: same language */
-            if (prev != ATOM) { *why = prev == NONE ? "missing argument to repetition operator" : "invalid nested repetition operator"; goto bad; }
-            sb_putc(&o, c);
-            st[d].seq += st[d].last;
-            prev = QUANT;
-        } else if (c == '{') {
-            /* {n}, {n,} or {n,m}; anything else is a literal brace, as in RE2 */
-            size_t j = i + 1;
-            long n = -1, m = -1;
-            int comma = 0, ok = 0;
-            if (isdigit((unsigned char)re[j])) {
-                n = 0;
-                while (isdigit((unsigned char)re[j]) && n <= 100000) n = n * 10 + (re[j++] - '0');
-                if (re[j] == ',') {
-                    comma = 1;
-                    j++;
-                    if (isdigit((unsigned char)re[j])) {
-                        m = 0;
-                        while (isdigit((unsigned char)re[j]) && m <= 100000) m = m * 10 + (re[j++] - '0');
-                    }
-                }
-                ok = re[j] == '}';
-            }
-            if (!ok) {
-                sb_puts(&o, "\\{");
-                i++;
-                ATOM_OF(1);
-                continue;
-            }
-            if (prev != ATOM) { *why = prev == NONE ? "missing argument to repetition operator" : "invalid nested repetition operator"; goto bad; }
-            if (n > 1000 || m > 1000 || (m >= 0 && m < n)) { *why = "invalid repeat count"; goto bad; }
-            for (size_t k = i; k <= j; k++) sb_putc(&o, re[k]);
-            i = j + 1;
-            long times = m >= 0 ? m : (comma ? n + 1 : n);
-            st[d].seq += st[d].last * (times > 1 ? times - 1 : 0);
-            prev = QUANT;
-        } else if (c == '}') {
-            sb_puts(&o, "\\}");
-            i++;
-            ATOM_OF(1);
-        } else if (c == '|' || c == '^' || c == '$') {
-            sb_putc(&o, c);
-            i++;
-            prev = NONE;
-        } else {
-            sb_putc(&o, c);
-            i++;
-            ATOM_OF(1);
-        }
-        if (st[d].seq > max_size) { *why = "expression too large"; goto bad; }
-    }
-#undef ATOM_OF
-    if (d != 0) { *why = "missing closing )"; goto bad; }
-    sb_puts(&o, ")$");
-    return o.s;
-bad:
-    asim_free(o.s);
-    return NULL;
-}
+/* --- regular expressions (RE2, see regex.h) ------------------------------- */
 
 static int compile_matcher(parser *p, pq_matcher *m, int pos)
 {
     if (m->type != PQ_M_RE && m->type != PQ_M_NRE) return 0;
-    int icase;
-    const char *why;
-    char *posix = translate_regex(m->value, &icase, &why);
-    if (!posix) {
-        fail(p, pos, "error parsing regexp \"%s\": %s%s", m->value, why,
-             strncmp(why, "unsupported", 11) == 0
-                 ? " (RE2 syntax is translated to POSIX extended regular expressions; see doc/promql.md)" : "");
+    char why[256];
+    m->re = asim_regex_compile(m->value, why, sizeof why);
+    if (!m->re) {
+        fail(p, pos, "error parsing regexp \"%s\": %s", m->value, why);
         return -1;
     }
-    int rc = regcomp(&m->re, posix, REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0));
-    asim_free(posix);
-    if (rc != 0) {
-        char buf[160];
-        regerror(rc, &m->re, buf, sizeof buf);
-        fail(p, pos, "error parsing regexp \"%s\": %s", m->value, buf);
-        return -1;
-    }
-    m->has_re = 1;
     return 0;
 }
 
@@ -769,8 +576,8 @@ static int matcher_matches_empty(const pq_matcher *m)
     switch (m->type) {
     case PQ_M_EQ: return m->value[0] == '\0';
     case PQ_M_NE: return m->value[0] != '\0';
-    case PQ_M_RE: return regexec(&m->re, "", 0, NULL, 0) == 0;
-    default: return regexec(&m->re, "", 0, NULL, 0) != 0;
+    case PQ_M_RE: return asim_regex_match(m->re, "", 0);
+    default: return !asim_regex_match(m->re, "", 0);
     }
 }
 
@@ -851,6 +658,52 @@ err:
     return NULL;
 }
 
+static int valid_label_name(const char *s)
+{
+    if (!s[0] || is_digit((unsigned char)s[0])) return 0;
+    for (; *s; s++)
+        if (!is_alnum((unsigned char)*s) && *s != '_') return 0;
+    return 1;
+}
+
+static const char *str_arg(const pq_node *n, int i)
+{
+    const pq_node *a = n->args[i];
+    while (a->kind == PQ_PAREN) a = a->lhs;
+    return a->str;
+}
+
+/* label_replace/label_join: the checks Prometheus makes when the function
+ * first runs, made here since their arguments are literals; the regex is
+ * compiled once. */
+static int check_label_fn(parser *p, pq_node *n)
+{
+    if (n->fn->id == PQ_FN_LABEL_REPLACE) {
+        char why[256];
+        n->re = asim_regex_compile(str_arg(n, 4), why, sizeof why);
+        if (!n->re) {
+            fail(p, n->pos, "invalid regular expression in label_replace(): %s", str_arg(n, 4));
+            return -1;
+        }
+        if (!valid_label_name(str_arg(n, 1))) {
+            fail(p, n->pos, "invalid destination label name in label_replace(): %s", str_arg(n, 1));
+            return -1;
+        }
+    }
+    if (n->fn->id == PQ_FN_LABEL_JOIN) {
+        for (int i = 3; i < n->nargs; i++)
+            if (!valid_label_name(str_arg(n, i))) {
+                fail(p, n->pos, "invalid source label name in label_join(): %s", str_arg(n, i));
+                return -1;
+            }
+        if (!valid_label_name(str_arg(n, 1))) {
+            fail(p, n->pos, "invalid destination label name in label_join(): %s", str_arg(n, 1));
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* "(" args ")" of a function call. */
 static pq_node *parse_call(parser *p, const token *name)
 {
@@ -871,7 +724,7 @@ static pq_node *parse_call(parser *p, const token *name)
     n->type = f->ret;
     next_tok(p);                          /* "(" */
     while (cur(p)->type != T_RPAREN) {
-        if (n->nargs == 3) { fail(p, cur(p)->pos, "too many arguments"); goto err; }
+        if (n->nargs == PQ_MAX_ARGS) { fail(p, cur(p)->pos, "too many arguments"); goto err; }
         pq_node *a = parse_expr(p, 0);
         if (!a) goto err;
         n->args[n->nargs++] = a;
@@ -886,16 +739,25 @@ static pq_node *parse_call(parser *p, const token *name)
         if (cur(p)->type != T_RPAREN) { unexpected(p, cur(p), "\",\" or \")\""); goto err; }
     }
     next_tok(p);
-    if (n->nargs != f->nargs) {
+    if (f->nopt == 0 && n->nargs != f->nargs) {
         fail(p, n->pos, "expected %d argument(s) in call to \"%s\", got %d", f->nargs, f->name, n->nargs);
         goto err;
     }
-    for (int i = 0; i < n->nargs; i++)
-        if (n->args[i]->type != f->arg[i]) {
+    if (n->nargs < f->nargs - f->nopt || (n->nargs > f->nargs && !f->variadic)) {
+        fail(p, n->pos, "expected at %s %d argument(s) in call to \"%s\", got %d",
+             n->nargs > f->nargs ? "most" : "least", n->nargs > f->nargs ? f->nargs : f->nargs - f->nopt,
+             f->name, n->nargs);
+        goto err;
+    }
+    for (int i = 0; i < n->nargs; i++) {
+        asim_promql_type want = i < f->nargs ? f->arg[i] : f->arg[f->nargs - 1];
+        if (n->args[i]->type != want) {
             fail(p, n->args[i]->pos, "expected type %s in call to function \"%s\", got %s",
-                 type_name(f->arg[i]), f->name, type_name(n->args[i]->type));
+                 type_name(want), f->name, type_name(n->args[i]->type));
             goto err;
         }
+    }
+    if (check_label_fn(p, n) != 0) goto err;
     return n;
 err:
     asim_pq_node_free(n);
@@ -920,18 +782,32 @@ static pq_node *parse_aggregation(parser *p)
     }
     if (cur(p)->type != T_LPAREN) { unexpected(p, cur(p), "\"(\""); goto err; }
     next_tok(p);
-    int nargs = 0;
+    int nargs = 0, want = n->op >= PQ_AGG_TOPK ? 2 : 1;
+    pq_node *a[2] = { NULL, NULL };
     while (cur(p)->type != T_RPAREN) {
-        pq_node *a = parse_expr(p, 0);
-        if (!a) goto err;
-        if (nargs++ == 0) n->lhs = a; else asim_pq_node_free(a);
+        pq_node *x = parse_expr(p, 0);
+        if (!x) goto err_args;
+        if (nargs < 2) a[nargs] = x; else asim_pq_node_free(x);
+        nargs++;
         if (cur(p)->type == T_COMMA) { next_tok(p); continue; }
-        if (cur(p)->type != T_RPAREN) { unexpected(p, cur(p), "\",\" or \")\""); goto err; }
+        if (cur(p)->type != T_RPAREN) { unexpected(p, cur(p), "\",\" or \")\""); goto err_args; }
     }
     next_tok(p);
-    if (nargs != 1) {
-        fail(p, n->pos, "wrong number of arguments for aggregate expression provided, expected 1, got %d", nargs);
-        goto err;
+    if (nargs != want) {
+        fail(p, n->pos, "wrong number of arguments for aggregate expression provided, expected %d, got %d",
+             want, nargs);
+        goto err_args;
+    }
+    n->lhs = a[want - 1];
+    if (want == 2) {                      /* the parameter: k, q or the label name */
+        asim_promql_type pt = n->op == PQ_AGG_COUNT_VALUES ? ASIM_PROMQL_STRING : ASIM_PROMQL_SCALAR;
+        n->args[0] = a[0];
+        n->nargs = 1;
+        if (a[0]->type != pt) {
+            fail(p, a[0]->pos, "expected type %s in aggregation parameter, got %s", type_name(pt),
+                 type_name(a[0]->type));
+            goto err;
+        }
     }
     if (cur(p)->type == T_BY || cur(p)->type == T_WITHOUT) {
         if (have_mod) { unexpected(p, cur(p), NULL); goto err; }
@@ -944,9 +820,64 @@ static pq_node *parse_aggregation(parser *p)
         goto err;
     }
     return n;
+err_args:
+    asim_pq_node_free(a[0]);
+    asim_pq_node_free(a[1]);
 err:
     asim_pq_node_free(n);
     return NULL;
+}
+
+/* "[" range ":" [step] "]" after expression n: a subquery (d is the range). */
+static pq_node *parse_subquery(parser *p, pq_node *n, const token *lb, const token *d)
+{
+    next_tok(p);                                     /* ":" */
+    int64_t step = 0;
+    if (cur(p)->type == T_DURATION) step = next_tok(p)->ms;
+    if (expect(p, T_RBRACKET, "\"]\"") != 0) { asim_pq_node_free(n); return NULL; }
+    if (n->type != ASIM_PROMQL_VECTOR) {
+        fail(p, lb->pos, "subquery is only allowed on instant vector, got %s instead", type_name(n->type));
+        asim_pq_node_free(n);
+        return NULL;
+    }
+    if (d->ms <= 0) { fail(p, d->pos, "duration must be greater than 0"); asim_pq_node_free(n); return NULL; }
+    pq_node *s = new_node(PQ_SUBQ, n->pos);
+    s->lhs = n;
+    s->type = ASIM_PROMQL_MATRIX;
+    s->range_ms = d->ms;
+    s->step_ms = step;
+    return s;
+}
+
+/* "@" (number | start() | end()) after a selector or subquery. */
+static int parse_at(parser *p, pq_node *n)
+{
+    token *at = next_tok(p);
+    if (n->kind != PQ_VSEL && n->kind != PQ_MSEL && n->kind != PQ_SUBQ) {
+        fail(p, at->pos, "@ modifier must be preceded by an instant vector selector or range vector "
+             "selector or a subquery");
+        return -1;
+    }
+    if (n->at_kind) { fail(p, at->pos, "@ <timestamp> may not be set multiple times"); return -1; }
+    token *t = cur(p);
+    if ((t->type == T_IDENT || t->type == T_METRIC_IDENT) && cur(p)[1].type == T_LPAREN && cur(p)[2].type == T_RPAREN) {
+        char *w = token_text(p, t);
+        int kind = strcmp(w, "start") == 0 ? PQ_AT_START : strcmp(w, "end") == 0 ? PQ_AT_END : 0;
+        asim_free(w);
+        if (!kind) { fail(p, t->pos, "unexpected identifier after @, expected start() or end()"); return -1; }
+        next_tok(p); next_tok(p); next_tok(p);
+        n->at_kind = kind;
+        return 0;
+    }
+    double sign = 1;
+    if (t->type == T_SUB || t->type == T_ADD) { sign = t->type == T_SUB ? -1 : 1; next_tok(p); t = cur(p); }
+    if (t->type != T_NUMBER) { unexpected(p, t, "timestamp"); return -1; }
+    next_tok(p);
+    double v = sign * t->num * 1000;
+    if (!(fabs(v) < 9.2e18)) { fail(p, t->pos, "timestamp out of bounds for @ modifier: %g", sign * t->num); return -1; }
+    n->at_kind = PQ_AT_TIME;
+    n->at_ms = (int64_t)llround(v);
+    return 0;
 }
 
 /* Postfix [range], offset and @ after a primary. */
@@ -957,22 +888,15 @@ static pq_node *parse_postfix(parser *p, pq_node *n)
         if (t->type == T_LBRACKET) {
             next_tok(p);
             token *d = cur(p);
-            if (d->type != T_DURATION) {
-                if (d->type == T_COLON) fail(p, d->pos, "subqueries are not supported by this engine");
-                else unexpected(p, d, "duration");
-                goto err;
-            }
+            if (d->type != T_DURATION) { unexpected(p, d, "duration"); goto err; }
             next_tok(p);
-            if (cur(p)->type == T_COLON) {
-                fail(p, cur(p)->pos, "subqueries are not supported by this engine");
-                goto err;
-            }
+            if (cur(p)->type == T_COLON) { n = parse_subquery(p, n, t, d); if (!n) return NULL; continue; }
             if (expect(p, T_RBRACKET, "\"]\"") != 0) goto err;
             if (n->kind != PQ_VSEL) {
                 fail(p, t->pos, "ranges only allowed for vector selectors");
                 goto err;
             }
-            if (n->has_offset) {
+            if (n->has_offset || n->at_kind) {
                 fail(p, t->pos, "no offset modifiers allowed before range");
                 goto err;
             }
@@ -990,7 +914,7 @@ static pq_node *parse_postfix(parser *p, pq_node *n)
             token *d = cur(p);
             if (d->type != T_DURATION) { unexpected(p, d, "duration"); goto err; }
             next_tok(p);
-            if (n->kind != PQ_VSEL && n->kind != PQ_MSEL) {
+            if (n->kind != PQ_VSEL && n->kind != PQ_MSEL && n->kind != PQ_SUBQ) {
                 fail(p, n->pos, "offset modifier must be preceded by an instant vector selector "
                      "or range vector selector or a subquery");
                 goto err;
@@ -1001,8 +925,8 @@ static pq_node *parse_postfix(parser *p, pq_node *n)
             continue;
         }
         if (t->type == T_AT) {
-            fail(p, t->pos, "the @ modifier is not supported by this engine");
-            goto err;
+            if (parse_at(p, n) != 0) goto err;
+            continue;
         }
         return n;
     }
@@ -1023,8 +947,11 @@ static pq_node *parse_primary(parser *p)
         n->num = t->num;
         break;
     case T_STRING:
-        fail(p, t->pos, "string literals are not supported by this engine (no supported function takes one)");
-        return NULL;
+        next_tok(p);
+        n = new_node(PQ_STR, t->pos);
+        n->type = ASIM_PROMQL_STRING;
+        n->str = asim_strdup(t->str);
+        break;
     case T_LPAREN: {
         next_tok(p);
         pq_node *in = parse_expr(p, 0);
@@ -1084,6 +1011,7 @@ static pq_op op_of(tk t)
     case T_MUL: return PQ_MUL;
     case T_DIV: return PQ_DIV;
     case T_MOD: return PQ_MOD;
+    case T_ATAN2: return PQ_ATAN2;
     default: return PQ_POW;
     }
 }
@@ -1094,7 +1022,7 @@ static int is_setop(int op) { return op == PQ_OR || op == PQ_AND || op == PQ_UNL
 static const char *op_text(int op)
 {
     static const char *const t[] = { "or", "and", "unless", "==", "!=", "<=", "<", ">=", ">",
-                                     "+", "-", "*", "/", "%", "^" };
+                                     "+", "-", "*", "/", "%", "^", "atan2" };
     return t[op];
 }
 
@@ -1151,10 +1079,6 @@ static pq_node *parse_expr_chain(parser *p, int min_prec)
         token *t = cur(p);
         int prec = prec_of(t->type);
         if (!prec || prec < min_prec) return lhs;
-        if (t->type == T_ATAN2) {
-            fail(p, t->pos, "operator \"atan2\" is not supported by this engine");
-            goto err;
-        }
         next_tok(p);
         if (too_deep(p)) goto err;
         p->depth++;                    /* a chain a+b+c+... is a tree as deep as it is long */
@@ -1169,9 +1093,20 @@ static pq_node *parse_expr_chain(parser *p, int min_prec)
             n->without = next_tok(p)->type == T_IGNORING;
             if (parse_label_list(p, &n->labels, &n->nlabels) != 0) goto err;
             if (cur(p)->type == T_GROUP_LEFT || cur(p)->type == T_GROUP_RIGHT) {
-                fail(p, cur(p)->pos, "%s is not supported by this engine (one-to-one matching only)",
-                     cur(p)->type == T_GROUP_LEFT ? "group_left" : "group_right");
-                goto err;
+                token *g = next_tok(p);
+                n->card = g->type == T_GROUP_LEFT ? PQ_CARD_MANY_TO_ONE : PQ_CARD_ONE_TO_MANY;
+                if (cur(p)->type == T_LPAREN && parse_label_list(p, &n->include, &n->ninclude) != 0) goto err;
+                if (is_setop(n->op)) {
+                    fail(p, g->pos, "no grouping allowed for \"%s\" operation", op_text(n->op));
+                    goto err;
+                }
+                for (size_t i = 0; i < n->ninclude && !n->without; i++)
+                    for (size_t j = 0; j < n->nlabels; j++)
+                        if (strcmp(n->include[i], n->labels[j]) == 0) {
+                            fail(p, g->pos, "label \"%s\" must not occur in ON and GROUP clause at once",
+                                 n->include[i]);
+                            goto err;
+                        }
             }
         } else if (cur(p)->type == T_GROUP_LEFT || cur(p)->type == T_GROUP_RIGHT) {
             unexpected(p, cur(p), NULL);
@@ -1226,12 +1161,16 @@ void asim_pq_node_free(pq_node *n)
     for (size_t i = 0; i < n->nm; i++) {
         asim_free(n->m[i].name);
         asim_free(n->m[i].value);
-        if (n->m[i].has_re) regfree(&n->m[i].re);
+        asim_regex_free(n->m[i].re);
     }
     asim_free(n->m);
+    asim_free(n->str);
+    asim_regex_free(n->re);
     for (int i = 0; i < n->nargs; i++) asim_pq_node_free(n->args[i]);
     for (size_t i = 0; i < n->nlabels; i++) asim_free(n->labels[i]);
     asim_free(n->labels);
+    for (size_t i = 0; i < n->ninclude; i++) asim_free(n->include[i]);
+    asim_free(n->include);
     asim_pq_node_free(n->lhs);
     asim_pq_node_free(n->rhs);
     asim_free(n);
@@ -1251,6 +1190,12 @@ asim_promql *asim_promql_parse(const char *query, char *err, size_t errlen)
             root = parse_expr(&p, 0);
             if (root && cur(&p)->type != T_EOF) {
                 unexpected(&p, cur(&p), NULL);
+                asim_pq_node_free(root);
+                root = NULL;
+            }
+            if (root && root->type == ASIM_PROMQL_STRING) {
+                fail(&p, root->pos, "string-valued expressions are not supported by this engine "
+                     "(strings are accepted as function arguments)");
                 asim_pq_node_free(root);
                 root = NULL;
             }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "../sim/config.h"
 #include "../sim/output.h"
+#include "scaler.h"
 
 struct asim_replay {
     const asim_policy_methods *m;
@@ -17,7 +18,21 @@ struct asim_replay {
     int replicas;
     int started;
     double t0;
+    asim_reduce reduce;
+    int per_pod;
+    /* the broadcast vector: one element per replica, instance="replica-K" */
+    asim_promql_elem *bv;
+    asim_label *blab;
+    char (*bnames)[24];
+    int bcap;
 };
+
+int asim_replay_per_pod(const asim_config *cfg)
+{
+    const asim_hpa_cfg *h = &cfg->ext.policies.hpa;
+    return strcmp(cfg->scaler.policy, "hpa") == 0 &&
+           (h->metric_type == ASIM_HPA_PODS || h->metric_type == ASIM_HPA_RESOURCE);
+}
 
 asim_replay *asim_replay_create(const asim_config *cfg, asim_err *err)
 {
@@ -33,6 +48,8 @@ asim_replay *asim_replay_create(const asim_config *cfg, asim_err *err)
     r->m = m;
     r->state = st;
     r->replicas = cfg->container.initial_replicas;
+    r->reduce = cfg->scaler.reduce;
+    r->per_pod = asim_replay_per_pod(cfg);
     return r;
 }
 
@@ -40,10 +57,55 @@ void asim_replay_destroy(asim_replay *r)
 {
     if (!r) return;
     r->m->destroy(r->state);
+    asim_free(r->bv);
+    asim_free(r->blab);
+    asim_free(r->bnames);
     asim_free(r);
 }
 
+static void step(asim_replay *r, double t, double metric, const asim_promql_result *res,
+                 asim_replay_row *row);
+
 void asim_replay_step(asim_replay *r, double t, double metric, asim_replay_row *row)
+{
+    step(r, t, metric, NULL, row);
+}
+
+/* res's single value given to every current replica. */
+static const asim_promql_result *broadcast(asim_replay *r, const asim_promql_result *res,
+                                           asim_promql_result *tmp)
+{
+    if (r->replicas > r->bcap) {
+        int cap = r->replicas;
+        r->bv = asim_realloc(r->bv, (size_t)cap * sizeof *r->bv);
+        r->blab = asim_realloc(r->blab, (size_t)cap * sizeof *r->blab);
+        r->bnames = asim_realloc(r->bnames, (size_t)cap * sizeof *r->bnames);
+        for (int i = 0; i < cap; i++) {
+            snprintf(r->bnames[i], sizeof r->bnames[i], "replica-%d", i + 1);
+            r->blab[i] = (asim_label){ "instance", r->bnames[i] };
+        }
+        r->bcap = cap;
+    }
+    memset(tmp, 0, sizeof *tmp);
+    tmp->type = ASIM_PROMQL_VECTOR;
+    tmp->v = r->bv;
+    tmp->n = (size_t)r->replicas;
+    for (int i = 0; i < r->replicas; i++)
+        r->bv[i] = (asim_promql_elem){ &r->blab[i], 1, res->v[0].value, NULL, 0 };
+    return tmp;
+}
+
+void asim_replay_step_vector(asim_replay *r, double t, const asim_promql_result *res, int bcast,
+                             asim_replay_row *row)
+{
+    double metric = asim_scaler_reduce(res, r->reduce);
+    asim_promql_result tmp;
+    if (bcast && r->per_pod && res->type == ASIM_PROMQL_VECTOR && res->n == 1) res = broadcast(r, res, &tmp);
+    step(r, t, metric, res, row);
+}
+
+static void step(asim_replay *r, double t, double metric, const asim_promql_result *res,
+                 asim_replay_row *row)
 {
     if (!r->started) {
         r->started = 1;
@@ -53,6 +115,7 @@ void asim_replay_step(asim_replay *r, double t, double metric, asim_replay_row *
     memset(&obs, 0, sizeof obs);
     obs.now = ASIM_SEC(t - r->t0);
     obs.metric = metric;
+    obs.result = res;
     obs.replicas = obs.ready = r->replicas;
     asim_policy_out out;
     memset(&out, 0, sizeof out);

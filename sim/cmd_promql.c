@@ -259,7 +259,7 @@ static int run_range(const asim_promql *e, asim_tsdb *db, int64_t start, int64_t
     char err[512];
     int rc = 0;
     for (int64_t t = start; t <= end; t += step) {
-        if (asim_promql_eval(e, db, t, lookback, &r, err, sizeof err) != 0) {
+        if (asim_promql_eval_in(e, db, t, start, end, lookback, &r, err, sizeof err) != 0) {
             fprintf(stderr, "autoscale-sim promql: error: execution: %s\n", err);
             rc = 2;
             goto done;
@@ -389,7 +389,7 @@ int asim_cmd_promql(int argc, char **argv)
     }
     asim_series_set set = { 0 };
     asim_err err;
-    int rc = asim_series_read_file(series, &set, &err);
+    int rc = asim_series_read_file_ex(series, 1, &set, &err);
     if (rc != 0) {
         fprintf(stderr, "autoscale-sim promql: error: %s\n", err.msg);
         asim_promql_free(e);

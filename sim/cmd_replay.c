@@ -3,14 +3,17 @@
  *
  * Input formats, told apart by content:
  *  - JSON (first non-blank character '{'): a Prometheus query API response
- *    (query_range matrix) holding exactly one series, read by series_io.h;
+ *    (query_range matrix), one series or several (one per pod or instance),
+ *    read by series_io.h;
  *  - CSV whose first data row has two fields: timestamp,value (header row
  *    optional; timestamp in seconds or RFC 3339; value a number, NaN, +Inf,
  *    -Inf, or empty for no data), read here line by line with libcsv so
  *    errors name the line;
  *  - CSV with three fields: the series,timestamp,value format of `promql`,
- *    one series.
- * A staleness marker in the series formats counts as no data. */
+ *    one or several series.
+ * Each check gets the vector of the series' samples at that time (a series
+ * without one, or with a staleness marker, is left out), reduced by
+ * scaler.reduce for single-number policies (models/replay.h). */
 #include "commands.h"
 
 #include <csv.h>
@@ -31,8 +34,11 @@ static const char usage_text[] =
     "usage: autoscale-sim replay [SCENARIO.json] --metrics FILE [options]\n"
     "\n"
     "Dry-runs the scenario's scaling policy (scaler.policy and its settings) over\n"
-    "a recorded metric series: every sample is one check at that time with that\n"
-    "query result (NaN or an empty value: no data).  Replicas start at\n"
+    "a recorded metric: every timestamp is one check at that time with that query\n"
+    "result (NaN or an empty value: no data).  Several series (one per pod or\n"
+    "instance) are the query's vector, reduced by scaler.reduce for single-number\n"
+    "policies; per-pod policies (hpa, metric_type pods/resource) read each series,\n"
+    "and a single series means every ready pod has that value.  Replicas start at\n"
     "container.initial_replicas; an action takes effect at once and starts the\n"
     "cooldown at that check.  Prints CSV:\n"
     "  time,metric,replicas_before,decision,replicas_after,reason\n"
@@ -42,8 +48,8 @@ static const char usage_text[] =
     "options:\n"
     "  --metrics FILE       CSV timestamp,value (header optional; timestamp in\n"
     "                       seconds or RFC 3339), or a Prometheus query_range JSON\n"
-    "                       response of one series (saved from /api/v1/query_range),\n"
-    "                       or a series,timestamp,value CSV of one series\n"
+    "                       response (saved from /api/v1/query_range), or a\n"
+    "                       series,timestamp,value CSV; one series or several\n"
     "  --step S             the checks' interval: insert no_data checks where the\n"
     "                       series has a gap (query_range leaves out steps without\n"
     "                       data); seconds\n"
@@ -58,9 +64,12 @@ static const char usage_text[] =
 #define fail(rc, ...) asim_cli_error("replay", rc, __VA_ARGS__)
 
 /* The checks: times (s) and values (NaN = no data). */
+/* The checks: times (s) and, for a timestamp,value CSV, values (NaN = no
+ * data); for the series formats, the series themselves (set.n >= 1). */
 typedef struct checks {
     double *t, *v;
     size_t n, cap;
+    asim_series_set set;
 } checks;
 
 static void add_check(checks *c, double t, double v)
@@ -198,22 +207,28 @@ static int read_two_columns(const char *path, const char *text, size_t len, chec
 
 /* ---- one series through series_io ------------------------------------- */
 
-static int read_one_series(const char *path, const char *text, size_t len, int json, checks *c, asim_err *err)
+static int cmp_double(const void *a, const void *b)
 {
-    asim_series_set set = { 0 };
-    int rc = json ? asim_series_parse_json(text, len, path, &set, err)
-                  : asim_series_parse_csv(text, len, path, &set, err);
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The series formats: any number of series (one per pod or instance); the
+ * checks are the union of their timestamps. */
+static int read_series(const char *path, const char *text, size_t len, int json, checks *c, asim_err *err)
+{
+    int rc = json ? asim_series_parse_json(text, len, path, &c->set, err)
+                  : asim_series_parse_csv(text, len, path, &c->set, err);
     if (rc) return rc;
-    if (set.n != 1) {
-        rc = asim_err_set(err, ASIM_EINPUT, "%s: %zu series; replay needs exactly one (aggregate the "
-                          "query, e.g. avg(...), before saving it)", path, set.n);
-    } else {
-        const asim_series *s = &set.s[0];
-        for (size_t i = 0; i < s->n; i++)
-            add_check(c, (double)s->t[i] / 1000.0, asim_is_stale_nan(s->v[i]) ? NAN : s->v[i]);
-    }
-    asim_series_set_free(&set);
-    return rc;
+    asim_series_sort(&c->set);
+    for (size_t k = 0; k < c->set.n; k++)
+        for (size_t i = 0; i < c->set.s[k].n; i++) add_check(c, (double)c->set.s[k].t[i] / 1000.0, NAN);
+    qsort(c->t, c->n, sizeof *c->t, cmp_double);
+    size_t m = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (m == 0 || c->t[i] != c->t[m - 1]) c->t[m++] = c->t[i];
+    c->n = m;
+    return 0;
 }
 
 static int read_checks(const char *path, checks *c, asim_err *err)
@@ -224,13 +239,13 @@ static int read_checks(const char *path, checks *c, asim_err *err)
     const char *p = text + strspn(text, " \t\r\n");
     int rc;
     if (*p == '{') {
-        rc = read_one_series(path, text, len, 1, c, err);
+        rc = read_series(path, text, len, 1, c, err);
     } else {
         /* Count the fields of the first non-blank line. */
         size_t n = strcspn(p, "\n");
         csv_row r;
         int three = split_line(p, n && p[n - 1] == '\r' ? n - 1 : n, &r) == 0 && r.nf == 3;
-        rc = three ? read_one_series(path, text, len, 0, c, err) : read_two_columns(path, text, len, c, err);
+        rc = three ? read_series(path, text, len, 0, c, err) : read_two_columns(path, text, len, c, err);
     }
     asim_free(text);
     if (rc == 0 && c->n == 0) rc = asim_err_set(err, ASIM_EINPUT, "%s: no samples", path);
@@ -279,24 +294,60 @@ static int parse_opts(int argc, char **argv, opts *o)
     return 0;
 }
 
+/* The query result at check i: the series' samples at exactly that time
+ * (markers are no data), advancing each series' cursor; or the two-column
+ * value as one unlabelled element. */
+typedef struct cursor {
+    size_t *at;                /* per series: next sample index */
+    asim_promql_elem *v;
+} cursor;
+
+static void result_at(const checks *c, cursor *cur, size_t i, asim_promql_result *res)
+{
+    memset(res, 0, sizeof *res);
+    res->type = ASIM_PROMQL_VECTOR;
+    res->v = cur->v;
+    if (!c->set.n) {
+        if (!isnan(c->v[i])) cur->v[res->n++] = (asim_promql_elem){ NULL, 0, c->v[i], NULL, 0 };
+        return;
+    }
+    int64_t t = (int64_t)llround(c->t[i] * 1000.0);
+    for (size_t k = 0; k < c->set.n; k++) {
+        const asim_series *s = &c->set.s[k];
+        while (cur->at[k] < s->n && s->t[cur->at[k]] < t) cur->at[k]++;
+        if (cur->at[k] < s->n && s->t[cur->at[k]] == t && !asim_is_stale_nan(s->v[cur->at[k]]))
+            cur->v[res->n++] = (asim_promql_elem){ s->labels, s->nlabels, s->v[cur->at[k]], NULL, 0 };
+    }
+}
+
 /* Replay the checks, inserting no_data checks in gaps when step > 0. */
 static void replay(asim_replay *r, const checks *c, double step, FILE *f, int *counts)
 {
     asim_replay_row row;
     asim_replay_csv_header(f);
+    cursor cur;
+    cur.at = asim_calloc(c->set.n ? c->set.n : 1, sizeof *cur.at);
+    cur.v = asim_calloc(c->set.n ? c->set.n : 1, sizeof *cur.v);
+    int bcast = c->set.n <= 1;
+    asim_promql_result res, none;
+    memset(&none, 0, sizeof none);
+    none.type = ASIM_PROMQL_VECTOR;
     for (size_t i = 0; i < c->n; i++) {
         if (step > 0 && i > 0) {
             /* k-th missing step: t0 + k*step, while clearly before the next sample */
             for (long k = 1; c->t[i - 1] + (double)k * step < c->t[i] - step / 2; k++) {
-                asim_replay_step(r, c->t[i - 1] + (double)k * step, NAN, &row);
+                asim_replay_step_vector(r, c->t[i - 1] + (double)k * step, &none, bcast, &row);
                 asim_replay_csv_row(f, &row);
                 counts[row.decision]++;
             }
         }
-        asim_replay_step(r, c->t[i], c->v[i], &row);
+        result_at(c, &cur, i, &res);
+        asim_replay_step_vector(r, c->t[i], &res, bcast, &row);
         asim_replay_csv_row(f, &row);
         counts[row.decision]++;
     }
+    asim_free(cur.at);
+    asim_free(cur.v);
 }
 
 int asim_cmd_replay(int argc, char **argv)
@@ -347,6 +398,7 @@ int asim_cmd_replay(int argc, char **argv)
     asim_replay_destroy(r);
     asim_free(c.t);
     asim_free(c.v);
+    asim_series_set_free(&c.set);
     asim_config_free(&cfg);
     asim_free(o.sets);
     return rc;

@@ -479,8 +479,8 @@ static void csv_row(int term, void *ctx)
     csv_row_reset(st);
 }
 
-int asim_series_parse_csv(const char *text, size_t len, const char *name,
-                          asim_series_set *out, asim_err *err)
+static int parse_csv(const char *text, size_t len, const char *name, int allow_empty,
+                     asim_series_set *out, asim_err *err)
 {
     memset(out, 0, sizeof *out);
     builder b = { 0 };
@@ -510,6 +510,7 @@ int asim_series_parse_csv(const char *text, size_t len, const char *name,
     if (st.failed) { builder_free(&b); return ASIM_EINPUT; }
     if (b.n == 0) {
         builder_free(&b);
+        if (allow_empty) return 0;
         return asim_err_set(err, ASIM_EINPUT, "%s: no samples (expected rows series,timestamp,value)", name);
     }
     int rc = builder_finish(&b, name, 0, out, err);
@@ -654,7 +655,18 @@ done:
 
 /* --- files, sets ------------------------------------------------------------- */
 
+int asim_series_parse_csv(const char *text, size_t len, const char *name,
+                          asim_series_set *out, asim_err *err)
+{
+    return parse_csv(text, len, name, 0, out, err);
+}
+
 int asim_series_read_file(const char *path, asim_series_set *out, asim_err *err)
+{
+    return asim_series_read_file_ex(path, 0, out, err);
+}
+
+int asim_series_read_file_ex(const char *path, int allow_empty, asim_series_set *out, asim_err *err)
 {
     memset(out, 0, sizeof *out);
     char *buf;
@@ -665,7 +677,7 @@ int asim_series_read_file(const char *path, asim_series_set *out, asim_err *err)
     size_t i = 0;
     while (i < len && isspace((unsigned char)buf[i])) i++;
     int rc = i < len && buf[i] == '{' ? asim_series_parse_json(buf, len, path, out, err)
-                                      : asim_series_parse_csv(buf, len, path, out, err);
+                                      : parse_csv(buf, len, path, allow_empty, out, err);
     asim_free(buf);
     return rc;
 }

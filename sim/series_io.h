@@ -42,6 +42,9 @@ typedef struct asim_series_set {
  * ASIM_EINPUT (bad content) or ASIM_ERUNTIME (cannot read) with a message,
  * and *out is left empty.  Cost O(samples log samples). */
 int asim_series_read_file(const char *path, asim_series_set *out, asim_err *err);
+/* The same; with allow_empty a CSV without samples (empty, or a header
+ * only) is an empty set rather than an error, as an empty Prometheus is. */
+int asim_series_read_file_ex(const char *path, int allow_empty, asim_series_set *out, asim_err *err);
 
 /* Parse text already in memory; `name` is used in messages. */
 int asim_series_parse_csv(const char *text, size_t len, const char *name,

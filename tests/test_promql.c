@@ -280,6 +280,10 @@ static void test_aggregation_and_names(void)
     CHECK(count(db, "rt{instance=~\"\"}", 0) == 0);
     CHECK(count(db, "rt{instance!~\"[ab]\"}", 0) == 1);
     CHECK(count(db, "rt{job=~\"(?:w)\"}", 0) == 2);
+    /* RE2 syntax: flag groups, Unicode classes, UTF-8 characters as one '.' */
+    CHECK(count(db, "rt{instance=~\"(?i:A)|b\"}", 0) == 2);
+    CHECK(count(db, "rt{instance=~\"\\\\pL\"}", 0) == 3);
+    CHECK(count(db, "rt{instance=~\"\\\\d\"}", 0) == 0);
     CHECK(count(db, "rt{zone=\"\"}", 0) == 3);       /* absent label matches "" */
     asim_tsdb_destroy(db);
 }
@@ -326,14 +330,21 @@ static void test_parse_errors(void)
     parse_err("{}", "position 1: vector selector must contain at least one non-empty matcher");
     parse_err("x[1.5m]", "position 3: not a valid duration string: \"1.5m\"");
     parse_err("foo(x)", "position 1: unknown function with name \"foo\"");
-    parse_err("topk(3, x)", "position 1: aggregation \"topk\" is not supported by this engine");
-    parse_err("label_replace(x, \"a\", \"b\", \"c\", \"d\")",
-              "position 1: function \"label_replace\" is not supported by this engine");
-    parse_err("x @ 100", "position 3: the @ modifier is not supported by this engine");
-    parse_err("x[5m:1m]", "position 5: subqueries are not supported by this engine");
+    parse_err("topk(x, 3)", "position 6: expected type scalar in aggregation parameter, got instant vector");
+    parse_err("count_values(1, x)", "position 14: expected type string in aggregation parameter, got scalar");
+    parse_err("label_replace(x, \"a\", \"b\", \"c\", \"(\")",
+              "position 1: invalid regular expression in label_replace(): (");
+    parse_err("label_join(x, \"1a\", \",\")", "position 1: invalid destination label name in label_join(): 1a");
+    parse_err("\"a string\"", "position 1: string-valued expressions are not supported by this engine "
+              "(strings are accepted as function arguments)");
+    parse_err("sum(x) @ 100", "position 8: @ modifier must be preceded by an instant vector selector "
+              "or range vector selector or a subquery");
+    parse_err("x @ 1 @ 2", "position 7: @ <timestamp> may not be set multiple times");
+    parse_err("x[5m][5m:1m]", "position 6: subquery is only allowed on instant vector, got range vector instead");
     parse_err("", "position 1: no expression found in input");
     parse_err("x{l=\"é\"} + ", "position 12: unexpected end of input; expected an expression");  /* characters, not bytes */
-    parse_err("x * on(a) group_left y", "position 11: group_left is not supported by this engine (one-to-one matching only)");
+    parse_err("x and on(a) group_left y", "position 13: no grouping allowed for \"and\" operation");
+    parse_err("x * on(a) group_left(a) y", "position 11: label \"a\" must not occur in ON and GROUP clause at once");
     /* and a few that must parse */
     const char *good[] = {
         "histogram_quantile(0.95, sum by (le) (rate(webapp_request_duration_seconds_bucket[1m])))",

@@ -108,6 +108,62 @@ awk -F, 'NR == 1 { print "series,timestamp,value"; next }
 cols "$TMP/s.out" > "$TMP/gots"
 expect "series csv: same decisions" diff "$TMP/want" "$TMP/gots"
 
+# Several series are the query's vector: single-number policies get it
+# reduced by scaler.reduce (avg of 1 and 2 at t=1; only b at t=2).
+echo '{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"a":"1"},"values":[[1,"1"]]},{"metric":{"a":"2"},"values":[[1,"2"],[2,"0.1"]]}]}}' > "$TMP/two.json"
+"$BIN" replay --metrics "$TMP/two.json" -q > "$TMP/two.out"
+expect "two series: avg per check (1.5, then 0.1)" \
+    test "$(cut -d, -f1,2 "$TMP/two.out" | tr '\n' ' ')" = "time,metric 1,1.5 2,0.1 "
+"$BIN" replay --metrics "$TMP/two.json" --set scaler.reduce=max -q > "$TMP/two.out"
+expect "two series: scaler.reduce=max" test "$(sed -n 2p "$TMP/two.out" | cut -d, -f2)" = "2"
+
+# The Kubernetes HPA (scaler.policy=hpa, metric_type pods, target averageValue
+# 0.6, tolerance 0.1, 300 s downscale stabilisation, no behavior) over a
+# query_range matrix with one series per pod, worked by hand from
+# replica_calculator.go / horizontal.go:
+#   0    0.6, 0.6   ratio 1.0: hold 2
+#   15   0.66,0.66  ratio 660m/600m = 1.1: inside the tolerance (edge): hold 2
+#   30.. 0.3, 0.3   ratio 0.5 -> ceil(0.5 x 2) = 1, but the max recommendation
+#                   not older than 300 s is 2 (the one of t=15 still counts at
+#                   315: Before(cutoff) is strict): hold 2 up to 315
+#   330             the t=15 recommendation is out: scale_down 2 -> 1
+#   345, 360        ratio 0.5 x 2 pods reporting -> 1: hold 1
+hpa_json() {  # file, then "t v1 v2" lines on stdin (v2 "-" for one series)
+    awk 'BEGIN { n = 0 } { t[n] = $1; a[n] = $2; b[n] = $3; n++ }
+         END { printf "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
+               printf "{\"metric\":{\"__name__\":\"rt\",\"instance\":\"a:8080\"},\"values\":["
+               for (i = 0; i < n; i++) printf "%s[%s,\"%s\"]", i ? "," : "", t[i], a[i]
+               printf "]}"
+               if (b[0] != "-") {
+                   printf ",{\"metric\":{\"__name__\":\"rt\",\"instance\":\"b:8080\"},\"values\":["
+                   for (i = 0; i < n; i++) printf "%s[%s,\"%s\"]", i ? "," : "", t[i], b[i]
+                   printf "]}"
+               }
+               print "]}}" }' > "$1"
+}
+{ echo "0 0.6 0.6"; echo "15 0.66 0.66"; for t in $(seq 30 15 360); do echo "$t 0.3 0.3"; done; } |
+    hpa_json "$TMP/hpa2.json"
+"$BIN" replay --metrics "$TMP/hpa2.json" --set scaler.policy=hpa --set container.initial_replicas=2 \
+    --set scaler.max_replicas=20 -q > "$TMP/hpa2.out"
+expect "hpa: exit 0" test $? -eq 0
+expect "hpa: never no_data" not grep -q no_data "$TMP/hpa2.out"
+cut -d, -f1,4,5 "$TMP/hpa2.out" | awk -F, 'NR > 1 && ($3 != 2 || $2 != "hold")' > "$TMP/hpa2.x"
+printf '330,scale_down,1\n345,hold,1\n360,hold,1\n' > "$TMP/hpa2.want"
+expect "hpa: hold at 2 (tolerance edge, stabilisation) until 330 s, then 1" diff "$TMP/hpa2.want" "$TMP/hpa2.x"
+expect "hpa: 1.1 is within the tolerance" grep -q '^15,0.66,2,hold,2,.*ratio 1.100 within tolerance' "$TMP/hpa2.out"
+expect "hpa: 315 s still stabilised" grep -q '^315,.*,hold,2,.*stabilized 2' "$TMP/hpa2.out"
+
+# One series with a per-pod policy: every ready pod has that value.  From 1
+# replica at 10x the target: 1 -> 4 (max(2 x 1, 4)) -> 8 -> 16 -> 20 (max).
+{ for t in 0 15 30 45 60; do echo "$t 6 -"; done; } | hpa_json "$TMP/hpa1.json"
+"$BIN" replay --metrics "$TMP/hpa1.json" --set scaler.policy=hpa --set scaler.max_replicas=20 -q > "$TMP/hpa1.out"
+expect "hpa, one series: the 2x/4 scale-up limit, then maxReplicas" \
+    test "$(cut -d, -f5 "$TMP/hpa1.out" | tr '\n' ' ')" = "replicas_after 4 8 16 20 20 "
+# metric_type external sums the series as they are (no broadcast): 6 vs value 3 -> ratio 2
+"$BIN" replay --metrics "$TMP/hpa1.json" --set scaler.policy=hpa --set hpa.metric_type=external \
+    --set hpa.target_type=value --set hpa.target=3 --set scaler.max_replicas=20 -q > "$TMP/hpa3.out"
+expect "hpa external, one series: 1 -> 2 (ratio 2)" test "$(sed -n 2p "$TMP/hpa3.out" | cut -d, -f5)" = "2"
+
 # RFC 3339 timestamps
 printf 'timestamp,value\n2024-01-15T10:00:00Z,0.7\n2024-01-15T10:00:10.5Z,0.7\n' > "$TMP/r.csv"
 "$BIN" replay --metrics "$TMP/r.csv" -q > "$TMP/r.out"
@@ -130,8 +186,6 @@ printf '0,0.5\nsoon,0.5\n' > "$TMP/b3.csv"
 err "bad timestamp" "b3.csv:2: timestamp: cannot parse \"soon\"" --metrics "$TMP/b3.csv"
 printf '0,0.5,1,2\n' > "$TMP/b4.csv"
 err "wrong field count" "b4.csv:1: expected 2 fields" --metrics "$TMP/b4.csv"
-echo '{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"a":"1"},"values":[[1,"1"]]},{"metric":{"a":"2"},"values":[[1,"1"]]}]}}' > "$TMP/two.json"
-err "json with two series" "2 series; replay needs exactly one" --metrics "$TMP/two.json"
 echo '{"status":"success","data":{"resultType":"matrix","result":[' > "$TMP/trunc.json"
 err "truncated json" "trunc.json" --metrics "$TMP/trunc.json"
 printf 'timestamp,value\n' > "$TMP/empty.csv"
