@@ -39,6 +39,10 @@ struct asim_webapp {
     uint64_t *bucket;              /* nbuckets + 1 (the +Inf bucket) */
     uint64_t *bucket_cum;          /* scratch for snapshots */
     double last_latency;
+    double last_service;           /* demand of the last completed request (handler gauge) */
+    int scrapes_in;                /* in-band scrapes in service or waiting */
+    asim_scrape_done_fn scrape_done;
+    void *scrape_ctx;
     double win_sum;
     uint64_t win_n;
     double window_gauge;
@@ -134,6 +138,17 @@ static asim_request ring_pop(asim_webapp *w)
     return r;
 }
 
+/* A request leaves without being served.  Scrapes are not the simulation's
+ * requests: the scraper learns of the loss through its own timeout. */
+static void fail_request(asim_webapp *w, const asim_request *r, asim_fail_kind why, asim_time now)
+{
+    if (r->cls < 0) {
+        w->scrapes_in--;
+        return;
+    }
+    w->h.failed(w->h.ctx, r, why, now);
+}
+
 void asim_webapp_offer(asim_webapp *w, const asim_request *r, asim_time now)
 {
     if (w->nfree > 0) {
@@ -141,7 +156,17 @@ void asim_webapp_offer(asim_webapp *w, const asim_request *r, asim_time now)
         return;
     }
     if (ring_push(w, r) != 0)
-        w->h.failed(w->h.ctx, r, ASIM_FAIL_REJECTED, now);
+        fail_request(w, r, ASIM_FAIL_REJECTED, now);
+}
+
+void asim_webapp_offer_scrape(asim_webapp *w, int target, int tag, double demand, asim_time now,
+                              asim_scrape_done_fn done, void *ctx)
+{
+    w->scrape_done = done;
+    w->scrape_ctx = ctx;
+    w->scrapes_in++;
+    asim_request r = { now, demand, -1 - target, tag };
+    asim_webapp_offer(w, &r, now);
 }
 
 /* Hand the freed worker to the next waiting request that has not timed out. */
@@ -150,7 +175,7 @@ static void serve_next(asim_webapp *w, asim_time now)
     asim_time limit = w->p.timeout > 0 ? ASIM_SEC(w->p.timeout) : ASIM_TIME_MAX;
     while (w->waiting > 0 && w->nfree > 0) {
         asim_request r = ring_pop(w);
-        if (now - r.arrival >= limit) {
+        if (r.cls >= 0 && now - r.arrival >= limit) {
             w->h.failed(w->h.ctx, &r, ASIM_FAIL_TIMEOUT, now);
             continue;
         }
@@ -158,8 +183,9 @@ static void serve_next(asim_webapp *w, asim_time now)
     }
 }
 
-static void record_latency(asim_webapp *w, double lat)
+static void record_latency(asim_webapp *w, double lat, double service)
 {
+    w->last_service = service;
     w->completed++;
     double t = w->dur_sum + lat;                  /* Neumaier */
     if (fabs(w->dur_sum) >= fabs(lat)) w->dur_comp += (w->dur_sum - t) + lat;
@@ -180,12 +206,17 @@ static void on_complete(void *ctx, uint64_t arg, asim_time now)
     asim_request r = s->req;
     s->timer = 0;
     cpu_advance(w, now);
+    /* The /metrics handler reads the metrics while it holds its worker: the
+     * scraper's snapshot is taken before the worker and the scrape leave. */
+    if (r.cls < 0) w->scrape_done(w->scrape_ctx, w, -1 - r.cls, r.tag, now);
     w->free_slots[w->nfree++] = (int)arg;
     double lat = ASIM_TO_SEC(now - r.arrival);
-    if (w->p.timeout > 0 && lat > w->p.timeout) {
+    if (r.cls < 0) {
+        w->scrapes_in--;
+    } else if (w->p.timeout > 0 && lat > w->p.timeout) {
         w->h.failed(w->h.ctx, &r, ASIM_FAIL_TIMEOUT, now);
     } else {
-        record_latency(w, lat);
+        record_latency(w, lat, r.demand);
         w->last_completion = now;
         w->h.completed(w->h.ctx, &r, now);
     }
@@ -201,8 +232,8 @@ void asim_webapp_drain(asim_webapp *w, int mode, asim_time now)
     if (mode != ASIM_DRAIN_FINISH) {
         while (w->waiting > 0) {
             asim_request r = ring_pop(w);
-            if (mode == ASIM_DRAIN_REQUEUE && w->h.requeue) w->h.requeue(w->h.ctx, &r, now);
-            else w->h.failed(w->h.ctx, &r, ASIM_FAIL_DROPPED, now);
+            if (r.cls >= 0 && mode == ASIM_DRAIN_REQUEUE && w->h.requeue) w->h.requeue(w->h.ctx, &r, now);
+            else fail_request(w, &r, ASIM_FAIL_DROPPED, now);
         }
     }
     if (w->nfree == w->p.workers && w->waiting == 0)
@@ -217,11 +248,11 @@ void asim_webapp_kill(asim_webapp *w, asim_time now)
         asim_evq_cancel(w->q, w->slots[i].timer);
         w->slots[i].timer = 0;
         w->free_slots[w->nfree++] = i;
-        w->h.failed(w->h.ctx, &w->slots[i].req, ASIM_FAIL_DROPPED, now);
+        fail_request(w, &w->slots[i].req, ASIM_FAIL_DROPPED, now);
     }
     while (w->waiting > 0) {
         asim_request r = ring_pop(w);
-        w->h.failed(w->h.ctx, &r, ASIM_FAIL_DROPPED, now);
+        fail_request(w, &r, ASIM_FAIL_DROPPED, now);
     }
 }
 
@@ -240,6 +271,9 @@ void asim_webapp_scrape(asim_webapp *w, asim_time now, asim_webapp_snapshot *s)
     case ASIM_GAUGE_LAST_REQUEST:
         s->response_time = w->last_latency;
         break;
+    case ASIM_GAUGE_HANDLER:
+        s->response_time = w->last_service;
+        break;
     case ASIM_GAUGE_WINDOW_MEAN:
         if (w->win_n > 0) w->window_gauge = w->win_sum / (double)w->win_n;
         s->response_time = w->window_gauge;
@@ -252,7 +286,7 @@ void asim_webapp_scrape(asim_webapp *w, asim_time now, asim_webapp_snapshot *s)
     w->win_sum = 0;
     w->win_n = 0;
     w->completed_at_scrape = w->completed;
-    s->request_count = asim_webapp_in_flight(w);
+    s->request_count = asim_webapp_in_flight(w) - w->scrapes_in;
     s->total_requests = (double)w->completed;
     s->health = w->draining ? 0 : 1;
     s->duration_sum = w->dur_sum + w->dur_comp;

@@ -18,7 +18,10 @@
  *   last_request  the latency of the last completed request (0 before any):
  *                 what `gauge.set()` per request exposes; freezes without traffic;
  *   window_mean   the mean latency of requests completed since the previous
- *                 scrape, unchanged when none completed.
+ *                 scrape, unchanged when none completed;
+ *   handler       the service time of the last completed request (0 before
+ *                 any): an app that times its own handler (`t0 = time.time()`
+ *                 ... `gauge.set(time.time() - t0)`) never sees its backlog.
  * Latency = completion - arrival (queueing + service), the time the client sees.
  *
  * Events: the instance schedules one completion event per busy worker on the
@@ -38,8 +41,12 @@ typedef enum asim_fail_kind { ASIM_FAIL_REJECTED, ASIM_FAIL_TIMEOUT, ASIM_FAIL_D
 typedef struct asim_request {
     asim_time arrival;
     double demand;          /* service seconds */
-    int cls;
+    int cls;                /* request class; < 0: an in-band scrape (asim_webapp_offer_scrape) */
+    int tag;                /* scrapes: the caller's sequence number; 0 for requests */
 } asim_request;
+
+/* An in-band scrape has completed: its worker ran the /metrics handler. */
+typedef void (*asim_scrape_done_fn)(void *ctx, asim_webapp *w, int target, int tag, asim_time now);
 
 /* Callbacks into the simulation (accounting).  ctx is passed back. */
 typedef struct asim_webapp_hooks {
@@ -83,6 +90,19 @@ int  asim_webapp_id(const asim_webapp *w);            /* replica number, 1-based
 /* Offer a request.  Returns 0 if accepted (served or queued), or rejected
  * (the failed hook has been called). */
 void asim_webapp_offer(asim_webapp *w, const asim_request *r, asim_time now);
+
+/* In-band /metrics: a scrape request that waits in the same backlog and
+ * takes a worker for `demand` seconds, like the seed's Flask route.  On
+ * completion done(ctx, w, target, tag, now) is called (the caller then takes
+ * the snapshot).  The app's own metrics do not count it: the seed's counter,
+ * histogram and gauge are updated in the `/` handler, not in `/metrics`;
+ * the in-flight gauge (request_count) excludes scrapes too.  A scrape the
+ * replica cannot hold (backlog full), or drops (drain, kill), never calls
+ * done(): the scraper's own timeout decides.  The app's client timeout
+ * (app.timeout) does not apply to scrapes: Prometheus is its own client, and
+ * a sync worker that accepts an abandoned scrape still runs it. */
+void asim_webapp_offer_scrape(asim_webapp *w, int target, int tag, double demand, asim_time now,
+                              asim_scrape_done_fn done, void *ctx);
 
 /* Stop taking new requests; in-flight work continues.  What happens to the
  * waiting requests is mode (asim_drain_mode).  Calls drained() when empty

@@ -20,8 +20,14 @@
 #define ASIM_QUERY_MAX 1024
 
 typedef enum asim_gauge_mode {
-    ASIM_GAUGE_CURRENT, ASIM_GAUGE_LAST_REQUEST, ASIM_GAUGE_WINDOW_MEAN
+    ASIM_GAUGE_CURRENT, ASIM_GAUGE_LAST_REQUEST, ASIM_GAUGE_WINDOW_MEAN, ASIM_GAUGE_HANDLER
 } asim_gauge_mode;
+
+/* Where /metrics is served (app.metrics_port). */
+typedef enum asim_metrics_port {
+    ASIM_METRICS_INBAND,    /* a Flask route on the app port: scrapes queue with requests */
+    ASIM_METRICS_SIDECAR    /* a separate listener: scrapes never wait */
+} asim_metrics_port;
 
 typedef enum asim_lb_policy {
     ASIM_LB_ROUND_ROBIN, ASIM_LB_RANDOM, ASIM_LB_LEAST_CONNECTIONS
@@ -45,6 +51,8 @@ typedef struct asim_app_cfg {
     asim_gauge_mode gauge;        /* meaning of webapp_response_time_seconds */
     int port;                     /* for instance labels, "webapp-1:8000" */
     double cpu_idle_floor;        /* CPU fraction used with no request in service */
+    asim_metrics_port metrics_port;
+    double metrics_service;       /* s, service time of one /metrics request (in-band) */
 } asim_app_cfg;
 
 typedef struct asim_balancer_cfg {
@@ -66,6 +74,7 @@ typedef struct asim_prometheus_cfg {
     double discovery_throttle;    /* s, discovery manager update period */
     double reload_interval;       /* s, scrape manager applies targets */
     double lookback_delta;        /* s */
+    double scrape_timeout;        /* s, 0 = Prometheus's default min(10 s, scrape_interval) */
     char job[ASIM_NAME_MAX];
 } asim_prometheus_cfg;
 

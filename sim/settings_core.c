@@ -20,13 +20,15 @@
 
 _Static_assert(sizeof(asim_dist_kind) == sizeof(int), "ENUM settings store an int");
 _Static_assert(sizeof(asim_gauge_mode) == sizeof(int), "ENUM settings store an int");
+_Static_assert(sizeof(asim_metrics_port) == sizeof(int), "ENUM settings store an int");
 _Static_assert(sizeof(asim_lb_policy) == sizeof(int), "ENUM settings store an int");
 _Static_assert(sizeof(asim_drain_mode) == sizeof(int), "ENUM settings store an int");
 _Static_assert(sizeof(asim_reduce) == sizeof(int), "ENUM settings store an int");
 
 /* Index = enum value (config.h, dist.h). */
 static const char *const dist_names[] = {"deterministic", "exponential", "lognormal", "gamma", "uniform", NULL};
-static const char *const gauge_names[] = {"current", "last_request", "window_mean", NULL};
+static const char *const gauge_names[] = {"current", "last_request", "window_mean", "handler", NULL};
+static const char *const metrics_port_names[] = {"inband", "sidecar", NULL};
 static const char *const lb_names[] = {"round_robin", "random", "least_connections", NULL};
 static const char *const drain_names[] = {"finish", "drop", "requeue", NULL};
 static const char *const reduce_names[] = {"avg", "max", "min", "sum", NULL};
@@ -275,6 +277,10 @@ static int core_validate(asim_config *cfg, asim_err *err)
         return asim_config_errf(cfg, err, "$.prometheus.lookback_delta",
                                 "%g s is shorter than $.prometheus.scrape_interval (%g s): instant queries would miss samples",
                                 cfg->prometheus.lookback_delta, cfg->prometheus.scrape_interval);
+    if (cfg->prometheus.scrape_timeout > cfg->prometheus.scrape_interval)
+        return asim_config_errf(cfg, err, "$.prometheus.scrape_timeout",
+                                "%g s is greater than $.prometheus.scrape_interval (%g s); Prometheus rejects this too",
+                                cfg->prometheus.scrape_timeout, cfg->prometheus.scrape_interval);
     return 0;
 }
 
@@ -306,11 +312,17 @@ static const asim_setting core_table[] = {
     ENUM("app.response_time_gauge", app.gauge, "current", gauge_names,
          "Meaning of webapp_response_time_seconds: current (what a request arriving now would see), "
          "last_request (latency of the last completed request; freezes without traffic), "
-         "window_mean (mean latency of requests completed since the last scrape)"),
+         "window_mean (mean latency of requests completed since the last scrape), "
+         "handler (service time of the last completed request, no queueing: an app timing its own handler)"),
     INT("app.port", app.port, "8000", 1, 65535, "", "Port in the instance label (webapp-1:8000)"),
     NUM("app.cpu_idle_floor", app.cpu_idle_floor, "0.01", 0, 1, "CPU",
         "CPU a replica uses with no request in service, as a fraction of one CPU "
         "(container_cpu_usage_seconds_total adds busy workers / workers to it)"),
+    ENUM("app.metrics_port", app.metrics_port, "inband", metrics_port_names,
+         "Where /metrics is served: inband (a Flask route on the app port, as the seed's app: a scrape waits in "
+         "the same backlog as the requests and can time out) or sidecar (a separate listener: scrapes never wait)"),
+    NUM("app.metrics_service_time", app.metrics_service, "0.003", 0, TMAX, "s",
+        "Worker time one in-band /metrics request takes (prometheus_client generate_latest under Flask)"),
 
     ENUM("balancer.policy", balancer.policy, "round_robin", lb_names,
          "How requests are spread over ready replicas (round_robin is Docker's embedded DNS)"),
@@ -332,6 +344,9 @@ static const asim_setting core_table[] = {
     NUM("prometheus.reload_interval", prometheus.reload_interval, "5", POS, TMAX, "s",
         "Scrape manager applies new targets at most this often"),
     NUM("prometheus.lookback_delta", prometheus.lookback_delta, "300", POS, TMAX, "s", "Instant-vector lookback (query.lookback-delta)"),
+    NUM("prometheus.scrape_timeout", prometheus.scrape_timeout, "0", 0, TMAX, "s",
+        "Scrape timeout; 0: Prometheus's default, min(10 s, scrape_interval); above scrape_interval is an error "
+        "as in Prometheus"),
     STR("prometheus.job", prometheus.job, "webapp", "Scrape job name (the job label)"),
 
     STR("scaler.policy", scaler.policy, "threshold", "Scaling policy: threshold (the seed's), hpa, step, target_tracking, predictive, scheduled, cpu (doc/policies.md)"),
