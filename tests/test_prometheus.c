@@ -1,6 +1,7 @@
 /* test_prometheus.c -- the scrape side of the simulated Prometheus:
  * fixed per-target phases, one timestamp per scrape, discovery delay of a
- * new replica (0..~45 s after it starts), staleness when a target goes. */
+ * new replica (0..~45 s after it starts), staleness when a target goes,
+ * in-band scrapes that wait behind requests and time out. */
 #include "check.h"
 
 #include <math.h>
@@ -23,11 +24,12 @@ typedef struct world {
 static void nop_completed(void *c, const asim_request *r, asim_time t) { ASIM_UNUSED(c); ASIM_UNUSED(r); ASIM_UNUSED(t); }
 static void nop_failed(void *c, const asim_request *r, asim_fail_kind k, asim_time t) { ASIM_UNUSED(c); ASIM_UNUSED(r); ASIM_UNUSED(k); ASIM_UNUSED(t); }
 
-static void build(world *w, uint64_t seed, int replicas)
+static void build_mode(world *w, uint64_t seed, int replicas, asim_metrics_port mode)
 {
     asim_err err;
     asim_config_defaults(&w->cfg);
     w->cfg.container.initial_replicas = replicas;
+    w->cfg.app.metrics_port = mode;
     CHECK(asim_config_validate(&w->cfg, &err) == 0);
     w->q = asim_evq_create(64);
     w->db = asim_tsdb_create(0);
@@ -41,6 +43,8 @@ static void build(world *w, uint64_t seed, int replicas)
     w->cl = asim_cluster_create(w->q, &w->cfg, &ap, &wh, &ch, &cr);
     w->p = asim_prom_create(w->q, &w->cfg, seed, w->cl, w->db, NULL);
 }
+
+static void build(world *w, uint64_t seed, int replicas) { build_mode(w, seed, replicas, ASIM_METRICS_INBAND); }
 
 static void teardown(world *w)
 {
@@ -138,8 +142,84 @@ static void test_staleness_after_scale_down(void)
     teardown(&w);
 }
 
+/* Occupy all 4 workers of replica 1 with requests of `demand` seconds. */
+static void block_workers(world *w, double demand, asim_time now)
+{
+    for (int i = 0; i < 4; i++) {
+        asim_request r = { now, demand, 0, 0 };
+        asim_cluster_route(w->cl, &r, now);
+    }
+}
+
+/* Number of samples of `series` with timestamps in [from, to] ms present now. */
+static size_t count_in(world *w, int sr, int64_t from, int64_t to)
+{
+    const asim_sample *s;
+    return asim_tsdb_range(w->db, sr, from, to, &s);
+}
+
+/* In-band (the seed's Flask route): a scrape takes a worker for
+ * app.metrics_service_time; its samples carry its start time but appear only
+ * when it completes; behind a backlog longer than scrape_timeout (default
+ * min(10 s, 5 s) = 5 s) it fails with up 0, no samples. */
+static void test_inband_scrape_late_and_timeout(void)
+{
+    world w;
+    build(&w, 3, 1);
+    asim_evq_run(w.q, ASIM_SEC(20));
+    int up = series(&w, "up", 1), rt = series(&w, "webapp_response_time_seconds", 1);
+    CHECK(up >= 0 && rt >= 0);
+    asim_sample last;
+    CHECK(asim_tsdb_latest(w.db, up, 20000, &last));
+    int64_t start = last.t + 5000;                     /* the next scrape's start, ms */
+    /* idle: answered after 3 ms, stamped at its start */
+    asim_evq_run(w.q, start * ASIM_NS_PER_MS + ASIM_SEC(0.001));
+    CHECK(count_in(&w, up, start, start) == 0);         /* not visible during the scrape */
+    asim_evq_run(w.q, start * ASIM_NS_PER_MS + ASIM_SEC(0.004));
+    CHECK(count_in(&w, up, start, start) == 1);         /* visible at completion, stamped at start */
+
+    /* 2 s of work ahead of the next scrape: it waits, then succeeds */
+    int64_t s2 = start + 5000;
+    block_workers(&w, 2.0 + (s2 - start) / 1000.0 - 0.5, ASIM_SEC(start / 1000.0 + 0.5));
+    asim_evq_run(w.q, s2 * ASIM_NS_PER_MS + ASIM_SEC(1.9));
+    CHECK(count_in(&w, rt, s2, s2) == 0);
+    asim_evq_run(w.q, s2 * ASIM_NS_PER_MS + ASIM_SEC(2.1));
+    CHECK(count_in(&w, rt, s2, s2) == 1);
+    const asim_sample *v;
+    CHECK(asim_tsdb_range(w.db, up, s2, s2, &v) == 1 && v[0].v == 1);
+
+    /* 30 s of work: the next scrapes fail by timeout (up 0 at their start,
+     * written 5 s later), no response-time sample, a staleness marker */
+    int64_t s3 = s2 + 5000;
+    block_workers(&w, 30, s2 * ASIM_NS_PER_MS + ASIM_SEC(2.5));
+    asim_evq_run(w.q, s3 * ASIM_NS_PER_MS + ASIM_SEC(4.9));
+    CHECK(count_in(&w, up, s3, s3) == 0);
+    asim_evq_run(w.q, s3 * ASIM_NS_PER_MS + ASIM_SEC(5.0));
+    CHECK(asim_tsdb_range(w.db, up, s3, s3, &v) == 1 && v[0].v == 0);
+    CHECK(asim_tsdb_range(w.db, rt, s3, s3, &v) == 1 && asim_is_stale_nan(v[0].v));
+    asim_evq_run(w.q, s3 * ASIM_NS_PER_MS + ASIM_SEC(25));
+    size_t n = asim_tsdb_range(w.db, up, s3, s3 + 20000, &v);
+    int down = 0;
+    for (size_t i = 0; i < n; i++) down += v[i].v == 0;
+    CHECK_MSG(n >= 4 && down == (int)n, "%zu scrapes, %d failed while the backlog exceeds the timeout", n, down);
+    teardown(&w);
+
+    /* sidecar: the same load never delays a scrape */
+    build_mode(&w, 3, 1, ASIM_METRICS_SIDECAR);
+    asim_evq_run(w.q, ASIM_SEC(20));
+    block_workers(&w, 30, ASIM_SEC(20));
+    asim_evq_run(w.q, ASIM_SEC(50));
+    up = series(&w, "up", 1);
+    n = asim_tsdb_range(w.db, up, 20000, 50000, &v);
+    int ok = 0;
+    for (size_t i = 0; i < n; i++) ok += v[i].v == 1;
+    CHECK(n == 6 && ok == 6);
+    teardown(&w);
+}
+
 int main(void)
 {
+    RUN(test_inband_scrape_late_and_timeout);
     RUN(test_phases_fixed_and_shared_timestamps);
     RUN(test_discovery_delay_of_new_replica);
     RUN(test_staleness_after_scale_down);
