@@ -99,6 +99,12 @@ static void fwd_failed(void *ctx, const asim_request *r, asim_fail_kind why, asi
     cl->outer.failed(cl->outer.ctx, r, why, now);
 }
 
+static void fwd_syn_retry(void *ctx, const asim_request *r, asim_time now)
+{
+    asim_cluster *cl = ctx;
+    if (cl->outer.syn_retry) cl->outer.syn_retry(cl->outer.ctx, r, now);
+}
+
 static void on_drained(void *ctx, asim_webapp *w, asim_time now)
 {
     asim_cluster *cl = ctx;
@@ -275,6 +281,7 @@ asim_cluster *asim_cluster_create(asim_evq *q, const asim_config *cfg,
     cl->inner.failed = fwd_failed;
     cl->inner.drained = on_drained;
     cl->inner.requeue = on_requeue;
+    cl->inner.syn_retry = fwd_syn_retry;
     cl->hooks = *hooks;
     cl->rng = *rngs;
     cl->queued_target = -1;

@@ -43,6 +43,12 @@ typedef enum asim_reduce {
     ASIM_REDUCE_AVG, ASIM_REDUCE_MAX, ASIM_REDUCE_MIN, ASIM_REDUCE_SUM
 } asim_reduce;
 
+/* What a full accept queue does to a new connection (app.backlog_full). */
+typedef enum asim_backlog_full {
+    ASIM_BACKLOG_SYN_DROP,  /* Linux drops the SYN; the client retransmits it 1, 2, 4, ... s later */
+    ASIM_BACKLOG_REJECT     /* refused at once (a proxy in front answers 503) */
+} asim_backlog_full;
+
 typedef struct asim_app_cfg {
     int workers;                  /* gunicorn workers: concurrent requests */
     int backlog;                  /* queued requests beyond workers; overflow rejected */
@@ -51,9 +57,16 @@ typedef struct asim_app_cfg {
     asim_gauge_mode gauge;        /* meaning of webapp_response_time_seconds */
     int port;                     /* for instance labels, "webapp-1:8000" */
     double cpu_idle_floor;        /* CPU fraction used with no request in service */
+    asim_backlog_full backlog_full;
     asim_metrics_port metrics_port;
     double metrics_service;       /* s, service time of one /metrics request (in-band) */
 } asim_app_cfg;
+
+/* The load generator's TCP client (curl in the seed's load-test.sh). */
+typedef struct asim_client_cfg {
+    int syn_retries;              /* net.ipv4.tcp_syn_retries */
+    double connect_timeout;       /* s, curl --connect-timeout */
+} asim_client_cfg;
 
 typedef struct asim_balancer_cfg {
     asim_lb_policy policy;
@@ -113,6 +126,7 @@ typedef struct asim_config {
     char start_time[64];               /* RFC 3339 wall-clock of t=0, for logs */
     asim_traffic_cfg traffic;
     asim_app_cfg app;
+    asim_client_cfg client;
     asim_balancer_cfg balancer;
     asim_container_cfg container;
     asim_prometheus_cfg prometheus;

@@ -20,6 +20,7 @@
 
 _Static_assert(sizeof(asim_dist_kind) == sizeof(int), "ENUM settings store an int");
 _Static_assert(sizeof(asim_gauge_mode) == sizeof(int), "ENUM settings store an int");
+_Static_assert(sizeof(asim_backlog_full) == sizeof(int), "ENUM settings store an int");
 _Static_assert(sizeof(asim_metrics_port) == sizeof(int), "ENUM settings store an int");
 _Static_assert(sizeof(asim_lb_policy) == sizeof(int), "ENUM settings store an int");
 _Static_assert(sizeof(asim_drain_mode) == sizeof(int), "ENUM settings store an int");
@@ -28,6 +29,7 @@ _Static_assert(sizeof(asim_reduce) == sizeof(int), "ENUM settings store an int")
 /* Index = enum value (config.h, dist.h). */
 static const char *const dist_names[] = {"deterministic", "exponential", "lognormal", "gamma", "uniform", NULL};
 static const char *const gauge_names[] = {"current", "last_request", "window_mean", "handler", NULL};
+static const char *const backlog_full_names[] = {"syn_drop", "reject", NULL};
 static const char *const metrics_port_names[] = {"inband", "sidecar", NULL};
 static const char *const lb_names[] = {"round_robin", "random", "least_connections", NULL};
 static const char *const drain_names[] = {"finish", "drop", "requeue", NULL};
@@ -306,6 +308,9 @@ static const asim_setting core_table[] = {
     INT("app.workers", app.workers, "4", 1, 100000, "", "Requests one replica serves concurrently (gunicorn workers)"),
     INT("app.backlog", app.backlog, "2048", 0, 100000000, "",
         "Requests queued per replica beyond the workers (gunicorn --backlog); more are rejected"),
+    ENUM("app.backlog_full", app.backlog_full, "syn_drop", backlog_full_names,
+         "A connection arriving to a full backlog: syn_drop (Linux drops its SYN and the client retransmits it "
+         "after 1, 2, 4, ... s: served late, see client.*) or reject (refused at once, as a proxy answering 503)"),
     DIST("app.service_time", app.service, "lognormal", "0.06", "1", "Service demand of one request"),
     NUM("app.timeout", app.timeout, "0", 0, TMAX, "s",
         "Client timeout: a request not completed by then counts as timed out (0: none)"),
@@ -323,6 +328,11 @@ static const asim_setting core_table[] = {
          "the same backlog as the requests and can time out) or sidecar (a separate listener: scrapes never wait)"),
     NUM("app.metrics_service_time", app.metrics_service, "0.003", 0, TMAX, "s",
         "Worker time one in-band /metrics request takes (prometheus_client generate_latest under Flask)"),
+
+    INT("client.syn_retries", client.syn_retries, "6", 0, 30, "",
+        "SYN retransmissions before connect() gives up (net.ipv4.tcp_syn_retries; Linux default 6: 127 s)"),
+    NUM("client.connect_timeout", client.connect_timeout, "300", POS, TMAX, "s",
+        "Client connect timeout (curl's default 300 s; the kernel's SYN retries usually end first)"),
 
     ENUM("balancer.policy", balancer.policy, "round_robin", lb_names,
          "How requests are spread over ready replicas (round_robin is Docker's embedded DNS)"),

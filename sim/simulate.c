@@ -81,6 +81,7 @@ typedef struct sim {
     /* accounting */
     asim_hist *lat_all, *lat_sec;
     uint64_t arrivals, completed, rejected, timeouts, dropped, slow;
+    uint64_t syn_retries, connect_timeouts;
     uint64_t sec_arrivals, sec_completed, sec_rejected, sec_timeouts;
     asim_twmean running;               /* starting + ready + draining containers */
     double seconds_above, slo_violation_seconds;
@@ -127,8 +128,16 @@ static void on_failed(void *ctx, const asim_request *r, asim_fail_kind why, asim
 {
     sim *s = ctx;
     ASIM_UNUSED(r); ASIM_UNUSED(now);
-    if (why == ASIM_FAIL_TIMEOUT) { s->timeouts++; s->sec_timeouts++; }
+    if (why == ASIM_FAIL_CONNECT_TIMEOUT) s->connect_timeouts++;   /* also a timeout, as the client sees it */
+    if (why == ASIM_FAIL_TIMEOUT || why == ASIM_FAIL_CONNECT_TIMEOUT) { s->timeouts++; s->sec_timeouts++; }
     else { s->rejected++; s->sec_rejected++; if (why == ASIM_FAIL_DROPPED) s->dropped++; }
+}
+
+static void on_syn_retry(void *ctx, const asim_request *r, asim_time now)
+{
+    sim *s = ctx;
+    ASIM_UNUSED(r); ASIM_UNUSED(now);
+    s->syn_retries++;
 }
 
 static int running_containers(const asim_cluster *cl)
@@ -493,9 +502,11 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
     wh.ctx = s;
     wh.completed = on_completed;
     wh.failed = on_failed;
+    wh.syn_retry = on_syn_retry;
     asim_webapp_params ap = {
         cfg->app.workers, cfg->app.backlog, cfg->app.timeout, cfg->app.service.mean,
-        (int)cfg->app.gauge, asim_prom_default_buckets, asim_prom_default_nbuckets
+        (int)cfg->app.gauge, asim_prom_default_buckets, asim_prom_default_nbuckets,
+        cfg->app.backlog_full == ASIM_BACKLOG_SYN_DROP, cfg->client.syn_retries, cfg->client.connect_timeout
     };
     asim_cluster_hooks ch = { s, NULL, on_actuation_done, on_cluster_changed };
     asim_cluster_rngs cr = { s->rng_start, s->rng_actuation, s->rng_balancer };
@@ -537,6 +548,8 @@ static void summarize(sim *s, asim_summary *sum)
     asim_summary_set(sum, "completed", (double)s->completed);
     asim_summary_set(sum, "rejected", (double)s->rejected);
     asim_summary_set(sum, "timeouts", (double)s->timeouts);
+    asim_summary_set(sum, "syn_retries", (double)s->syn_retries);
+    asim_summary_set(sum, "connect_timeouts", (double)s->connect_timeouts);
     asim_summary_set(sum, "latency_mean", asim_hist_mean(s->lat_all));
     asim_summary_set(sum, "latency_p50", asim_hist_quantile(s->lat_all, 0.50));
     asim_summary_set(sum, "latency_p95", asim_hist_quantile(s->lat_all, 0.95));

@@ -93,9 +93,9 @@ static result simulate(int workers, asim_dist_kind kind, double S, double cv, do
         b.lambda = lambda;
         double warm = 0.02 * requests / lambda;
         b.horizon = ASIM_SEC(requests / lambda + warm);
-        asim_webapp_hooks h = { &b, completed, failed, NULL, NULL };
+        asim_webapp_hooks h = { &b, completed, failed, NULL, NULL, NULL };
         double bounds[1] = { 1 };
-        asim_webapp_params p = { workers, 1 << 30, 0, S, ASIM_GAUGE_CURRENT, bounds, 1 };
+        asim_webapp_params p = { workers, 1 << 30, 0, S, ASIM_GAUGE_CURRENT, bounds, 1, 0, 0, 0 };
         b.w = asim_webapp_create(b.q, &p, &h, 1);
         asim_evq_at(b.q, 0, arrival, &b, 0);
         asim_evq_run(b.q, ASIM_SEC(warm));

@@ -1,6 +1,7 @@
 #!/bin/bash
 # test_run.sh -- `autoscale-sim run` end to end: determinism, the seed's
-# manual test story, common random numbers, the frozen-gauge pathology.
+# manual test story, common random numbers, the frozen-gauge pathology,
+# in-band scrapes that time out, SYN drops that are retried.
 . "$(dirname "$0")/lib.sh"
 
 runs=$TMP/runs
@@ -74,5 +75,31 @@ expect "stdout summary reports simulated seconds per wall second" grep -q "per w
 $BIN run scenarios/manual.json --set scaler.max_replicas=2 --out "$runs/max2" --quiet > /dev/null 2>&1
 expect "max_replicas=2 runs with the threshold policy" test $? -eq 0
 expect "... and never exceeds 2 replicas" awk -F, 'NR>1 && $7+$8 > 2 {exit 1}' "$runs/max2/timeseries.csv"
+
+# 8. In-band /metrics (the default): while replica 1's backlog holds more than
+#    scrape_timeout (5 s) of work, its scrapes fail by timeout; with
+#    app.metrics_port=sidecar none of a ready replica's scrapes fails.
+d=$runs/m1
+to=$(awk -F, '$2 == "webapp-1:8000" && $9 == "timeout"' "$d/scrapes.csv" | wc -l)
+expect "in-band: replica 1's scrapes time out under the manual test's load ($to)" test "$to" -ge 3
+bad=$(awk -F, '$9 == "timeout" && $8 != 5' "$d/scrapes.csv" | wc -l)
+expect "in-band: a timed-out scrape lasted exactly scrape_timeout" test "$bad" -eq 0
+$BIN run scenarios/manual.json --seed 1 --set app.metrics_port=sidecar --out "$runs/side" --quiet > /dev/null 2>&1
+expect "sidecar: scrapes.csv has the historical columns" \
+    test "$(head -1 "$runs/side/scrapes.csv")" = "time,instance,up,response_time,request_count,total_requests,health"
+side_fail=$(awk -F, '$2 == "webapp-1:8000" && $3 == 0' "$runs/side/scrapes.csv" | wc -l)
+expect "sidecar: replica 1 is never down ($side_fail)" test "$side_fail" -eq 0
+
+# 9. A full backlog drops SYNs (default): requests are served late, none
+#    rejected, the retransmissions counted; app.backlog_full=reject refuses them.
+metric() { grep -o "\"$2\":[[:space:]]*[0-9.e+-]*" "$1/summary.json" | head -1 | grep -o '[0-9.e+-]*$'; }
+$BIN run scenarios/manual.json --seed 1 --set app.backlog=20 --out "$runs/syn" --quiet > /dev/null 2>&1
+$BIN run scenarios/manual.json --seed 1 --set app.backlog=20 --set app.backlog_full=reject --out "$runs/rej" --quiet > /dev/null 2>&1
+expect "syn_drop: retransmitted SYNs counted ($(metric "$runs/syn" syn_retries))" test "$(metric "$runs/syn" syn_retries)" -gt 0
+expect "syn_drop: nothing rejected" test "$(metric "$runs/syn" rejected)" -eq 0
+expect "syn_drop: more completed than with reject" \
+    test "$(metric "$runs/syn" completed)" -gt "$(metric "$runs/rej" completed)"
+expect "reject: requests refused, no retransmission" \
+    test "$(metric "$runs/rej" rejected)" -gt 0 -a "$(metric "$runs/rej" syn_retries)" -eq 0
 
 finish
