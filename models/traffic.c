@@ -24,6 +24,7 @@ typedef struct profile_source {
     double seg_start;              /* seconds: absolute start of current segment */
     double x;                      /* seconds into the current segment */
     int done;
+    int sent;                      /* paced: the first request has gone */
 } profile_source;
 
 static const char *const seg_names[] = { "constant", "step", "ramp", "spike" };
@@ -106,15 +107,25 @@ static asim_time profile_next(asim_source *s, asim_time now, int *cls)
     ASIM_UNUSED(now);
     *cls = 0;
     if (p->done) return ASIM_TIME_MAX;
-    /* Exp(1) as -log(U): the same law as gsl_ran_exponential, whose log1p
-     * costs twice as much (perf: 12 % of a soak run). */
-    double e = -log(gsl_rng_uniform_pos(p->rng));
+    double e;
+    int paced = p->cfg.arrivals == ASIM_ARRIVALS_PACED;
+    if (paced) {
+        e = p->sent ? 1.0 : 0.0;
+        if (p->sent && p->cfg.jitter > 0) e += p->cfg.jitter * (2 * gsl_rng_uniform(p->rng) - 1);
+        p->sent = 1;
+    } else {
+        /* Exp(1) as -log(U): the same law as gsl_ran_exponential, whose log1p
+         * costs twice as much (perf: 12 % of a soak run). */
+        e = -log(gsl_rng_uniform_pos(p->rng));
+    }
     double m = mult(&p->cfg);
     size_t passes_without_rate = 0;
     for (;;) {
         const asim_segment *seg = &p->cfg.segments[p->seg];
         double rest = seg_rest(seg, p->x, m);
-        if (e <= rest && rest > 0) {
+        /* paced: a request due at the segment's very end (up to rounding in
+         * x) belongs to the next segment, so 60 s at 100 req/s is 6000 requests */
+        if (paced ? rest > 0 && e < rest - 1e-9 : e <= rest && rest > 0) {
             double z = seg_solve(seg, p->x, e, m);
             if (p->x + z > seg->duration) z = seg->duration - p->x;
             p->x += z;
@@ -122,6 +133,7 @@ static asim_time profile_next(asim_source *s, asim_time now, int *cls)
             return (asim_time)llround(t * 1e9);
         }
         e -= rest;
+        if (e < 0) e = 0;
         if (rest <= 0 && ++passes_without_rate > p->cfg.nsegments) {
             p->done = 1;           /* a repeating profile with zero rate everywhere */
             return ASIM_TIME_MAX;

@@ -20,7 +20,9 @@
  * Sampling is exact by time-change inversion: with Lambda(t) the integrated
  * rate, the next arrival after t solves Lambda(t') - Lambda(t) = E, E ~ Exp(1);
  * on a ramp that is a quadratic with a closed-form root.  No per-second
- * batching, no thinning rejections. */
+ * batching, no thinning rejections.  Paced arrivals use the same inversion
+ * with E = 1 (E = 0 for the first request, sent at once; with jitter, E =
+ * 1 + jitter (2U - 1)): deterministic gaps 1/rate, as `sleep 1/RPS` gives. */
 #ifndef ASIM_TRAFFIC_H
 #define ASIM_TRAFFIC_H
 
@@ -37,11 +39,22 @@ typedef struct asim_segment {
     double from, to;        /* req/s at the start and end (equal unless ramp) */
 } asim_segment;
 
+/* How the profile's requests are spaced (traffic.arrivals). */
+typedef enum asim_arrivals {
+    ASIM_ARRIVALS_POISSON,  /* independent users: exponential gaps at the rate */
+    ASIM_ARRIVALS_PACED,    /* a sleep loop (load-test.sh): one request each time the
+                             * integrated rate grows by 1, the first at the start */
+    ASIM_ARRIVALS_CLOSED    /* N clients (ab -c N): see closed.h; the profile only
+                             * bounds how long they send */
+} asim_arrivals;
+
 typedef struct asim_traffic_cfg {
     asim_segment *segments; /* owned by the config */
     size_t nsegments;
     int repeat;             /* 1: the profile loops forever */
     double rate_multiplier; /* scales every rate (default 1) */
+    asim_arrivals arrivals;
+    double jitter;          /* paced: each gap times 1 + jitter * U(-1, 1) */
 } asim_traffic_cfg;
 
 /* --- arrival sources -------------------------------------------------- */

@@ -20,6 +20,7 @@
 
 _Static_assert(sizeof(asim_dist_kind) == sizeof(int), "ENUM settings store an int");
 _Static_assert(sizeof(asim_gauge_mode) == sizeof(int), "ENUM settings store an int");
+_Static_assert(sizeof(asim_arrivals) == sizeof(int), "ENUM settings store an int");
 _Static_assert(sizeof(asim_backlog_full) == sizeof(int), "ENUM settings store an int");
 _Static_assert(sizeof(asim_metrics_port) == sizeof(int), "ENUM settings store an int");
 _Static_assert(sizeof(asim_lb_policy) == sizeof(int), "ENUM settings store an int");
@@ -29,6 +30,7 @@ _Static_assert(sizeof(asim_reduce) == sizeof(int), "ENUM settings store an int")
 /* Index = enum value (config.h, dist.h). */
 static const char *const dist_names[] = {"deterministic", "exponential", "lognormal", "gamma", "uniform", NULL};
 static const char *const gauge_names[] = {"current", "last_request", "window_mean", "handler", NULL};
+static const char *const arrivals_names[] = {"poisson", "paced", "closed", NULL};
 static const char *const backlog_full_names[] = {"syn_drop", "reject", NULL};
 static const char *const metrics_port_names[] = {"inband", "sidecar", NULL};
 static const char *const lb_names[] = {"round_robin", "random", "least_connections", NULL};
@@ -304,6 +306,12 @@ static const asim_setting core_table[] = {
               "(default: the seed's `load-test.sh` with no arguments, 60 s at 50 req/s)" },
     BOOL("traffic.repeat", traffic.repeat, "false", "Loop the profile forever instead of stopping after its last segment"),
     NUM("traffic.rate_multiplier", traffic.rate_multiplier, "1", 0, INF, "", "Multiplies every rate of the profile"),
+    ENUM("traffic.arrivals", traffic.arrivals, "poisson", arrivals_names,
+         "How the profile's requests are spaced: poisson (independent users), paced (a sleep loop such as the "
+         "seed's load-test.sh: gaps of exactly 1/rate, the first request at once), closed (traffic.clients "
+         "clients each sending its next request when the last one returned, after a think time: ab -c N)"),
+    NUM("traffic.jitter", traffic.jitter, "0", 0, 1, "",
+        "paced: each gap is 1/rate times 1 + jitter * U(-1, 1) (the loop's own timing noise)"),
 
     INT("app.workers", app.workers, "4", 1, 100000, "", "Requests one replica serves concurrently (gunicorn workers)"),
     INT("app.backlog", app.backlog, "2048", 0, 100000000, "",

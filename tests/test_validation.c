@@ -19,6 +19,7 @@
 #include "../sim/evq.h"
 #include "../sim/rng.h"
 #include "../models/webapp.h"
+#include "../models/traffic.h"
 #include "../sim/config.h"
 
 typedef struct bench {
@@ -27,6 +28,7 @@ typedef struct bench {
     gsl_rng *arr, *svc;
     asim_dist service;
     double lambda;
+    asim_source *src;        /* NULL: Poisson arrivals drawn here */
     asim_time horizon;
     /* accounting */
     double sum_lat, sum_wait_pos;
@@ -67,15 +69,19 @@ static void arrival(void *ctx, uint64_t arg, asim_time now)
     account(b, now);
     b->in_system++;
     asim_webapp_offer(b->w, &r, now);
-    asim_time next = now + ASIM_SEC(gsl_ran_exponential(b->arr, 1 / b->lambda));
+    int cls;
+    asim_time next = b->src ? asim_source_next(b->src, now, &cls)
+                            : now + ASIM_SEC(gsl_ran_exponential(b->arr, 1 / b->lambda));
     if (next <= b->horizon) asim_evq_at(b->q, next, arrival, b, arg);
 }
 
 typedef struct result { double W, pwait, L, lambda_eff; uint64_t n; } result;
 
-/* Pool `seeds` runs of `requests` arrivals each (after a warm-up of 2 %). */
-static result simulate(int workers, asim_dist_kind kind, double S, double cv, double lambda,
-                       long requests, int seeds)
+/* Pool `seeds` runs of `requests` arrivals each (after a warm-up of 2 %).
+ * arrivals: ASIM_ARRIVALS_POISSON draws here; PACED uses the simulator's own
+ * profile source (traffic.c) with one constant segment. */
+static result simulate_arr(int workers, asim_dist_kind kind, double S, double cv, double lambda,
+                           long requests, int seeds, asim_arrivals arrivals)
 {
     double sum_lat = 0, area = 0, time = 0;
     uint64_t n = 0, waited = 0;
@@ -93,6 +99,9 @@ static result simulate(int workers, asim_dist_kind kind, double S, double cv, do
         b.lambda = lambda;
         double warm = 0.02 * requests / lambda;
         b.horizon = ASIM_SEC(requests / lambda + warm);
+        asim_segment seg = { ASIM_SEG_CONSTANT, requests / lambda + 2 * warm, lambda, lambda };
+        asim_traffic_cfg tc = { &seg, 1, 0, 1, arrivals, 0 };
+        b.src = arrivals == ASIM_ARRIVALS_POISSON ? NULL : asim_profile_source(&tc, b.arr);
         asim_webapp_hooks h = { &b, completed, failed, NULL, NULL, NULL };
         double bounds[1] = { 1 };
         asim_webapp_params p = { workers, 1 << 30, 0, S, ASIM_GAUGE_CURRENT, bounds, 1, 0, 0, 0 };
@@ -107,12 +116,19 @@ static result simulate(int workers, asim_dist_kind kind, double S, double cv, do
         sum_lat += b.sum_lat; n += b.n; waited += b.waited; area += b.area;
         time += ASIM_TO_SEC(b.horizon) - warm;
         asim_webapp_destroy(b.w);
+        asim_source_destroy(b.src);
         asim_evq_destroy(b.q);
         asim_rng_free(b.arr);
         asim_rng_free(b.svc);
     }
     result r = { sum_lat / (double)n, (double)waited / (double)n, area / time, (double)n / time, n };
     return r;
+}
+
+static result simulate(int workers, asim_dist_kind kind, double S, double cv, double lambda,
+                       long requests, int seeds)
+{
+    return simulate_arr(workers, kind, S, cv, lambda, requests, seeds, ASIM_ARRIVALS_POISSON);
 }
 
 /* Erlang C probability of waiting, c servers, offered load a = lambda S. */
@@ -172,11 +188,37 @@ static void test_mg1_lognormal_pk(void)
     printf("  M/G/1 lognormal cv=1.5 rho=0.5: W=%.5f P-K %.5f\n", r.W, W);
 }
 
+/* D/M/1 (GI/M/1 with deterministic gaps a = 1/lambda): sigma is the root in
+ * (0, 1) of sigma = A*(mu (1 - sigma)) = exp(-mu a (1 - sigma)); an arrival
+ * waits with probability sigma and W = 1 / (mu (1 - sigma))  (Kleinrock,
+ * Queueing Systems I, sec. 6.4; Gross & Harris, GI/M/1). */
+static double gim1_sigma(double mu_a)
+{
+    double x = 0.5;
+    for (int i = 0; i < 10000; i++) x = exp(-mu_a * (1 - x));
+    return x;
+}
+
+static void test_dm1_paced(void)
+{
+    double S = 0.05, lambda = 16;       /* rho = 0.8 */
+    result r = simulate_arr(1, ASIM_DIST_EXPONENTIAL, S, 1, lambda, 2000000, 2, ASIM_ARRIVALS_PACED);
+    double sigma = gim1_sigma(1 / (S * lambda));
+    double W = S / (1 - sigma);
+    CHECK_REL(r.W, W, 0.02);
+    CHECK_REL(r.pwait, sigma, 0.02);
+    CHECK_REL(r.L, r.lambda_eff * r.W, 0.01);
+    CHECK_REL(r.lambda_eff, lambda, 1e-4);            /* exactly the rate: deterministic gaps */
+    printf("  D/M/1 rho=0.8 (paced source): W=%.5f theory %.5f, P(wait)=%.4f sigma %.4f, n=%llu\n",
+           r.W, W, r.pwait, sigma, (unsigned long long)r.n);
+}
+
 int main(void)
 {
     RUN(test_mm1);
     RUN(test_mmc_erlang_c);
     RUN(test_md1_pollaczek_khinchine);
     RUN(test_mg1_lognormal_pk);
+    RUN(test_dm1_paced);
     return check_report();
 }
