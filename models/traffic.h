@@ -28,6 +28,7 @@
 
 #include <gsl/gsl_rng.h>
 #include "../sim/common.h"
+#include "dist.h"
 
 typedef enum asim_seg_kind {
     ASIM_SEG_CONSTANT, ASIM_SEG_STEP, ASIM_SEG_RAMP, ASIM_SEG_SPIKE
@@ -55,6 +56,8 @@ typedef struct asim_traffic_cfg {
     double rate_multiplier; /* scales every rate (default 1) */
     asim_arrivals arrivals;
     double jitter;          /* paced: each gap times 1 + jitter * U(-1, 1) */
+    int clients;            /* closed: number of clients */
+    asim_dist think;        /* closed: think time between a return and the next send */
 } asim_traffic_cfg;
 
 /* --- arrival sources -------------------------------------------------- */

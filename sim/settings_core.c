@@ -244,6 +244,7 @@ static int core_validate(asim_config *cfg, asim_err *err)
     const asim_scaler_cfg *sc = &cfg->scaler;
     struct { asim_dist *d; const char *path; } dists[] = {
         {&cfg->app.service, "$.app.service_time"},
+        {&cfg->traffic.think, "$.traffic.think_time"},
         {&cfg->container.start_latency, "$.container.start_latency"},
         {&cfg->actuator.latency, "$.actuator.latency"},
     };
@@ -312,6 +313,10 @@ static const asim_setting core_table[] = {
          "clients each sending its next request when the last one returned, after a think time: ab -c N)"),
     NUM("traffic.jitter", traffic.jitter, "0", 0, 1, "",
         "paced: each gap is 1/rate times 1 + jitter * U(-1, 1) (the loop's own timing noise)"),
+    INT("traffic.clients", traffic.clients, "10", 1, 10000000, "",
+        "closed: clients, each with one request in flight (ab -c N); they send from t=0 until the profile ends"),
+    DIST("traffic.think_time", traffic.think, "exponential", "1", "1",
+         "closed: a client's pause between a request's return and its next send (ab: none, use a tiny mean)"),
 
     INT("app.workers", app.workers, "4", 1, 100000, "", "Requests one replica serves concurrently (gunicorn workers)"),
     INT("app.backlog", app.backlog, "2048", 0, 100000000, "",

@@ -33,6 +33,7 @@
 #include "../models/prometheus.h"
 #include "../models/scaler.h"
 #include "../models/sources.h"
+#include "../models/closed.h"
 #include "../models/alerts.h"
 #include "../models/elastic.h"
 #include "../models/promql.h"
@@ -63,6 +64,8 @@ typedef struct sim {
     asim_time horizon;
     gsl_rng *rng_service, *rng_start, *rng_actuation, *rng_balancer;
     asim_sources *sources;
+    asim_closed *closed;               /* traffic.arrivals = closed */
+    gsl_rng *rng_think;
     const asim_dist *classes;
     size_t nclasses;
     asim_tsdb *db;
@@ -122,15 +125,16 @@ static void on_completed(void *ctx, const asim_request *r, asim_time now)
     s->completed++;
     s->sec_completed++;
     if (lat > s->cfg->ext.slo.latency) s->slow++;
+    if (r->tag > 0 && s->closed) asim_closed_returned(s->closed, r->tag - 1, now);
 }
 
 static void on_failed(void *ctx, const asim_request *r, asim_fail_kind why, asim_time now)
 {
     sim *s = ctx;
-    ASIM_UNUSED(r); ASIM_UNUSED(now);
     if (why == ASIM_FAIL_CONNECT_TIMEOUT) s->connect_timeouts++;   /* also a timeout, as the client sees it */
     if (why == ASIM_FAIL_TIMEOUT || why == ASIM_FAIL_CONNECT_TIMEOUT) { s->timeouts++; s->sec_timeouts++; }
     else { s->rejected++; s->sec_rejected++; if (why == ASIM_FAIL_DROPPED) s->dropped++; }
+    if (r->tag > 0 && s->closed) asim_closed_returned(s->closed, r->tag - 1, now);
 }
 
 static void on_syn_retry(void *ctx, const asim_request *r, asim_time now)
@@ -183,19 +187,31 @@ static void schedule_arrival(sim *s, size_t src, asim_time now)
     asim_evq_at(s->q, next, on_arrival, s, arrival_arg(src, cls));
 }
 
-static void on_arrival(void *ctx, uint64_t arg, asim_time now)
+/* A request enters: its demand is drawn now, in arrival order (common
+ * random numbers); tag names a closed-loop client (0: open arrivals). */
+static void admit(sim *s, int cls, int tag, asim_time now)
 {
-    sim *s = ctx;
-    size_t src = (size_t)(arg & 0xffffffffu);
-    int cls = (int)(arg >> 32);
     asim_request r;
     r.arrival = now;
     r.cls = cls < (int)s->nclasses ? cls : 0;
+    r.tag = tag;
     r.demand = asim_dist_sample(&s->classes[r.cls], s->rng_service);
     s->arrivals++;
     s->sec_arrivals++;
     asim_cluster_route(s->cl, &r, now);
+}
+
+static void on_arrival(void *ctx, uint64_t arg, asim_time now)
+{
+    sim *s = ctx;
+    size_t src = (size_t)(arg & 0xffffffffu);
+    admit(s, (int)(arg >> 32), 0, now);
     schedule_arrival(s, src, now);
+}
+
+static void on_client_send(void *ctx, int client, asim_time now)
+{
+    admit(ctx, 0, client + 1, now);
 }
 
 /* ------------------------------------------------------------------ */
@@ -439,7 +455,9 @@ static void destroy_models(sim *s)
     asim_cluster_destroy(s->cl);
     asim_tsdb_destroy(s->db);
     asim_sources_destroy(s->sources);
+    asim_closed_destroy(s->closed);      /* cancels its events: before the queue */
     asim_evq_destroy(s->q);
+    asim_rng_free(s->rng_think);
     asim_rng_free(s->rng_service);
     asim_rng_free(s->rng_start);
     asim_rng_free(s->rng_actuation);
@@ -615,6 +633,13 @@ int asim_simulate(const asim_config *cfg, uint64_t seed, const char *out_dir,
     }
     for (size_t i = 0; i < asim_sources_count(s.sources); i++)
         schedule_arrival(&s, i, 0);
+    if (cfg->traffic.arrivals == ASIM_ARRIVALS_CLOSED) {
+        /* own stream "think": closed clients never shift another stream */
+        s.rng_think = asim_rng_stream(seed, "think");
+        asim_time end = cfg->traffic.repeat ? s.horizon : ASIM_SEC(asim_profile_length(&cfg->traffic));
+        s.closed = asim_closed_create(s.q, cfg->traffic.clients, &cfg->traffic.think, s.rng_think,
+                                      0, end, on_client_send, &s);
+    }
     if (s.alerts) {
         asim_time period = ASIM_SEC(cfg->prometheus.evaluation_interval);
         int64_t pms = period / ASIM_NS_PER_MS;

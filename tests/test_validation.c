@@ -20,6 +20,7 @@
 #include "../sim/rng.h"
 #include "../models/webapp.h"
 #include "../models/traffic.h"
+#include "../models/closed.h"
 #include "../sim/config.h"
 
 typedef struct bench {
@@ -29,6 +30,7 @@ typedef struct bench {
     asim_dist service;
     double lambda;
     asim_source *src;        /* NULL: Poisson arrivals drawn here */
+    asim_closed *closed;     /* closed-loop clients, or NULL */
     asim_time horizon;
     /* accounting */
     double sum_lat, sum_wait_pos;
@@ -53,6 +55,7 @@ static void completed(void *ctx, const asim_request *r, asim_time now)
     b->sum_lat += lat;
     b->n++;
     if (lat - r->demand > 1e-9) b->waited++;
+    if (b->closed) asim_closed_returned(b->closed, r->tag - 1, now);
 }
 
 static void failed(void *ctx, const asim_request *r, asim_fail_kind k, asim_time now)
@@ -100,7 +103,7 @@ static result simulate_arr(int workers, asim_dist_kind kind, double S, double cv
         double warm = 0.02 * requests / lambda;
         b.horizon = ASIM_SEC(requests / lambda + warm);
         asim_segment seg = { ASIM_SEG_CONSTANT, requests / lambda + 2 * warm, lambda, lambda };
-        asim_traffic_cfg tc = { &seg, 1, 0, 1, arrivals, 0 };
+        asim_traffic_cfg tc = { &seg, 1, 0, 1, arrivals, 0, 0, { 0 } };
         b.src = arrivals == ASIM_ARRIVALS_POISSON ? NULL : asim_profile_source(&tc, b.arr);
         asim_webapp_hooks h = { &b, completed, failed, NULL, NULL, NULL };
         double bounds[1] = { 1 };
@@ -188,6 +191,94 @@ static void test_mg1_lognormal_pk(void)
     printf("  M/G/1 lognormal cv=1.5 rho=0.5: W=%.5f P-K %.5f\n", r.W, W);
 }
 
+/* Closed loop: client `client` sends now. */
+static void client_send(void *ctx, int client, asim_time now)
+{
+    bench *b = ctx;
+    asim_request r = { now, asim_dist_sample(&b->service, b->svc), 0, client + 1 };
+    account(b, now);
+    b->in_system++;
+    asim_webapp_offer(b->w, &r, now);
+}
+
+/* N clients with think time (mean Z, cv zcv) on c workers with exponential
+ * service S: measured throughput X and mean response time W. */
+static result simulate_closed(int workers, double S, int clients, asim_dist_kind zkind, double Z, double zcv,
+                              double horizon_s, int seeds)
+{
+    double sum_lat = 0, area = 0, time = 0;
+    uint64_t n = 0, waited = 0;
+    const char *base_env = getenv("ASIM_VALIDATION_SEED");
+    uint64_t base = base_env ? strtoull(base_env, NULL, 10) : 0;
+    for (int seed = 1; seed <= seeds; seed++) {
+        bench b = { 0 };
+        asim_err err;
+        b.q = asim_evq_create(64);
+        b.arr = asim_rng_stream(base + (uint64_t)seed, "think");
+        b.svc = asim_rng_stream(base + (uint64_t)seed, "service");
+        b.service = (asim_dist){ ASIM_DIST_EXPONENTIAL, S, 1, 0, 0 };
+        asim_dist think = { zkind, Z, zcv, 0, 0 };
+        CHECK(asim_dist_prepare(&b.service, &err) == 0 && asim_dist_prepare(&think, &err) == 0);
+        double warm = 0.02 * horizon_s;
+        b.horizon = ASIM_SEC(horizon_s + warm);
+        asim_webapp_hooks h = { &b, completed, failed, NULL, NULL, NULL };
+        double bounds[1] = { 1 };
+        asim_webapp_params p = { workers, 1 << 30, 0, S, ASIM_GAUGE_CURRENT, bounds, 1, 0, 0, 0 };
+        b.w = asim_webapp_create(b.q, &p, &h, 1);
+        b.closed = asim_closed_create(b.q, clients, &think, b.arr, 0, ASIM_TIME_MAX, client_send, &b);
+        asim_evq_run(b.q, ASIM_SEC(warm));
+        b.sum_lat = 0; b.n = 0; b.waited = 0; b.area = 0; b.last = ASIM_SEC(warm);
+        asim_evq_run(b.q, b.horizon);
+        account(&b, b.horizon);
+        CHECK(b.rejected == 0);
+        sum_lat += b.sum_lat; n += b.n; waited += b.waited; area += b.area;
+        time += ASIM_TO_SEC(b.horizon) - warm;
+        asim_closed_destroy(b.closed);
+        asim_webapp_destroy(b.w);
+        asim_evq_destroy(b.q);
+        asim_rng_free(b.arr);
+        asim_rng_free(b.svc);
+    }
+    result r = { sum_lat / (double)n, (double)waited / (double)n, area / time, (double)n / time, n };
+    return r;
+}
+
+/* Machine repairman M/M/c//N, exact: the number at the replica is a birth-
+ * death chain with birth (N - k)/Z and death min(k, c)/S; X = sum p_k
+ * min(k, c)/S and, by Little on the whole loop, R = N/X - Z.  The think
+ * station is infinite-server, so the result holds for any think-time law
+ * (BCMP insensitivity); service must be exponential. */
+static void repairman(int c, double S, int N, double Z, double *X, double *R)
+{
+    double w = 1, sum = 1, x = 0;
+    for (int k = 1; k <= N; k++) {
+        w *= ((double)(N - k + 1) / Z) / ((k < c ? k : c) / S);
+        sum += w;
+        x += w * (k < c ? k : c) / S;
+    }
+    *X = x / sum;
+    *R = N / *X - Z;
+}
+
+static void test_closed_repairman(void)
+{
+    int c = 4, N = 20;
+    double S = 0.06, Z = 0.3, X, R;   /* N/(Z+S) = 56/s against 67/s of capacity: queueing matters */
+    repairman(c, S, N, Z, &X, &R);
+    result r = simulate_closed(c, S, N, ASIM_DIST_EXPONENTIAL, Z, 1, 30000, 1);
+    CHECK_REL(r.lambda_eff, X, 0.02);
+    CHECK_REL(r.W, R, 0.02);
+    CHECK_REL(r.L, r.lambda_eff * r.W, 0.01);
+    printf("  closed N=%d Z=%.1f (exponential) c=%d: X=%.3f theory %.3f, R=%.5f theory %.5f, n=%llu\n",
+           N, Z, c, r.lambda_eff, X, r.W, R, (unsigned long long)r.n);
+    /* the same with lognormal think times (cv 2): insensitive */
+    r = simulate_closed(c, S, N, ASIM_DIST_LOGNORMAL, Z, 2, 30000, 1);
+    CHECK_REL(r.lambda_eff, X, 0.02);
+    CHECK_REL(r.W, R, 0.02);
+    printf("  closed N=%d Z=%.1f (lognormal cv 2) c=%d: X=%.3f theory %.3f, R=%.5f theory %.5f, n=%llu\n",
+           N, Z, c, r.lambda_eff, X, r.W, R, (unsigned long long)r.n);
+}
+
 /* D/M/1 (GI/M/1 with deterministic gaps a = 1/lambda): sigma is the root in
  * (0, 1) of sigma = A*(mu (1 - sigma)) = exp(-mu a (1 - sigma)); an arrival
  * waits with probability sigma and W = 1 / (mu (1 - sigma))  (Kleinrock,
@@ -220,5 +311,6 @@ int main(void)
     RUN(test_md1_pollaczek_khinchine);
     RUN(test_mg1_lognormal_pk);
     RUN(test_dm1_paced);
+    RUN(test_closed_repairman);
     return check_report();
 }
