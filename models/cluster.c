@@ -319,8 +319,28 @@ static int least_connections(const asim_cluster *cl)
     return best;
 }
 
+/* published_port: the container holding the host port is the oldest one
+ * still running (compose removes the highest numbers first); a connection
+ * to it while it is not ready is refused. */
+static void route_published(asim_cluster *cl, const asim_request *r, asim_time now)
+{
+    int best = -1;
+    for (int i = 0; i < cl->nslots; i++) {
+        if (cl->c[i].state == ASIM_CONTAINER_REMOVED) continue;
+        if (best < 0 || cl->c[i].number < cl->c[best].number) best = i;
+    }
+    if (best < 0 || cl->c[best].state != ASIM_CONTAINER_READY)
+        cl->outer.failed(cl->outer.ctx, r, ASIM_FAIL_REJECTED, now);
+    else
+        asim_webapp_offer(cl->c[best].app, r, now);
+}
+
 void asim_cluster_route(asim_cluster *cl, const asim_request *r, asim_time now)
 {
+    if (cl->cfg->balancer.mode == ASIM_ENTRY_PUBLISHED_PORT) {
+        route_published(cl, r, now);
+        return;
+    }
     if (cl->nready == 0) {
         cl->outer.failed(cl->outer.ctx, r, ASIM_FAIL_REJECTED, now);
         return;

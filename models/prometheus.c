@@ -41,6 +41,7 @@ typedef struct target {
     asim_time created;                   /* container start, for the CPU floor */
     /* in-band scrape in flight (app.metrics_port = inband) */
     int pending;                         /* waiting for the replica's answer */
+    int timed_out;                       /* the latest finished scrape timed out */
     int tag;                             /* sequence number of the scrape in flight */
     asim_time started;                   /* its start: the samples' timestamp */
     asim_timer deadline;                 /* its scrape_timeout event */
@@ -65,7 +66,7 @@ struct asim_prom {
     target *t;
     int nt, capt;
     numset dns_last, dm_pending, sm_pending, scratch;
-    uint64_t scrapes;
+    uint64_t scrapes, timeouts;
 };
 
 static void on_scrape(void *ctx, uint64_t arg, asim_time now);
@@ -309,6 +310,7 @@ static void scrape_ok(asim_prom *p, target *t, asim_webapp *app, asim_time start
         append(p, t, S_BUCKET0 + b, ms, (double)s.bucket_cum[b]);
     append(p, t, S_UP, ms, 1);
     t->last_ok = 1;
+    t->timed_out = 0;
     write_row(p, t, start, 1, &s, ASIM_TO_SEC(now - start), "");
 }
 
@@ -320,6 +322,8 @@ static void scrape_failed(asim_prom *p, target *t, asim_time start, double durat
     if (t->last_ok) mark_stale(p, t, ms, 0);
     append(p, t, S_UP, ms, 0);
     t->last_ok = 0;
+    t->timed_out = strcmp(why, "timeout") == 0;
+    p->timeouts += (uint64_t)t->timed_out;
     write_row(p, t, start, 0, NULL, duration, why);
 }
 
@@ -439,6 +443,20 @@ void asim_prom_destroy(asim_prom *p)
 }
 
 uint64_t asim_prom_scrapes(const asim_prom *p) { return p->scrapes; }
+uint64_t asim_prom_scrape_timeouts(const asim_prom *p) { return p->timeouts; }
+
+int asim_prom_timed_out(const asim_prom *p, char *buf, size_t size)
+{
+    int n = 0;
+    size_t len = 0;
+    if (size) buf[0] = 0;
+    for (int i = 0; i < p->nt; i++) {
+        if (!p->t[i].active || !p->t[i].timed_out) continue;
+        if (len < size) len += (size_t)snprintf(buf + len, size - len, "%s%s", n ? "," : "", p->t[i].instance);
+        n++;
+    }
+    return n;
+}
 
 int asim_prom_targets(const asim_prom *p)
 {

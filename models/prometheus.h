@@ -51,6 +51,13 @@ void asim_prom_destroy(asim_prom *p);
 /* Scrapes so far whose gauge was frozen (no completion since the previous
  * scrape) while the app had been idle: for the frozen-gauge warning. */
 uint64_t asim_prom_scrapes(const asim_prom *p);
+uint64_t asim_prom_scrape_timeouts(const asim_prom *p);   /* in-band scrapes that timed out */
 int asim_prom_targets(const asim_prom *p);            /* targets being scraped */
+
+/* In-band scrapes: the active targets whose latest scrape timed out (the
+ * query cannot see them once their samples leave its range).  Writes their
+ * instance labels, comma-separated, into buf and returns how many; always 0
+ * with app.metrics_port = sidecar. */
+int asim_prom_timed_out(const asim_prom *p, char *buf, size_t size);
 
 #endif

@@ -68,8 +68,15 @@ typedef struct asim_client_cfg {
     double connect_timeout;       /* s, curl --connect-timeout */
 } asim_client_cfg;
 
+/* Where the load generator connects (balancer.mode). */
+typedef enum asim_entry_mode {
+    ASIM_ENTRY_DNS,           /* the service name: Docker's DNS spreads clients (balancer.policy) */
+    ASIM_ENTRY_PUBLISHED_PORT /* one host port (localhost:8000): the one container publishing it */
+} asim_entry_mode;
+
 typedef struct asim_balancer_cfg {
     asim_lb_policy policy;
+    asim_entry_mode mode;
 } asim_balancer_cfg;
 
 typedef struct asim_container_cfg {

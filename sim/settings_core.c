@@ -20,6 +20,7 @@
 
 _Static_assert(sizeof(asim_dist_kind) == sizeof(int), "ENUM settings store an int");
 _Static_assert(sizeof(asim_gauge_mode) == sizeof(int), "ENUM settings store an int");
+_Static_assert(sizeof(asim_entry_mode) == sizeof(int), "ENUM settings store an int");
 _Static_assert(sizeof(asim_arrivals) == sizeof(int), "ENUM settings store an int");
 _Static_assert(sizeof(asim_backlog_full) == sizeof(int), "ENUM settings store an int");
 _Static_assert(sizeof(asim_metrics_port) == sizeof(int), "ENUM settings store an int");
@@ -30,6 +31,7 @@ _Static_assert(sizeof(asim_reduce) == sizeof(int), "ENUM settings store an int")
 /* Index = enum value (config.h, dist.h). */
 static const char *const dist_names[] = {"deterministic", "exponential", "lognormal", "gamma", "uniform", NULL};
 static const char *const gauge_names[] = {"current", "last_request", "window_mean", "handler", NULL};
+static const char *const entry_names[] = {"dns", "published_port", NULL};
 static const char *const arrivals_names[] = {"poisson", "paced", "closed", NULL};
 static const char *const backlog_full_names[] = {"syn_drop", "reject", NULL};
 static const char *const metrics_port_names[] = {"inband", "sidecar", NULL};
@@ -349,6 +351,10 @@ static const asim_setting core_table[] = {
 
     ENUM("balancer.policy", balancer.policy, "round_robin", lb_names,
          "How requests are spread over ready replicas (round_robin is Docker's embedded DNS)"),
+    ENUM("balancer.mode", balancer.mode, "dns", entry_names,
+         "Where the load connects: dns (the service name; balancer.policy spreads it) or published_port (one "
+         "host port such as the seed's localhost:8000: compose publishes a port range, one host port per "
+         "container, so all load reaches the container holding that port, the oldest; new replicas get none)"),
 
     INT("container.initial_replicas", container.initial_replicas, "1", 0, 10000, "", "Replicas ready at t=0"),
     DIST("container.start_latency", container.start_latency, "lognormal", "3", "0.3", "Container start: created to ready"),

@@ -91,6 +91,7 @@ typedef struct sim {
     int scale_ups, scale_downs, max_seen;
     double first_scale_up;             /* s, NaN if none */
     uint64_t frozen_actions, frozen_checks;
+    uint64_t blind_checks;             /* checks with a target whose last scrape timed out */
     int progress;                      /* ASIM_RUN_PROGRESS */
     double progress_wall;              /* wall clock of the last progress line */
 } sim;
@@ -375,10 +376,16 @@ static void on_checked(void *ctx, const asim_check *c)
     } else if (c->out.decision == ASIM_DEC_SCALE_DOWN) {
         s->scale_downs++;
     }
+    char who[200];
+    int nblind = s->prom ? asim_prom_timed_out(s->prom, who, sizeof who) : 0;
+    s->blind_checks += nblind > 0;
     if (!s->have_files) return;
-    char reason[320];
-    snprintf(reason, sizeof reason, "%s%s", c->out.reason,
-             c->frozen ? "; WARNING: frozen gauge (no request completed since the previous check)" : "");
+    char reason[800], blind[320] = "";
+    if (nblind)
+        snprintf(blind, sizeof blind, "; WARNING: blind to %d of %d targets (last scrape timed out: %s)",
+                 nblind, asim_prom_targets(s->prom), who);
+    snprintf(reason, sizeof reason, "%s%s%s", c->out.reason,
+             c->frozen ? "; WARNING: frozen gauge (no request completed since the previous check)" : "", blind);
     event_row(s, c->now, "check", c->metric, c->replicas, c->out.high_breaches, c->out.low_breaches,
               asim_decision_name(c->out.decision), c->out.desired, reason);
     log_check(s, c);
@@ -568,6 +575,8 @@ static void summarize(sim *s, asim_summary *sum)
     asim_summary_set(sum, "timeouts", (double)s->timeouts);
     asim_summary_set(sum, "syn_retries", (double)s->syn_retries);
     asim_summary_set(sum, "connect_timeouts", (double)s->connect_timeouts);
+    asim_summary_set(sum, "scrape_timeouts", s->prom ? (double)asim_prom_scrape_timeouts(s->prom) : 0);
+    asim_summary_set(sum, "blind_checks", (double)s->blind_checks);
     asim_summary_set(sum, "latency_mean", asim_hist_mean(s->lat_all));
     asim_summary_set(sum, "latency_p50", asim_hist_quantile(s->lat_all, 0.50));
     asim_summary_set(sum, "latency_p95", asim_hist_quantile(s->lat_all, 0.95));
