@@ -25,6 +25,7 @@ typedef struct profile_source {
     double x;                      /* seconds into the current segment */
     int done;
     int sent;                      /* paced: the first request has gone */
+    double acc;                    /* paced: integrated rate used in the current segment */
 } profile_source;
 
 static const char *const seg_names[] = { "constant", "step", "ramp", "spike" };
@@ -122,15 +123,31 @@ static asim_time profile_next(asim_source *s, asim_time now, int *cls)
     size_t passes_without_rate = 0;
     for (;;) {
         const asim_segment *seg = &p->cfg.segments[p->seg];
-        double rest = seg_rest(seg, p->x, m);
-        /* paced: a request due at the segment's very end (up to rounding in
-         * x) belongs to the next segment, so 60 s at 100 req/s is 6000 requests */
-        if (paced ? rest > 0 && e < rest - 1e-9 : e <= rest && rest > 0) {
-            double z = seg_solve(seg, p->x, e, m);
-            if (p->x + z > seg->duration) z = seg->duration - p->x;
-            p->x += z;
-            double t = p->seg_start + p->x;
-            return (asim_time)llround(t * 1e9);
+        double rest;
+        if (paced) {
+            /* Paced: count the requests of the segment (acc, a sum of whole
+             * numbers without jitter, hence exact) and place each from the
+             * segment's start, so no rounding accumulates over an hour; one
+             * due exactly at the segment's end belongs to the next segment
+             * (60 s at 100 req/s is 6000 requests, as load-test.sh sends). */
+            double total = seg_rest(seg, 0, m), need = p->acc + e;
+            if (total > 0 && need < total) {
+                p->acc = need;
+                p->x = seg_solve(seg, 0, need, m);
+                if (p->x > seg->duration) p->x = seg->duration;
+                return (asim_time)llround((p->seg_start + p->x) * 1e9);
+            }
+            rest = total - p->acc;
+            p->acc = 0;
+        } else {
+            rest = seg_rest(seg, p->x, m);
+            if (e <= rest && rest > 0) {
+                double z = seg_solve(seg, p->x, e, m);
+                if (p->x + z > seg->duration) z = seg->duration - p->x;
+                p->x += z;
+                double t = p->seg_start + p->x;
+                return (asim_time)llround(t * 1e9);
+            }
         }
         e -= rest;
         if (e < 0) e = 0;
