@@ -13,11 +13,13 @@
 . "$(dirname "$0")/lib.sh"
 
 P=scenarios/policies
-# These tests check each policy's arithmetic on what it sees, so /metrics is
-# served outside the request queue (sidecar): with the seed's in-band route the
-# overloaded replica's scrapes time out and every policy goes blind alike
-# (that mechanism has its own tests: test_prometheus, test_run.sh).
-SIDECAR="--set app.metrics_port=sidecar"
+# These tests check each policy's arithmetic on what it sees, so they run the
+# spike with the arrangement a policy can act on: /metrics outside the request
+# queue (sidecar), Poisson users reaching every replica through the service
+# name (dns).  With the seed's arrangement (spike.json: in-band /metrics, one
+# published port) the overloaded replica's scrapes time out and new replicas
+# get no load, whatever the policy (tested in test_prometheus, test_run.sh).
+SIDECAR="--set app.metrics_port=sidecar --set balancer.mode=dns --set traffic.arrivals=poisson"
 run() {  # DIR ARGS...: a quiet run; fails the test on a non-zero exit
     local d=$1; shift
     $BIN run scenarios/spike.json $SIDECAR --quiet --out "$TMP/$d" "$@" > "$TMP/$d.out" 2>&1 ||

@@ -76,6 +76,8 @@ $BIN run scenarios/manual.json --set scaler.max_replicas=2 --out "$runs/max2" --
 expect "max_replicas=2 runs with the threshold policy" test $? -eq 0
 expect "... and never exceeds 2 replicas" awk -F, 'NR>1 && $7+$8 > 2 {exit 1}' "$runs/max2/timeseries.csv"
 
+metric() { grep -o "\"$2\":[[:space:]]*[0-9.e+-]*" "$1/summary.json" | head -1 | grep -o '[0-9.e+-]*$'; }
+
 # 8. In-band /metrics (the default): while replica 1's backlog holds more than
 #    scrape_timeout (5 s) of work, its scrapes fail by timeout; with
 #    app.metrics_port=sidecar none of a ready replica's scrapes fails.
@@ -90,9 +92,30 @@ expect "sidecar: scrapes.csv has the historical columns" \
 side_fail=$(awk -F, '$2 == "webapp-1:8000" && $3 == 0' "$runs/side/scrapes.csv" | wc -l)
 expect "sidecar: replica 1 is never down ($side_fail)" test "$side_fail" -eq 0
 
+# 8b. The seed's arrangement (manual.json): load-test.sh's paced curls to
+#    localhost:8000 reach replica 1 only, so a check that averages in the idle
+#    replica 2 while replica 1's scrapes time out sees only the idle one, and
+#    events.csv says so.
+expect "paced: exactly 60 s x 100 req/s = 6000 requests" test "$(metric "$d" requests)" = 6000
+r2=$(awk -F, '$2 == "webapp-2:8000" && $3 == 1 && $6 != 0' "$d/scrapes.csv" | wc -l)
+n2=$(awk -F, '$2 == "webapp-2:8000" && $3 == 1' "$d/scrapes.csv" | wc -l)
+expect "published_port: replica 2 is scraped ($n2) but never served a request ($r2)" test "$n2" -gt 0 -a "$r2" -eq 0
+blind=$(grep -c "WARNING: blind to 1 of 2 targets (last scrape timed out: webapp-1:8000)" "$d/events.csv")
+expect "events.csv: checks that saw only the idle replica are marked ($blind)" test "$blind" -gt 0
+expect "summary.json counts them (blind_checks)" test "$(metric "$d" blind_checks)" -gt 0
+
+# 8c. Closed loop (ab -c 20): never more than 20 requests in flight, none sent
+#    once the profile's 60 s are over.
+$BIN run scenarios/manual.json --seed 1 --set traffic.arrivals=closed --set traffic.clients=20 \
+    --set traffic.think_time.mean=0.1 --out "$runs/closed" --quiet > /dev/null 2>&1
+over=$(awk -F, 'NR > 1 && $6 > 20' "$runs/closed/timeseries.csv" | wc -l)
+late=$(awk -F, 'NR > 1 && $1 >= 60 && $2 > 0' "$runs/closed/timeseries.csv" | wc -l)
+sent=$(awk -F, 'NR > 1 { n += $2 } END { print n }' "$runs/closed/timeseries.csv")
+expect "closed: at most 20 in flight ($over seconds over), no request after 60 s ($late), $sent sent" \
+    test "$over" -eq 0 -a "$late" -eq 0 -a "$sent" -gt 1000
+
 # 9. A full backlog drops SYNs (default): requests are served late, none
 #    rejected, the retransmissions counted; app.backlog_full=reject refuses them.
-metric() { grep -o "\"$2\":[[:space:]]*[0-9.e+-]*" "$1/summary.json" | head -1 | grep -o '[0-9.e+-]*$'; }
 $BIN run scenarios/manual.json --seed 1 --set app.backlog=20 --out "$runs/syn" --quiet > /dev/null 2>&1
 $BIN run scenarios/manual.json --seed 1 --set app.backlog=20 --set app.backlog_full=reject --out "$runs/rej" --quiet > /dev/null 2>&1
 expect "syn_drop: retransmitted SYNs counted ($(metric "$runs/syn" syn_retries))" test "$(metric "$runs/syn" syn_retries)" -gt 0
