@@ -114,6 +114,14 @@ sent=$(awk -F, 'NR > 1 { n += $2 } END { print n }' "$runs/closed/timeseries.csv
 expect "closed: at most 20 in flight ($over seconds over), no request after 60 s ($late), $sent sent" \
     test "$over" -eq 0 -a "$late" -eq 0 -a "$sent" -gt 1000
 
+# 8d. overload_blind.json: the scale-down is decided while replica 1's scrapes
+#    time out; with sidecar /metrics no check is blind.
+$BIN run scenarios/overload_blind.json --seed 1 --out "$runs/ob" --quiet > /dev/null 2>&1
+$BIN run scenarios/overload_blind.json --seed 1 --set app.metrics_port=sidecar --out "$runs/obs" --quiet > /dev/null 2>&1
+expect "overload_blind: a scale-down decided blind to the overloaded replica" \
+    grep -q "scale_down.*WARNING: blind to 1 of 2 targets (last scrape timed out: webapp-1:8000)" "$runs/ob/events.csv"
+expect "overload_blind with sidecar: no blind check" test "$(metric "$runs/obs" blind_checks)" -eq 0
+
 # 9. A full backlog drops SYNs (default): requests are served late, none
 #    rejected, the retransmissions counted; app.backlog_full=reject refuses them.
 $BIN run scenarios/manual.json --seed 1 --set app.backlog=20 --out "$runs/syn" --quiet > /dev/null 2>&1
