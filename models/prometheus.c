@@ -66,6 +66,9 @@ struct asim_prom {
     target *t;
     int nt, capt;
     numset dns_last, dm_pending, sm_pending, scratch;
+    int blocking;                        /* reload_model = blocking */
+    int rl_waiting;                      /* reloader got a tick, waits for an update */
+    int rl_tick_buffered;                /* a tick waits in the ticker's channel (buffer 1) */
     uint64_t scrapes, timeouts;
 };
 
@@ -207,12 +210,29 @@ static void on_dns_refresh(void *ctx, uint64_t arg, asim_time now)
     asim_evq_after(p->q, p->refresh, on_dns_refresh, p, arg);
 }
 
+/* 2.42's reloader (scrape/manager.go): `case <-ticker.C: select { case
+ * <-m.triggerReload: m.reload() }` -- after a tick it blocks until an update
+ * arrives and reloads at once; a tick that fires meanwhile waits in the
+ * ticker's one-slot channel.  So in steady state every update is applied the
+ * moment the discovery manager sends it. */
+static void reload_now(asim_prom *p, asim_time now)
+{
+    apply_targets(p, &p->sm_pending, now);
+    p->sm_pending.valid = 0;
+    p->rl_waiting = 0;
+    if (p->rl_tick_buffered) {           /* back to the select: the buffered tick is there */
+        p->rl_tick_buffered = 0;
+        p->rl_waiting = 1;
+    }
+}
+
 static void on_discovery_tick(void *ctx, uint64_t arg, asim_time now)
 {
     asim_prom *p = ctx;
     if (p->dm_pending.valid) {
         set_copy(&p->sm_pending, &p->dm_pending);
         p->dm_pending.valid = 0;
+        if (p->blocking && p->rl_waiting) reload_now(p, now);
     }
     asim_evq_after(p->q, p->throttle, on_discovery_tick, p, arg);
 }
@@ -220,11 +240,32 @@ static void on_discovery_tick(void *ctx, uint64_t arg, asim_time now)
 static void on_reload_tick(void *ctx, uint64_t arg, asim_time now)
 {
     asim_prom *p = ctx;
-    if (p->sm_pending.valid) {
-        apply_targets(p, &p->sm_pending, now);
-        p->sm_pending.valid = 0;
+    if (!p->blocking) {
+        if (p->sm_pending.valid) {
+            apply_targets(p, &p->sm_pending, now);
+            p->sm_pending.valid = 0;
+        }
+    } else if (p->rl_waiting) {
+        p->rl_tick_buffered = 1;
+    } else if (p->sm_pending.valid) {
+        reload_now(p, now);
+    } else {
+        p->rl_waiting = 1;
     }
     asim_evq_after(p->q, p->reload, on_reload_tick, p, arg);
+}
+
+/* prometheus.sd = file: the file changed; the watcher (fsnotify) makes the
+ * file discoverer re-read it at once and hand it to the discovery manager. */
+void asim_prom_sd_changed(asim_prom *p, asim_time now)
+{
+    ASIM_UNUSED(now);
+    if (!p || p->cfg->prometheus.sd != ASIM_SD_FILE) return;
+    resolve_dns(p, &p->scratch);
+    if (!set_equal(&p->scratch, &p->dns_last)) {
+        set_copy(&p->dns_last, &p->scratch);
+        set_copy(&p->dm_pending, &p->scratch);
+    }
 }
 
 /* --- scraping --------------------------------------------------------------- */
@@ -425,9 +466,15 @@ asim_prom *asim_prom_create(asim_evq *q, const asim_config *cfg, uint64_t seed,
     /* Prometheus starts with the initial containers as targets. */
     resolve_dns(p, &p->dns_last);
     apply_targets(p, &p->dns_last, 0);
-    asim_evq_at(q, drawn_phase(seed, "discovery_refresh", p->refresh) + p->refresh * 0, on_dns_refresh, p, 0);
-    asim_evq_at(q, drawn_phase(seed, "discovery_throttle", p->throttle), on_discovery_tick, p, 0);
-    asim_evq_at(q, drawn_phase(seed, "scrape_reload", p->reload), on_reload_tick, p, 0);
+    p->blocking = cfg->prometheus.reload_model == ASIM_RELOAD_BLOCKING;
+    if (cfg->prometheus.sd == ASIM_SD_DNS)
+        asim_evq_at(q, drawn_phase(seed, "discovery_refresh", p->refresh) + p->refresh * 0, on_dns_refresh, p, 0);
+    asim_time dphase = drawn_phase(seed, "discovery_throttle", p->throttle);
+    asim_evq_at(q, dphase, on_discovery_tick, p, 0);
+    /* blocking (2.42): both tickers start with the process, in step; the
+     * scrape manager's after the discovery manager's (it waits for the
+     * config), so at an equal instant the update goes first */
+    asim_evq_at(q, p->blocking ? dphase : drawn_phase(seed, "scrape_reload", p->reload), on_reload_tick, p, 0);
     return p;
 }
 

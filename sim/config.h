@@ -87,6 +87,18 @@ typedef struct asim_container_cfg {
     char service_name[ASIM_NAME_MAX];  /* compose service, names replicas NAME-k */
 } asim_container_cfg;
 
+/* Service discovery of the webapp's replicas (prometheus.sd). */
+typedef enum asim_sd_kind {
+    ASIM_SD_DNS,            /* dns_sd_configs: resolved every refresh_interval */
+    ASIM_SD_FILE            /* file_sd_configs, watched: a change is read at once */
+} asim_sd_kind;
+
+/* How the scrape manager's reload ticker applies discovered targets. */
+typedef enum asim_reload_model {
+    ASIM_RELOAD_BLOCKING,   /* 2.42's reloader: after a tick it waits for the next update */
+    ASIM_RELOAD_TICKER      /* an update waits for the next tick of an independent ticker */
+} asim_reload_model;
+
 typedef struct asim_prometheus_cfg {
     double scrape_interval;       /* s */
     double evaluation_interval;   /* s, alert rules */
@@ -95,6 +107,8 @@ typedef struct asim_prometheus_cfg {
     double reload_interval;       /* s, scrape manager applies targets */
     double lookback_delta;        /* s */
     double scrape_timeout;        /* s, 0 = Prometheus's default min(10 s, scrape_interval) */
+    asim_sd_kind sd;
+    asim_reload_model reload_model;
     char job[ASIM_NAME_MAX];
 } asim_prometheus_cfg;
 

@@ -20,6 +20,8 @@
 
 _Static_assert(sizeof(asim_dist_kind) == sizeof(int), "ENUM settings store an int");
 _Static_assert(sizeof(asim_gauge_mode) == sizeof(int), "ENUM settings store an int");
+_Static_assert(sizeof(asim_sd_kind) == sizeof(int), "ENUM settings store an int");
+_Static_assert(sizeof(asim_reload_model) == sizeof(int), "ENUM settings store an int");
 _Static_assert(sizeof(asim_entry_mode) == sizeof(int), "ENUM settings store an int");
 _Static_assert(sizeof(asim_arrivals) == sizeof(int), "ENUM settings store an int");
 _Static_assert(sizeof(asim_backlog_full) == sizeof(int), "ENUM settings store an int");
@@ -31,6 +33,8 @@ _Static_assert(sizeof(asim_reduce) == sizeof(int), "ENUM settings store an int")
 /* Index = enum value (config.h, dist.h). */
 static const char *const dist_names[] = {"deterministic", "exponential", "lognormal", "gamma", "uniform", NULL};
 static const char *const gauge_names[] = {"current", "last_request", "window_mean", "handler", NULL};
+static const char *const sd_names[] = {"dns", "file", NULL};
+static const char *const reload_model_names[] = {"blocking", "ticker", NULL};
 static const char *const entry_names[] = {"dns", "published_port", NULL};
 static const char *const arrivals_names[] = {"poisson", "paced", "closed", NULL};
 static const char *const backlog_full_names[] = {"syn_drop", "reject", NULL};
@@ -368,6 +372,14 @@ static const asim_setting core_table[] = {
     NUM("prometheus.evaluation_interval", prometheus.evaluation_interval, "5", POS, TMAX, "s", "Alert rule evaluation interval"),
     NUM("prometheus.refresh_interval", prometheus.refresh_interval, "30", POS, TMAX, "s",
         "DNS service discovery refresh interval (Prometheus default)"),
+    ENUM("prometheus.sd", prometheus.sd, "dns", sd_names,
+         "How Prometheus finds the replicas: dns (dns_sd_configs on the service name, re-resolved every "
+         "refresh_interval) or file (file_sd_configs kept up to date with the running containers and watched: "
+         "a change reaches the discovery manager at once)"),
+    ENUM("prometheus.reload_model", prometheus.reload_model, "blocking", reload_model_names,
+         "Scrape manager reloader: blocking (Prometheus 2.42 scrape/manager.go: on a tick it waits for the next "
+         "target update and applies it at once, so updates apply on the discovery manager's tick) or ticker "
+         "(an update waits for the reloader's own next tick, independently phased)"),
     NUM("prometheus.discovery_throttle", prometheus.discovery_throttle, "5", POS, TMAX, "s",
         "Discovery manager sends target updates at most this often"),
     NUM("prometheus.reload_interval", prometheus.reload_interval, "5", POS, TMAX, "s",

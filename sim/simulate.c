@@ -155,6 +155,7 @@ static void on_cluster_changed(void *ctx, asim_time now)
     sim *s = ctx;
     if (!s->cl) return;                /* during creation */
     int n = running_containers(s->cl);
+    asim_prom_sd_changed(s->prom, now);
     asim_twmean_set(&s->running, now, n);
     if (n > s->max_seen) s->max_seen = n;
 }
