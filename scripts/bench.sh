@@ -28,6 +28,11 @@ files=$(mktemp -d)
 trap 'rm -rf "$files"' EXIT
 "$build/tests/bench_sim" scenarios/soak.json --reps 5 --files "$files"
 "$build/tests/bench_sim" scenarios/spike.json --reps 5
+# The cost of in-band /metrics (scrapes queued in the replicas, with a timeout
+# event each) against scrapes served aside, on the seed's soak: should be noise.
+echo "-- soak, /metrics in-band (default) vs sidecar"
+"$build/tests/bench_sim" scenarios/soak.json --reps 5 --set app.metrics_port=inband
+"$build/tests/bench_sim" scenarios/soak.json --reps 5 --set app.metrics_port=sidecar
 "$build/tests/bench_sim" scenarios/soak.json --duration 86400 --set traffic.repeat=true --reps 3
 rss1=$("$build/tests/bench_sim" scenarios/soak.json --reps 1 | sed -n 's/.*peak RSS \([0-9]*\) KiB.*/\1/p')
 rss24=$("$build/tests/bench_sim" scenarios/soak.json --duration 86400 --set traffic.repeat=true --reps 1 | sed -n 's/.*peak RSS \([0-9]*\) KiB.*/\1/p')
