@@ -19,7 +19,13 @@ P=scenarios/policies
 # name (dns).  With the seed's arrangement (spike.json: in-band /metrics, one
 # published port) the overloaded replica's scrapes time out and new replicas
 # get no load, whatever the policy (tested in test_prometheus, test_run.sh).
-SIDECAR="--set app.metrics_port=sidecar --set balancer.mode=dns --set traffic.arrivals=poisson"
+# The expectations below were calibrated on the discovery model before 2.42's
+# blocking reloader (prometheus.reload_model=ticker); with `blocking` new
+# replicas are scraped ~2.5 s sooner, and the predictive policy on this day
+# profile asks for its 4th replica at 3026 s instead of before 3000 s (still
+# before the 3060 s plateau).  Pinned here so each test keeps checking one
+# policy's arithmetic; the discovery timing has its own test (test_prometheus).
+SIDECAR="--set app.metrics_port=sidecar --set balancer.mode=dns --set traffic.arrivals=poisson --set prometheus.reload_model=ticker"
 run() {  # DIR ARGS...: a quiet run; fails the test on a non-zero exit
     local d=$1; shift
     $BIN run scenarios/spike.json $SIDECAR --quiet --out "$TMP/$d" "$@" > "$TMP/$d.out" 2>&1 ||
