@@ -180,6 +180,12 @@ static void fwd_failed(void *ctx, const asim_request *r, asim_fail_kind why, asi
     cl->outer.failed(cl->outer.ctx, r, why, now);
 }
 
+static void fwd_syn_retry(void *ctx, const asim_request *r, asim_time now)
+{
+    asim_cluster *cl = ctx;
+    if (cl->outer.syn_retry) cl->outer.syn_retry(cl->outer.ctx, r, now);
+}
+
 static void on_drained(void *ctx, asim_webapp *w, asim_time now)
 {
     asim_cluster *cl = ctx;
@@ -347,6 +353,7 @@ asim_cluster *asim_cluster_create(asim_evq *q, const asim_config *cfg,
     cl->inner.failed = fwd_failed;
     cl->inner.drained = on_drained;
     cl->inner.requeue = on_requeue;
+    cl->inner.syn_retry = fwd_syn_retry;
     cl->hooks = *hooks;
     cl->rng = *rngs;
     cl->queued_target = -1;
@@ -385,8 +392,28 @@ static int least_connections(const asim_cluster *cl)
     return best;
 }
 
+/* published_port: the container holding the host port is the oldest one
+ * still running (compose removes the highest numbers first); a connection
+ * to it while it is not ready is refused. */
+static void route_published(asim_cluster *cl, const asim_request *r, asim_time now)
+{
+    int best = -1;
+    for (int i = 0; i < cl->nslots; i++) {
+        if (cl->c[i].state == ASIM_CONTAINER_REMOVED) continue;
+        if (best < 0 || cl->c[i].number < cl->c[best].number) best = i;
+    }
+    if (best < 0 || cl->c[best].state != ASIM_CONTAINER_READY)
+        cl->outer.failed(cl->outer.ctx, r, ASIM_FAIL_REJECTED, now);
+    else
+        asim_webapp_offer(cl->c[best].app, r, now);
+}
+
 void asim_cluster_route(asim_cluster *cl, const asim_request *r, asim_time now)
 {
+    if (cl->cfg->balancer.mode == ASIM_ENTRY_PUBLISHED_PORT) {
+        route_published(cl, r, now);
+        return;
+    }
     if (cl->nready == 0) {
         cl->outer.failed(cl->outer.ctx, r, ASIM_FAIL_REJECTED, now);
         return;

@@ -309,7 +309,9 @@ int asim_sources_create(const asim_config *cfg, uint64_t seed, asim_sources **ou
     asim_trace_spec specs[ASIM_TRACE_MAX + 1];
     int nspec = asim_trace_effective(tc, specs, ASIM_ARRAY_LEN(specs), err);
     if (nspec < 0) { rc = ASIM_EINPUT; goto fail; }
-    if (cfg->traffic.nsegments > 0 && (nspec == 0 || tc->profile == ASIM_PROFILE_ADD)) {
+    /* closed-loop clients replace the profile's open arrivals (simulate.c runs them) */
+    if (cfg->traffic.nsegments > 0 && cfg->traffic.arrivals != ASIM_ARRIVALS_CLOSED &&
+        (nspec == 0 || tc->profile == ASIM_PROFILE_ADD)) {
         if ((rc = add_profile(s, cfg, seed, err)) != 0) goto fail;
     }
     for (int i = 0; i < nspec; i++)

@@ -20,12 +20,15 @@
  * Sampling is exact by time-change inversion: with Lambda(t) the integrated
  * rate, the next arrival after t solves Lambda(t') - Lambda(t) = E, E ~ Exp(1);
  * on a ramp that is a quadratic with a closed-form root.  No per-second
- * batching, no thinning rejections. */
+ * batching, no thinning rejections.  Paced arrivals use the same inversion
+ * with E = 1 (E = 0 for the first request, sent at once; with jitter, E =
+ * 1 + jitter (2U - 1)): deterministic gaps 1/rate, as `sleep 1/RPS` gives. */
 #ifndef ASIM_TRAFFIC_H
 #define ASIM_TRAFFIC_H
 
 #include <gsl/gsl_rng.h>
 #include "../sim/common.h"
+#include "dist.h"
 
 typedef enum asim_seg_kind {
     ASIM_SEG_CONSTANT, ASIM_SEG_STEP, ASIM_SEG_RAMP, ASIM_SEG_SPIKE
@@ -37,11 +40,24 @@ typedef struct asim_segment {
     double from, to;        /* req/s at the start and end (equal unless ramp) */
 } asim_segment;
 
+/* How the profile's requests are spaced (traffic.arrivals). */
+typedef enum asim_arrivals {
+    ASIM_ARRIVALS_POISSON,  /* independent users: exponential gaps at the rate */
+    ASIM_ARRIVALS_PACED,    /* a sleep loop (load-test.sh): one request each time the
+                             * integrated rate grows by 1, the first at the start */
+    ASIM_ARRIVALS_CLOSED    /* N clients (ab -c N): see closed.h; the profile only
+                             * bounds how long they send */
+} asim_arrivals;
+
 typedef struct asim_traffic_cfg {
     asim_segment *segments; /* owned by the config */
     size_t nsegments;
     int repeat;             /* 1: the profile loops forever */
     double rate_multiplier; /* scales every rate (default 1) */
+    asim_arrivals arrivals;
+    double jitter;          /* paced: each gap times 1 + jitter * U(-1, 1) */
+    int clients;            /* closed: number of clients */
+    asim_dist think;        /* closed: think time between a return and the next send */
 } asim_traffic_cfg;
 
 /* --- arrival sources -------------------------------------------------- */

@@ -68,6 +68,12 @@ for d in 3600 86400 604800 2592000; do
     printf "%7d s: " $d
     "$build/tests/bench_sim" scenarios/soak.json --duration $d --set traffic.repeat=true --reps 1
 done
+
+# The cost of in-band /metrics (scrapes queued in the replicas, with a timeout
+# event each) against scrapes served aside, on the seed's soak: should be noise.
+echo "-- soak, /metrics in-band (default) vs sidecar"
+"$build/tests/bench_sim" scenarios/soak.json --reps 5 --set app.metrics_port=inband
+"$build/tests/bench_sim" scenarios/soak.json --reps 5 --set app.metrics_port=sidecar
 for f in scripts/bench_*.sh; do
     [ -x "$f" ] || continue
     echo

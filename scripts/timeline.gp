@@ -1,11 +1,13 @@
 # timeline.gp -- one run on one shared time axis: offered load, the metric
-# the scaler saw against its thresholds, replicas desired vs ready, alerts;
-# scaling actions shaded across every panel.
+# the scaler saw against its thresholds, replicas desired vs ready, every
+# scrape per replica (up, timed out, down), alerts; scaling actions shaded
+# across every panel.
 #
 # Run by `autoscale-sim plot` (see sim/figures.c for the data files and the
 # variables it sets in vars.gp: fmt, out, t_run, t_policy, tunit, tmax,
 # up_thr, down_thr, min_rep, max_rep, has_fail, m_log, m_floor, m_query, n_act,
-# act_x0/x1/a/b, n_alert_name, alert_name, n_al, al_x0/x1/a/b).
+# act_x0/x1/a/b, n_alert_name, alert_name, n_al, al_x0/x1/a/b, n_inst, inst;
+# scr.dat: time, instance row, status 1 up / 0 timed out / -1 down).
 
 W = 1400; H = 1050
 if (fmt eq 'png') {
@@ -48,7 +50,7 @@ if (n_act > 0) {
 }
 
 # ---- 1. offered load -------------------------------------------------------
-set tmargin at screen 0.905; set bmargin at screen 0.735
+set tmargin at screen 0.905; set bmargin at screen 0.765
 set format x ''
 set ylabel 'requests/s'
 set yrange [0:*]
@@ -72,7 +74,7 @@ unset label 1; unset label 901; unset label 902
 if (n_act > 0) { do for [i=1:n_act] { unset label 200+i } }
 
 # ---- 2. what the scaler saw ------------------------------------------------
-set tmargin at screen 0.70; set bmargin at screen 0.47
+set tmargin at screen 0.73; set bmargin at screen 0.545
 set ylabel 'metric'
 clamp(v) = (m_log && v < m_floor) ? m_floor : v
 if (m_log) {
@@ -93,7 +95,7 @@ unset logscale y; set format y '% g'
 unset label 1
 
 # ---- 3. replicas -----------------------------------------------------------
-set tmargin at screen 0.435; set bmargin at screen 0.235
+set tmargin at screen 0.51; set bmargin at screen 0.375
 set ylabel 'replicas'
 if (max_rep == max_rep) { set yrange [0:max_rep + 1] } else { set yrange [0:*] }
 set ytics 1
@@ -106,8 +108,28 @@ plot 'rep.dat' u 1:2:3 w filledcurves below fc rgb s_gap fs solid 0.6 noborder t
 set ytics autofreq
 unset label 1
 
-# ---- 4. alerts ---------------------------------------------------------------
-set tmargin at screen 0.20; set bmargin at screen 0.075
+# ---- 4. scrapes per replica ---------------------------------------------------
+# One mark per scrape, at its start (the samples' timestamp): a replica whose
+# scrapes time out (in-band /metrics behind a long backlog) is invisible to the
+# scaler's query even though it is up and overloaded.
+set tmargin at screen 0.34; set bmargin at screen 0.215
+set ylabel 'replica'
+set label 1 'Scrapes: up per replica (a timed-out scrape leaves the replica out of the query)' at graph 0, graph 1.07 left font ',13'
+if (n_inst > 0) {
+    set yrange [n_inst + 0.6:0.4]
+    set ytics () font ',10'
+    do for [i=1:n_inst] { set ytics add (inst[i] i) }
+} else {
+    set yrange [0:1]; unset ytics
+}
+plot 'scr.dat' u 1:($3 == 1 ? $2 : NaN) w points pt 7 ps 0.45 lc rgb c_ready t 'up = 1', \
+     '' u 1:($3 == 0 ? $2 : NaN) w points pt 2 ps 1.1 lw 1.8 lc rgb c_fail t 'up = 0: scrape timed out', \
+     '' u 1:($3 < 0 ? $2 : NaN) w points pt 6 ps 0.7 lc rgb '#999999' t 'up = 0: not ready'
+set ytics autofreq
+unset label 1
+
+# ---- 5. alerts ---------------------------------------------------------------
+set tmargin at screen 0.18; set bmargin at screen 0.075
 set format x '% g'
 set xlabel sprintf('time since start (%s)', tunit)
 unset ylabel

@@ -588,6 +588,27 @@ static char *out_base(const char *out_dir, const char *name)
     return asim_path_join(out_dir, name);
 }
 
+/* scr.dat: one line per scrape, "time row status" with row the instance's
+ * index (1-based, as inst[]) and status 1 up, 0 timed out (in-band scrape
+ * stuck in the replica's queue), -1 down (container not ready).  The
+ * timeline draws it as up-per-replica, failed scrapes marked. */
+static void write_scrape_status(FILE *f, const asim_rundir *r, const insts *is, const tscale *sc)
+{
+    const asim_table *s = &r->scrapes;
+    int ct = asim_table_col(s, "time"), cu = asim_table_col(s, "up");
+    int ce = asim_table_col(s, "error");                /* in-band runs only */
+    for (size_t k = 0; k < is->n; k++) {
+        const inst *in = &is->v[k];
+        for (size_t j = 0; j < in->n; j++) {
+            size_t row = in->rows[j];
+            int st = asim_table_num(s, row, cu) == 1 ? 1 : -1;
+            if (st < 0 && ce >= 0 && strcmp(asim_table_txt(s, row, ce), "timeout") == 0)
+                st = 0;
+            fprintf(f, "%.6g %zu %d\n", asim_table_num(s, row, ct) / sc->div, k + 1, st);
+        }
+    }
+}
+
 static int timeline_data(asim_gp *g, const asim_rundir *r, const tscale *sc, asim_err *err)
 {
     FILE *v = asim_gp_vars(g);
@@ -655,6 +676,11 @@ static int dashboard_data(asim_gp *g, const asim_rundir *r, const tscale *sc, as
         goto out;
     }
     write_health(f, r, &is, sc, si);
+    if (!(f = asim_gp_data(g, "scr.dat", err))) {
+        rc = ASIM_ERUNTIME;
+        goto out;
+    }
+    write_scrape_status(f, r, &is, sc);
 
     const asim_table *t = &r->ts;
     int cr = asim_table_col(t, "replicas_ready");

@@ -301,7 +301,7 @@ int asim_rundir_load(asim_rundir *r, const char *dir, unsigned what, asim_err *e
 
     static const char *const ts_req[] = {"time", "replicas_ready", "latency_p50", "latency_p95",
                                          "latency_p99", "metric", "desired_replicas", NULL};
-    static const char *const sc_text[] = {"instance", NULL};
+    static const char *const sc_text[] = {"instance", "error", NULL};
     static const char *const sc_req[] = {"time", "instance", "up", "response_time", NULL};
     static const char *const ev_text[] = {"kind", "decision", "reason", NULL};
     static const char *const ev_req[] = {"time", "kind", "metric", "decision", "desired", NULL};

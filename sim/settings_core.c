@@ -21,13 +21,25 @@
 
 _Static_assert(sizeof(asim_dist_kind) == sizeof(int), "ENUM settings store an int");
 _Static_assert(sizeof(asim_gauge_mode) == sizeof(int), "ENUM settings store an int");
+_Static_assert(sizeof(asim_sd_kind) == sizeof(int), "ENUM settings store an int");
+_Static_assert(sizeof(asim_reload_model) == sizeof(int), "ENUM settings store an int");
+_Static_assert(sizeof(asim_entry_mode) == sizeof(int), "ENUM settings store an int");
+_Static_assert(sizeof(asim_arrivals) == sizeof(int), "ENUM settings store an int");
+_Static_assert(sizeof(asim_backlog_full) == sizeof(int), "ENUM settings store an int");
+_Static_assert(sizeof(asim_metrics_port) == sizeof(int), "ENUM settings store an int");
 _Static_assert(sizeof(asim_lb_policy) == sizeof(int), "ENUM settings store an int");
 _Static_assert(sizeof(asim_drain_mode) == sizeof(int), "ENUM settings store an int");
 _Static_assert(sizeof(asim_reduce) == sizeof(int), "ENUM settings store an int");
 
 /* Index = enum value (config.h, dist.h). */
 static const char *const dist_names[] = {"deterministic", "exponential", "lognormal", "gamma", "uniform", NULL};
-static const char *const gauge_names[] = {"current", "last_request", "window_mean", NULL};
+static const char *const gauge_names[] = {"current", "last_request", "window_mean", "handler", NULL};
+static const char *const sd_names[] = {"dns", "file", NULL};
+static const char *const reload_model_names[] = {"blocking", "ticker", NULL};
+static const char *const entry_names[] = {"dns", "published_port", NULL};
+static const char *const arrivals_names[] = {"poisson", "paced", "closed", NULL};
+static const char *const backlog_full_names[] = {"syn_drop", "reject", NULL};
+static const char *const metrics_port_names[] = {"inband", "sidecar", NULL};
 static const char *const lb_names[] = {"round_robin", "random", "least_connections", NULL};
 static const char *const drain_names[] = {"finish", "drop", "requeue", NULL};
 static const char *const reduce_names[] = {"avg", "max", "min", "sum", NULL};
@@ -225,6 +237,7 @@ static int core_validate(asim_config *cfg, asim_err *err)
     const asim_scaler_cfg *sc = &cfg->scaler;
     struct { asim_dist *d; const char *path; } dists[] = {
         {&cfg->app.service, "$.app.service_time"},
+        {&cfg->traffic.think, "$.traffic.think_time"},
         {&cfg->container.start_latency, "$.container.start_latency"},
         {&cfg->actuator.latency, "$.actuator.latency"},
     };
@@ -262,6 +275,10 @@ static int core_validate(asim_config *cfg, asim_err *err)
         return asim_config_errf(cfg, err, "$.prometheus.lookback_delta",
                                 "%g s is shorter than $.prometheus.scrape_interval (%g s): instant queries would miss samples",
                                 cfg->prometheus.lookback_delta, cfg->prometheus.scrape_interval);
+    if (cfg->prometheus.scrape_timeout > cfg->prometheus.scrape_interval)
+        return asim_config_errf(cfg, err, "$.prometheus.scrape_timeout",
+                                "%g s is greater than $.prometheus.scrape_interval (%g s); Prometheus rejects this too",
+                                cfg->prometheus.scrape_timeout, cfg->prometheus.scrape_interval);
     return 0;
 }
 
@@ -283,24 +300,52 @@ static const asim_setting core_table[] = {
               "(default: the seed's `load-test.sh` with no arguments, 60 s at 50 req/s)" },
     BOOL("traffic.repeat", traffic.repeat, "false", "Loop the profile forever instead of stopping after its last segment"),
     NUM("traffic.rate_multiplier", traffic.rate_multiplier, "1", 0, INF, "", "Multiplies every rate of the profile"),
+    ENUM("traffic.arrivals", traffic.arrivals, "poisson", arrivals_names,
+         "How the profile's requests are spaced: poisson (independent users), paced (a sleep loop such as the "
+         "seed's load-test.sh: gaps of exactly 1/rate, the first request at once), closed (traffic.clients "
+         "clients each sending its next request when the last one returned, after a think time: ab -c N)"),
+    NUM("traffic.jitter", traffic.jitter, "0", 0, 1, "",
+        "paced: each gap is 1/rate times 1 + jitter * U(-1, 1) (the loop's own timing noise)"),
+    INT("traffic.clients", traffic.clients, "10", 1, 10000000, "",
+        "closed: clients, each with one request in flight (ab -c N); they send from t=0 until the profile ends"),
+    DIST("traffic.think_time", traffic.think, "exponential", "1", "1",
+         "closed: a client's pause between a request's return and its next send (ab: none, use a tiny mean)"),
 
     INT("app.workers", app.workers, "4", 1, 100000, "", "Requests one replica serves concurrently (gunicorn workers)"),
     INT("app.backlog", app.backlog, "2048", 0, 100000000, "",
         "Requests queued per replica beyond the workers (gunicorn --backlog); more are rejected"),
+    ENUM("app.backlog_full", app.backlog_full, "syn_drop", backlog_full_names,
+         "A connection arriving to a full backlog: syn_drop (Linux drops its SYN and the client retransmits it "
+         "after 1, 2, 4, ... s: served late, see client.*) or reject (refused at once, as a proxy answering 503)"),
     DIST("app.service_time", app.service, "lognormal", "0.06", "1", "Service demand of one request"),
     NUM("app.timeout", app.timeout, "0", 0, TMAX, "s",
         "Client timeout: a request not completed by then counts as timed out (0: none)"),
     ENUM("app.response_time_gauge", app.gauge, "current", gauge_names,
          "Meaning of webapp_response_time_seconds: current (what a request arriving now would see), "
          "last_request (latency of the last completed request; freezes without traffic), "
-         "window_mean (mean latency of requests completed since the last scrape)"),
+         "window_mean (mean latency of requests completed since the last scrape), "
+         "handler (service time of the last completed request, no queueing: an app timing its own handler)"),
     INT("app.port", app.port, "8000", 1, 65535, "", "Port in the instance label (webapp-1:8000)"),
     NUM("app.cpu_idle_floor", app.cpu_idle_floor, "0.01", 0, 1, "CPU",
         "CPU a replica uses with no request in service, as a fraction of one CPU "
         "(container_cpu_usage_seconds_total adds busy workers / workers to it)"),
+    ENUM("app.metrics_port", app.metrics_port, "inband", metrics_port_names,
+         "Where /metrics is served: inband (a Flask route on the app port, as the seed's app: a scrape waits in "
+         "the same backlog as the requests and can time out) or sidecar (a separate listener: scrapes never wait)"),
+    NUM("app.metrics_service_time", app.metrics_service, "0.003", 0, TMAX, "s",
+        "Worker time one in-band /metrics request takes (prometheus_client generate_latest under Flask)"),
+
+    INT("client.syn_retries", client.syn_retries, "6", 0, 30, "",
+        "SYN retransmissions before connect() gives up (net.ipv4.tcp_syn_retries; Linux default 6: 127 s)"),
+    NUM("client.connect_timeout", client.connect_timeout, "300", POS, TMAX, "s",
+        "Client connect timeout (curl's default 300 s; the kernel's SYN retries usually end first)"),
 
     ENUM("balancer.policy", balancer.policy, "round_robin", lb_names,
          "How requests are spread over ready replicas (round_robin is Docker's embedded DNS)"),
+    ENUM("balancer.mode", balancer.mode, "dns", entry_names,
+         "Where the load connects: dns (the service name; balancer.policy spreads it) or published_port (one "
+         "host port such as the seed's localhost:8000: compose publishes a port range, one host port per "
+         "container, so all load reaches the container holding that port, the oldest; new replicas get none)"),
 
     INT("container.initial_replicas", container.initial_replicas, "1", 0, 10000, "", "Replicas ready at t=0"),
     DIST("container.start_latency", container.start_latency, "lognormal", "3", "0.3", "Container start: created to ready"),
@@ -314,11 +359,22 @@ static const asim_setting core_table[] = {
     NUM("prometheus.evaluation_interval", prometheus.evaluation_interval, "5", PERIOD, TMAX, "s", "Alert rule evaluation interval"),
     NUM("prometheus.refresh_interval", prometheus.refresh_interval, "30", PERIOD, TMAX, "s",
         "DNS service discovery refresh interval (Prometheus default)"),
+    ENUM("prometheus.sd", prometheus.sd, "dns", sd_names,
+         "How Prometheus finds the replicas: dns (dns_sd_configs on the service name, re-resolved every "
+         "refresh_interval) or file (file_sd_configs kept up to date with the running containers and watched: "
+         "a change reaches the discovery manager at once)"),
+    ENUM("prometheus.reload_model", prometheus.reload_model, "blocking", reload_model_names,
+         "Scrape manager reloader: blocking (Prometheus 2.42 scrape/manager.go: on a tick it waits for the next "
+         "target update and applies it at once, so updates apply on the discovery manager's tick) or ticker "
+         "(an update waits for the reloader's own next tick, independently phased)"),
     NUM("prometheus.discovery_throttle", prometheus.discovery_throttle, "5", PERIOD, TMAX, "s",
         "Discovery manager sends target updates at most this often"),
     NUM("prometheus.reload_interval", prometheus.reload_interval, "5", PERIOD, TMAX, "s",
         "Scrape manager applies new targets at most this often"),
     NUM("prometheus.lookback_delta", prometheus.lookback_delta, "300", PERIOD, TMAX, "s", "Instant-vector lookback (query.lookback-delta)"),
+    NUM("prometheus.scrape_timeout", prometheus.scrape_timeout, "0", 0, TMAX, "s",
+        "Scrape timeout; 0: Prometheus's default, min(10 s, scrape_interval); above scrape_interval is an error "
+        "as in Prometheus"),
     STR("prometheus.job", prometheus.job, "webapp", "Scrape job name (the job label)"),
 
     STR("scaler.policy", scaler.policy, "threshold", "Scaling policy: threshold (the seed's), hpa, step, target_tracking, predictive, scheduled, cpu (doc/policies.md)"),

@@ -33,6 +33,7 @@
 #include "../models/prometheus.h"
 #include "../models/scaler.h"
 #include "../models/sources.h"
+#include "../models/closed.h"
 #include "../models/alerts.h"
 #include "../models/elastic.h"
 #include "../models/promql.h"
@@ -52,6 +53,8 @@ typedef struct sim {
     asim_time horizon;
     gsl_rng *rng_service, *rng_start, *rng_actuation, *rng_balancer;
     asim_sources *sources;
+    asim_closed *closed;               /* traffic.arrivals = closed */
+    gsl_rng *rng_think;
     const asim_dist *classes;
     size_t nclasses;
     asim_tsdb *db;
@@ -70,12 +73,14 @@ typedef struct sim {
     /* accounting */
     asim_hist *lat_all, *lat_sec;
     uint64_t arrivals, completed, rejected, timeouts, dropped, slow;
+    uint64_t syn_retries, connect_timeouts;
     uint64_t sec_arrivals, sec_completed, sec_rejected, sec_timeouts;
     asim_twmean running;               /* starting + ready + draining containers */
     double seconds_above, slo_violation_seconds;
     int scale_ups, scale_downs, max_seen;
     double first_scale_up;             /* s, NaN if none */
     uint64_t frozen_actions, frozen_checks;
+    uint64_t blind_checks;             /* checks with a target whose last scrape timed out */
     int progress;                      /* ASIM_RUN_PROGRESS */
     double progress_wall;              /* wall clock of the last progress line */
 } sim;
@@ -110,14 +115,23 @@ static void on_completed(void *ctx, const asim_request *r, asim_time now)
     s->completed++;
     s->sec_completed++;
     if (lat > s->cfg->ext.slo.latency) s->slow++;
+    if (r->tag > 0 && s->closed) asim_closed_returned(s->closed, r->tag - 1, now);
 }
 
 static void on_failed(void *ctx, const asim_request *r, asim_fail_kind why, asim_time now)
 {
     sim *s = ctx;
-    ASIM_UNUSED(r); ASIM_UNUSED(now);
-    if (why == ASIM_FAIL_TIMEOUT) { s->timeouts++; s->sec_timeouts++; }
+    if (why == ASIM_FAIL_CONNECT_TIMEOUT) s->connect_timeouts++;   /* also a timeout, as the client sees it */
+    if (why == ASIM_FAIL_TIMEOUT || why == ASIM_FAIL_CONNECT_TIMEOUT) { s->timeouts++; s->sec_timeouts++; }
     else { s->rejected++; s->sec_rejected++; if (why == ASIM_FAIL_DROPPED) s->dropped++; }
+    if (r->tag > 0 && s->closed) asim_closed_returned(s->closed, r->tag - 1, now);
+}
+
+static void on_syn_retry(void *ctx, const asim_request *r, asim_time now)
+{
+    sim *s = ctx;
+    ASIM_UNUSED(r); ASIM_UNUSED(now);
+    s->syn_retries++;
 }
 
 static int running_containers(const asim_cluster *cl)
@@ -130,6 +144,7 @@ static void on_cluster_changed(void *ctx, asim_time now)
     sim *s = ctx;
     if (!s->cl) return;                /* during creation */
     int n = running_containers(s->cl);
+    asim_prom_sd_changed(s->prom, now);
     asim_twmean_set(&s->running, now, n);
     if (n > s->max_seen) s->max_seen = n;
 }
@@ -163,19 +178,31 @@ static void schedule_arrival(sim *s, size_t src, asim_time now)
     asim_evq_at(s->q, next, on_arrival, s, arrival_arg(src, cls));
 }
 
-static void on_arrival(void *ctx, uint64_t arg, asim_time now)
+/* A request enters: its demand is drawn now, in arrival order (common
+ * random numbers); tag names a closed-loop client (0: open arrivals). */
+static void admit(sim *s, int cls, int tag, asim_time now)
 {
-    sim *s = ctx;
-    size_t src = (size_t)(arg & 0xffffffffu);
-    int cls = (int)(arg >> 32);
     asim_request r;
     r.arrival = now;
     r.cls = cls < (int)s->nclasses ? cls : 0;
+    r.tag = tag;
     r.demand = asim_dist_sample(&s->classes[r.cls], s->rng_service);
     s->arrivals++;
     s->sec_arrivals++;
     asim_cluster_route(s->cl, &r, now);
+}
+
+static void on_arrival(void *ctx, uint64_t arg, asim_time now)
+{
+    sim *s = ctx;
+    size_t src = (size_t)(arg & 0xffffffffu);
+    admit(s, (int)(arg >> 32), 0, now);
     schedule_arrival(s, src, now);
+}
+
+static void on_client_send(void *ctx, int client, asim_time now)
+{
+    admit(ctx, 0, client + 1, now);
 }
 
 /* ------------------------------------------------------------------ */
@@ -333,10 +360,16 @@ static void on_checked(void *ctx, const asim_check *c)
     } else if (c->out.decision == ASIM_DEC_SCALE_DOWN) {
         s->scale_downs++;
     }
+    char who[200];
+    int nblind = s->prom ? asim_prom_timed_out(s->prom, who, sizeof who) : 0;
+    s->blind_checks += nblind > 0;
     if (!s->have_files) return;
-    char reason[320];
-    snprintf(reason, sizeof reason, "%s%s", c->out.reason,
-             c->frozen ? "; WARNING: frozen gauge (no request completed since the previous check)" : "");
+    char reason[800], blind[320] = "";
+    if (nblind)
+        snprintf(blind, sizeof blind, "; WARNING: blind to %d of %d targets (last scrape timed out: %s)",
+                 nblind, asim_prom_targets(s->prom), who);
+    snprintf(reason, sizeof reason, "%s%s%s", c->out.reason,
+             c->frozen ? "; WARNING: frozen gauge (no request completed since the previous check)" : "", blind);
     event_row(s, c->now, "check", c->out.metric, c->replicas, c->out.high_breaches, c->out.low_breaches,
               asim_decision_name(c->out.decision), c->out.desired, reason);
     log_check(s, c);
@@ -413,7 +446,9 @@ static void destroy_models(sim *s)
     asim_cluster_destroy(s->cl);
     asim_tsdb_destroy(s->db);
     asim_sources_destroy(s->sources);
+    asim_closed_destroy(s->closed);      /* cancels its events: before the queue */
     asim_evq_destroy(s->q);
+    asim_rng_free(s->rng_think);
     asim_rng_free(s->rng_service);
     asim_rng_free(s->rng_start);
     asim_rng_free(s->rng_actuation);
@@ -474,9 +509,11 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
     wh.ctx = s;
     wh.completed = on_completed;
     wh.failed = on_failed;
+    wh.syn_retry = on_syn_retry;
     asim_webapp_params ap = {
         cfg->app.workers, cfg->app.backlog, cfg->app.timeout, cfg->app.service.mean,
-        (int)cfg->app.gauge, asim_prom_default_buckets, asim_prom_default_nbuckets
+        (int)cfg->app.gauge, asim_prom_default_buckets, asim_prom_default_nbuckets,
+        cfg->app.backlog_full == ASIM_BACKLOG_SYN_DROP, cfg->client.syn_retries, cfg->client.connect_timeout
     };
     asim_cluster_hooks ch = { s, NULL, on_actuation_done, on_cluster_changed };
     asim_cluster_rngs cr = { s->rng_start, s->rng_actuation, s->rng_balancer };
@@ -518,6 +555,10 @@ static void summarize(sim *s, asim_summary *sum)
     asim_summary_set(sum, "completed", (double)s->completed);
     asim_summary_set(sum, "rejected", (double)s->rejected);
     asim_summary_set(sum, "timeouts", (double)s->timeouts);
+    asim_summary_set(sum, "syn_retries", (double)s->syn_retries);
+    asim_summary_set(sum, "connect_timeouts", (double)s->connect_timeouts);
+    asim_summary_set(sum, "scrape_timeouts", s->prom ? (double)asim_prom_scrape_timeouts(s->prom) : 0);
+    asim_summary_set(sum, "blind_checks", (double)s->blind_checks);
     asim_summary_set(sum, "latency_mean", asim_hist_mean(s->lat_all));
     asim_summary_set(sum, "latency_p50", asim_hist_quantile(s->lat_all, 0.50));
     asim_summary_set(sum, "latency_p95", asim_hist_quantile(s->lat_all, 0.95));
@@ -583,6 +624,13 @@ int asim_simulate(const asim_config *cfg, uint64_t seed, const char *out_dir,
     }
     for (size_t i = 0; i < asim_sources_count(s.sources); i++)
         schedule_arrival(&s, i, 0);
+    if (cfg->traffic.arrivals == ASIM_ARRIVALS_CLOSED) {
+        /* own stream "think": closed clients never shift another stream */
+        s.rng_think = asim_rng_stream(seed, "think");
+        asim_time end = cfg->traffic.repeat ? s.horizon : ASIM_SEC(asim_profile_length(&cfg->traffic));
+        s.closed = asim_closed_create(s.q, cfg->traffic.clients, &cfg->traffic.think, s.rng_think,
+                                      0, end, on_client_send, &s);
+    }
     if (s.alerts) {
         asim_time period = ASIM_SEC(cfg->prometheus.evaluation_interval);
         asim_time offset = asim_rng_phase(0, "rule_group:webapp", period);

@@ -15,7 +15,7 @@ static asim_traffic_cfg profile(void)
     segs[1] = (asim_segment){ ASIM_SEG_RAMP, 100, 0, 200 };
     segs[2] = (asim_segment){ ASIM_SEG_SPIKE, 10, 400, 400 };
     segs[3] = (asim_segment){ ASIM_SEG_RAMP, 50, 100, 0 };
-    asim_traffic_cfg c = { segs, 4, 0, 1 };
+    asim_traffic_cfg c = { segs, 4, 0, 1, ASIM_ARRIVALS_POISSON, 0, 0, { 0 } };
     return c;
 }
 
@@ -75,7 +75,7 @@ static void test_rate_function(void)
 static void test_exponential_gaps_on_constant(void)
 {
     asim_segment one = { ASIM_SEG_CONSTANT, 20000, 5, 5 };
-    asim_traffic_cfg c = { &one, 1, 0, 1 };
+    asim_traffic_cfg c = { &one, 1, 0, 1, ASIM_ARRIVALS_POISSON, 0, 0, { 0 } };
     gsl_rng *r = asim_rng_stream(7, "arrivals");
     asim_source *s = asim_profile_source(&c, r);
     int cls;
@@ -137,7 +137,7 @@ static void test_same_seed_same_arrivals(void)
 static void test_zero_rate_profile_ends(void)
 {
     asim_segment z = { ASIM_SEG_CONSTANT, 10, 0, 0 };
-    asim_traffic_cfg c = { &z, 1, 1, 1 };       /* repeating, zero everywhere */
+    asim_traffic_cfg c = { &z, 1, 1, 1, ASIM_ARRIVALS_POISSON, 0, 0, { 0 } };     /* repeating, zero everywhere */
     gsl_rng *r = asim_rng_stream(1, "arrivals");
     asim_source *s = asim_profile_source(&c, r);
     int cls;

@@ -19,6 +19,8 @@
 #include "../sim/evq.h"
 #include "../sim/rng.h"
 #include "../models/webapp.h"
+#include "../models/traffic.h"
+#include "../models/closed.h"
 #include "../sim/config.h"
 
 typedef struct bench {
@@ -27,6 +29,8 @@ typedef struct bench {
     gsl_rng *arr, *svc;
     asim_dist service;
     double lambda;
+    asim_source *src;        /* NULL: Poisson arrivals drawn here */
+    asim_closed *closed;     /* closed-loop clients, or NULL */
     asim_time horizon;
     /* accounting */
     double sum_lat, sum_wait_pos;
@@ -51,6 +55,7 @@ static void completed(void *ctx, const asim_request *r, asim_time now)
     b->sum_lat += lat;
     b->n++;
     if (lat - r->demand > 1e-9) b->waited++;
+    if (b->closed) asim_closed_returned(b->closed, r->tag - 1, now);
 }
 
 static void failed(void *ctx, const asim_request *r, asim_fail_kind k, asim_time now)
@@ -63,19 +68,23 @@ static void failed(void *ctx, const asim_request *r, asim_fail_kind k, asim_time
 static void arrival(void *ctx, uint64_t arg, asim_time now)
 {
     bench *b = ctx;
-    asim_request r = { now, asim_dist_sample(&b->service, b->svc), 0 };
+    asim_request r = { now, asim_dist_sample(&b->service, b->svc), 0, 0 };
     account(b, now);
     b->in_system++;
     asim_webapp_offer(b->w, &r, now);
-    asim_time next = now + ASIM_SEC(gsl_ran_exponential(b->arr, 1 / b->lambda));
+    int cls;
+    asim_time next = b->src ? asim_source_next(b->src, now, &cls)
+                            : now + ASIM_SEC(gsl_ran_exponential(b->arr, 1 / b->lambda));
     if (next <= b->horizon) asim_evq_at(b->q, next, arrival, b, arg);
 }
 
 typedef struct result { double W, pwait, L, lambda_eff; uint64_t n; } result;
 
-/* Pool `seeds` runs of `requests` arrivals each (after a warm-up of 2 %). */
-static result simulate(int workers, asim_dist_kind kind, double S, double cv, double lambda,
-                       long requests, int seeds)
+/* Pool `seeds` runs of `requests` arrivals each (after a warm-up of 2 %).
+ * arrivals: ASIM_ARRIVALS_POISSON draws here; PACED uses the simulator's own
+ * profile source (traffic.c) with one constant segment. */
+static result simulate_arr(int workers, asim_dist_kind kind, double S, double cv, double lambda,
+                           long requests, int seeds, asim_arrivals arrivals)
 {
     double sum_lat = 0, area = 0, time = 0;
     uint64_t n = 0, waited = 0;
@@ -93,9 +102,12 @@ static result simulate(int workers, asim_dist_kind kind, double S, double cv, do
         b.lambda = lambda;
         double warm = 0.02 * requests / lambda;
         b.horizon = ASIM_SEC(requests / lambda + warm);
-        asim_webapp_hooks h = { &b, completed, failed, NULL, NULL };
+        asim_segment seg = { ASIM_SEG_CONSTANT, requests / lambda + 2 * warm, lambda, lambda };
+        asim_traffic_cfg tc = { &seg, 1, 0, 1, arrivals, 0, 0, { 0 } };
+        b.src = arrivals == ASIM_ARRIVALS_POISSON ? NULL : asim_profile_source(&tc, b.arr);
+        asim_webapp_hooks h = { &b, completed, failed, NULL, NULL, NULL };
         double bounds[1] = { 1 };
-        asim_webapp_params p = { workers, 1 << 30, 0, S, ASIM_GAUGE_CURRENT, bounds, 1 };
+        asim_webapp_params p = { workers, 1 << 30, 0, S, ASIM_GAUGE_CURRENT, bounds, 1, 0, 0, 0 };
         b.w = asim_webapp_create(b.q, &p, &h, 1);
         asim_evq_at(b.q, 0, arrival, &b, 0);
         asim_evq_run(b.q, ASIM_SEC(warm));
@@ -107,12 +119,19 @@ static result simulate(int workers, asim_dist_kind kind, double S, double cv, do
         sum_lat += b.sum_lat; n += b.n; waited += b.waited; area += b.area;
         time += ASIM_TO_SEC(b.horizon) - warm;
         asim_webapp_destroy(b.w);
+        asim_source_destroy(b.src);
         asim_evq_destroy(b.q);
         asim_rng_free(b.arr);
         asim_rng_free(b.svc);
     }
     result r = { sum_lat / (double)n, (double)waited / (double)n, area / time, (double)n / time, n };
     return r;
+}
+
+static result simulate(int workers, asim_dist_kind kind, double S, double cv, double lambda,
+                       long requests, int seeds)
+{
+    return simulate_arr(workers, kind, S, cv, lambda, requests, seeds, ASIM_ARRIVALS_POISSON);
 }
 
 /* Erlang C probability of waiting, c servers, offered load a = lambda S. */
@@ -172,11 +191,126 @@ static void test_mg1_lognormal_pk(void)
     printf("  M/G/1 lognormal cv=1.5 rho=0.5: W=%.5f P-K %.5f\n", r.W, W);
 }
 
+/* Closed loop: client `client` sends now. */
+static void client_send(void *ctx, int client, asim_time now)
+{
+    bench *b = ctx;
+    asim_request r = { now, asim_dist_sample(&b->service, b->svc), 0, client + 1 };
+    account(b, now);
+    b->in_system++;
+    asim_webapp_offer(b->w, &r, now);
+}
+
+/* N clients with think time (mean Z, cv zcv) on c workers with exponential
+ * service S: measured throughput X and mean response time W. */
+static result simulate_closed(int workers, double S, int clients, asim_dist_kind zkind, double Z, double zcv,
+                              double horizon_s, int seeds)
+{
+    double sum_lat = 0, area = 0, time = 0;
+    uint64_t n = 0, waited = 0;
+    const char *base_env = getenv("ASIM_VALIDATION_SEED");
+    uint64_t base = base_env ? strtoull(base_env, NULL, 10) : 0;
+    for (int seed = 1; seed <= seeds; seed++) {
+        bench b = { 0 };
+        asim_err err;
+        b.q = asim_evq_create(64);
+        b.arr = asim_rng_stream(base + (uint64_t)seed, "think");
+        b.svc = asim_rng_stream(base + (uint64_t)seed, "service");
+        b.service = (asim_dist){ ASIM_DIST_EXPONENTIAL, S, 1, 0, 0 };
+        asim_dist think = { zkind, Z, zcv, 0, 0 };
+        CHECK(asim_dist_prepare(&b.service, &err) == 0 && asim_dist_prepare(&think, &err) == 0);
+        double warm = 0.02 * horizon_s;
+        b.horizon = ASIM_SEC(horizon_s + warm);
+        asim_webapp_hooks h = { &b, completed, failed, NULL, NULL, NULL };
+        double bounds[1] = { 1 };
+        asim_webapp_params p = { workers, 1 << 30, 0, S, ASIM_GAUGE_CURRENT, bounds, 1, 0, 0, 0 };
+        b.w = asim_webapp_create(b.q, &p, &h, 1);
+        b.closed = asim_closed_create(b.q, clients, &think, b.arr, 0, ASIM_TIME_MAX, client_send, &b);
+        asim_evq_run(b.q, ASIM_SEC(warm));
+        b.sum_lat = 0; b.n = 0; b.waited = 0; b.area = 0; b.last = ASIM_SEC(warm);
+        asim_evq_run(b.q, b.horizon);
+        account(&b, b.horizon);
+        CHECK(b.rejected == 0);
+        sum_lat += b.sum_lat; n += b.n; waited += b.waited; area += b.area;
+        time += ASIM_TO_SEC(b.horizon) - warm;
+        asim_closed_destroy(b.closed);
+        asim_webapp_destroy(b.w);
+        asim_evq_destroy(b.q);
+        asim_rng_free(b.arr);
+        asim_rng_free(b.svc);
+    }
+    result r = { sum_lat / (double)n, (double)waited / (double)n, area / time, (double)n / time, n };
+    return r;
+}
+
+/* Machine repairman M/M/c//N, exact: the number at the replica is a birth-
+ * death chain with birth (N - k)/Z and death min(k, c)/S; X = sum p_k
+ * min(k, c)/S and, by Little on the whole loop, R = N/X - Z.  The think
+ * station is infinite-server, so the result holds for any think-time law
+ * (BCMP insensitivity); service must be exponential. */
+static void repairman(int c, double S, int N, double Z, double *X, double *R)
+{
+    double w = 1, sum = 1, x = 0;
+    for (int k = 1; k <= N; k++) {
+        w *= ((double)(N - k + 1) / Z) / ((k < c ? k : c) / S);
+        sum += w;
+        x += w * (k < c ? k : c) / S;
+    }
+    *X = x / sum;
+    *R = N / *X - Z;
+}
+
+static void test_closed_repairman(void)
+{
+    int c = 4, N = 20;
+    double S = 0.06, Z = 0.3, X, R;   /* N/(Z+S) = 56/s against 67/s of capacity: queueing matters */
+    repairman(c, S, N, Z, &X, &R);
+    result r = simulate_closed(c, S, N, ASIM_DIST_EXPONENTIAL, Z, 1, 30000, 1);
+    CHECK_REL(r.lambda_eff, X, 0.02);
+    CHECK_REL(r.W, R, 0.02);
+    CHECK_REL(r.L, r.lambda_eff * r.W, 0.01);
+    printf("  closed N=%d Z=%.1f (exponential) c=%d: X=%.3f theory %.3f, R=%.5f theory %.5f, n=%llu\n",
+           N, Z, c, r.lambda_eff, X, r.W, R, (unsigned long long)r.n);
+    /* the same with lognormal think times (cv 2): insensitive */
+    r = simulate_closed(c, S, N, ASIM_DIST_LOGNORMAL, Z, 2, 30000, 1);
+    CHECK_REL(r.lambda_eff, X, 0.02);
+    CHECK_REL(r.W, R, 0.02);
+    printf("  closed N=%d Z=%.1f (lognormal cv 2) c=%d: X=%.3f theory %.3f, R=%.5f theory %.5f, n=%llu\n",
+           N, Z, c, r.lambda_eff, X, r.W, R, (unsigned long long)r.n);
+}
+
+/* D/M/1 (GI/M/1 with deterministic gaps a = 1/lambda): sigma is the root in
+ * (0, 1) of sigma = A*(mu (1 - sigma)) = exp(-mu a (1 - sigma)); an arrival
+ * waits with probability sigma and W = 1 / (mu (1 - sigma))  (Kleinrock,
+ * Queueing Systems I, sec. 6.4; Gross & Harris, GI/M/1). */
+static double gim1_sigma(double mu_a)
+{
+    double x = 0.5;
+    for (int i = 0; i < 10000; i++) x = exp(-mu_a * (1 - x));
+    return x;
+}
+
+static void test_dm1_paced(void)
+{
+    double S = 0.05, lambda = 16;       /* rho = 0.8 */
+    result r = simulate_arr(1, ASIM_DIST_EXPONENTIAL, S, 1, lambda, 2000000, 2, ASIM_ARRIVALS_PACED);
+    double sigma = gim1_sigma(1 / (S * lambda));
+    double W = S / (1 - sigma);
+    CHECK_REL(r.W, W, 0.02);
+    CHECK_REL(r.pwait, sigma, 0.02);
+    CHECK_REL(r.L, r.lambda_eff * r.W, 0.01);
+    CHECK_REL(r.lambda_eff, lambda, 1e-4);            /* exactly the rate: deterministic gaps */
+    printf("  D/M/1 rho=0.8 (paced source): W=%.5f theory %.5f, P(wait)=%.4f sigma %.4f, n=%llu\n",
+           r.W, W, r.pwait, sigma, (unsigned long long)r.n);
+}
+
 int main(void)
 {
     RUN(test_mm1);
     RUN(test_mmc_erlang_c);
     RUN(test_md1_pollaczek_khinchine);
     RUN(test_mg1_lognormal_pk);
+    RUN(test_dm1_paced);
+    RUN(test_closed_repairman);
     return check_report();
 }

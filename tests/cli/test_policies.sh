@@ -13,9 +13,22 @@
 . "$(dirname "$0")/lib.sh"
 
 P=scenarios/policies
+# These tests check each policy's arithmetic on what it sees, so they run the
+# spike with the arrangement a policy can act on: /metrics outside the request
+# queue (sidecar), Poisson users reaching every replica through the service
+# name (dns).  With the seed's arrangement (spike.json: in-band /metrics, one
+# published port) the overloaded replica's scrapes time out and new replicas
+# get no load, whatever the policy (tested in test_prometheus, test_run.sh).
+# The expectations below were calibrated on the discovery model before 2.42's
+# blocking reloader (prometheus.reload_model=ticker); with `blocking` new
+# replicas are scraped ~2.5 s sooner, and the predictive policy on this day
+# profile asks for its 4th replica at 3026 s instead of before 3000 s (still
+# before the 3060 s plateau).  Pinned here so each test keeps checking one
+# policy's arithmetic; the discovery timing has its own test (test_prometheus).
+SIDECAR="--set app.metrics_port=sidecar --set balancer.mode=dns --set traffic.arrivals=poisson --set prometheus.reload_model=ticker"
 run() {  # DIR ARGS...: a quiet run; fails the test on a non-zero exit
     local d=$1; shift
-    $BIN run scenarios/spike.json --quiet --out "$TMP/$d" "$@" > "$TMP/$d.out" 2>&1 ||
+    $BIN run scenarios/spike.json $SIDECAR --quiet --out "$TMP/$d" "$@" > "$TMP/$d.out" 2>&1 ||
         { fail "run $d" "$(cat "$TMP/$d.out")"; return 1; }
 }
 
@@ -114,7 +127,7 @@ expect "bad policy settings: nothing written" test ! -e "$TMP/bad"
 
 # ---- compare --policies -------------------------------------------------------
 ALL=$P/threshold.json,$P/hpa.json,$P/step.json,$P/target_tracking.json,$P/predictive.json,$P/scheduled.json,$P/cpu.json
-$BIN compare --policies "$ALL" scenarios/spike.json --out "$TMP/cmp" --no-figure -q > "$TMP/cmp.out" 2>&1
+$BIN compare --policies "$ALL" scenarios/spike.json $SIDECAR --out "$TMP/cmp" --no-figure -q > "$TMP/cmp.out" 2>&1
 rc=$?
 if grep -q "unknown option '--policies'" "$TMP/cmp.out"; then
     fail "compare --policies: the option is gone from 'compare' (a required feature, README: Other scaling policies)"

@@ -1,6 +1,7 @@
 #!/bin/bash
 # test_run.sh -- `autoscale-sim run` end to end: determinism, the seed's
-# manual test story, common random numbers, the frozen-gauge pathology.
+# manual test story, common random numbers, the frozen-gauge pathology,
+# in-band scrapes that time out, SYN drops that are retried.
 . "$(dirname "$0")/lib.sh"
 
 runs=$TMP/runs
@@ -82,5 +83,62 @@ expect "stdout summary reports simulated seconds per wall second" grep -q "per w
 $BIN run scenarios/manual.json --set scaler.max_replicas=2 --out "$runs/max2" --quiet > /dev/null 2>&1
 expect "max_replicas=2 runs with the threshold policy" test $? -eq 0
 expect "... and never exceeds 2 replicas" awk -F, 'NR>1 && $7+$8 > 2 {exit 1}' "$runs/max2/timeseries.csv"
+
+metric() { grep -o "\"$2\":[[:space:]]*[0-9.e+-]*" "$1/summary.json" | head -1 | grep -o '[0-9.e+-]*$'; }
+
+# 8. In-band /metrics (the default): while replica 1's backlog holds more than
+#    scrape_timeout (5 s) of work, its scrapes fail by timeout; with
+#    app.metrics_port=sidecar none of a ready replica's scrapes fails.
+d=$runs/m1
+to=$(awk -F, '$2 == "webapp-1:8000" && $9 == "timeout"' "$d/scrapes.csv" | wc -l)
+expect "in-band: replica 1's scrapes time out under the manual test's load ($to)" test "$to" -ge 3
+bad=$(awk -F, '$9 == "timeout" && $8 != 5' "$d/scrapes.csv" | wc -l)
+expect "in-band: a timed-out scrape lasted exactly scrape_timeout" test "$bad" -eq 0
+$BIN run scenarios/manual.json --seed 1 --set app.metrics_port=sidecar --out "$runs/side" --quiet > /dev/null 2>&1
+expect "sidecar: scrapes.csv has the historical columns" \
+    test "$(head -1 "$runs/side/scrapes.csv")" = "time,instance,up,response_time,request_count,total_requests,health"
+side_fail=$(awk -F, '$2 == "webapp-1:8000" && $3 == 0' "$runs/side/scrapes.csv" | wc -l)
+expect "sidecar: replica 1 is never down ($side_fail)" test "$side_fail" -eq 0
+
+# 8b. The seed's arrangement (manual.json): load-test.sh's paced curls to
+#    localhost:8000 reach replica 1 only, so a check that averages in the idle
+#    replica 2 while replica 1's scrapes time out sees only the idle one, and
+#    events.csv says so.
+expect "paced: exactly 60 s x 100 req/s = 6000 requests" test "$(metric "$d" requests)" = 6000
+r2=$(awk -F, '$2 == "webapp-2:8000" && $3 == 1 && $6 != 0' "$d/scrapes.csv" | wc -l)
+n2=$(awk -F, '$2 == "webapp-2:8000" && $3 == 1' "$d/scrapes.csv" | wc -l)
+expect "published_port: replica 2 is scraped ($n2) but never served a request ($r2)" test "$n2" -gt 0 -a "$r2" -eq 0
+blind=$(grep -c "WARNING: blind to 1 of 2 targets (last scrape timed out: webapp-1:8000)" "$d/events.csv")
+expect "events.csv: checks that saw only the idle replica are marked ($blind)" test "$blind" -gt 0
+expect "summary.json counts them (blind_checks)" test "$(metric "$d" blind_checks)" -gt 0
+
+# 8c. Closed loop (ab -c 20): never more than 20 requests in flight, none sent
+#    once the profile's 60 s are over.
+$BIN run scenarios/manual.json --seed 1 --set traffic.arrivals=closed --set traffic.clients=20 \
+    --set traffic.think_time.mean=0.1 --out "$runs/closed" --quiet > /dev/null 2>&1
+over=$(awk -F, 'NR > 1 && $6 > 20' "$runs/closed/timeseries.csv" | wc -l)
+late=$(awk -F, 'NR > 1 && $1 >= 60 && $2 > 0' "$runs/closed/timeseries.csv" | wc -l)
+sent=$(awk -F, 'NR > 1 { n += $2 } END { print n }' "$runs/closed/timeseries.csv")
+expect "closed: at most 20 in flight ($over seconds over), no request after 60 s ($late), $sent sent" \
+    test "$over" -eq 0 -a "$late" -eq 0 -a "$sent" -gt 1000
+
+# 8d. overload_blind.json: the scale-down is decided while replica 1's scrapes
+#    time out; with sidecar /metrics no check is blind.
+$BIN run scenarios/overload_blind.json --seed 1 --out "$runs/ob" --quiet > /dev/null 2>&1
+$BIN run scenarios/overload_blind.json --seed 1 --set app.metrics_port=sidecar --out "$runs/obs" --quiet > /dev/null 2>&1
+expect "overload_blind: a scale-down decided blind to the overloaded replica" \
+    grep -q "scale_down.*WARNING: blind to 1 of 2 targets (last scrape timed out: webapp-1:8000)" "$runs/ob/events.csv"
+expect "overload_blind with sidecar: no blind check" test "$(metric "$runs/obs" blind_checks)" -eq 0
+
+# 9. A full backlog drops SYNs (default): requests are served late, none
+#    rejected, the retransmissions counted; app.backlog_full=reject refuses them.
+$BIN run scenarios/manual.json --seed 1 --set app.backlog=20 --out "$runs/syn" --quiet > /dev/null 2>&1
+$BIN run scenarios/manual.json --seed 1 --set app.backlog=20 --set app.backlog_full=reject --out "$runs/rej" --quiet > /dev/null 2>&1
+expect "syn_drop: retransmitted SYNs counted ($(metric "$runs/syn" syn_retries))" test "$(metric "$runs/syn" syn_retries)" -gt 0
+expect "syn_drop: nothing rejected" test "$(metric "$runs/syn" rejected)" -eq 0
+expect "syn_drop: more completed than with reject" \
+    test "$(metric "$runs/syn" completed)" -gt "$(metric "$runs/rej" completed)"
+expect "reject: requests refused, no retransmission" \
+    test "$(metric "$runs/rej" rejected)" -gt 0 -a "$(metric "$runs/rej" syn_retries)" -eq 0
 
 finish
