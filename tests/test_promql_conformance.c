@@ -29,6 +29,7 @@
 #include "../models/tsdb.h"
 #include "../sim/common.h"
 #include "../sim/series_io.h"
+#include "../sim/timefmt.h"
 
 #define MAX_EXPECT 256
 
@@ -78,7 +79,7 @@ static int parse_dur(const char *s, int64_t *ms)
     /* "0", "0s", "0m": zero, which the range-duration lexer refuses */
     size_t z = strspn(s, "0");
     if (z > 0 && (s[z] == '\0' || strspn(s + z, "smhdwy") == strlen(s + z))) { *ms = 0; return 0; }
-    return asim_promql_parse_duration(s, ms);
+    return asim_duration_parse(s, strlen(s), ms);
 }
 
 static int parse_num(const char *s, double *v)

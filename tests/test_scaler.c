@@ -77,7 +77,7 @@ static int build(world *w, const char *const *sets)
     w->r[2] = asim_rng_stream(1, "balancer");
     asim_webapp_hooks wh = { 0 };
     asim_webapp_params ap = { 1, 10000, 0, 0.06, ASIM_GAUGE_CURRENT, asim_prom_default_buckets,
-                              asim_prom_default_nbuckets };
+                              asim_prom_default_nbuckets, 0, 0, 0 };
     asim_cluster_hooks ch = { w, NULL, on_done, NULL };
     asim_cluster_rngs cr = { w->r[0], w->r[1], w->r[2] };
     w->cl = asim_cluster_create(w->q, &w->cfg, &ap, &wh, &ch, &cr);

@@ -101,7 +101,7 @@ static void test_constant_shortcut_is_exact(void)
     const double rates[] = { 5, 50, 0.3, 12345.678 };
     for (size_t j = 0; j < ASIM_ARRAY_LEN(rates); j++) {
         asim_segment one = { ASIM_SEG_CONSTANT, 2000, rates[j], rates[j] };
-        asim_traffic_cfg c = { &one, 1, 0, 1.7 };
+        asim_traffic_cfg c = { &one, 1, 0, 1.7, ASIM_ARRIVALS_POISSON, 0, 0, { 0 } };
         gsl_rng *r = asim_rng_stream(11, "arrivals");
         gsl_rng *ref = gsl_rng_clone(r);
         asim_source *s = asim_profile_source(&c, r);
