@@ -32,7 +32,7 @@ PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs gsl libcjson 2>/dev/nu
 
 WARN    = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
           -Wno-unused-parameter
-BASE_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -MMD -MP -g $(PKG_CFLAGS)
+BASE_CFLAGS = -std=c11 -I. -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -MMD -MP -g $(PKG_CFLAGS)
 OPT     = -O2
 
 ifeq ($(SANITIZE),1)
@@ -44,10 +44,10 @@ BUILD  ?= build/release
 endif
 
 ALL_CFLAGS  = $(BASE_CFLAGS) $(OPT) $(CFLAGS)
-# C++ is used only for thin wrappers over C++ libraries (sim/dconv.cc, models/regex.cc).
-ALL_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -MMD -MP -g $(OPT) $(CXXFLAGS)
+# C++ is used only for thin wrappers over C++ libraries (sim/engine/dconv.cc, models/promql/regex.cc).
+ALL_CXXFLAGS = -std=c++17 -I. -Wall -Wextra -Werror -MMD -MP -g $(OPT) $(CXXFLAGS)
 ALL_LDFLAGS = $(SAN_LDFLAGS) $(LDFLAGS)
-# double-conversion (sim/dconv.cc) and RE2 (models/regex.cc) are C++: link its runtime too.
+# double-conversion (sim/engine/dconv.cc) and RE2 (models/promql/regex.cc) are C++: link its runtime too.
 LIBS        = $(PKG_LIBS) -lre2 -ldouble-conversion -lstdc++ -lm
 
 ifeq ($(V),1)
@@ -56,10 +56,10 @@ else
 Q = @
 endif
 
-LIB_SRC  = $(filter-out sim/main.c,$(wildcard sim/*.c)) $(wildcard models/*.c)
-LIB_CXX_SRC = $(wildcard sim/*.cc models/*.cc)
+LIB_SRC  = $(filter-out sim/cli/main.c,$(wildcard sim/*/*.c)) $(wildcard models/*/*.c)
+LIB_CXX_SRC = $(wildcard sim/*/*.cc models/*/*.cc)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(LIB_CXX_SRC:%.cc=$(BUILD)/%.o)
-MAIN_OBJ = $(BUILD)/sim/main.o
+MAIN_OBJ = $(BUILD)/sim/cli/main.o
 TEST_SRC = $(wildcard tests/test_*.c tests/unit/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_SRC = $(wildcard tests/bench_*.c)
@@ -107,6 +107,7 @@ demo: autoscale-sim
 test: deps-test
 	$(Q)$(MAKE) --no-print-directory tests-build
 	$(Q)cp $(BUILD)/autoscale-sim autoscale-sim
+	$(Q)scripts/check_layers.sh
 	$(Q)tests/run.sh $(BUILD)
 
 test-unit test-cli: deps-test
@@ -182,7 +183,7 @@ $(FUZZ_BUILD)/%.o: %.c
 $(FUZZ_BUILD)/%.o: %.cc
 	@mkdir -p $(dir $@)
 	@echo "  CXX     $< (fuzz)"
-	$(Q)$(FUZZ_CXX) -std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+	$(Q)$(FUZZ_CXX) -std=c++17 -I. -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)

@@ -39,6 +39,7 @@ models/prometheus   1
 models/promql       1
 models/scaling      1
 models/trace        1
+models/scenario     1
 sim/config          2
 sim/run             2
 sim/sweep           3
@@ -67,7 +68,10 @@ while IFS= read -r f; do
     fi
     dir=$(dirname "$f")
     while IFS=: read -r line inc; do
+        # quoted includes are written from the repository root (-I.); a
+        # path relative to the including file is accepted too
         target=$(realpath -m --relative-to=. "$dir/$inc")
+        [ -e "$target" ] || target=$(realpath -m --relative-to=. "$inc")
         [ -e "$target" ] || continue        # generated or system-like: not ours
         case $target in sim/*|models/*) ;; *) continue ;; esac
         tl=$(layer_of "$target")

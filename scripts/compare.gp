@@ -1,7 +1,7 @@
 # compare.gp -- several runs overlaid on one shared time axis: offered load,
 # the metric each scaler saw, ready replicas (steps), p95 latency.
 #
-# Run by `autoscale-sim compare` (see asim_plot_compare in sim/figures.c for
+# Run by `autoscale-sim compare` (see asim_plot_compare in sim/report/figures.c for
 # the data files ts_K.dat, rep_K.dat and the variables in vars.gp: fmt, out,
 # t_run, t_sub, tunit, tmax, n_run, run[], up_thr[], down_thr[], thr_same, m_log,
 # m_floor).

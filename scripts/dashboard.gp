@@ -1,7 +1,7 @@
 # dashboard.gp -- the seed's Grafana dashboard ("Web App Auto-Scaling") as
 # one page, from a simulated run: the eight panels of its README.
 #
-# Run by `autoscale-sim plot` (see sim/figures.c for the data files ts.dat,
+# Run by `autoscale-sim plot` (see sim/report/figures.c for the data files ts.dat,
 # rep.dat, insts.dat, ma.dat, health.dat and the variables in vars.gp: fmt,
 # out, t_run, t_policy, tunit, tmax, slo, n_inst, inst[], g_now, g_peak,
 # g_peak_t, r_now, r_max, r_mean, t_bucket).

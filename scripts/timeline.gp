@@ -3,7 +3,7 @@
 # scrape per replica (up, timed out, down), alerts; scaling actions shaded
 # across every panel.
 #
-# Run by `autoscale-sim plot` (see sim/figures.c for the data files and the
+# Run by `autoscale-sim plot` (see sim/report/figures.c for the data files and the
 # variables it sets in vars.gp: fmt, out, t_run, t_policy, tunit, tmax,
 # up_thr, down_thr, min_rep, max_rep, has_fail, m_log, m_floor, m_query, n_act,
 # act_x0/x1/a/b, n_alert_name, alert_name, n_al, al_x0/x1/a/b, n_inst, inst;

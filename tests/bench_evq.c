@@ -21,7 +21,7 @@
  *               and re-pushed.  Figure: ns per cycle (pop + reschedule + push).
  * Each figure is the median of REPS timed repetitions, each on a fresh queue
  * after a warm-up.  Usage: bench_evq [--quick] */
-#include "../sim/evq.h"
+#include "sim/engine/evq.h"
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>

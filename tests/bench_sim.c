@@ -28,8 +28,8 @@
 #include <sys/resource.h>
 #include <gsl/gsl_rng.h>
 
-#include "../sim/settings.h"
-#include "../sim/simulate.h"
+#include "sim/config/settings.h"
+#include "sim/run/simulate.h"
 
 static double cpu_s(void)
 {

@@ -2,8 +2,8 @@
  * primitives: asim_hist_add (runs twice per request), the per-second
  * reset + p50/p95/p99, and asim_fmt_double (every number written).
  * Figures are medians of 5 runs.  Usage: bench_stats [--quick] */
-#include "../sim/output.h"
-#include "../sim/stats.h"
+#include "sim/engine/output.h"
+#include "sim/engine/stats.h"
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>

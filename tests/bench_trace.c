@@ -21,9 +21,9 @@
 #include <unistd.h>
 #include <sys/resource.h>
 
-#include "../models/trace_transform.h"
-#include "../sim/settings.h"
-#include "../sim/simulate.h"
+#include "models/trace/trace_transform.h"
+#include "sim/config/settings.h"
+#include "sim/run/simulate.h"
 
 static double now_s(void)
 {

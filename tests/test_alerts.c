@@ -13,11 +13,11 @@
 #include "check.h"
 
 #include <stdlib.h>
-#include "../sim/config.h"
-#include "../sim/settings.h"
-#include "../models/alerts.h"
-#include "../models/promql.h"
-#include "../models/tsdb.h"
+#include "models/scenario/config.h"
+#include "sim/config/settings.h"
+#include "models/prometheus/alerts.h"
+#include "models/promql/promql.h"
+#include "models/prometheus/tsdb.h"
 
 /* asim_alerts_create's result, NULL on error (the class is checked where it
  * matters: bad rules are ASIM_EINPUT). */

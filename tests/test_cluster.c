@@ -2,11 +2,11 @@
  * timing and the balancer policies. */
 #include "check.h"
 
-#include "../sim/evq.h"
-#include "../sim/rng.h"
-#include "../sim/settings.h"
-#include "../models/cluster.h"
-#include "../models/prometheus.h"
+#include "sim/engine/evq.h"
+#include "sim/engine/rng.h"
+#include "sim/config/settings.h"
+#include "models/stack/cluster.h"
+#include "models/prometheus/prometheus.h"
 
 typedef struct world {
     asim_config cfg;

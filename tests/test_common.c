@@ -1,5 +1,5 @@
-/* test_common.c -- the growable-array helper of sim/common.h. */
-#include "../sim/common.h"
+/* test_common.c -- the growable-array helper of sim/engine/common.h. */
+#include "sim/engine/common.h"
 #include "check.h"
 
 static void test_grow_cap(void)

@@ -5,9 +5,9 @@
 #include <gsl/gsl_sf_gamma.h>
 #include <gsl/gsl_sf_pow_int.h>
 #include "check.h"
-#include "../models/elastic.h"
-#include "../sim/config.h"
-#include "../sim/settings.h"
+#include "sim/run/elastic.h"
+#include "models/scenario/config.h"
+#include "sim/config/settings.h"
 
 static void model(asim_config *cfg, asim_dist_kind kind, double mean, double cv, int workers,
                   asim_lb_policy lb, double slo)

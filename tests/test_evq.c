@@ -1,6 +1,6 @@
 /* test_evq.c -- the pending-event set: ordering, cancel/reschedule, handles,
  * pool reuse, and a randomized comparison against a naive sorted model. */
-#include "../sim/evq.h"
+#include "sim/engine/evq.h"
 #include "check.h"
 
 #include <signal.h>

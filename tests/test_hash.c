@@ -1,9 +1,9 @@
-/* test_hash.c -- sim/hash.h against the FNV reference's published test
+/* test_hash.c -- sim/engine/hash.h against the FNV reference's published test
  * vectors (http://www.isthe.com/chongo/tech/comp/fnv/, test_fnv.c:
  * fnv1a_64 and fnv1a_32 of "", "a", "foobar"), and the label-set hash's
  * separator property. */
-#include "../sim/hash.h"
-#include "../models/tsdb.h"
+#include "sim/engine/hash.h"
+#include "models/prometheus/tsdb.h"
 #include "check.h"
 
 static void test_fnv64_vectors(void)

@@ -9,8 +9,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include "../models/openmetrics.h"
-#include "../models/tsdb.h"
+#include "models/prometheus/openmetrics.h"
+#include "models/prometheus/tsdb.h"
 
 static char dir[] = "/tmp/asim_om_XXXXXX";
 

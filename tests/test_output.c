@@ -1,7 +1,7 @@
 /* test_output.c -- number formatting, CSV quoting (read back with libcsv's
  * parser), atomic files and mkdir -p. */
-#include "../sim/output.h"
-#include "../sim/dconv.h"
+#include "sim/engine/output.h"
+#include "sim/engine/dconv.h"
 #include "check.h"
 
 #include <csv.h>

@@ -7,9 +7,9 @@
  * proportional rule with fast scale-out and slow scale-in.  Values are
  * binary fractions (0.5, 0.25, ...) so breach sizes are exact. */
 #include "check.h"
-#include "../sim/config.h"
-#include "../sim/settings.h"
-#include "../models/policy.h"
+#include "models/scenario/config.h"
+#include "sim/config/settings.h"
+#include "models/scaling/policy.h"
 
 static asim_config cfg;
 static const asim_policy_methods *pm;

@@ -7,10 +7,10 @@
  * docs' 80 -> 72 -> 64), min/max handling and the Object/External/Resource
  * metric paths. */
 #include "check.h"
-#include "../sim/config.h"
-#include "../sim/settings.h"
-#include "../models/policy.h"
-#include "../models/policy_util.h"
+#include "models/scenario/config.h"
+#include "sim/config/settings.h"
+#include "models/scaling/policy.h"
+#include "models/scaling/policy_util.h"
 
 static asim_config cfg;
 static const asim_policy_methods *pm;

@@ -8,10 +8,10 @@
  *    asks for the peak's replicas before the peak arrives in the third
  *    season, while the present reading still says 20. */
 #include "check.h"
-#include "../sim/config.h"
-#include "../sim/settings.h"
-#include "../models/policy.h"
-#include "../models/policy_predictive.h"
+#include "models/scenario/config.h"
+#include "sim/config/settings.h"
+#include "models/scaling/policy.h"
+#include "models/scaling/policy_predictive.h"
 
 static asim_config cfg;
 

@@ -2,10 +2,10 @@
  * start_time 2024-01-15T10:00:00Z is a Monday (checked against the
  * calendar: 2024-01-01 was a Monday). */
 #include "check.h"
-#include "../sim/config.h"
-#include "../sim/settings.h"
-#include "../models/policy.h"
-#include "../models/policy_scheduled.h"
+#include "models/scenario/config.h"
+#include "sim/config/settings.h"
+#include "models/scaling/policy.h"
+#include "models/scaling/policy_scheduled.h"
 
 static asim_config cfg;
 static const asim_policy_methods *pm;

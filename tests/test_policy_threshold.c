@@ -1,9 +1,9 @@
 /* test_policy_threshold.c -- the seed policy's decision table, worked by
  * hand from the flowchart and the issue's "The seed policy, exactly". */
 #include "check.h"
-#include "../sim/config.h"
-#include "../sim/settings.h"
-#include "../models/policy.h"
+#include "models/scenario/config.h"
+#include "sim/config/settings.h"
+#include "models/scaling/policy.h"
 
 static asim_config cfg;
 static const asim_policy_methods *pm;

@@ -5,12 +5,12 @@
 #include "check.h"
 
 #include <math.h>
-#include "../sim/evq.h"
-#include "../sim/rng.h"
-#include "../sim/settings.h"
-#include "../models/cluster.h"
-#include "../models/prometheus.h"
-#include "../models/tsdb.h"
+#include "sim/engine/evq.h"
+#include "sim/engine/rng.h"
+#include "sim/config/settings.h"
+#include "models/stack/cluster.h"
+#include "models/prometheus/prometheus.h"
+#include "models/prometheus/tsdb.h"
 
 typedef struct world {
     asim_config cfg;

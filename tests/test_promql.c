@@ -5,8 +5,8 @@
  * errors with positions, retention reach, and allocation-free steady-state
  * evaluation.  The bulk comparison with real Prometheus is the CLI test
  * tests/cli/test_promql_vs_prometheus.sh. */
-#include "../models/promql.h"
-#include "../models/tsdb.h"
+#include "models/promql/promql.h"
+#include "models/prometheus/tsdb.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -25,11 +25,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../models/promql.h"
-#include "../models/tsdb.h"
-#include "../sim/common.h"
-#include "../sim/series_io.h"
-#include "../sim/timefmt.h"
+#include "models/promql/promql.h"
+#include "models/prometheus/tsdb.h"
+#include "sim/engine/common.h"
+#include "models/prometheus/series_io.h"
+#include "sim/engine/timefmt.h"
 
 #define MAX_EXPECT 256
 

@@ -14,7 +14,7 @@
  *         return h
  *     def derive(seed, name): return sm(sm(seed) ^ fnv(name))
  * and sm(0) == 0xe220a8397b1dcdaf is splitmix64's published first output. */
-#include "../sim/rng.h"
+#include "sim/engine/rng.h"
 #include "check.h"
 
 #include <stdlib.h>

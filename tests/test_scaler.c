@@ -1,5 +1,5 @@
-/* test_scaler.c -- the scaler's check loop (models/scaler.c) and the
- * policies' self-description (models/policy.c).
+/* test_scaler.c -- the scaler's check loop (models/scaling/scaler.c) and the
+ * policies' self-description (models/scaling/policy.c).
  *
  * The loop is driven with a real event queue, cluster and tsdb; the metric
  * is a plain series "m" the test writes, so each expectation follows from
@@ -11,13 +11,13 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include "../sim/evq.h"
-#include "../sim/rng.h"
-#include "../sim/settings.h"
-#include "../models/cluster.h"
-#include "../models/prometheus.h"
-#include "../models/scaler.h"
-#include "../models/tsdb.h"
+#include "sim/engine/evq.h"
+#include "sim/engine/rng.h"
+#include "sim/config/settings.h"
+#include "models/stack/cluster.h"
+#include "models/prometheus/prometheus.h"
+#include "models/scaling/scaler.h"
+#include "models/prometheus/tsdb.h"
 
 #define MAXC 64
 

@@ -1,7 +1,7 @@
 /* test_series_io.c -- reading recorded samples: CSV series,timestamp,value
  * and Prometheus query API JSON into series sets and a tsdb, and the error
  * messages that name the file and line or JSON path. */
-#include "../sim/series_io.h"
+#include "models/prometheus/series_io.h"
 
 #include <string.h>
 #include "check.h"

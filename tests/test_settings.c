@@ -2,7 +2,7 @@
  * --set, export.  Expected defaults are the seed's values as listed in
  * issue 2 and the seed's docker-compose/prometheus.yml, not read back from
  * the table. */
-#include "../sim/settings.h"
+#include "sim/config/settings.h"
 
 #include <cJSON.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* test_simulate.c -- the run loop (sim/simulate.c): determinism, request
+/* test_simulate.c -- the run loop (sim/run/simulate.c): determinism, request
  * accounting, the per-second rows against the summary, the error classes.
  *
  * The expectations are conservation laws and the contract in simulate.h,
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "../sim/settings.h"
-#include "../sim/simulate.h"
+#include "sim/config/settings.h"
+#include "sim/run/simulate.h"
 
 /* 60 s at 20 req/s, then nothing until 120 s: every request has ended by
  * the horizon. */

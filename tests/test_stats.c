@@ -1,6 +1,6 @@
 /* test_stats.c -- the log-bucketed histogram against exact order statistics,
  * and the time-weighted mean. */
-#include "../sim/stats.h"
+#include "sim/engine/stats.h"
 #include "check.h"
 
 #include <gsl/gsl_randist.h>

@@ -1,5 +1,5 @@
 /* test_summary.c -- the ordered metric list: insertion order, overwrite, lookup. */
-#include "../sim/summary.h"
+#include "sim/engine/summary.h"
 #include "check.h"
 
 #include <stdio.h>

@@ -3,9 +3,9 @@
  * constrained best, runs.csv reading/repair, sweep.json round trip, shards,
  * and a small end-to-end sweep through the worker pool (common random
  * numbers, a bad combination recorded without stopping the sweep). */
-#include "../sim/sweep.h"
-#include "../sim/pool.h"
-#include "../sim/settings.h"
+#include "sim/sweep/sweep.h"
+#include "sim/sweep/pool.h"
+#include "sim/config/settings.h"
 #include "check.h"
 
 #include <stdio.h>

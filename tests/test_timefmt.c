@@ -1,12 +1,12 @@
 /* test_timefmt.c -- the one RFC 3339 parser/formatter and the one duration
- * parser (sim/timefmt.h).
+ * parser (sim/engine/timefmt.h).
  *
  * Expected instants were computed with Python 3's datetime.fromisoformat
  * (an implementation nobody here wrote), e.g.
  *     datetime.fromisoformat("2024-02-29T23:59:59.250+01:00").timestamp()
  * and the durations follow Prometheus's model.ParseDuration documentation
  * (units y w d h m s ms, each at most once, largest first; "0" is zero). */
-#include "../sim/timefmt.h"
+#include "sim/engine/timefmt.h"
 #include "check.h"
 
 #include <string.h>

@@ -15,10 +15,10 @@
 
 #include <cJSON.h>
 
-#include "../models/sources.h"
-#include "../models/trace_transform.h"
-#include "../sim/rng.h"
-#include "../sim/settings.h"
+#include "models/stack/sources.h"
+#include "models/trace/trace_transform.h"
+#include "sim/engine/rng.h"
+#include "sim/config/settings.h"
 #include "fuzz/fuzz_trace_body.h"
 
 static char tmpdir[256];

@@ -4,8 +4,8 @@
 #include "check.h"
 
 #include <math.h>
-#include "../models/traffic.h"
-#include "../sim/rng.h"
+#include "models/stack/traffic.h"
+#include "sim/engine/rng.h"
 
 static asim_segment segs[4];
 

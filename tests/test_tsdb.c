@@ -1,7 +1,7 @@
 /* test_tsdb.c -- the simulated Prometheus's sample storage: label sets,
  * series ids, closed range reads, staleness markers, the append observer,
  * and memory bounded by retention rather than by simulated duration. */
-#include "../models/tsdb.h"
+#include "models/prometheus/tsdb.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -16,12 +16,12 @@
 #include <stdlib.h>
 
 #include <gsl/gsl_randist.h>
-#include "../sim/evq.h"
-#include "../sim/rng.h"
-#include "../models/webapp.h"
-#include "../models/traffic.h"
-#include "../models/closed.h"
-#include "../sim/config.h"
+#include "sim/engine/evq.h"
+#include "sim/engine/rng.h"
+#include "models/stack/webapp.h"
+#include "models/stack/traffic.h"
+#include "models/stack/closed.h"
+#include "models/scenario/config.h"
 
 typedef struct bench {
     asim_evq *q;

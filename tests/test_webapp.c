@@ -3,9 +3,9 @@
  * gauge meanings, the histogram, draining and killing. */
 #include "check.h"
 
-#include "../sim/evq.h"
-#include "../sim/config.h"
-#include "../models/webapp.h"
+#include "sim/engine/evq.h"
+#include "models/scenario/config.h"
+#include "models/stack/webapp.h"
 
 typedef struct acct {
     int completed, rejected, timeouts, dropped, requeued, drained, syn_retries, connect_timeouts;

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../models/promql.h"
-#include "../../models/tsdb.h"
-#include "../../sim/series_io.h"
+#include "models/promql/promql.h"
+#include "models/prometheus/tsdb.h"
+#include "models/prometheus/series_io.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../sim/report.h"
-#include "../../sim/rundir.h"
+#include "sim/report/report.h"
+#include "sim/report/rundir.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../sim/budget.h"
-#include "../../sim/settings.h"
-#include "../../sim/simulate.h"
+#include "sim/run/budget.h"
+#include "sim/config/settings.h"
+#include "sim/run/simulate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../models/trace_transform.h"
+#include "models/trace/trace_transform.h"
 
 static inline int fuzz_classify(void *ctx, const char *path, size_t len)
 {

@@ -1,0 +1,39 @@
+/* sources.h -- all arrival sources of a scenario, and its request classes.
+ *
+ * The scenario's rate profile is one source; traces (trace.h) add others.
+ * Each source owns its random stream(s), derived from the run seed and a
+ * name unique to the source, so adding a trace never changes the profile's
+ * arrivals.  Request classes map a class index to a service-time
+ * distribution; class 0 is app.service_time. */
+#ifndef ASIM_SOURCES_H
+#define ASIM_SOURCES_H
+
+#include "models/scenario/config.h"
+#include "sim/engine/summary.h"
+#include "models/stack/traffic.h"
+
+typedef struct asim_sources asim_sources;
+
+/* Build every source (opening trace files) into *out.  Returns 0, or the
+ * error's class with err filled and *out NULL: ASIM_EINPUT (a setting, a
+ * malformed trace) or ASIM_ERUNTIME (a trace that cannot be read). */
+int asim_sources_create(const asim_config *cfg, uint64_t seed, asim_sources **out, asim_err *err);
+void asim_sources_destroy(asim_sources *s);
+
+size_t asim_sources_count(const asim_sources *s);
+asim_source *asim_sources_get(asim_sources *s, size_t i);
+
+/* Service-time distribution per class; *n gets the count (>= 1). */
+const asim_dist *asim_sources_classes(const asim_sources *s, size_t *n);
+
+/* Offered rate at t: the sum over sources (NaN if a source cannot tell). */
+double asim_sources_rate(const asim_sources *s, asim_time t);
+
+/* A source failed while the run went on (an unreadable line with
+ * on_error=fail): returns the error, 0 if none.  Checked after the run. */
+int asim_sources_error(const asim_sources *s, asim_err *err);
+
+/* Add the sources' own metrics (skipped lines, ...) to the summary. */
+void asim_sources_summarize(const asim_sources *s, asim_summary *sum);
+
+#endif

@@ -1,0 +1,401 @@
+/* webapp.c -- one gunicorn-like replica (see webapp.h).
+ *
+ * Invariants:
+ *  - busy <= workers; a request waits only if every worker is busy;
+ *  - slot s is busy iff slots[s].timer is a pending completion event;
+ *  - the backlog ring holds `waiting` requests from head, capacity grows by
+ *    doubling up to params.backlog and never shrinks (no steady-state malloc);
+ *  - histogram counts are per bucket (non-cumulative); the scrape sums them.
+ * The CPU counter integrates busy/workers over time lazily: `cpu_area` is
+ * brought up to date whenever `busy` changes or a scrape reads it. */
+#include "models/stack/webapp.h"
+
+#include <math.h>
+#include <string.h>
+#include "models/scenario/config.h"
+
+typedef struct slot {
+    asim_request req;
+    asim_timer timer;
+} slot;
+
+/* A connection whose SYN was dropped, waiting for its next retransmission
+ * (or for the client to give up: attempt < 0).  Pooled: `next` links free
+ * entries, the pool grows by doubling and is reused. */
+typedef struct synwait {
+    asim_request req;
+    asim_time first;               /* first SYN */
+    asim_timer timer;
+    int attempt;                   /* retransmissions sent so far; -1: give up */
+    int next;                      /* free list */
+} synwait;
+
+struct asim_webapp {
+    asim_evq *q;
+    asim_webapp_params p;
+    asim_webapp_hooks h;
+    int id;
+    int draining;
+    int drain_mode;
+    /* workers */
+    slot *slots;
+    int *free_slots;               /* stack of free slot indices */
+    int nfree;
+    /* backlog ring */
+    asim_request *ring;
+    int cap, head, waiting;
+    /* metrics */
+    uint64_t completed;
+    double dur_sum, dur_comp;      /* Neumaier-compensated sum of latencies */
+    uint64_t *bucket;              /* nbuckets + 1 (the +Inf bucket) */
+    uint64_t *bucket_cum;          /* scratch for snapshots */
+    double last_latency;
+    double last_service;           /* demand of the last completed request (handler gauge) */
+    int scrapes_in;                /* in-band scrapes in service or waiting */
+    asim_scrape_done_fn scrape_done;
+    void *scrape_ctx;
+    double win_sum;
+    uint64_t win_n;
+    double window_gauge;
+    uint64_t completed_at_scrape;
+    asim_time last_completion;
+    double cpu_area;               /* busy-worker-seconds / workers */
+    asim_time cpu_last;
+    /* dropped SYNs waiting for their retransmission */
+    synwait *syn;
+    int syn_cap, syn_free, syn_pending;
+};
+
+static void on_complete(void *ctx, uint64_t arg, asim_time now);
+static void on_syn_timer(void *ctx, uint64_t arg, asim_time now);
+
+static void cpu_advance(asim_webapp *w, asim_time now)
+{
+    if (now > w->cpu_last) {
+        w->cpu_area += (double)(w->p.workers - w->nfree) / w->p.workers * ASIM_TO_SEC(now - w->cpu_last);
+        w->cpu_last = now;
+    }
+}
+
+asim_webapp *asim_webapp_create(asim_evq *q, const asim_webapp_params *p,
+                                const asim_webapp_hooks *hooks, int id)
+{
+    asim_webapp *w = asim_calloc(1, sizeof *w);
+    w->q = q;
+    w->p = *p;
+    w->h = *hooks;
+    w->id = id;
+    w->slots = asim_calloc((size_t)p->workers, sizeof *w->slots);
+    w->free_slots = asim_malloc((size_t)p->workers * sizeof *w->free_slots);
+    for (int i = 0; i < p->workers; i++)
+        w->free_slots[i] = p->workers - 1 - i;    /* slot 0 on top */
+    w->nfree = p->workers;
+    w->cap = p->backlog < 64 ? p->backlog : 64;
+    w->ring = asim_malloc((size_t)(w->cap > 0 ? w->cap : 1) * sizeof *w->ring);
+    w->bucket = asim_calloc((size_t)p->nbuckets + 1, sizeof *w->bucket);
+    w->bucket_cum = asim_calloc((size_t)p->nbuckets + 1, sizeof *w->bucket_cum);
+    w->last_completion = -1;
+    w->syn_free = -1;
+    return w;
+}
+
+void asim_webapp_destroy(asim_webapp *w)
+{
+    if (!w) return;
+    for (int i = 0; i < w->p.workers; i++)
+        if (w->slots[i].timer) asim_evq_cancel(w->q, w->slots[i].timer);
+    for (int i = 0; i < w->syn_cap; i++)
+        if (w->syn[i].timer) asim_evq_cancel(w->q, w->syn[i].timer);
+    asim_free(w->syn);
+    asim_free(w->slots);
+    asim_free(w->free_slots);
+    asim_free(w->ring);
+    asim_free(w->bucket);
+    asim_free(w->bucket_cum);
+    asim_free(w);
+}
+
+int asim_webapp_id(const asim_webapp *w) { return w->id; }
+int asim_webapp_busy(const asim_webapp *w) { return w->p.workers - w->nfree; }
+int asim_webapp_waiting(const asim_webapp *w) { return w->waiting; }
+int asim_webapp_in_flight(const asim_webapp *w) { return asim_webapp_busy(w) + w->waiting; }
+asim_time asim_webapp_last_completion(const asim_webapp *w) { return w->last_completion; }
+
+static void start_service(asim_webapp *w, const asim_request *r, asim_time now)
+{
+    cpu_advance(w, now);
+    int s = w->free_slots[--w->nfree];
+    w->slots[s].req = *r;
+    asim_time d = ASIM_SEC(r->demand);
+    if (d < 0) d = 0;
+    w->slots[s].timer = asim_evq_at(w->q, now + d, on_complete, w, (uint64_t)s);
+}
+
+static int ring_push(asim_webapp *w, const asim_request *r)
+{
+    if (w->waiting >= w->p.backlog) return -1;
+    if (w->waiting == w->cap) {               /* grow: unwrap into a bigger ring */
+        int ncap = w->cap * 2 > w->p.backlog ? w->p.backlog : w->cap * 2;
+        asim_request *n = asim_malloc((size_t)ncap * sizeof *n);
+        for (int i = 0; i < w->waiting; i++)
+            n[i] = w->ring[(w->head + i) % w->cap];
+        asim_free(w->ring);
+        w->ring = n; w->cap = ncap; w->head = 0;
+    }
+    int tail = w->head + w->waiting;
+    if (tail >= w->cap) tail -= w->cap;
+    w->ring[tail] = *r;
+    w->waiting++;
+    return 0;
+}
+
+static asim_request ring_pop(asim_webapp *w)
+{
+    asim_request r = w->ring[w->head];
+    if (++w->head == w->cap) w->head = 0;
+    w->waiting--;
+    return r;
+}
+
+/* A request leaves without being served.  Scrapes are not the simulation's
+ * requests: the scraper learns of the loss through its own timeout. */
+static void fail_request(asim_webapp *w, const asim_request *r, asim_fail_kind why, asim_time now)
+{
+    if (r->cls < 0) {
+        w->scrapes_in--;
+        return;
+    }
+    w->h.failed(w->h.ctx, r, why, now);
+}
+
+/* --- dropped SYNs ------------------------------------------------------------ */
+
+static int syn_get(asim_webapp *w)
+{
+    if (w->syn_free < 0) {
+        int ncap = w->syn_cap ? w->syn_cap * 2 : 16;
+        w->syn = asim_realloc(w->syn, (size_t)ncap * sizeof *w->syn);
+        for (int i = ncap - 1; i >= w->syn_cap; i--) {
+            w->syn[i].timer = 0;
+            w->syn[i].next = w->syn_free;
+            w->syn_free = i;
+        }
+        w->syn_cap = ncap;
+    }
+    int i = w->syn_free;
+    w->syn_free = w->syn[i].next;
+    w->syn_pending++;
+    return i;
+}
+
+static void syn_put(asim_webapp *w, int i)
+{
+    w->syn[i].timer = 0;
+    w->syn[i].next = w->syn_free;
+    w->syn_free = i;
+    w->syn_pending--;
+}
+
+/* The SYN sent at `now` (retransmission number `attempt`, first SYN at
+ * `first`) was dropped: schedule the next retransmission after the doubled
+ * RTO, 2^attempt s, or the client's giving up. */
+static void syn_dropped(asim_webapp *w, const asim_request *r, asim_time first, int attempt, asim_time now)
+{
+    int i = syn_get(w);
+    synwait *e = &w->syn[i];
+    e->req = *r;
+    e->first = first;
+    asim_time rto = ASIM_SEC(ldexp(1.0, attempt));
+    asim_time deadline = first + ASIM_SEC(w->p.connect_timeout);
+    asim_time at = now + rto;
+    e->attempt = attempt + 1;
+    if (attempt >= w->p.syn_retries || at >= deadline) e->attempt = -1;
+    if (at > deadline) at = deadline;
+    e->timer = asim_evq_at(w->q, at, on_syn_timer, w, (uint64_t)i);
+}
+
+/* A SYN reaches the listener: accepted by a free worker or the backlog, else
+ * refused or dropped. */
+static void offer_syn(asim_webapp *w, const asim_request *r, asim_time first, int attempt, asim_time now)
+{
+    if (w->nfree > 0) {
+        start_service(w, r, now);
+        return;
+    }
+    if (ring_push(w, r) == 0) return;
+    if (w->p.syn_drop) syn_dropped(w, r, first, attempt, now);
+    else fail_request(w, r, ASIM_FAIL_REJECTED, now);
+}
+
+static void on_syn_timer(void *ctx, uint64_t arg, asim_time now)
+{
+    asim_webapp *w = ctx;
+    synwait e = w->syn[arg];
+    syn_put(w, (int)arg);
+    if (e.attempt < 0) {
+        fail_request(w, &e.req, ASIM_FAIL_CONNECT_TIMEOUT, now);
+        return;
+    }
+    if (w->h.syn_retry && e.req.cls >= 0) w->h.syn_retry(w->h.ctx, &e.req, now);
+    offer_syn(w, &e.req, e.first, e.attempt, now);
+}
+
+/* Fail every connection still retrying its SYN (listener closed or killed). */
+static void syn_fail_all(asim_webapp *w, asim_fail_kind why, asim_time now)
+{
+    for (int i = 0; i < w->syn_cap && w->syn_pending > 0; i++) {
+        if (!w->syn[i].timer) continue;
+        asim_evq_cancel(w->q, w->syn[i].timer);
+        asim_request r = w->syn[i].req;
+        syn_put(w, i);
+        fail_request(w, &r, why, now);
+    }
+}
+
+void asim_webapp_offer(asim_webapp *w, const asim_request *r, asim_time now)
+{
+    offer_syn(w, r, now, 0, now);
+}
+
+void asim_webapp_offer_scrape(asim_webapp *w, int target, int tag, double demand, asim_time now,
+                              asim_scrape_done_fn done, void *ctx)
+{
+    w->scrape_done = done;
+    w->scrape_ctx = ctx;
+    w->scrapes_in++;
+    asim_request r = { now, demand, -1 - target, tag };
+    asim_webapp_offer(w, &r, now);
+}
+
+/* Hand the freed worker to the next waiting request that has not timed out. */
+static void serve_next(asim_webapp *w, asim_time now)
+{
+    asim_time limit = w->p.timeout > 0 ? ASIM_SEC(w->p.timeout) : ASIM_TIME_MAX;
+    while (w->waiting > 0 && w->nfree > 0) {
+        asim_request r = ring_pop(w);
+        if (r.cls >= 0 && now - r.arrival >= limit) {
+            w->h.failed(w->h.ctx, &r, ASIM_FAIL_TIMEOUT, now);
+            continue;
+        }
+        start_service(w, &r, now);
+    }
+}
+
+static void record_latency(asim_webapp *w, double lat, double service)
+{
+    w->last_service = service;
+    w->completed++;
+    double t = w->dur_sum + lat;                  /* Neumaier */
+    if (fabs(w->dur_sum) >= fabs(lat)) w->dur_comp += (w->dur_sum - t) + lat;
+    else w->dur_comp += (lat - t) + w->dur_sum;
+    w->dur_sum = t;
+    int b = 0;
+    while (b < w->p.nbuckets && lat > w->p.bucket_bounds[b]) b++;  /* le is inclusive */
+    w->bucket[b]++;
+    w->last_latency = lat;
+    w->win_sum += lat;
+    w->win_n++;
+}
+
+static void on_complete(void *ctx, uint64_t arg, asim_time now)
+{
+    asim_webapp *w = ctx;
+    slot *s = &w->slots[arg];
+    asim_request r = s->req;
+    s->timer = 0;
+    cpu_advance(w, now);
+    /* The /metrics handler reads the metrics while it holds its worker: the
+     * scraper's snapshot is taken before the worker and the scrape leave. */
+    if (r.cls < 0) w->scrape_done(w->scrape_ctx, w, -1 - r.cls, r.tag, now);
+    w->free_slots[w->nfree++] = (int)arg;
+    double lat = ASIM_TO_SEC(now - r.arrival);
+    if (r.cls < 0) {
+        w->scrapes_in--;
+    } else if (w->p.timeout > 0 && lat > w->p.timeout) {
+        w->h.failed(w->h.ctx, &r, ASIM_FAIL_TIMEOUT, now);
+    } else {
+        record_latency(w, lat, r.demand);
+        w->last_completion = now;
+        w->h.completed(w->h.ctx, &r, now);
+    }
+    serve_next(w, now);
+    if (w->draining && w->nfree == w->p.workers && w->waiting == 0)
+        w->h.drained(w->h.ctx, w, now);
+}
+
+void asim_webapp_drain(asim_webapp *w, int mode, asim_time now)
+{
+    w->draining = 1;
+    w->drain_mode = mode;
+    syn_fail_all(w, ASIM_FAIL_REJECTED, now);
+    if (mode != ASIM_DRAIN_FINISH) {
+        while (w->waiting > 0) {
+            asim_request r = ring_pop(w);
+            if (r.cls >= 0 && mode == ASIM_DRAIN_REQUEUE && w->h.requeue) w->h.requeue(w->h.ctx, &r, now);
+            else fail_request(w, &r, ASIM_FAIL_DROPPED, now);
+        }
+    }
+    if (w->nfree == w->p.workers && w->waiting == 0)
+        w->h.drained(w->h.ctx, w, now);
+}
+
+void asim_webapp_kill(asim_webapp *w, asim_time now)
+{
+    cpu_advance(w, now);
+    syn_fail_all(w, ASIM_FAIL_DROPPED, now);
+    for (int i = 0; i < w->p.workers; i++) {
+        if (!w->slots[i].timer) continue;
+        asim_evq_cancel(w->q, w->slots[i].timer);
+        w->slots[i].timer = 0;
+        w->free_slots[w->nfree++] = i;
+        fail_request(w, &w->slots[i].req, ASIM_FAIL_DROPPED, now);
+    }
+    while (w->waiting > 0) {
+        asim_request r = ring_pop(w);
+        fail_request(w, &r, ASIM_FAIL_DROPPED, now);
+    }
+}
+
+static double current_gauge(const asim_webapp *w)
+{
+    double s = w->p.mean_service;
+    if (w->nfree > 0) return s;
+    return s + (double)(w->waiting + 1) * s / w->p.workers;
+}
+
+void asim_webapp_scrape(asim_webapp *w, asim_time now, asim_webapp_snapshot *s)
+{
+    cpu_advance(w, now);
+    s->frozen = w->completed == w->completed_at_scrape;
+    switch (w->p.gauge_mode) {
+    case ASIM_GAUGE_LAST_REQUEST:
+        s->response_time = w->last_latency;
+        break;
+    case ASIM_GAUGE_HANDLER:
+        s->response_time = w->last_service;
+        break;
+    case ASIM_GAUGE_WINDOW_MEAN:
+        if (w->win_n > 0) w->window_gauge = w->win_sum / (double)w->win_n;
+        s->response_time = w->window_gauge;
+        break;
+    default:
+        s->response_time = current_gauge(w);
+        s->frozen = 0;
+        break;
+    }
+    w->win_sum = 0;
+    w->win_n = 0;
+    w->completed_at_scrape = w->completed;
+    s->request_count = asim_webapp_in_flight(w) - w->scrapes_in;
+    s->total_requests = (double)w->completed;
+    s->health = w->draining ? 0 : 1;
+    s->duration_sum = w->dur_sum + w->dur_comp;
+    s->duration_count = (double)w->completed;
+    uint64_t c = 0;
+    for (int b = 0; b <= w->p.nbuckets; b++) {
+        c += w->bucket[b];
+        w->bucket_cum[b] = c;
+    }
+    s->bucket_cum = w->bucket_cum;
+    s->cpu_seconds = w->cpu_area;
+}

@@ -1,0 +1,400 @@
+/* cmd_sweep.c -- `autoscale-sim sweep`: every combination of settings,
+ * replicated, in parallel worker processes (sweep.h does the work).
+ *
+ * Everything the user gave is checked before anything runs: the scenario,
+ * --set, every axis (unknown settings are usage errors; a bad *combination*
+ * is not: it is recorded in runs.csv with its error and the sweep goes on).
+ * Re-running the same command resumes; when every run is done it only
+ * re-aggregates, so changing --minimize/--subject-to/--plot on a finished
+ * sweep costs no simulation.  Progress goes to stderr (a bar on a terminal,
+ * a line every 10 s otherwise), results to files, the report to stdout. */
+#include "sim/cli/commands.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sim/cli/cli.h"
+#include "sim/report/plot.h"
+#include "sim/sweep/pool.h"
+#include "sim/config/settings.h"
+#include "sim/sweep/sweep.h"
+
+static void usage(FILE *f)
+{
+    fputs("usage: autoscale-sim sweep SCENARIO.json --grid KEY=V1,V2,... [options]\n"
+          "\n"
+          "Runs every combination of the swept settings, each replicated with seeds S, S+1, ...\n"
+          "(the same seeds for every combination: common random numbers), in parallel worker\n"
+          "processes.  Writes DIR/runs.csv (one row per run, streamed), DIR/summary.csv (mean,\n"
+          "sd and 95 % CI of every metric per combination, Pareto front), DIR/best.json (the\n"
+          "best combination as a scenario, with --minimize/--maximize).  Re-running the same\n"
+          "command resumes an interrupted sweep, or only re-aggregates a finished one.\n"
+          "\n"
+          "axes (repeatable; any setting of `autoscale-sim settings`):\n"
+          "  --grid KEY=V1,V2,...     these values (JSON values may contain commas)\n"
+          "  --grid KEY=START:STOP:STEP   START, START+STEP, ... up to STOP inclusive\n"
+          "  --random KEY=LO:HI       --samples values in [LO, HI] (Latin hypercube), crossed\n"
+          "                           with the grid; whole numbers for integer settings\n"
+          "  --samples N              number of random samples\n"
+          "\n"
+          "options:\n"
+          "  --reps R                 replications per combination (default 10)\n"
+          "  --seed S                 seed of replication 0 (default: the scenario's)\n"
+          "  -o, --out DIR            output directory (default results/<scenario>-sweep)\n"
+          "  -j, --jobs J             worker processes (default: one per online CPU)\n"
+          "  --set KEY=VALUE          override a setting for every run (repeatable)\n"
+          "  --duration S             simulated seconds (same as --set duration=S)\n"
+          "  --keep-runs              keep each run's files in DIR/runs/c<config>-r<rep>/\n"
+          "  --shard K/N              run only slice K of N (configs with config % N == K-1);\n"
+          "                           combine the N directories with `autoscale-sim merge`\n"
+          "  --minimize METRIC        choose the best combination by its mean (best.json)\n"
+          "  --maximize METRIC\n"
+          "  --subject-to 'M<=V'      constraint on a metric's mean (also >=, <, >; repeatable)\n"
+          "  --pareto X,Y             metrics of the Pareto front (default\n"
+          "                           replica_seconds,slo_violation_seconds; both minimised)\n"
+          "  --plot                   draw DIR/plots/: pareto, heatmap (first two grid axes),\n"
+          "                           ci-<setting> (mean ± 95 % CI vs each swept setting)\n"
+          "  --plot-metric METRIC     metric of the heat map and CI plots (default: the objective)\n"
+          "  --format png,svg,pdf     plot formats (default png)\n"
+          "  -q, --quiet              no progress and no report\n"
+          "  -h, --help               this help\n"
+          "\n"
+          "Metrics: those of summary.json (autoscale-sim run), e.g. replica_seconds,\n"
+          "slo_violation_seconds, latency_p95, scale_ups, cost.  More: doc/sweeps.md.\n"
+          "Exit status: 0 done, 1 runtime error or interrupted (re-run to resume), 2 bad input.\n", f);
+}
+
+/* "autoscale-sim sweep: error: ..." on stderr; returns rc. */
+#define fail(rc, ...) asim_cli_error("sweep", rc, __VA_ARGS__)
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+typedef struct progress_ui {
+    int tty;
+    double last;                /* wall time of the last output */
+    int drawn;                  /* a bar is on the line */
+    int announced;              /* the resume line was printed */
+} progress_ui;
+
+static void fmt_eta(char *buf, size_t len, double s)
+{
+    if (!isfinite(s) || s < 0)
+        snprintf(buf, len, "?");
+    else if (s >= 3600)
+        snprintf(buf, len, "%d:%02d:%02d", (int)(s / 3600), (int)fmod(s / 60, 60), (int)fmod(s, 60));
+    else
+        snprintf(buf, len, "%d:%02d", (int)(s / 60), (int)fmod(s, 60));
+}
+
+static void on_progress(void *ctx, const asim_sweep_progress *p)
+{
+    progress_ui *ui = ctx;
+    double now = wall_now();
+    if (!ui->announced) {
+        ui->announced = 1;
+        if (p->resumed > 0)
+            fprintf(stderr, "sweep: resuming: %zu of %zu runs were already done\n", p->resumed, p->total);
+    }
+    if (!p->final && now - ui->last < (ui->tty ? 0.1 : 10.0))
+        return;
+    ui->last = now;
+    size_t fresh = p->done - p->resumed;
+    double rate = p->elapsed > 0 ? (double)fresh / p->elapsed : 0;
+    double eta = rate > 0 ? (double)(p->total - p->done) / rate : NAN;
+    double frac = p->total ? (double)p->done / (double)p->total : 1;
+    char e[32], failed[48] = "";
+    fmt_eta(e, sizeof e, eta);
+    if (p->failed)
+        snprintf(failed, sizeof failed, ", %zu failed", p->failed);
+    if (ui->tty) {
+        char bar[31];
+        size_t fill = (size_t)(frac * 30 + 0.5);
+        for (size_t i = 0; i < 30; i++)
+            bar[i] = i < fill ? '#' : '.';
+        bar[30] = 0;
+        fprintf(stderr, "\r\033[Ksweep [%s] %3.0f%%  %zu/%zu runs  %.1f runs/s  ETA %s%s", bar, frac * 100,
+                p->done, p->total, rate, p->final ? "0:00" : e, failed);
+        ui->drawn = 1;
+        if (p->final) {
+            fputc('\n', stderr);
+            ui->drawn = 0;
+        }
+    } else if (p->final)
+        fprintf(stderr, "sweep: %zu/%zu runs done in %.1f s (%.1f runs/s)%s\n", p->done, p->total, p->elapsed,
+                rate, failed);
+    else
+        fprintf(stderr, "sweep: %zu/%zu runs (%.0f%%), %.1f runs/s, ETA %s%s\n", p->done, p->total, frac * 100,
+                rate, e, failed);
+    fflush(stderr);
+}
+
+/* The metric names the objective mentions all exist in the results. */
+static int check_metrics(const asim_agg *a, const asim_objective *o, const char *plot_metric, asim_err *err)
+{
+    if (a->nmetrics == 0)
+        return 0;     /* every run failed: nothing to check against */
+    const char *names[4 + ASIM_MAX_CONSTRAINTS];
+    const char *what[4 + ASIM_MAX_CONSTRAINTS];
+    size_t n = 0;
+    if (o->metric[0]) {
+        names[n] = o->metric;
+        what[n++] = o->maximize ? "--maximize" : "--minimize";
+    }
+    for (size_t c = 0; c < o->ncons; c++) {
+        names[n] = o->cons[c].metric;
+        what[n++] = "--subject-to";
+    }
+    names[n] = o->pareto_x;
+    what[n++] = "--pareto";
+    names[n] = o->pareto_y;
+    what[n++] = "--pareto";
+    if (plot_metric) {
+        names[n] = plot_metric;
+        what[n++] = "--plot-metric";
+    }
+    for (size_t i = 0; i < n; i++)
+        if (asim_agg_metric(a, names[i]) < 0) {
+            const char *sug = asim_suggest(names[i], (const char *const *)a->metrics, a->nmetrics);
+            return asim_err_set(err, ASIM_EINPUT, "%s: no metric '%s' in the results%s%s%s", what[i], names[i],
+                                sug ? " (did you mean " : "", sug ? sug : "", sug ? "?)" : "");
+        }
+    return 0;
+}
+
+static int set_pareto(asim_objective *o, const char *text, asim_err *err)
+{
+    const char *c = strchr(text, ',');
+    if (!c || c == text || !c[1] || strchr(c + 1, ',') || (size_t)(c - text) >= sizeof o->pareto_x ||
+        strlen(c + 1) >= sizeof o->pareto_y)
+        return asim_err_set(err, ASIM_EINPUT, "--pareto '%s': expected two metrics, X,Y", text);
+    snprintf(o->pareto_x, sizeof o->pareto_x, "%.*s", (int)(c - text), text);
+    snprintf(o->pareto_y, sizeof o->pareto_y, "%s", c + 1);
+    return 0;
+}
+
+enum {
+    OPT_GRID = 1000, OPT_RANDOM, OPT_SAMPLES, OPT_REPS, OPT_SEED, OPT_SET, OPT_DURATION, OPT_KEEP,
+    OPT_SHARD, OPT_MIN, OPT_MAX, OPT_SUBJ, OPT_PARETO, OPT_PLOT, OPT_PLOT_METRIC, OPT_FORMAT
+};
+
+int asim_cmd_sweep(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"grid", required_argument, NULL, OPT_GRID},
+        {"random", required_argument, NULL, OPT_RANDOM},
+        {"samples", required_argument, NULL, OPT_SAMPLES},
+        {"reps", required_argument, NULL, OPT_REPS},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"out", required_argument, NULL, 'o'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"set", required_argument, NULL, OPT_SET},
+        {"duration", required_argument, NULL, OPT_DURATION},
+        {"keep-runs", no_argument, NULL, OPT_KEEP},
+        {"shard", required_argument, NULL, OPT_SHARD},
+        {"minimize", required_argument, NULL, OPT_MIN},
+        {"maximize", required_argument, NULL, OPT_MAX},
+        {"subject-to", required_argument, NULL, OPT_SUBJ},
+        {"pareto", required_argument, NULL, OPT_PARETO},
+        {"plot", no_argument, NULL, OPT_PLOT},
+        {"plot-metric", required_argument, NULL, OPT_PLOT_METRIC},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char **grids = asim_calloc((size_t)argc + 1, sizeof *grids);
+    const char **randoms = asim_calloc((size_t)argc + 1, sizeof *randoms);
+    const char **sets = asim_calloc((size_t)argc + 1, sizeof *sets);
+    const char **subj = asim_calloc((size_t)argc + 1, sizeof *subj);
+    size_t ngrid = 0, nrandom = 0, nsets = 0, nsubj = 0;
+    const char *out = NULL, *seed_text = NULL, *duration = NULL, *shard = NULL, *minimize = NULL,
+               *maximize = NULL, *pareto = NULL, *plot_metric = NULL, *scenario = NULL;
+    unsigned long samples = 0, reps = 10, jobs = 0;
+    int keep = 0, plot = 0, quiet = 0, rc = 0;
+    unsigned formats = ASIM_FMT_PNG;
+    asim_err err;
+    asim_config cfg;
+    int have_cfg = 0;
+    asim_sweep sw;
+    memset(&sw, 0, sizeof sw);
+    asim_agg agg;
+    memset(&agg, 0, sizeof agg);
+
+    optind = 0;
+    opterr = 0;
+    int o;
+    while ((o = getopt_long(argc, argv, ":o:j:qh", opts, NULL)) != -1) {
+        switch (o) {
+        case OPT_GRID:   grids[ngrid++] = optarg; break;
+        case OPT_RANDOM: randoms[nrandom++] = optarg; break;
+        case OPT_SET:    sets[nsets++] = optarg; break;
+        case OPT_SUBJ:   subj[nsubj++] = optarg; break;
+        case OPT_SEED:   seed_text = optarg; break;
+        case 'o':        out = optarg; break;
+        case OPT_DURATION: duration = optarg; break;
+        case OPT_KEEP:   keep = 1; break;
+        case OPT_SHARD:  shard = optarg; break;
+        case OPT_MIN:    minimize = optarg; break;
+        case OPT_MAX:    maximize = optarg; break;
+        case OPT_PARETO: pareto = optarg; break;
+        case OPT_PLOT:   plot = 1; break;
+        case OPT_PLOT_METRIC: plot_metric = optarg; plot = 1; break;
+        case 'q':        quiet = 1; break;
+        case OPT_SAMPLES:
+            if (asim_cli_parse_ulong(optarg, 1, 100000000ul, &samples) != 0) {
+                rc = fail(2, "--samples '%s': expected a whole number >= 1", optarg);
+                goto done;
+            }
+            break;
+        case OPT_REPS:
+            if (asim_cli_parse_ulong(optarg, 1, 1000000ul, &reps) != 0) {
+                rc = fail(2, "--reps '%s': expected a whole number >= 1", optarg);
+                goto done;
+            }
+            break;
+        case 'j':
+            if (asim_cli_parse_ulong(optarg, 1, 255ul, &jobs) != 0) {
+                rc = fail(2, "--jobs '%s': expected a whole number from 1 to 255", optarg);
+                goto done;
+            }
+            break;
+        case OPT_FORMAT:
+            if (asim_plot_parse_formats(optarg, &formats) != 0) {
+                rc = fail(2, "--format '%s': expected png, svg, pdf (comma-separated) or all", optarg);
+                goto done;
+            }
+            break;
+        case 'h':
+            usage(stdout);
+            goto done;
+        default:        /* ':' (a value missing) or '?' (unknown option) */
+            rc = asim_cli_getopt_error("sweep", o, argv);
+            goto done;
+        }
+    }
+    if (optind < argc)
+        scenario = argv[optind++];
+    if (optind < argc) {
+        rc = fail(2, "unexpected argument '%s' (one scenario per sweep)", argv[optind]);
+        goto done;
+    }
+    if (!scenario) {
+        rc = fail(2, "no scenario given (usage: autoscale-sim sweep SCENARIO.json --grid KEY=V1,V2 ...)");
+        goto done;
+    }
+    if (ngrid == 0 && nrandom == 0) {
+        rc = fail(2, "nothing to sweep: give --grid KEY=V1,V2,... or --random KEY=LO:HI");
+        goto done;
+    }
+    if (nrandom > 0 && samples == 0) {
+        rc = fail(2, "--random needs --samples N");
+        goto done;
+    }
+    if (minimize && maximize) {
+        rc = fail(2, "--minimize and --maximize are exclusive");
+        goto done;
+    }
+
+    asim_objective obj;
+    asim_objective_init(&obj);
+    if ((rc = asim_objective_apply(&obj, minimize, maximize, subj, nsubj, &err)) != 0)
+        goto bad_input;
+    if (pareto && (rc = set_pareto(&obj, pareto, &err)) != 0)
+        goto bad_input;
+
+    asim_config_defaults(&cfg);
+    have_cfg = 1;
+    if ((rc = asim_config_build(&cfg, scenario, sets, nsets, duration, &err)) != 0)
+        goto bad_input;
+    uint64_t seed = cfg.seed;
+    if (seed_text && asim_cli_parse_seed(seed_text, &seed) != 0) {
+        rc = fail(2, "--seed '%s': expected a whole number >= 0", seed_text);
+        goto done;
+    }
+    asim_sweep_init(&sw, &cfg, scenario, seed, (unsigned)reps);
+    for (size_t i = 0; i < ngrid; i++)
+        if ((rc = asim_sweep_add_grid(&sw, grids[i], &err)) != 0)
+            goto bad_input;
+    for (size_t i = 0; i < nrandom; i++)
+        if ((rc = asim_sweep_add_random(&sw, randoms[i], &err)) != 0)
+            goto bad_input;
+    if ((rc = asim_sweep_finish(&sw, samples, &err)) != 0)
+        goto bad_input;
+    if (shard && (rc = asim_sweep_parse_shard(shard, &sw.shard_k, &sw.shard_n, &err)) != 0)
+        goto bad_input;
+
+    char dir[PATH_MAX];
+    if (out)
+        snprintf(dir, sizeof dir, "%s", out);
+    else
+        snprintf(dir, sizeof dir, "results/%s-sweep", cfg.name);
+    size_t dl = strlen(dir);
+    while (dl > 1 && dir[dl - 1] == '/')
+        dir[--dl] = 0;
+
+    progress_ui ui = {.tty = isatty(STDERR_FILENO), .last = 0, .drawn = 0, .announced = 0};
+    size_t shard_configs = 0;
+    for (size_t c = 0; c < sw.nconfigs; c++)
+        shard_configs += (size_t)asim_sweep_in_shard(&sw, c);
+    unsigned j = jobs ? (unsigned)jobs : asim_pool_default_workers();
+    if (!quiet) {
+        fprintf(stderr, "sweep: %zu configurations x %u replications = %zu runs", shard_configs, sw.reps,
+                shard_configs * sw.reps);
+        if (sw.shard_n > 1)
+            fprintf(stderr, " (shard %u/%u of %zu configurations)", sw.shard_k, sw.shard_n, sw.nconfigs);
+        fprintf(stderr, ", up to %u worker%s, into %s/\n", j, j == 1 ? "" : "s", dir);
+    }
+    asim_sweep_opts so = {.jobs = j, .keep_runs = keep, .obj = &obj,
+                          .progress = quiet ? NULL : on_progress, .ctx = &ui};
+    int interrupted = 0;
+    rc = asim_sweep_run(&sw, dir, &so, &interrupted, &err);
+    if (rc) {
+        rc = fail(rc == ASIM_EINPUT ? 2 : 1, "%s", err.msg);
+        goto done;
+    }
+    rc = asim_sweep_aggregate(&sw, &obj, dir, NULL, &agg, &err);
+    if (rc == 0 && (rc = check_metrics(&agg, &obj, plot_metric, &err)) != 0)
+        goto bad_input;
+    if (rc) {
+        rc = fail(rc == ASIM_EINPUT ? 2 : 1, "%s", err.msg);
+        goto done;
+    }
+    if (!quiet) {
+        asim_agg_report(stdout, &agg, &sw, &obj);
+        printf("output          %s/ (runs.csv, summary.csv%s)\n", dir, agg.best >= 0 ? ", best.json" : "");
+    }
+    if (plot) {
+        fflush(stdout);
+        if ((rc = asim_sweep_plot(&agg, &sw, &obj, plot_metric, dir, formats, &err)) != 0) {
+            rc = fail(rc == ASIM_EINPUT ? 2 : 1, "%s", err.msg);
+            goto done;
+        }
+        if (!quiet)
+            printf("figures         %s/plots/\n", dir);
+    }
+    goto done;
+
+bad_input:
+    rc = fail(rc == ASIM_ERUNTIME ? 1 : 2, "%s", err.msg);
+done:
+    asim_agg_free(&agg);
+    asim_sweep_free(&sw);
+    if (have_cfg)
+        asim_config_free(&cfg);
+    asim_free(grids);
+    asim_free(randoms);
+    asim_free(sets);
+    asim_free(subj);
+    return rc;
+}

@@ -1,0 +1,135 @@
+/* settings.h -- the one table of known settings, and everything driven by it:
+ * defaults, scenario-file parsing and validation, --set, --help text and the
+ * README's settings table.
+ *
+ * A setting is addressed by its dotted path, which is also its place in the
+ * scenario JSON ("scaler.scale_up_threshold" is {"scaler":{"scale_up_threshold":…}}).
+ * Scalar settings are described by type, offset into asim_config, default
+ * (as text), range, unit and help.  A DOUBLE whose unit is "s" is a
+ * duration: it also reads a Prometheus duration string ("30s", "1h30m",
+ * "500ms"; sim/engine/timefmt.h) from JSON or --set, and is typed "duration" in
+ * the settings table.  Structured settings (the traffic profile,
+ * alert rules, ...) are ASIM_SET_CUSTOM with their own parse function that
+ * receives the cJSON node and its JSON path for messages.
+ *
+ * Features register their own tables (settings_<feature>.c) in the registry
+ * in settings.c, each with an optional cross-field validate hook. */
+#ifndef ASIM_SETTINGS_H
+#define ASIM_SETTINGS_H
+
+#include <float.h>
+#include <stdio.h>
+#include "models/scenario/config.h"
+
+struct cJSON;
+
+typedef enum asim_set_type {
+    ASIM_SET_DOUBLE, ASIM_SET_INT, ASIM_SET_U64, ASIM_SET_BOOL,
+    ASIM_SET_STRING, ASIM_SET_ENUM, ASIM_SET_CUSTOM
+} asim_set_type;
+
+typedef struct asim_setting {
+    const char *path;             /* "scaler.scale_up_threshold" */
+    asim_set_type type;
+    size_t offset;                /* offsetof(asim_config, ...) */
+    size_t size;                  /* STRING: buffer size */
+    const char *def;              /* default, as text (JSON text for CUSTOM) */
+    double min, max;              /* inclusive range for numbers */
+    const char *const *names;     /* ENUM: NULL-terminated, index = value */
+    const char *unit;             /* "s", "req/s", "" */
+    const char *help;
+    /* CUSTOM: parse node into cfg; jpath is like "$.traffic.profile". */
+    int (*parse)(asim_config *cfg, const struct cJSON *node, const char *jpath, asim_err *err);
+    /* CUSTOM: the current value as JSON (for best.json / printing). */
+    struct cJSON *(*to_json)(const asim_config *cfg);
+} asim_setting;
+
+typedef struct asim_settings_group {
+    const asim_setting *table;    /* terminated by an entry with path NULL */
+    size_t count;
+    int (*validate)(asim_config *cfg, asim_err *err);   /* may be NULL */
+    void (*free_owned)(asim_config *cfg);                /* may be NULL */
+    void (*copy_owned)(asim_config *dst, const asim_config *src); /* may be NULL */
+} asim_settings_group;
+
+/* Find a setting by path (NULL if unknown). */
+const asim_setting *asim_setting_find(const char *path);
+
+/* Fill cfg with every default.  Never fails. */
+void asim_config_defaults(asim_config *cfg);
+
+/* Load a scenario file over the current values (call defaults first).  Errors
+ * name the file and the JSON path: "scenarios/x.json: $.scaler.max_replica:
+ * unknown setting (did you mean max_replicas?)".  Returns 0 or ASIM_EINPUT. */
+int asim_config_load(asim_config *cfg, const char *path, asim_err *err);
+/* The same from a JSON text (name used in messages). */
+int asim_config_load_text(asim_config *cfg, const char *text, const char *name, asim_err *err);
+
+/* Apply "path=value" (value parsed as the setting's type; CUSTOM as JSON). */
+int asim_config_set(asim_config *cfg, const char *assignment, asim_err *err);
+
+/* Cross-field checks (min <= max, down threshold < up, ...) and derived
+ * parameters (distributions).  Call after load and --set. */
+int asim_config_validate(asim_config *cfg, asim_err *err);
+
+/* Deep copy.  dst is treated as uninitialised (free it first if it owns
+ * arrays); afterwards both are independent and each must be freed. */
+void asim_config_copy(asim_config *dst, const asim_config *src);
+void asim_config_free(asim_config *cfg);   /* frees owned arrays only */
+
+/* The whole config as a scenario JSON object (every setting), e.g. for
+ * best.json; the caller owns the result (cJSON_Delete). */
+struct cJSON *asim_config_to_json(const asim_config *cfg);
+
+/* A setting's value as text ("0.6", "round_robin"), for runs.csv columns. */
+int asim_config_get_text(const asim_config *cfg, const char *path, char *buf, size_t len);
+
+/* Print the settings table: plain text for --help, or Markdown for the README. */
+void asim_settings_print(FILE *f, int markdown);
+
+/* ---- helpers for settings tables and CUSTOM parsers ----------------- */
+
+/* Range bounds for asim_setting.min/max: ASIM_SET_POSITIVE as min means
+ * "strictly greater than 0" (printed as "> 0"); ASIM_SET_NOLIMIT (or its
+ * negative) is an absent bound. */
+#define ASIM_SET_POSITIVE DBL_MIN
+#define ASIM_SET_NOLIMIT  DBL_MAX
+
+
+/* Check that every key of the JSON object obj is in allowed (NULL-terminated)
+ * and that no key repeats; the message names the key's path and suggests
+ * the closest allowed key ("did you mean duration?").  0 or ASIM_EINPUT. */
+int asim_json_check_keys(const asim_config *cfg, const struct cJSON *obj,
+                         const char *const *allowed, const char *jpath, asim_err *err);
+
+/* The candidate closest to word by edit distance (with transpositions), or
+ * the only one word abbreviates; NULL when none is a plausible typo.
+ * O(n * len^2). */
+const char *asim_suggest(const char *word, const char *const *cands, size_t n);
+
+/* After asim_config_validate failed: if the message's JSON path is a setting
+ * the user gave with --set (sets: the "path=value" texts, in order), make
+ * the message name "--set" instead of the scenario file, which did not hold
+ * the bad value. */
+void asim_err_blame_set(asim_err *err, const asim_config *cfg, const char *const *sets, size_t n);
+
+/* ---- a command's configuration ---------------------------------------- */
+
+/* Apply the "path=value" texts of sets in order (asim_config_set each);
+ * stops at the first that fails.  0 or ASIM_EINPUT. */
+int asim_config_set_all(asim_config *cfg, const char *const *sets, size_t n, asim_err *err);
+
+/* asim_config_validate, and on failure asim_err_blame_set with sets (the
+ * --set texts that were applied).  0 or ASIM_EINPUT. */
+int asim_config_validate_sets(asim_config *cfg, const char *const *sets, size_t n, asim_err *err);
+
+/* The configuration of a command's runs: the scenario file loaded over cfg
+ * (which holds defaults or more, so the caller frees it however this ends),
+ * then each --set in order, then duration (the --duration text, NULL for
+ * none) as the setting "duration" -- its errors read "--set: ...", and the
+ * assignment is cut at 299 bytes like the commands' own --set buffers --
+ * then asim_config_validate_sets.  0 or ASIM_EINPUT with err set. */
+int asim_config_build(asim_config *cfg, const char *scenario, const char *const *sets, size_t nsets,
+                      const char *duration, asim_err *err);
+
+#endif

@@ -1,0 +1,61 @@
+/* stats.h -- streaming statistics: no per-sample storage.
+ *
+ * asim_hist is a log-bucketed histogram of positive values (latencies in
+ * seconds) in the spirit of HdrHistogram: buckets are spaced so that any value
+ * in [ASIM_HIST_MIN, ASIM_HIST_MAX] is known to within ASIM_HIST_REL relative
+ * error; values below MIN go to an underflow bucket, above MAX to overflow.
+ * It keeps an exact count, sum (Neumaier-compensated), min and max, so the
+ * mean is exact and quantiles are bucket-accurate.  Adding is O(1) (an index
+ * computed from the value, no search); merging two is O(buckets).
+ *
+ * Quantile definition: the smallest bucket whose cumulative count reaches
+ * ceil(q * count) (the "nearest rank" method), reported as the bucket's
+ * midpoint (geometric), clamped to [min, max].  q <= 0 gives the exact min,
+ * q >= 1 the exact max.  Values below ASIM_HIST_MIN (underflow) are known to
+ * within ASIM_HIST_MIN absolute; above ASIM_HIST_MAX (overflow) they report
+ * the max.  Memory: ~37 KB per histogram; reset, merge and quantile visit
+ * only the range of buckets touched since the last reset. */
+#ifndef ASIM_STATS_H
+#define ASIM_STATS_H
+
+#include "sim/engine/common.h"
+
+#define ASIM_HIST_MIN 1e-6          /* seconds */
+#define ASIM_HIST_MAX 1e5           /* seconds */
+#define ASIM_HIST_REL 0.005         /* half-width of a bucket, relative */
+
+typedef struct asim_hist asim_hist;
+
+asim_hist *asim_hist_create(void);
+void   asim_hist_destroy(asim_hist *h);          /* NULL is a no-op */
+void   asim_hist_reset(asim_hist *h);            /* O(buckets touched) */
+void   asim_hist_add(asim_hist *h, double v);    /* v < 0 (and NaN) counts as 0; ~6 ns */
+void   asim_hist_merge(asim_hist *into, const asim_hist *from);
+uint64_t asim_hist_count(const asim_hist *h);
+double asim_hist_mean(const asim_hist *h);       /* NaN when empty */
+double asim_hist_min(const asim_hist *h);        /* NaN when empty */
+double asim_hist_max(const asim_hist *h);        /* NaN when empty */
+double asim_hist_sum(const asim_hist *h);
+double asim_hist_quantile(const asim_hist *h, double q);  /* NaN when empty */
+/* Several quantiles in one pass: out[k] = asim_hist_quantile(h, q[k]).  q must
+ * be ascending (asserted).  All NaN when empty.  Cost: one scan of the touched
+ * range, however many quantiles. */
+void   asim_hist_quantiles(const asim_hist *h, const double *q, size_t nq, double *out);
+/* Fraction of added values strictly greater than x (bucket-accurate: values
+ * in x's own bucket count as not above; exact when x < min or x >= max).
+ * NaN when empty. */
+double asim_hist_fraction_above(const asim_hist *h, double x);
+
+/* Time-weighted mean of a piecewise-constant signal (replicas, in-flight). */
+typedef struct asim_twmean {
+    asim_time start, last;   /* start of accumulation, time of last change */
+    double value;            /* current level */
+    double area;             /* integral of level dt, in level*seconds */
+} asim_twmean;
+
+void   asim_twmean_init(asim_twmean *m, asim_time t0, double v0);
+void   asim_twmean_set(asim_twmean *m, asim_time t, double v);   /* level changes at t (>= last; asserted) */
+double asim_twmean_area(const asim_twmean *m, asim_time t);      /* integral up to t */
+double asim_twmean_mean(const asim_twmean *m, asim_time t);      /* area / (t - start); the level if t == start */
+
+#endif

@@ -1,0 +1,912 @@
+/* report.c -- compare runs; write a run's HTML and Markdown report (see
+ * report.h).
+ *
+ * Everything the HTML shows is escaped on the way out (scenario names and
+ * descriptions come from user files).  The figures are gnuplot's SVG,
+ * inlined after dropping the XML prolog and prefixing every id (and the
+ * references to it) so two figures in one page never share an id.  The page
+ * references nothing outside itself: no scripts, fonts, images or styles
+ * from anywhere (links to the run's CSV files are plain relative links). */
+#include "sim/report/report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "sim/report/figures.h"
+#include "sim/engine/output.h"
+#include "sim/report/plot.h"
+#include "sim/report/rundir.h"
+#include "sim/engine/timefmt.h"
+
+/* ------------------------------------------------------------------ */
+/* metric presentation                                                  */
+
+typedef enum mkind { K_NUM, K_INT, K_SEC, K_PCT, K_USD } mkind;
+
+typedef struct minfo {
+    const char *name;          /* exact, or a prefix ending in '.' */
+    mkind kind;
+    const char *unit;
+    const char *desc;
+} minfo;
+
+static const minfo metric_info[] = {
+    {"requests", K_INT, "", "requests that arrived"},
+    {"completed", K_INT, "", "requests completed"},
+    {"rejected", K_INT, "", "requests rejected (backlog full, or dropped while draining)"},
+    {"timeouts", K_INT, "", "requests that hit the client timeout"},
+    {"latency_mean", K_SEC, "s", "mean response time of completed requests"},
+    {"latency_p50", K_SEC, "s", "median response time"},
+    {"latency_p95", K_SEC, "s", "95th percentile response time"},
+    {"latency_p99", K_SEC, "s", "99th percentile response time"},
+    {"latency_max", K_SEC, "s", "slowest completed request"},
+    {"seconds_above_scale_up_threshold", K_SEC, "s", "seconds the scaler's metric was above the scale-up threshold"},
+    {"replica_seconds", K_NUM, "replica s", "integral of running replicas over time"},
+    {"mean_replicas", K_NUM, "replicas", "time-weighted mean of running replicas"},
+    {"max_replicas_seen", K_INT, "replicas", "most replicas running at once"},
+    {"scale_ups", K_INT, "", "scale-up actions"},
+    {"scale_downs", K_INT, "", "scale-down actions"},
+    {"time_to_first_scale_up", K_SEC, "s", "time of the first scale-up decision (n/a: none)"},
+    {"slo_violation_seconds", K_SEC, "s", "seconds whose completed requests' mean latency exceeded the SLO, or with failures"},
+    {"slo_violation_fraction", K_PCT, "%", "requests slower than the SLO latency, or failed"},
+    {"error_ratio", K_PCT, "%", "(rejected + timeouts) / requests"},
+    {"cost", K_USD, "$", "replica-hours times the price per replica-hour"},
+    {"frozen_gauge_checks", K_INT, "", "checks that saw a gauge no request had updated since the previous check"},
+    {"frozen_gauge_actions", K_INT, "", "scaling actions taken on such a frozen gauge"},
+    {"alert_firing_seconds.", K_SEC, "s", "seconds the alert was firing"},
+    {"alert_fired_count.", K_INT, "", "times the alert started firing"},
+    {"elastic_under_accuracy", K_PCT, "%", "theta_U: mean under-provisioned replicas relative to demand"},
+    {"elastic_over_accuracy", K_PCT, "%", "theta_O: mean over-provisioned replicas relative to demand"},
+    {"elastic_under_replicas", K_NUM, "replicas", "mean shortfall of ready replicas below demand"},
+    {"elastic_over_replicas", K_NUM, "replicas", "mean excess of ready replicas above demand"},
+    {"elastic_under_timeshare", K_PCT, "%", "tau_U: share of time with fewer ready replicas than demanded"},
+    {"elastic_over_timeshare", K_PCT, "%", "tau_O: share of time with more ready replicas than demanded"},
+    {"elastic_instability", K_PCT, "%", "share of seconds where supply and demand did not move in the same direction"},
+    {"elastic_jitter", K_NUM, "per hour", "supply changes minus demand changes, per hour (< 0: too sluggish, > 0: oscillating)"},
+    {"elastic_supply_changes", K_INT, "", "times the number of ready replicas changed"},
+    {"elastic_demand_changes", K_INT, "", "times the demanded number of replicas changed"},
+    {"elastic_mean_demand", K_NUM, "replicas", "mean demanded replicas (minimal count meeting the SLO latency)"},
+    {"elastic_unreachable_seconds", K_SEC, "s", "seconds where no replica count could meet the SLO latency"},
+};
+
+static const minfo *info(const char *name)
+{
+    for (size_t i = 0; i < ASIM_ARRAY_LEN(metric_info); i++) {
+        const char *n = metric_info[i].name;
+        size_t len = strlen(n);
+        if (n[len - 1] == '.' ? strncmp(name, n, len) == 0 : strcmp(name, n) == 0)
+            return &metric_info[i];
+    }
+    return NULL;
+}
+
+const char *asim_metric_unit(const char *name)
+{
+    const minfo *m = info(name);
+    return m ? m->unit : "";
+}
+
+const char *asim_metric_desc(const char *name)
+{
+    const minfo *m = info(name);
+    return m ? m->desc : "";
+}
+
+void asim_metric_format(const char *name, double v, char *buf, size_t len)
+{
+    const minfo *m = info(name);
+    mkind k = m ? m->kind : K_NUM;
+    if (isnan(v)) {
+        snprintf(buf, len, "n/a");
+        return;
+    }
+    switch (k) {
+    case K_INT:
+        if (v == floor(v) && fabs(v) < 1e15) {
+            snprintf(buf, len, "%.0f", v);
+            return;
+        }
+        break;
+    case K_PCT:
+        snprintf(buf, len, "%.2f %%", v * 100);
+        return;
+    case K_USD:
+        snprintf(buf, len, "$%.4f", v);
+        return;
+    case K_SEC:
+        if (v == floor(v) && fabs(v) < 1e9) {
+            snprintf(buf, len, "%.0f s", v);
+            return;
+        }
+        snprintf(buf, len, "%.4g s", v);
+        return;
+    case K_NUM:
+        break;
+    }
+    snprintf(buf, len, "%.4g", v);
+}
+
+/* ------------------------------------------------------------------ */
+/* compare                                                              */
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+/* Labels from directory names: the last component, or the last two when
+ * that is ambiguous, or "#k" appended as a last resort. */
+static char **make_labels(const asim_rundir *runs, size_t n)
+{
+    char **lab = asim_calloc(n, sizeof *lab);
+    for (size_t i = 0; i < n; i++)
+        lab[i] = asim_strdup(base_name(runs[i].dir));
+    for (size_t i = 0; i < n; i++) {
+        int dup = 0;
+        for (size_t j = 0; j < n; j++)
+            if (j != i && strcmp(base_name(runs[j].dir), base_name(runs[i].dir)) == 0)
+                dup = 1;
+        if (!dup)
+            continue;
+        const char *d = runs[i].dir, *last = strrchr(d, '/');
+        const char *two = d;
+        if (last) {
+            for (const char *p = last - 1; p >= d; p--)
+                if (*p == '/') {
+                    two = p + 1;
+                    break;
+                }
+        }
+        asim_free(lab[i]);
+        lab[i] = asim_strdup(two);
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            if (strcmp(lab[i], lab[j]) == 0) {
+                size_t len = strlen(lab[j]) + 16;
+                char *s = asim_malloc(len);
+                snprintf(s, len, "%s #%zu", lab[j], j + 1);
+                asim_free(lab[j]);
+                lab[j] = s;
+            }
+    return lab;
+}
+
+/* Metric names of all runs, in first-seen order. */
+static const char **metric_union(const asim_rundir *runs, size_t n, size_t *count)
+{
+    size_t cap = 64, k = 0;
+    const char **names = asim_malloc(cap * sizeof *names);
+    for (size_t i = 0; i < n; i++) {
+        const cJSON *it;
+        cJSON_ArrayForEach(it, runs[i].metrics) {
+            size_t j;
+            for (j = 0; j < k; j++)
+                if (strcmp(names[j], it->string) == 0)
+                    break;
+            if (j < k)
+                continue;
+            ASIM_GROW(names, cap, k + 1, 16);
+            names[k++] = it->string;
+        }
+    }
+    *count = k;
+    return names;
+}
+
+/* Settings flattened to dotted paths with their values as JSON text, so
+ * runs can be told apart by what differs ("scaler.scale_up_threshold"). */
+typedef struct flat {
+    char **path, **val;
+    size_t n, cap;
+} flat;
+
+static void flat_add(flat *fl, const char *path, const cJSON *v)
+{
+    if (fl->n == fl->cap) {
+        size_t grown = asim_grow_cap(fl->cap, fl->n + 1, 64);
+        fl->path = asim_realloc(fl->path, grown * sizeof *fl->path);
+        fl->val = asim_realloc(fl->val, grown * sizeof *fl->val);
+        fl->cap = grown;
+    }
+    fl->path[fl->n] = asim_strdup(path);
+    char *js = cJSON_IsString(v) ? NULL : cJSON_PrintUnformatted(v);
+    fl->val[fl->n] = asim_strdup(js ? js : cJSON_IsString(v) ? v->valuestring : "");
+    cJSON_free(js);
+    fl->n++;
+}
+
+static void flatten(flat *fl, const cJSON *obj, const char *prefix)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, obj) {
+        size_t len = strlen(prefix) + strlen(it->string) + 2;
+        char *p = asim_malloc(len);
+        snprintf(p, len, "%s%s%s", prefix, *prefix ? "." : "", it->string);
+        if (cJSON_IsObject(it))
+            flatten(fl, it, p);
+        else
+            flat_add(fl, p, it);
+        asim_free(p);
+    }
+}
+
+static void flat_free(flat *fl)
+{
+    for (size_t i = 0; i < fl->n; i++) {
+        asim_free(fl->path[i]);
+        asim_free(fl->val[i]);
+    }
+    asim_free(fl->path);
+    asim_free(fl->val);
+}
+
+static const char *flat_get(const flat *fl, const char *path)
+{
+    for (size_t i = 0; i < fl->n; i++)
+        if (strcmp(fl->path[i], path) == 0)
+            return fl->val[i];
+    return NULL;
+}
+
+/* Paths whose values are not the same in every run (missing counts as a
+ * value), in first-seen order; "seed" and "description" are left out (the
+ * seed has its own row).  Pointers into fl[]. */
+static const char **settings_diff(const flat *fl, size_t n, size_t *count)
+{
+    size_t k = 0, cap = 16;
+    const char **out = asim_malloc(cap * sizeof *out);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < fl[i].n; j++) {
+            const char *p = fl[i].path[j];
+            if (strcmp(p, "seed") == 0 || strcmp(p, "description") == 0)
+                continue;
+            size_t q;
+            for (q = 0; q < k; q++)
+                if (strcmp(out[q], p) == 0)
+                    break;
+            if (q < k)
+                continue;
+            const char *v0 = flat_get(&fl[0], p);
+            int differs = 0;
+            for (size_t r = 1; r < n && !differs; r++) {
+                const char *v = flat_get(&fl[r], p);
+                differs = (!v0 != !v) || (v && strcmp(v, v0) != 0);
+            }
+            if (!differs)
+                continue;
+            ASIM_GROW(out, cap, k + 1, 16);
+            out[k++] = p;
+        }
+    *count = k;
+    return out;
+}
+
+static void print_table(FILE *f, const asim_rundir *runs, const char *const *labels, size_t n,
+                        const char **names, size_t nm, const flat *fl, const char **diff, size_t nd)
+{
+    int w0 = 6;
+    for (size_t j = 0; j < nm; j++)
+        if ((int)strlen(names[j]) > w0)
+            w0 = (int)strlen(names[j]);
+    for (size_t j = 0; j < nd; j++)
+        if ((int)strlen(diff[j]) > w0)
+            w0 = (int)strlen(diff[j]);
+    int *w = asim_malloc(n * sizeof *w);
+    char buf[64];
+    for (size_t i = 0; i < n; i++) {
+        w[i] = (int)strlen(labels[i]) > 12 ? (int)strlen(labels[i]) : 12;
+    }
+    fprintf(f, "%-*s", w0, "metric");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "  %*s", w[i], labels[i]);
+    fputc('\n', f);
+    fprintf(f, "%-*s", w0, "policy");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "  %*s", w[i], asim_rundir_setting_str(&runs[i], "scaler.policy", "?"));
+    fputc('\n', f);
+    fprintf(f, "%-*s", w0, "seed");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "  %*.0f", w[i], runs[i].seed);
+    fputc('\n', f);
+    for (size_t j = 0; j < nd; j++) {
+        fprintf(f, "%-*s", w0, diff[j]);
+        for (size_t i = 0; i < n; i++) {
+            const char *v = flat_get(&fl[i], diff[j]);
+            snprintf(buf, sizeof buf, "%.*s", w[i] < 40 ? w[i] : 40, v ? v : "-");
+            fprintf(f, "  %*s", w[i], buf);
+        }
+        fputc('\n', f);
+    }
+    fputc('\n', f);
+    for (size_t j = 0; j < nm; j++) {
+        fprintf(f, "%-*s", w0, names[j]);
+        for (size_t i = 0; i < n; i++) {
+            asim_metric_format(names[j], asim_rundir_metric(&runs[i], names[j]), buf, sizeof buf);
+            fprintf(f, "  %*s", w[i], buf);
+        }
+        fputc('\n', f);
+    }
+    asim_free(w);
+}
+
+static int write_compare_csv(const char *path, const asim_rundir *runs, const char *const *labels,
+                             size_t n, const char **names, size_t nm, const flat *fl,
+                             const char **diff, size_t nd, asim_err *err)
+{
+    asim_afile a;
+    int rc = asim_afile_open(&a, path, err);
+    if (rc)
+        return rc;
+    asim_csv c;
+    asim_csv_init(&c, a.f);
+    static const char *const fixed[] = {"run", "dir", "scenario", "seed", "policy"};
+    for (size_t k = 0; k < ASIM_ARRAY_LEN(fixed); k++)
+        asim_csv_str(&c, fixed[k]);
+    for (size_t j = 0; j < nd; j++) {
+        size_t len = strlen(diff[j]) + 10;
+        char *h = asim_malloc(len);
+        snprintf(h, len, "settings.%s", diff[j]);
+        asim_csv_str(&c, h);
+        asim_free(h);
+    }
+    for (size_t j = 0; j < nm; j++)
+        asim_csv_str(&c, names[j]);
+    asim_csv_end(&c);
+    for (size_t i = 0; i < n; i++) {
+        asim_csv_str(&c, labels[i]);
+        asim_csv_str(&c, runs[i].dir);
+        asim_csv_str(&c, runs[i].scenario);
+        asim_csv_num(&c, runs[i].seed);
+        asim_csv_str(&c, asim_rundir_setting_str(&runs[i], "scaler.policy", ""));
+        for (size_t j = 0; j < nd; j++) {
+            const char *v = flat_get(&fl[i], diff[j]);
+            asim_csv_str(&c, v ? v : "");
+        }
+        for (size_t j = 0; j < nm; j++) {
+            double v = asim_rundir_metric(&runs[i], names[j]);
+            if (isnan(v))
+                asim_csv_str(&c, "");
+            else
+                asim_csv_num(&c, v);
+        }
+        asim_csv_end(&c);
+    }
+    return asim_afile_commit(&a, err);
+}
+
+int asim_compare_dirs_opts(const char *const *dirs, size_t n, const char *out_dir,
+                           const asim_compare_opts *o, asim_err *err)
+{
+    asim_compare_opts def = {NULL, 0, NULL, 0};
+    if (!o)
+        o = &def;
+    if (n == 0)
+        return asim_err_set(err, ASIM_EINPUT, "no run directory to compare");
+    if (!out_dir)
+        out_dir = ".";
+    asim_rundir *runs = asim_calloc(n, sizeof *runs);
+    int rc = ASIM_OK;
+    size_t loaded = 0;
+    for (; loaded < n; loaded++)
+        if ((rc = asim_rundir_load(&runs[loaded], dirs[loaded], ASIM_RD_TIMESERIES | ASIM_RD_EVENTS, err)))
+            break;
+    if (rc) {
+        for (size_t i = 0; i < loaded; i++)
+            asim_rundir_free(&runs[i]);
+        asim_free(runs);
+        return rc;
+    }
+    char **own = o->labels ? NULL : make_labels(runs, n);
+    const char *const *labels = o->labels ? o->labels : (const char *const *)own;
+    size_t nm, nd;
+    const char **names = metric_union(runs, n, &nm);
+    flat *fl = asim_calloc(n, sizeof *fl);
+    for (size_t i = 0; i < n; i++)
+        flatten(&fl[i], runs[i].settings, "");
+    const char **diff = settings_diff(fl, n, &nd);
+    print_table(o->table ? o->table : stdout, runs, labels, n, names, nm, fl, diff, nd);
+    if ((rc = asim_mkdirs(out_dir, err)) == ASIM_OK) {
+        char *csv = asim_path_join(out_dir, "compare.csv");
+        rc = write_compare_csv(csv, runs, labels, n, names, nm, fl, diff, nd, err);
+        asim_free(csv);
+    }
+    if (rc == ASIM_OK && !o->no_figure) {
+        char *base = asim_path_join(out_dir, "compare");
+        char sub[300] = "";
+        size_t k = 0;
+        for (size_t i = 1; i < n; i++)
+            if (runs[i].seed != runs[0].seed) {
+                k = (size_t)snprintf(sub, sizeof sub, "runs differ in: seed");
+                break;
+            }
+        for (size_t j = 0; j < nd && k < sizeof sub - 60; j++)
+            k += (size_t)snprintf(sub + k, sizeof sub - k, "%s%s", k ? ", " : "runs differ in: ", diff[j]);
+        if (k >= sizeof sub - 60 && nd)
+            snprintf(sub + k, sizeof sub - k, ", ...");
+        rc = asim_plot_compare(runs, labels, n, o->formats ? o->formats : ASIM_FMT_PNG | ASIM_FMT_SVG,
+                               sub, base, err);
+        asim_free(base);
+    }
+    asim_free(diff);
+    for (size_t i = 0; i < n; i++)
+        flat_free(&fl[i]);
+    asim_free(fl);
+    asim_free(names);
+    for (size_t i = 0; own && i < n; i++)
+        asim_free(own[i]);
+    asim_free(own);
+    for (size_t i = 0; i < n; i++)
+        asim_rundir_free(&runs[i]);
+    asim_free(runs);
+    return rc;
+}
+
+int asim_compare_dirs(const char *const *dirs, size_t n, const char *out_dir, asim_err *err)
+{
+    return asim_compare_dirs_opts(dirs, n, out_dir, NULL, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* report: HTML helpers                                                 */
+
+static void html_esc(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&#39;", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+/* Markdown table cell: pipes escaped, newlines flattened, and <, >, &
+ * written as entities, so user text never becomes raw HTML in a renderer. */
+static void md_esc(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '|') fputs("\\|", f);
+        else if (*s == '\n' || *s == '\r') fputc(' ', f);
+        else if (*s == '<') fputs("&lt;", f);
+        else if (*s == '>') fputs("&gt;", f);
+        else if (*s == '&') fputs("&amp;", f);
+        else fputc(*s, f);
+    }
+}
+
+/* Markdown prose from user files (names, descriptions): as md_esc, and
+ * every other character Markdown gives a meaning to is backslash-escaped,
+ * so a name cannot make links, images, emphasis or headings. */
+static void md_text(FILE *f, const char *s)
+{
+    if (*s && strchr("#+-=", *s))          /* would start a heading or a list */
+        fputc('\\', f);
+    for (; *s; s++) {
+        if (strchr("\\`*_[]!~", *s) && *s)
+            fputc('\\', f);
+        char c[2] = {*s, 0};
+        md_esc(f, c);
+    }
+}
+
+/* Inside a `code span`: HTML is already literal there; only the backquote
+ * (which would end the span), pipes and newlines need care. */
+static void md_code(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '`') fputc('\'', f);
+        else if (*s == '|') fputs("\\|", f);
+        else if (*s == '\n' || *s == '\r') fputc(' ', f);
+        else fputc(*s, f);
+    }
+}
+
+/* gnuplot's SVG, inlined: from "<svg" on, with ids and references to them
+ * prefixed by `pfx`. */
+static int inline_svg(FILE *out, const char *path, const char *pfx)
+{
+    char *svg;
+    if (asim_read_file(path, &svg, NULL) != 0)
+        return -1;
+    const char *p = strstr(svg, "<svg");
+    if (!p) {
+        asim_free(svg);
+        return -1;
+    }
+    static const char *const pats[] = {"id=\"", "id='", "href=\"#", "href='#", "url(#"};
+    while (*p) {
+        size_t k, best = (size_t)-1;
+        const char *hit = NULL;
+        for (k = 0; k < ASIM_ARRAY_LEN(pats); k++) {
+            const char *h = strstr(p, pats[k]);
+            if (h && (!hit || h < hit)) {
+                hit = h;
+                best = k;
+            }
+        }
+        if (!hit) {
+            fputs(p, out);
+            break;
+        }
+        /* "id=" must start an attribute, not end e.g. "grid=" */
+        size_t plen = strlen(pats[best]);
+        fwrite(p, 1, (size_t)(hit - p) + plen, out);
+        if (best > 1 || hit == svg || hit[-1] == ' ' || hit[-1] == '\n' || hit[-1] == '\t')
+            fputs(pfx, out);
+        p = hit + plen;
+    }
+    asim_free(svg);
+    return 0;
+}
+
+/* Wall-clock of simulated second t from settings.start_time, in the start
+ * time's own UTC offset; "" when it cannot be parsed. */
+static void clock_of(const asim_rundir *r, double t, char *buf, size_t len)
+{
+    const char *st = asim_rundir_setting_str(r, "start_time", "");
+    asim_instant in;
+    buf[0] = '\0';
+    if (asim_rfc3339_parse(st, strlen(st), 0, &in) != 0 || isnan(t))
+        return;
+    asim_civil c;
+    asim_civil_from_unix(in.sec + in.tz + (int64_t)floor(t), &c);
+    snprintf(buf, len, "%02d:%02d:%02d", c.hour, c.min, c.sec);
+}
+
+static const char css[] =
+    "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;"
+    "margin:0;color:#1d2329;background:#fff;line-height:1.45}"
+    "main{max-width:1200px;margin:0 auto;padding:24px 28px 60px}"
+    "h1{font-size:1.7em;margin:0 0 4px}h2{font-size:1.3em;margin:34px 0 10px;border-bottom:1px solid #e3e6ea;"
+    "padding-bottom:4px}"
+    ".sub{color:#555;margin:0 0 4px}.desc{color:#333;max-width:900px}"
+    ".cards{display:flex;flex-wrap:wrap;gap:12px;margin:18px 0}"
+    ".card{border:1px solid #e3e6ea;border-radius:8px;padding:10px 14px;min-width:140px;background:#fafbfc}"
+    ".card .v{font-size:1.45em;font-weight:600}.card .k{color:#555;font-size:.85em}"
+    "figure{margin:10px 0 24px}figure svg{width:100%;height:auto;display:block;border:1px solid #eef0f2}"
+    "figcaption{color:#555;font-size:.9em;margin-top:4px}"
+    "table{border-collapse:collapse;font-size:.92em;margin:8px 0}"
+    "th,td{border-bottom:1px solid #e9ecef;padding:4px 10px;text-align:left;vertical-align:top}"
+    "th{background:#f3f5f7}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
+    "tr.up td{background:#fff4e8}tr.down td{background:#eef5fc}"
+    "pre{background:#f6f8fa;border:1px solid #e3e6ea;padding:10px;overflow:auto;font-size:.85em}"
+    "details summary{cursor:pointer;color:#1f5f99}.note{color:#8a5a00;background:#fff8e6;"
+    "border:1px solid #f0d9a0;padding:8px 12px;border-radius:6px}"
+    "footer{color:#777;font-size:.85em;margin-top:40px}";
+
+static void card(FILE *f, const asim_rundir *r, const char *metric, const char *label)
+{
+    char buf[64];
+    asim_metric_format(metric, asim_rundir_metric(r, metric), buf, sizeof buf);
+    fputs("<div class=\"card\"><div class=\"v\">", f);
+    html_esc(f, buf);
+    fputs("</div><div class=\"k\">", f);
+    html_esc(f, label);
+    fputs("</div></div>\n", f);
+}
+
+static int is_scaling_row(const asim_table *e, size_t i, int ck, int cd)
+{
+    const char *k = asim_table_txt(e, i, ck);
+    if (strcmp(k, "check") != 0)
+        return 1;                               /* actuation start / end */
+    const char *d = asim_table_txt(e, i, cd);
+    return strcmp(d, "scale_up") == 0 || strcmp(d, "scale_down") == 0 || strcmp(d, "at_max") == 0;
+}
+
+#define EVENTS_ALL_MAX 5000   /* rows in the collapsed "all events" table */
+
+static void html_events(FILE *f, const asim_rundir *r, int all)
+{
+    const asim_table *e = &r->events;
+    int ct = asim_table_col(e, "time"), ck = asim_table_col(e, "kind"), cm = asim_table_col(e, "metric");
+    int crep = asim_table_col(e, "replicas"), cd = asim_table_col(e, "decision");
+    int cdes = asim_table_col(e, "desired"), crs = asim_table_col(e, "reason");
+    fputs("<table><thead><tr><th>t (s)</th><th>clock</th><th>event</th><th>metric</th><th>replicas</th>"
+          "<th>desired</th><th>reason</th></tr></thead><tbody>\n", f);
+    size_t shown = 0;
+    for (size_t i = 0; i < e->nrow; i++) {
+        if (!all && !is_scaling_row(e, i, ck, cd))
+            continue;
+        if (all && shown == EVENTS_ALL_MAX) {
+            fprintf(f, "<tr><td colspan=\"7\">... %zu more rows in events.csv</td></tr>\n", e->nrow - i);
+            break;
+        }
+        shown++;
+        double t = asim_table_num(e, i, ct), rep = asim_table_num(e, i, crep);
+        double des = asim_table_num(e, i, cdes);
+        const char *k = asim_table_txt(e, i, ck), *d = asim_table_txt(e, i, cd);
+        const char *cls = "";
+        if (!isnan(rep) && !isnan(des) && des != rep)
+            cls = des > rep ? " class=\"up\"" : " class=\"down\"";
+        char clock[16], m[32], rs[32], ds[32];
+        clock_of(r, t, clock, sizeof clock);
+        double mv = asim_table_num(e, i, cm);
+        snprintf(m, sizeof m, isnan(mv) ? "" : "%.4g", mv);
+        snprintf(rs, sizeof rs, isnan(rep) ? "" : "%.0f", rep);
+        snprintf(ds, sizeof ds, isnan(des) ? "" : "%.0f", des);
+        fprintf(f, "<tr%s><td class=\"n\">%.3f</td><td>%s</td><td>", cls, t, clock);
+        html_esc(f, strcmp(k, "check") == 0 ? d : k);
+        fprintf(f, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td>", m, rs, ds);
+        html_esc(f, asim_table_txt(e, i, crs));
+        fputs("</td></tr>\n", f);
+    }
+    if (!shown)
+        fputs("<tr><td colspan=\"7\">no scaling action</td></tr>\n", f);
+    fputs("</tbody></table>\n", f);
+}
+
+static void html_alerts(FILE *f, const asim_rundir *r)
+{
+    const asim_table *a = &r->alerts;
+    if (!a->nrow) {
+        fputs("<p>No alert changed state.</p>\n", f);
+        return;
+    }
+    int ct = asim_table_col(a, "time"), ca = asim_table_col(a, "alert"), cl = asim_table_col(a, "labels");
+    int cs = asim_table_col(a, "state"), cv = asim_table_col(a, "value");
+    fputs("<table><thead><tr><th>t (s)</th><th>clock</th><th>alert</th><th>state</th><th>value</th>"
+          "<th>labels</th></tr></thead><tbody>\n", f);
+    for (size_t i = 0; i < a->nrow && i < EVENTS_ALL_MAX; i++) {
+        char clock[16];
+        double t = asim_table_num(a, i, ct), v = asim_table_num(a, i, cv);
+        clock_of(r, t, clock, sizeof clock);
+        fprintf(f, "<tr><td class=\"n\">%.3f</td><td>%s</td><td>", t, clock);
+        html_esc(f, asim_table_txt(a, i, ca));
+        fputs("</td><td>", f);
+        html_esc(f, asim_table_txt(a, i, cs));
+        fprintf(f, "</td><td class=\"n\">%.4g</td><td><code>", v);
+        html_esc(f, asim_table_txt(a, i, cl));
+        fputs("</code></td></tr>\n", f);
+    }
+    fputs("</tbody></table>\n", f);
+}
+
+static void html_metrics(FILE *f, const asim_rundir *r, int elastic)
+{
+    fputs("<table><thead><tr><th>metric</th><th>value</th><th>meaning</th></tr></thead><tbody>\n", f);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, r->metrics) {
+        int is_el = strncmp(it->string, "elastic_", 8) == 0;
+        if (is_el != elastic)
+            continue;
+        char buf[64];
+        asim_metric_format(it->string, cJSON_IsNumber(it) ? it->valuedouble : NAN, buf, sizeof buf);
+        fputs("<tr><td><code>", f);
+        html_esc(f, it->string);
+        fputs("</code></td><td class=\"n\">", f);
+        html_esc(f, buf);
+        fputs("</td><td>", f);
+        html_esc(f, asim_metric_desc(it->string));
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</tbody></table>\n", f);
+}
+
+static void html_figure(FILE *f, const char *out_dir, const char *name, const char *caption, int have)
+{
+    fprintf(f, "<figure id=\"fig-%s\">\n", name);
+    char file[64];
+    snprintf(file, sizeof file, "%s.svg", name);
+    char *p = asim_path_join(out_dir, file);
+    char pfx[32];
+    snprintf(pfx, sizeof pfx, "%s-", name);
+    if (!have || inline_svg(f, p, pfx) != 0)
+        fprintf(f, "<p class=\"note\">Figure %s.svg not available (gnuplot missing or failed).</p>\n", name);
+    asim_free(p);
+    fputs("<figcaption>", f);
+    html_esc(f, caption);
+    fputs("</figcaption></figure>\n", f);
+}
+
+static const char cap_timeline[] =
+    "Timeline. Top: offered load and throughput. Middle: the metric the scaler saw at each check against "
+    "its thresholds (triangles: breaches; circles: checks that scaled). Then replicas desired vs ready, "
+    "the shaded gap being start-up and playbook time. Bottom: alerts pending and firing. Shaded bands: "
+    "scaling actions from playbook start to return.";
+static const char cap_dashboard[] =
+    "The seed's Grafana dashboard, offline: 30 s average response time (gauge, at the end of the run), "
+    "active replicas, service health per instance, response time per instance with the 30 s moving "
+    "average, percentiles, request count and rate per instance, replica count over time.";
+
+static int write_html(const char *path, const asim_rundir *r, const char *out_dir, int have_figs,
+                      const char *fig_note, asim_err *err)
+{
+    asim_afile a;
+    int rc = asim_afile_open(&a, path, err);
+    if (rc)
+        return rc;
+    FILE *f = a.f;
+    char pol[400];
+    asim_fig_policy_text(r, pol, sizeof pol);
+    const cJSON *ver = cJSON_GetObjectItemCaseSensitive(r->summary, "version");
+    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>", f);
+    html_esc(f, r->scenario);
+    fprintf(f, " (seed %.0f): autoscale-sim report</title>\n<style>%s</style>\n</head><body><main>\n", r->seed, css);
+    fputs("<h1>", f);
+    html_esc(f, r->scenario);
+    fprintf(f, " <span style=\"font-weight:normal;color:#666\">seed %.0f</span></h1>\n<p class=\"sub\">", r->seed);
+    html_esc(f, pol);
+    fputs("</p>\n<p class=\"desc\">", f);
+    html_esc(f, asim_rundir_setting_str(r, "description", ""));
+    fprintf(f, "</p>\n<p class=\"sub\">Simulated %g s from %s; SLO latency %g s.</p>\n",
+            asim_rundir_setting_num(r, "duration", NAN), asim_rundir_setting_str(r, "start_time", "?"),
+            asim_rundir_setting_num(r, "slo.latency", NAN));
+
+    fputs("<div class=\"cards\">\n", f);
+    card(f, r, "requests", "requests");
+    card(f, r, "latency_p95", "p95 latency");
+    card(f, r, "slo_violation_fraction", "requests violating the SLO");
+    card(f, r, "error_ratio", "errors (rejected + timeouts)");
+    card(f, r, "time_to_first_scale_up", "first scale-up at");
+    card(f, r, "scale_ups", "scale-ups");
+    card(f, r, "scale_downs", "scale-downs");
+    card(f, r, "mean_replicas", "mean replicas");
+    card(f, r, "cost", "cost");
+    fputs("</div>\n", f);
+
+    fputs("<h2>Figures</h2>\n", f);
+    if (fig_note && *fig_note) {
+        fputs("<p class=\"note\">", f);
+        html_esc(f, fig_note);
+        fputs("</p>\n", f);
+    }
+    html_figure(f, out_dir, "timeline", cap_timeline, have_figs);
+    html_figure(f, out_dir, "dashboard", cap_dashboard, have_figs);
+
+    fputs("<h2>Scaling events</h2>\n<p>Scaling decisions and actuations from <a href=\"events.csv\">events.csv</a> "
+          "(orange: towards more replicas, blue: fewer).</p>\n", f);
+    html_events(f, r, 0);
+    fputs("<details><summary>All scaler checks</summary>\n", f);
+    html_events(f, r, 1);
+    fputs("</details>\n", f);
+
+    fputs("<h2>Alerts</h2>\n", f);
+    html_alerts(f, r);
+
+    fputs("<h2>Summary metrics</h2>\n", f);
+    html_metrics(f, r, 0);
+    fputs("<h2>Elasticity</h2>\n<p>After Herbst et al. (SPEC Research Group): supply is the number of ready "
+          "replicas, demand the minimal number of replicas whose expected mean response time at the offered "
+          "load meets the SLO latency (an M/G/c model of each replica; see doc/elasticity.md).</p>\n", f);
+    html_metrics(f, r, 1);
+
+    fputs("<h2>Settings</h2>\n<pre>", f);
+    char *js = cJSON_Print(r->settings);
+    if (js) {
+        html_esc(f, js);
+        cJSON_free(js);
+    }
+    fputs("</pre>\n", f);
+    fprintf(f, "<footer>Written by autoscale-sim %s from the files of this run directory: "
+            "<a href=\"summary.json\">summary.json</a>, <a href=\"timeseries.csv\">timeseries.csv</a>, "
+            "<a href=\"events.csv\">events.csv</a>, <a href=\"scrapes.csv\">scrapes.csv</a>, "
+            "<a href=\"alerts.csv\">alerts.csv</a>, <a href=\"scaler.log\">scaler.log</a>.</footer>\n",
+            cJSON_IsString(ver) ? ver->valuestring : "?");
+    fputs("</main></body></html>\n", f);
+    return asim_afile_commit(&a, err);
+}
+
+static int write_md(const char *path, const asim_rundir *r, int have_figs, asim_err *err)
+{
+    asim_afile a;
+    int rc = asim_afile_open(&a, path, err);
+    if (rc)
+        return rc;
+    FILE *f = a.f;
+    char pol[400], buf[64];
+    asim_fig_policy_text(r, pol, sizeof pol);
+    fputs("# ", f);
+    md_text(f, r->scenario);
+    fprintf(f, " (seed %.0f)\n\n", r->seed);
+    md_text(f, pol);
+    fputs("\n\n", f);
+    const char *desc = asim_rundir_setting_str(r, "description", "");
+    if (*desc) {
+        md_text(f, desc);
+        fputs("\n\n", f);
+    }
+    fprintf(f, "Simulated %g s from %s; SLO latency %g s.\n\n", asim_rundir_setting_num(r, "duration", NAN),
+            asim_rundir_setting_str(r, "start_time", "?"), asim_rundir_setting_num(r, "slo.latency", NAN));
+    if (have_figs)
+        fputs("![Timeline](timeline.png)\n\n![Dashboard](dashboard.png)\n\n", f);
+    else
+        fputs("_Figures not available: gnuplot is not installed._\n\n", f);
+
+    fputs("## Scaling events\n\n| t (s) | clock | event | metric | replicas | desired | reason |\n"
+          "|---:|---|---|---:|---:|---:|---|\n", f);
+    const asim_table *e = &r->events;
+    int ct = asim_table_col(e, "time"), ck = asim_table_col(e, "kind"), cm = asim_table_col(e, "metric");
+    int crep = asim_table_col(e, "replicas"), cd = asim_table_col(e, "decision");
+    int cdes = asim_table_col(e, "desired"), crs = asim_table_col(e, "reason");
+    size_t shown = 0;
+    for (size_t i = 0; i < e->nrow; i++) {
+        if (!is_scaling_row(e, i, ck, cd))
+            continue;
+        char clock[16];
+        double t = asim_table_num(e, i, ct), mv = asim_table_num(e, i, cm);
+        double rep = asim_table_num(e, i, crep), des = asim_table_num(e, i, cdes);
+        clock_of(r, t, clock, sizeof clock);
+        const char *k = asim_table_txt(e, i, ck);
+        fprintf(f, "| %.3f | %s | ", t, clock);
+        md_esc(f, strcmp(k, "check") == 0 ? asim_table_txt(e, i, cd) : k);
+        fputs(" | ", f);
+        if (!isnan(mv)) fprintf(f, "%.4g", mv);
+        fputs(" | ", f);
+        if (!isnan(rep)) fprintf(f, "%.0f", rep);
+        fputs(" | ", f);
+        if (!isnan(des)) fprintf(f, "%.0f", des);
+        fputs(" | ", f);
+        md_esc(f, asim_table_txt(e, i, crs));
+        fputs(" |\n", f);
+        shown++;
+    }
+    if (!shown)
+        fputs("| | | no scaling action | | | | |\n", f);
+
+    for (int el = 0; el <= 1; el++) {
+        fputs(el ? "\n## Elasticity (Herbst et al., against the demanded supply; see doc/elasticity.md)\n\n"
+                 : "\n## Summary metrics\n\n", f);
+        fputs("| metric | value | meaning |\n|---|---:|---|\n", f);
+        const cJSON *it;
+        cJSON_ArrayForEach(it, r->metrics) {
+            if ((strncmp(it->string, "elastic_", 8) == 0) != el)
+                continue;
+            asim_metric_format(it->string, cJSON_IsNumber(it) ? it->valuedouble : NAN, buf, sizeof buf);
+            fputs("| `", f);
+            md_code(f, it->string);
+            fprintf(f, "` | %s | ", buf);
+            md_esc(f, asim_metric_desc(it->string));
+            fputs(" |\n", f);
+        }
+    }
+    const cJSON *ver = cJSON_GetObjectItemCaseSensitive(r->summary, "version");
+    fprintf(f, "\n_Written by autoscale-sim %s; full settings in summary.json, every check in events.csv._\n",
+            cJSON_IsString(ver) ? ver->valuestring : "?");
+    return asim_afile_commit(&a, err);
+}
+
+int asim_report_write(const char *dir, const char *out_dir, unsigned flags, asim_err *err)
+{
+    asim_rundir r;
+    int rc = asim_rundir_load(&r, dir, ASIM_RD_ALL, err);
+    if (rc)
+        return rc;
+    if (!out_dir)
+        out_dir = r.dir;
+    if ((rc = asim_mkdirs(out_dir, err))) {
+        asim_rundir_free(&r);
+        return rc;
+    }
+    int have_figs = 0, fig_rc = ASIM_OK;
+    asim_err fig_err = {""};
+    char note[700] = "";
+    if (!(flags & ASIM_REPORT_NO_FIGURES)) {
+        fig_rc = asim_plot_rundir(&r, ASIM_FIG_DASHBOARD | ASIM_FIG_TIMELINE, ASIM_FMT_PNG | ASIM_FMT_SVG,
+                                  out_dir, &fig_err);
+        have_figs = fig_rc == ASIM_OK;
+        if (!have_figs)
+            snprintf(note, sizeof note, "Figures could not be drawn: %s", fig_err.msg);
+    }
+    char *html = asim_path_join(out_dir, "report.html");
+    char *md = asim_path_join(out_dir, "report.md");
+    rc = write_html(html, &r, out_dir, have_figs, note, err);
+    if (rc == ASIM_OK)
+        rc = write_md(md, &r, have_figs, err);
+    asim_free(html);
+    asim_free(md);
+    asim_rundir_free(&r);
+    if (rc == ASIM_OK && fig_rc != ASIM_OK) {
+        *err = fig_err;
+        rc = fig_rc;
+    }
+    return rc;
+}

@@ -1,0 +1,658 @@
+/* simulate.c -- one run: build the models, run the event loop, fold the
+ * results into the summary and the run's files (see simulate.h).
+ *
+ * Random streams (all derived from the run seed by name, rng.h):
+ *   arrivals (the profile source), service (each request's demand, drawn at
+ *   arrival in arrival order), container_start, actuation, balancer; scrape
+ *   and discovery phases are hashes of the seed and a name.  A policy
+ *   setting therefore never changes the traffic or the service demands.
+ *
+ * Same-instant order: events at one instant run in the order they were
+ * scheduled (evq.h).  Per-second rows are not events: the loop runs the
+ * queue up to t - 1 ns and then writes the row for [t-1, t), so whatever
+ * happens at exactly t belongs to row t.
+ *
+ * Streams, not stores: per-request data goes into two histograms (whole run,
+ * current second) and counters; memory does not grow with duration. */
+#include "sim/run/simulate.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <cjson/cJSON.h>
+
+#include "sim/engine/evq.h"
+#include "sim/engine/rng.h"
+#include "sim/engine/stats.h"
+#include "sim/engine/output.h"
+#include "sim/config/settings.h"
+#include "models/prometheus/tsdb.h"
+#include "models/stack/webapp.h"
+#include "models/stack/cluster.h"
+#include "models/prometheus/prometheus.h"
+#include "models/scaling/scaler.h"
+#include "models/stack/sources.h"
+#include "models/stack/closed.h"
+#include "models/prometheus/alerts.h"
+#include "sim/run/elastic.h"
+#include "models/promql/promql.h"
+#include "models/prometheus/openmetrics.h"
+#include "models/scaling/policy_util.h"
+#include "sim/engine/timefmt.h"
+
+enum { F_TIMESERIES, F_SCRAPES, F_EVENTS, F_LOG, F_ALERTS, F_NFILES };
+static const char *const file_names[F_NFILES] = {
+    "timeseries.csv", "scrapes.csv", "events.csv", "scaler.log", "alerts.csv"
+};
+
+typedef struct sim {
+    const asim_config *cfg;
+    uint64_t seed;
+    asim_evq *q;
+    asim_time horizon;
+    gsl_rng *rng_service, *rng_start, *rng_actuation, *rng_balancer;
+    asim_sources *sources;
+    asim_closed *closed;               /* traffic.arrivals = closed */
+    gsl_rng *rng_think;
+    const asim_dist *classes;
+    size_t nclasses;
+    asim_tsdb *db;
+    asim_cluster *cl;
+    asim_prom *prom;
+    asim_scaler *scaler;
+    asim_alerts *alerts;
+    asim_elastic *elastic;
+    asim_om *om;                       /* OpenMetrics export, when asked */
+    /* files */
+    asim_afile f[F_NFILES];
+    int have_files;
+    asim_csv ts, ev;
+    time_t epoch;                      /* wall-clock of t=0 (s), for logs */
+    int64_t epoch_ms;                  /* the same in ms, for the OpenMetrics export */
+    /* accounting */
+    asim_hist *lat_all, *lat_sec;
+    uint64_t arrivals, completed, rejected, timeouts, dropped, slow;
+    uint64_t syn_retries, connect_timeouts;
+    uint64_t sec_arrivals, sec_completed, sec_rejected, sec_timeouts;
+    asim_twmean running;               /* starting + ready + draining containers */
+    double seconds_above, slo_violation_seconds;
+    int scale_ups, scale_downs, max_seen;
+    double first_scale_up;             /* s, NaN if none */
+    uint64_t frozen_actions, frozen_checks;
+    uint64_t blind_checks;             /* checks with a target whose last scrape timed out */
+    int progress;                      /* ASIM_RUN_PROGRESS */
+    double progress_wall;              /* wall clock of the last progress line */
+} sim;
+
+/* Wall-clock seconds, for progress lines on stderr only: never in files. */
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void report_progress(sim *s, asim_time now)
+{
+    double w = wall_now();
+    if (w - s->progress_wall < 1.0) return;
+    s->progress_wall = w;
+    fprintf(stderr, "autoscale-sim: simulated %.0f of %.0f s (%.0f%%), %llu requests\n",
+            ASIM_TO_SEC(now), ASIM_TO_SEC(s->horizon), 100.0 * (double)now / (double)s->horizon,
+            (unsigned long long)s->arrivals);
+}
+
+/* ------------------------------------------------------------------ */
+/* accounting hooks                                                     */
+
+static void on_completed(void *ctx, const asim_request *r, asim_time now)
+{
+    sim *s = ctx;
+    double lat = ASIM_TO_SEC(now - r->arrival);
+    asim_hist_add(s->lat_all, lat);
+    asim_hist_add(s->lat_sec, lat);
+    s->completed++;
+    s->sec_completed++;
+    if (lat > s->cfg->ext.slo.latency) s->slow++;
+    if (r->tag > 0 && s->closed) asim_closed_returned(s->closed, r->tag - 1, now);
+}
+
+static void on_failed(void *ctx, const asim_request *r, asim_fail_kind why, asim_time now)
+{
+    sim *s = ctx;
+    if (why == ASIM_FAIL_CONNECT_TIMEOUT) s->connect_timeouts++;   /* also a timeout, as the client sees it */
+    if (why == ASIM_FAIL_TIMEOUT || why == ASIM_FAIL_CONNECT_TIMEOUT) { s->timeouts++; s->sec_timeouts++; }
+    else { s->rejected++; s->sec_rejected++; if (why == ASIM_FAIL_DROPPED) s->dropped++; }
+    if (r->tag > 0 && s->closed) asim_closed_returned(s->closed, r->tag - 1, now);
+}
+
+static void on_syn_retry(void *ctx, const asim_request *r, asim_time now)
+{
+    sim *s = ctx;
+    ASIM_UNUSED(r); ASIM_UNUSED(now);
+    s->syn_retries++;
+}
+
+static int running_containers(const asim_cluster *cl)
+{
+    return asim_cluster_compose_ps(cl) + asim_cluster_count(cl, ASIM_CONTAINER_DRAINING);
+}
+
+static void on_cluster_changed(void *ctx, asim_time now)
+{
+    sim *s = ctx;
+    if (!s->cl) return;                /* during creation */
+    int n = running_containers(s->cl);
+    asim_prom_sd_changed(s->prom, now);
+    asim_twmean_set(&s->running, now, n);
+    if (n > s->max_seen) s->max_seen = n;
+}
+
+static void on_actuation_done(void *ctx, int target, int replicas, asim_time now)
+{
+    sim *s = ctx;
+    ASIM_UNUSED(target);
+    asim_scaler_actuation_done(s->scaler, replicas, now);
+}
+
+/* ------------------------------------------------------------------ */
+/* arrivals                                                             */
+
+/* The event argument packs the source index (low 32 bits) and the class of
+ * the arrival it announces (high 32 bits), so no per-request record exists
+ * outside the replicas. */
+static void on_arrival(void *ctx, uint64_t arg, asim_time now);
+
+static uint64_t arrival_arg(size_t src, int cls)
+{
+    return (uint64_t)src | ((uint64_t)(uint32_t)cls << 32);
+}
+
+static void schedule_arrival(sim *s, size_t src, asim_time now)
+{
+    int cls = 0;
+    asim_time next = asim_source_next(asim_sources_get(s->sources, src), now, &cls);
+    if (next == ASIM_TIME_MAX || next > s->horizon) return;
+    if (next < now) next = now;               /* a source may not go back in time */
+    asim_evq_at(s->q, next, on_arrival, s, arrival_arg(src, cls));
+}
+
+/* A request enters: its demand is drawn now, in arrival order (common
+ * random numbers); tag names a closed-loop client (0: open arrivals). */
+static void admit(sim *s, int cls, int tag, asim_time now)
+{
+    asim_request r;
+    r.arrival = now;
+    r.cls = cls < (int)s->nclasses ? cls : 0;
+    r.tag = tag;
+    r.demand = asim_dist_sample(&s->classes[r.cls], s->rng_service);
+    s->arrivals++;
+    s->sec_arrivals++;
+    asim_cluster_route(s->cl, &r, now);
+}
+
+static void on_arrival(void *ctx, uint64_t arg, asim_time now)
+{
+    sim *s = ctx;
+    size_t src = (size_t)(arg & 0xffffffffu);
+    admit(s, (int)(arg >> 32), 0, now);
+    schedule_arrival(s, src, now);
+}
+
+static void on_client_send(void *ctx, int client, asim_time now)
+{
+    admit(ctx, 0, client + 1, now);
+}
+
+/* ------------------------------------------------------------------ */
+/* per-second rows                                                      */
+
+static void csv_opt(asim_csv *w, double v)
+{
+    if (isnan(v)) asim_csv_str(w, "");
+    else asim_csv_num(w, v);
+}
+
+/* The row for [t-1, t), written once every event before t has run and none
+ * at t has (see run_seconds). */
+static void second_row(sim *s, asim_time now)
+{
+    double t = ASIM_TO_SEC(now) - 1;            /* the row covers [t, t+1) */
+    double metric = asim_scaler_last_metric(s->scaler);
+    double rate = asim_sources_rate(s->sources, now - ASIM_NS_PER_SEC);
+    int ready = asim_cluster_count(s->cl, ASIM_CONTAINER_READY);
+    if (!isnan(metric) && metric > s->cfg->scaler.scale_up_threshold) s->seconds_above += 1;
+    int violated = s->sec_rejected + s->sec_timeouts > 0 ||
+                   (asim_hist_count(s->lat_sec) > 0 && asim_hist_mean(s->lat_sec) > s->cfg->ext.slo.latency);
+    if (violated) s->slo_violation_seconds += 1;
+    if (s->elastic) asim_elastic_second(s->elastic, t, rate, ready);
+    if (s->have_files) {
+        asim_csv *w = &s->ts;
+        asim_csv_int(w, (long long)t);
+        asim_csv_int(w, (long long)s->sec_arrivals);
+        asim_csv_int(w, (long long)s->sec_completed);
+        asim_csv_int(w, (long long)s->sec_rejected);
+        asim_csv_int(w, (long long)s->sec_timeouts);
+        asim_csv_int(w, asim_cluster_in_flight(s->cl));
+        asim_csv_int(w, ready);
+        asim_csv_int(w, asim_cluster_count(s->cl, ASIM_CONTAINER_STARTING));
+        asim_csv_int(w, asim_cluster_count(s->cl, ASIM_CONTAINER_DRAINING));
+        static const double qs[3] = { 0.50, 0.95, 0.99 };
+        double qv[3];
+        asim_hist_quantiles(s->lat_sec, qs, 3, qv);
+        csv_opt(w, asim_hist_mean(s->lat_sec));
+        for (int i = 0; i < 3; i++) csv_opt(w, qv[i]);
+        csv_opt(w, metric);
+        csv_opt(w, rate);
+        asim_csv_int(w, asim_cluster_target(s->cl));
+        asim_csv_end(w);
+    }
+    asim_hist_reset(s->lat_sec);
+    s->sec_arrivals = s->sec_completed = s->sec_rejected = s->sec_timeouts = 0;
+    if (s->progress && (int64_t)t % 600 == 599) report_progress(s, now);
+}
+
+/* Run the event loop second by second: events in [t-1, t) (up to t - 1 ns),
+ * then the row for that second, so an event at exactly t (a check at 20 s)
+ * always lands in row t whatever order it was scheduled in.  Events at the
+ * horizon itself still run. */
+static void run_seconds(sim *s)
+{
+    for (asim_time t = ASIM_NS_PER_SEC; t <= s->horizon; t += ASIM_NS_PER_SEC) {
+        asim_evq_run(s->q, t - 1);
+        second_row(s, t);
+    }
+    asim_evq_run(s->q, s->horizon);
+}
+
+/* ------------------------------------------------------------------ */
+/* scaler events and the seed's log                                     */
+
+static void fmt_wall(const sim *s, asim_time t, char *buf, size_t len)
+{
+    asim_civil c;
+    asim_civil_from_unix((int64_t)s->epoch + t / ASIM_NS_PER_SEC, &c);
+    snprintf(buf, len, "%04d-%02d-%02d %02d:%02d:%02d", c.year, c.month, c.day, c.hour, c.min, c.sec);
+}
+
+static const char *RULE = "============================================================";
+static const char *LINE = "\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80"
+                          "\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80"
+                          "\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80"
+                          "\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80"
+                          "\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80"
+                          "\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80";
+
+static void log_check(sim *s, const asim_check *c)
+{
+    FILE *f = s->f[F_LOG].f;
+    const asim_scaler_cfg *sc = &s->cfg->scaler;
+    char when[32];
+    fmt_wall(s, c->now, when, sizeof when);
+    fprintf(f, "%s\nIteration #%d - %s\n%s\n", RULE, c->iteration, when, RULE);
+    if (isnan(c->out.metric)) {
+        fprintf(f, "No data available from Prometheus (query returned no series)\n");
+        fprintf(f, "Current State:\n  \xe2\x80\xa2 Current Replicas: %d\n\n", c->replicas);
+        return;
+    }
+    fprintf(f, "Current State:\n");
+    asim_scaler_log_state(s->scaler, &c->out, f);
+    fprintf(f, "  \xe2\x80\xa2 Current Replicas: %d\n", c->replicas);
+    if (c->frozen)
+        fprintf(f, "  WARNING frozen gauge: no request completed since the previous check; "
+                   "webapp_response_time_seconds still shows old latencies\n");
+    fprintf(f, "\n");
+    switch (c->out.decision) {
+    case ASIM_DEC_SCALE_UP:
+    case ASIM_DEC_SCALE_DOWN: {
+        int up = c->out.decision == ASIM_DEC_SCALE_UP;
+        fprintf(f, "%s\nSCALING ACTION REQUIRED\n%s\n", LINE, LINE);
+        fprintf(f, "  Direction: %s\n  Current:   %d replicas\n  Target:    %d replicas\n"
+                   "  Change:    %+d replicas\n  Executing scaling action...\n",
+                up ? "UP" : "DOWN", c->replicas, c->out.desired, c->out.desired - c->replicas);
+        break;
+    }
+    case ASIM_DEC_COOLDOWN:
+        fprintf(f, "Scaling decision: Cooldown active - %s\n", c->out.reason);
+        break;
+    case ASIM_DEC_AT_MAX:
+        fprintf(f, "Scaling decision: At maximum replicas (%d)\n", sc->max_replicas);
+        break;
+    case ASIM_DEC_AT_MIN:
+        fprintf(f, "Scaling decision: At minimum replicas (%d)\n", sc->min_replicas);
+        break;
+    default:
+        fprintf(f, "Scaling decision: No action (%s)\n", c->out.reason);
+        break;
+    }
+}
+
+static void event_row(sim *s, asim_time now, const char *kind, double metric, int replicas,
+                      int hi, int lo, const char *decision, int desired, const char *reason)
+{
+    asim_csv *w = &s->ev;
+    char tb[32];
+    snprintf(tb, sizeof tb, "%.3f", ASIM_TO_SEC(now));
+    asim_csv_str(w, tb);
+    asim_csv_str(w, kind);
+    csv_opt(w, metric);
+    asim_csv_int(w, replicas);
+    if (hi >= 0) asim_csv_int(w, hi); else asim_csv_str(w, "");
+    if (lo >= 0) asim_csv_int(w, lo); else asim_csv_str(w, "");
+    asim_csv_str(w, decision);
+    asim_csv_int(w, desired);
+    asim_csv_str(w, reason);
+    asim_csv_end(w);
+}
+
+static void on_checked(void *ctx, const asim_check *c)
+{
+    sim *s = ctx;
+    int acts = c->out.desired != c->replicas;
+    if (c->frozen) {
+        s->frozen_checks++;
+        if (acts) s->frozen_actions++;
+    }
+    if (c->out.decision == ASIM_DEC_SCALE_UP) {
+        s->scale_ups++;
+        if (isnan(s->first_scale_up)) s->first_scale_up = ASIM_TO_SEC(c->now);
+    } else if (c->out.decision == ASIM_DEC_SCALE_DOWN) {
+        s->scale_downs++;
+    }
+    char who[200];
+    int nblind = s->prom ? asim_prom_timed_out(s->prom, who, sizeof who) : 0;
+    s->blind_checks += nblind > 0;
+    if (!s->have_files) return;
+    char reason[800], blind[320] = "";
+    if (nblind)
+        snprintf(blind, sizeof blind, "; WARNING: blind to %d of %d targets (last scrape timed out: %s)",
+                 nblind, asim_prom_targets(s->prom), who);
+    snprintf(reason, sizeof reason, "%s%s%s", c->out.reason,
+             c->frozen ? "; WARNING: frozen gauge (no request completed since the previous check)" : "", blind);
+    event_row(s, c->now, "check", c->out.metric, c->replicas, c->out.high_breaches, c->out.low_breaches,
+              asim_decision_name(c->out.decision), c->out.desired, reason);
+    log_check(s, c);
+}
+
+static void on_actuation(void *ctx, int started, int from, int to, asim_time now)
+{
+    sim *s = ctx;
+    if (!s->have_files) return;
+    char reason[160];
+    if (started) snprintf(reason, sizeof reason, "playbook started: scale %d -> %d", from, to);
+    else snprintf(reason, sizeof reason, "playbook returned: %d replicas", to);
+    event_row(s, now, started ? "actuation_start" : "actuation_end", NAN, started ? from : to,
+              -1, -1, "", to, reason);
+    if (!started) {
+        fprintf(s->f[F_LOG].f, "  Successfully scaled to %d replicas\n%s\n", to, LINE);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* alerts                                                               */
+
+static void on_alert_eval(void *ctx, uint64_t arg, asim_time now)
+{
+    sim *s = ctx;
+    asim_alerts_eval(s->alerts, s->db, ASIM_TO_MS(now), s->have_files ? s->f[F_ALERTS].f : NULL);
+    asim_time next = now + ASIM_SEC(s->cfg->prometheus.evaluation_interval);
+    if (next <= s->horizon) asim_evq_at(s->q, next, on_alert_eval, s, arg);
+}
+
+/* ------------------------------------------------------------------ */
+/* set-up and tear-down                                                 */
+
+static int open_files(sim *s, const char *dir, asim_err *err)
+{
+    char path[4096];
+    for (int i = 0; i < F_NFILES; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, file_names[i]);
+        int rc = asim_afile_open(&s->f[i], path, err);
+        if (rc) {
+            for (int j = 0; j < i; j++) asim_afile_abort(&s->f[j]);
+            return rc;
+        }
+    }
+    s->have_files = 1;
+    asim_csv_init(&s->ts, s->f[F_TIMESERIES].f);
+    static const char *const th[] = {
+        "time", "arrivals", "completions", "rejections", "timeouts", "in_flight", "replicas_ready",
+        "replicas_starting", "replicas_draining", "latency_mean", "latency_p50", "latency_p95",
+        "latency_p99", "metric", "offered_rate", "desired_replicas"
+    };
+    for (size_t i = 0; i < ASIM_ARRAY_LEN(th); i++) asim_csv_str(&s->ts, th[i]);
+    asim_csv_end(&s->ts);
+    asim_csv_init(&s->ev, s->f[F_EVENTS].f);
+    static const char *const eh[] = {
+        "time", "kind", "metric", "replicas", "high_breaches", "low_breaches", "decision", "desired", "reason"
+    };
+    for (size_t i = 0; i < ASIM_ARRAY_LEN(eh); i++) asim_csv_str(&s->ev, eh[i]);
+    asim_csv_end(&s->ev);
+    if (s->alerts) asim_alerts_csv_header(s->f[F_ALERTS].f);
+    else fprintf(s->f[F_ALERTS].f, "time,alert,labels,state,value\n");
+    return 0;
+}
+
+static void destroy_models(sim *s)
+{
+    if (s->om) asim_om_abort(s->om);
+    for (int i = 0; i < F_NFILES; i++)
+        if (s->have_files) asim_afile_abort(&s->f[i]);
+    if (s->alerts) asim_alerts_destroy(s->alerts);
+    if (s->elastic) asim_elastic_destroy(s->elastic);
+    asim_scaler_destroy(s->scaler);
+    asim_prom_destroy(s->prom);
+    asim_cluster_destroy(s->cl);
+    asim_tsdb_destroy(s->db);
+    asim_sources_destroy(s->sources);
+    asim_closed_destroy(s->closed);      /* cancels its events: before the queue */
+    asim_evq_destroy(s->q);
+    asim_rng_free(s->rng_think);
+    asim_rng_free(s->rng_service);
+    asim_rng_free(s->rng_start);
+    asim_rng_free(s->rng_actuation);
+    asim_rng_free(s->rng_balancer);
+    asim_hist_destroy(s->lat_all);
+    asim_hist_destroy(s->lat_sec);
+}
+
+/* How far back (ms) the scaler's query reaches; checks that it parses. */
+static int query_reach(const asim_config *cfg, int64_t lookback_ms, int64_t *reach, asim_err *err)
+{
+    char msg[256];
+    asim_promql *e = asim_promql_parse(cfg->scaler.query, msg, sizeof msg);
+    if (!e) return asim_err_set(err, ASIM_EINPUT, "$.scaler.query: %s", msg);
+    *reach = asim_promql_reach_ms(e, lookback_ms);
+    asim_promql_free(e);
+    return 0;
+}
+
+static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
+                 unsigned flags, asim_err *err)
+{
+    s->cfg = cfg;
+    s->seed = seed;
+    s->horizon = ASIM_SEC(cfg->duration);
+    int64_t epoch_ms = 0;
+    if (asim_rfc3339_ms(cfg->start_time, &epoch_ms) != 0)
+        return asim_err_set(err, ASIM_EINPUT, "$.start_time: \"%s\" is not an RFC 3339 time", cfg->start_time);
+    s->epoch_ms = epoch_ms;
+    s->epoch = (time_t)(epoch_ms >= 0 ? epoch_ms / 1000 : -((-epoch_ms + 999) / 1000));
+    s->first_scale_up = NAN;
+    s->q = asim_evq_create(256);
+    s->rng_service = asim_rng_stream(seed, "service");
+    s->rng_start = asim_rng_stream(seed, "container_start");
+    s->rng_actuation = asim_rng_stream(seed, "actuation");
+    s->rng_balancer = asim_rng_stream(seed, "balancer");
+    s->lat_all = asim_hist_create();
+    s->lat_sec = asim_hist_create();
+    int rc = asim_sources_create(cfg, seed, &s->sources, err);
+    if (rc) return rc;
+    s->classes = asim_sources_classes(s->sources, &s->nclasses);
+
+    /* The tsdb keeps what the longest query can reach, plus two scrapes. */
+    int64_t lookback_ms = (int64_t)(cfg->prometheus.lookback_delta * 1000 + 0.5);
+    int64_t reach = 0;
+    rc = query_reach(cfg, lookback_ms, &reach, err);
+    if (rc) return rc;
+    int64_t pr = asim_policies_reach_ms(cfg, lookback_ms);    /* policies' own queries */
+    if (pr > reach) reach = pr;
+    rc = asim_alerts_create(cfg, &s->alerts, err);
+    if (rc) return rc;
+    int64_t ar = asim_alerts_reach_ms(s->alerts, lookback_ms);
+    if (ar > reach) reach = ar;
+    s->db = asim_tsdb_create(reach + 2 * (int64_t)(cfg->prometheus.scrape_interval * 1000) + 1000);
+
+    static const asim_webapp_hooks wh_template = { 0 };
+    asim_webapp_hooks wh = wh_template;
+    wh.ctx = s;
+    wh.completed = on_completed;
+    wh.failed = on_failed;
+    wh.syn_retry = on_syn_retry;
+    asim_webapp_params ap = {
+        cfg->app.workers, cfg->app.backlog, cfg->app.timeout, cfg->app.service.mean,
+        (int)cfg->app.gauge, asim_prom_default_buckets, asim_prom_default_nbuckets,
+        cfg->app.backlog_full == ASIM_BACKLOG_SYN_DROP, cfg->client.syn_retries, cfg->client.connect_timeout
+    };
+    asim_cluster_hooks ch = { s, NULL, on_actuation_done, on_cluster_changed };
+    asim_cluster_rngs cr = { s->rng_start, s->rng_actuation, s->rng_balancer };
+    s->cl = asim_cluster_create(s->q, cfg, &ap, &wh, &ch, &cr);
+    asim_twmean_init(&s->running, 0, running_containers(s->cl));
+    s->max_seen = running_containers(s->cl);
+
+    asim_scaler_hooks sh = { s, on_checked, on_actuation };
+    rc = asim_scaler_create(s->q, cfg, s->cl, s->db, &sh, &s->scaler, err);
+    if (rc) return rc;
+    s->elastic = asim_elastic_create(cfg);
+
+    if (dir) {
+        rc = open_files(s, dir, err);
+        if (rc) return rc;
+        if (flags & ASIM_RUN_OPENMETRICS) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/metrics.om", dir);
+            rc = asim_om_create(path, s->epoch_ms, &s->om, err);
+            if (rc) return rc;
+            asim_om_attach(s->om, s->db);
+        }
+    }
+    s->prom = asim_prom_create(s->q, cfg, seed, s->cl, s->db, s->have_files ? s->f[F_SCRAPES].f : NULL);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* summary                                                              */
+
+static void summarize(sim *s, asim_summary *sum)
+{
+    const asim_config *cfg = s->cfg;
+    double dur = ASIM_TO_SEC(s->horizon);
+    double rs = asim_twmean_area(&s->running, s->horizon);
+    uint64_t failed = s->rejected + s->timeouts;
+    asim_summary_init(sum, cfg->name, s->seed);
+    asim_summary_set(sum, "requests", (double)s->arrivals);
+    asim_summary_set(sum, "completed", (double)s->completed);
+    asim_summary_set(sum, "rejected", (double)s->rejected);
+    asim_summary_set(sum, "timeouts", (double)s->timeouts);
+    asim_summary_set(sum, "syn_retries", (double)s->syn_retries);
+    asim_summary_set(sum, "connect_timeouts", (double)s->connect_timeouts);
+    asim_summary_set(sum, "scrape_timeouts", s->prom ? (double)asim_prom_scrape_timeouts(s->prom) : 0);
+    asim_summary_set(sum, "blind_checks", (double)s->blind_checks);
+    asim_summary_set(sum, "latency_mean", asim_hist_mean(s->lat_all));
+    asim_summary_set(sum, "latency_p50", asim_hist_quantile(s->lat_all, 0.50));
+    asim_summary_set(sum, "latency_p95", asim_hist_quantile(s->lat_all, 0.95));
+    asim_summary_set(sum, "latency_p99", asim_hist_quantile(s->lat_all, 0.99));
+    asim_summary_set(sum, "latency_max", asim_hist_max(s->lat_all));
+    asim_summary_set(sum, "seconds_above_scale_up_threshold", s->seconds_above);
+    asim_summary_set(sum, "replica_seconds", rs);
+    asim_summary_set(sum, "mean_replicas", dur > 0 ? rs / dur : NAN);
+    asim_summary_set(sum, "max_replicas_seen", s->max_seen);
+    asim_summary_set(sum, "scale_ups", s->scale_ups);
+    asim_summary_set(sum, "scale_downs", s->scale_downs);
+    asim_summary_set(sum, "time_to_first_scale_up", s->first_scale_up);
+    asim_summary_set(sum, "slo_violation_seconds", s->slo_violation_seconds);
+    asim_summary_set(sum, "slo_violation_fraction",
+                     s->arrivals ? (double)(s->slow + failed) / (double)s->arrivals : 0);
+    asim_summary_set(sum, "error_ratio", s->arrivals ? (double)failed / (double)s->arrivals : 0);
+    asim_summary_set(sum, "cost", rs / 3600.0 * cfg->ext.slo.price_per_replica_hour);
+    asim_summary_set(sum, "frozen_gauge_checks", (double)s->frozen_checks);
+    asim_summary_set(sum, "frozen_gauge_actions", (double)s->frozen_actions);
+    asim_sources_summarize(s->sources, sum);
+    if (s->alerts) asim_alerts_finish(s->alerts, ASIM_TO_MS(s->horizon), sum);
+    if (s->elastic) asim_elastic_finish(s->elastic, sum);
+}
+
+static int write_summary(const sim *s, const char *dir, const asim_summary *sum, asim_err *err)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "scenario", s->cfg->name);
+    cJSON_AddNumberToObject(root, "seed", (double)s->seed);
+    cJSON_AddStringToObject(root, "version", ASIM_VERSION);
+    cJSON *m = cJSON_AddObjectToObject(root, "metrics");
+    for (size_t i = 0; i < sum->n; i++) {
+        if (isfinite(sum->m[i].value)) cJSON_AddNumberToObject(m, sum->m[i].name, sum->m[i].value);
+        else cJSON_AddNullToObject(m, sum->m[i].name);
+    }
+    cJSON_AddItemToObject(root, "settings", asim_config_to_json(s->cfg));
+    char *txt = cJSON_Print(root);
+    cJSON_Delete(root);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    asim_afile a;
+    int rc = asim_afile_open(&a, path, err);
+    if (rc == 0) {
+        fputs(txt, a.f);
+        fputc('\n', a.f);
+        rc = asim_afile_commit(&a, err);
+    }
+    cJSON_free(txt);
+    return rc;
+}
+
+int asim_simulate(const asim_config *cfg, uint64_t seed, const char *out_dir,
+                  unsigned flags, asim_summary *sum, asim_run_stats *stats, asim_err *err)
+{
+    sim s;
+    memset(&s, 0, sizeof s);
+    s.progress = (flags & ASIM_RUN_PROGRESS) != 0;
+    if (s.progress) s.progress_wall = wall_now();
+    int rc = build(&s, cfg, seed, out_dir, flags, err);
+    if (rc) {
+        destroy_models(&s);
+        return rc;
+    }
+    for (size_t i = 0; i < asim_sources_count(s.sources); i++)
+        schedule_arrival(&s, i, 0);
+    if (cfg->traffic.arrivals == ASIM_ARRIVALS_CLOSED) {
+        /* own stream "think": closed clients never shift another stream */
+        s.rng_think = asim_rng_stream(seed, "think");
+        asim_time end = cfg->traffic.repeat ? s.horizon : ASIM_SEC(asim_profile_length(&cfg->traffic));
+        s.closed = asim_closed_create(s.q, cfg->traffic.clients, &cfg->traffic.think, s.rng_think,
+                                      0, end, on_client_send, &s);
+    }
+    if (s.alerts) {
+        asim_time period = ASIM_SEC(cfg->prometheus.evaluation_interval);
+        asim_time offset = asim_rng_phase(0, "rule_group:webapp", period);
+        asim_evq_at(s.q, offset, on_alert_eval, &s, 0);
+    }
+    run_seconds(&s);
+    rc = asim_sources_error(s.sources, err);
+    summarize(&s, sum);
+    if (stats) {
+        stats->events = asim_evq_dispatched(s.q);
+        stats->requests = s.arrivals;
+        stats->simulated_seconds = ASIM_TO_SEC(s.horizon);
+    }
+    if (s.have_files) {
+        for (int i = 0; i < F_NFILES && rc == 0; i++) rc = asim_afile_commit(&s.f[i], err);
+        for (int i = 0; i < F_NFILES; i++) asim_afile_abort(&s.f[i]);
+        if (rc == 0 && s.om) {
+            rc = asim_om_finish(s.om, err);
+            s.om = NULL;
+        }
+        if (rc == 0) rc = write_summary(&s, out_dir, sum, err);
+    }
+    destroy_models(&s);
+    return rc;
+}
