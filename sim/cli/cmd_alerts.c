@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_opts.h"
 #include "sim/engine/output.h"
 #include "models/prometheus/series_io.h"
 #include "sim/config/settings.h"
@@ -70,61 +71,45 @@ static int parse_step(const char *s, int64_t *ms)
 }
 
 typedef struct opts {
+    asim_cli_opts cli;
     const char *scenario, *series, *out, *start, *end, *step;
-    const char **sets;
-    size_t nsets;
     int timeline, quiet, rules, value_annotation;
 } opts;
 
 static int parse_opts(int argc, char **argv, opts *o)
 {
-    enum { O_SERIES = 256, O_START, O_END, O_STEP, O_TIMELINE, O_SET, O_RULES, O_VANN };
-    static const struct option lo[] = {
+    enum { O_SERIES = 256, O_START, O_END, O_STEP, O_TIMELINE, O_RULES, O_VANN };
+    static const struct option own[] = {
         {"series", required_argument, NULL, O_SERIES}, {"start", required_argument, NULL, O_START},
         {"end", required_argument, NULL, O_END}, {"step", required_argument, NULL, O_STEP},
-        {"timeline", no_argument, NULL, O_TIMELINE}, {"set", required_argument, NULL, O_SET},
-        {"out", required_argument, NULL, 'o'}, {"quiet", no_argument, NULL, 'q'},
+        {"timeline", no_argument, NULL, O_TIMELINE},
         {"rules", no_argument, NULL, O_RULES}, {"value-annotation", no_argument, NULL, O_VANN},
-        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+        {NULL, 0, NULL, 0},
     };
-    opterr = 0;
-    optind = 1;
+    asim_cli_opts_init(&o->cli, "alerts", ASIM_CLI_OUT | ASIM_CLI_QUIET | ASIM_CLI_SET, own, argc);
+    o->cli.usage_text = usage_text;
+    o->cli.see = "--help";
     int c;
-    while ((c = getopt_long(argc, argv, ":o:qh", lo, NULL)) != -1) {
+    while ((c = asim_cli_next(&o->cli, argc, argv)) > 0) {
         switch (c) {
         case O_SERIES: o->series = optarg; break;
         case O_START: o->start = optarg; break;
         case O_END: o->end = optarg; break;
         case O_STEP: o->step = optarg; break;
         case O_TIMELINE: o->timeline = 1; break;
-        case O_SET: o->sets[o->nsets++] = optarg; break;
-        case 'o': o->out = optarg; break;
-        case 'q': o->quiet = 1; break;
         case O_RULES: o->rules = 1; break;
         case O_VANN: o->value_annotation = 1; break;
-        case 'h': fputs(usage_text, stdout); return -1;
-        case ':': return fail(2, "%s needs a value", argv[optind - 1]);
-        default: return fail(2, "unknown option '%s' (see --help)", argv[optind - 1]);
         }
     }
+    if (c < 0) return o->cli.rc ? o->cli.rc : -1;
+    o->out = o->cli.out;
+    o->quiet = o->cli.quiet;
     if (optind < argc) o->scenario = argv[optind++];
     if (optind < argc) return fail(2, "unexpected argument '%s'", argv[optind]);
     if (!o->rules && !o->series) return fail(2, "--series FILE is required (or --rules)");
     if (o->rules && (o->series || o->timeline || o->start || o->end || o->step))
         return fail(2, "--rules prints the rules only; it takes no samples or grid");
     return 0;
-}
-
-static int load_config(const opts *o, asim_config *cfg)
-{
-    asim_err err;
-    asim_config_defaults(cfg);
-    int rc = 0;
-    if (o->scenario) rc = asim_config_load(cfg, o->scenario, &err);
-    for (size_t i = 0; rc == 0 && i < o->nsets; i++) rc = asim_config_set(cfg, o->sets[i], &err);
-    if (rc == 0) rc = asim_config_validate(cfg, &err);
-    if (rc) fail(rc, "%s", err.msg);
-    return rc;
 }
 
 /* Evaluate on the grid; rows to f. */
@@ -182,41 +167,30 @@ int asim_cmd_alerts(int argc, char **argv)
 {
     opts o;
     memset(&o, 0, sizeof o);
-    o.sets = asim_calloc((size_t)argc + 1, sizeof *o.sets);
     int rc = parse_opts(argc, argv, &o);
     if (rc) {
-        asim_free(o.sets);
+        asim_cli_opts_free(&o.cli);
         return rc < 0 ? 0 : rc;
     }
     asim_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    rc = load_config(&o, &cfg);
-    asim_afile af;
-    memset(&af, 0, sizeof af);
-    FILE *f = stdout;
     asim_err err;
-    if (!rc && o.out) {
-        rc = asim_afile_open(&af, o.out, &err);
-        if (rc) fail(rc, "%s", err.msg);
-        f = af.f;
-    }
+    if ((rc = asim_cli_load_config(&o.cli, o.scenario, &cfg, &err)) != 0)
+        fail(rc, "%s", err.msg);
+    asim_cli_sink out = {stdout, NULL, {0}};
+    if (!rc && (rc = asim_cli_sink_open(&out, o.out, &err)) != 0)
+        fail(rc, "%s", err.msg);
     if (!rc && o.rules) {
         asim_alerts *a;
         rc = asim_alerts_create(&cfg, &a, &err);
         if (rc) fail(rc, "%s", err.msg);
-        else asim_alerts_write_rules_yaml(a, f, "autoscale-sim", cfg.prometheus.evaluation_interval,
+        else asim_alerts_write_rules_yaml(a, out.f, "autoscale-sim", cfg.prometheus.evaluation_interval,
                                           o.value_annotation);
         asim_alerts_destroy(a);
     } else if (!rc) {
-        rc = evaluate(&o, &cfg, f);
+        rc = evaluate(&o, &cfg, out.f);
     }
-    if (o.out && af.f) {
-        if (rc) asim_afile_abort(&af);
-        else if ((rc = asim_afile_commit(&af, &err)) != 0) fail(rc, "%s", err.msg);
-    } else if (fflush(stdout) != 0) {
-        rc = fail(1, "cannot write to standard output");
-    }
+    rc = asim_cli_sink_close(&out, rc, "alerts");
     asim_config_free(&cfg);
-    asim_free(o.sets);
+    asim_cli_opts_free(&o.cli);
     return rc;
 }

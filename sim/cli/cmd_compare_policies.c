@@ -27,6 +27,7 @@
 #include <cJSON.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_opts.h"
 #include "sim/engine/output.h"
 #include "sim/report/plot.h"
 #include "sim/report/report.h"
@@ -169,38 +170,29 @@ static size_t split(char *buf, char **out, size_t max)
     return n;
 }
 
-enum { OPT_POLICIES = 1000, OPT_SET, OPT_SEED, OPT_DURATION, OPT_LABELS, OPT_FORMAT, OPT_NOFIG };
+enum { OPT_POLICIES = 1000, OPT_LABELS, OPT_FORMAT, OPT_NOFIG };
 
 #define MAX_POLICIES 32
 
 int asim_cmd_compare_policies(int argc, char **argv)
 {
-    static const struct option opts[] = {
+    static const struct option own[] = {
         {"policies", required_argument, NULL, OPT_POLICIES},
-        {"out", required_argument, NULL, 'o'},
-        {"set", required_argument, NULL, OPT_SET},
-        {"seed", required_argument, NULL, OPT_SEED},
-        {"duration", required_argument, NULL, OPT_DURATION},
         {"labels", required_argument, NULL, OPT_LABELS},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"no-figure", no_argument, NULL, OPT_NOFIG},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *policies = NULL, *out = NULL, *seed = NULL, *duration = NULL, *labels_arg = NULL;
-    const char **sets = asim_calloc((size_t)argc + 1, sizeof *sets);
-    size_t nsets = 0;
-    int quiet = 0, rc = 0, c;
+    asim_cli_opts opt;
+    asim_cli_opts_init(&opt, "compare", ASIM_CLI_OUT | ASIM_CLI_QUIET | ASIM_CLI_SET | ASIM_CLI_SEED |
+                       ASIM_CLI_DURATION, own, argc);
+    opt.usage_text = usage_text;
+    opt.see = "compare --help";
+    const char *policies = NULL, *labels_arg = NULL;
+    int rc = 0, c;
     asim_compare_opts co = {NULL, 0, NULL, 0};
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
+    while ((c = asim_cli_next(&opt, argc, argv)) > 0) {
         switch (c) {
         case OPT_POLICIES: policies = optarg; break;
-        case 'o': out = optarg; break;
-        case OPT_SET: sets[nsets++] = optarg; break;
-        case OPT_SEED: seed = optarg; break;
-        case OPT_DURATION: duration = optarg; break;
         case OPT_LABELS: labels_arg = optarg; break;
         case OPT_FORMAT:
             if (asim_plot_parse_formats(optarg, &co.formats) != 0) {
@@ -209,11 +201,11 @@ int asim_cmd_compare_policies(int argc, char **argv)
             }
             break;
         case OPT_NOFIG: co.no_figure = 1; break;
-        case 'q': quiet = 1; break;
-        case 'h': fputs(usage_text, stdout); goto done;
-        case ':': rc = usage_error("%s needs a value", argv[optind - 1]); goto done;
-        default: rc = usage_error("unknown option '%s' (see compare --help)", argv[optind - 1]); goto done;
         }
+    }
+    if (c < 0) {
+        rc = opt.rc;
+        goto done;
     }
     if (!policies) {
         rc = usage_error("--policies is required here (or give run directories: compare RUN_DIR...)");
@@ -252,7 +244,7 @@ int asim_cmd_compare_policies(int argc, char **argv)
     /* Everything is checked before anything runs. */
     asim_err err = {""};
     for (; built < n; built++) {
-        if ((rc = build(&cfgs[built], scenario, items[built], sets, nsets, seed, duration, &err))) {
+        if ((rc = build(&cfgs[built], scenario, items[built], opt.sets, opt.nsets, opt.seed, opt.duration, &err))) {
             built++;                        /* its config holds defaults: free it too */
             rc = usage_error("%s", err.msg);
             goto free_cfgs;
@@ -277,8 +269,8 @@ int asim_cmd_compare_policies(int argc, char **argv)
             warn_workload(items[built]);
     }
     char out_dir[PATH_MAX - 200];
-    if (out)
-        snprintf(out_dir, sizeof out_dir, "%s", out);
+    if (opt.out)
+        snprintf(out_dir, sizeof out_dir, "%s", opt.out);
     else
         snprintf(out_dir, sizeof out_dir, "results/%s-policies", cfgs[0].name);
     for (size_t i = 0; i < n; i++) {
@@ -291,7 +283,7 @@ int asim_cmd_compare_policies(int argc, char **argv)
         }
     }
     for (size_t i = 0; i < n; i++) {
-        if (!quiet)
+        if (!opt.quiet)
             fprintf(stderr, "compare: %s (%zu/%zu): %s, seed %llu, %g s\n", labels[i], i + 1, n,
                     cfgs[i].scaler.policy, (unsigned long long)cfgs[i].seed, cfgs[i].duration);
         asim_summary sum;
@@ -308,7 +300,7 @@ int asim_cmd_compare_policies(int argc, char **argv)
         rc = rc == ASIM_EINPUT ? 2 : 1;
         goto free_cfgs;
     }
-    if (!quiet)
+    if (!opt.quiet)
         fprintf(stderr, "compare: runs in %s/runs/, table in %s/compare.csv\n", out_dir, out_dir);
 
 free_cfgs:
@@ -323,6 +315,6 @@ free_lists:
     asim_free(pol_buf);
     asim_free(lab_buf);
 done:
-    asim_free(sets);
+    asim_cli_opts_free(&opt);
     return rc;
 }

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_opts.h"
 #include "sim/engine/output.h"
 #include "sim/report/plot.h"
 #include "sim/sweep/sweep.h"
@@ -95,27 +96,13 @@ static int same_path(const char *a, const char *b)
     return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-enum { OPT_MIN = 1000, OPT_MAX, OPT_SUBJ, OPT_PLOT, OPT_PLOT_METRIC, OPT_FORMAT };
-
 int asim_cmd_merge(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"out", required_argument, NULL, 'o'},
-        {"minimize", required_argument, NULL, OPT_MIN},
-        {"maximize", required_argument, NULL, OPT_MAX},
-        {"subject-to", required_argument, NULL, OPT_SUBJ},
-        {"plot", no_argument, NULL, OPT_PLOT},
-        {"plot-metric", required_argument, NULL, OPT_PLOT_METRIC},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *out = NULL, *minimize = NULL, *maximize = NULL, *plot_metric = NULL;
-    const char **subj = asim_calloc((size_t)argc + 1, sizeof *subj);
-    size_t nsubj = 0, ndirs = 0;
-    int plot = 0, quiet = 0, rc = 0;
-    unsigned formats = ASIM_FMT_PNG;
+    asim_cli_opts opt;
+    asim_cli_opts_init(&opt, "merge", ASIM_CLI_OUT | ASIM_CLI_QUIET | ASIM_CLI_OBJECTIVE | ASIM_CLI_PLOT, NULL, argc);
+    opt.usage = usage;
+    size_t ndirs = 0;
+    int rc = 0;
     asim_err err;
     asim_sweep *sw = NULL;
     asim_runs *tables = NULL;
@@ -124,32 +111,11 @@ int asim_cmd_merge(int argc, char **argv)
     asim_agg agg;
     memset(&agg, 0, sizeof agg);
 
-    optind = 0;
-    opterr = 0;
-    int o;
-    while ((o = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
-        switch (o) {
-        case 'o':      out = optarg; break;
-        case OPT_MIN:  minimize = optarg; break;
-        case OPT_MAX:  maximize = optarg; break;
-        case OPT_SUBJ: subj[nsubj++] = optarg; break;
-        case OPT_PLOT: plot = 1; break;
-        case OPT_PLOT_METRIC: plot_metric = optarg; plot = 1; break;
-        case 'q':      quiet = 1; break;
-        case OPT_FORMAT:
-            if (asim_plot_parse_formats(optarg, &formats) != 0) {
-                rc = fail(2, "--format '%s': expected png, svg, pdf (comma-separated) or all", optarg);
-                goto done;
-            }
-            break;
-        case 'h':
-            usage(stdout);
-            goto done;
-        default:        /* ':' (a value missing) or '?' (unknown option) */
-            rc = asim_cli_getopt_error("merge", o, argv);
-            goto done;
-        }
+    if (asim_cli_next(&opt, argc, argv) < 0) {
+        rc = opt.rc;
+        goto done;
     }
+    const char *out = opt.out;
     ndirs = (size_t)(argc - optind);
     char **dirs = argv + optind;
     if (ndirs == 0) {
@@ -160,7 +126,7 @@ int asim_cmd_merge(int argc, char **argv)
         rc = fail(2, "--out DIR is required");
         goto done;
     }
-    if (minimize && maximize) {
+    if (opt.minimize && opt.maximize) {
         rc = fail(2, "--minimize and --maximize are exclusive");
         goto done;
     }
@@ -241,7 +207,7 @@ int asim_cmd_merge(int argc, char **argv)
     asim_runs_sort(&merged);
 
     /* The objective: the command line's, else the first shard's. */
-    if ((rc = asim_objective_apply(&obj, minimize, maximize, subj, nsubj, &err)) != 0)
+    if ((rc = asim_objective_apply(&obj, opt.minimize, opt.maximize, opt.subj, opt.nsubj, &err)) != 0)
         goto bad;
 
     asim_sweep *whole = &sw[0];
@@ -267,15 +233,15 @@ int asim_cmd_merge(int argc, char **argv)
         goto bad;
     if ((rc = asim_sweep_aggregate(whole, &obj, out, NULL, &agg, &err)) != 0)
         goto bad;
-    if (!quiet) {
+    if (!opt.quiet) {
         printf("merged          %zu shards, %zu runs into %s/\n", ndirs, merged.n, out);
         asim_agg_report(stdout, &agg, whole, &obj);
     }
-    if (plot) {
+    if (opt.plot) {
         fflush(stdout);
-        if ((rc = asim_sweep_plot(&agg, whole, &obj, plot_metric, out, formats, &err)) != 0)
+        if ((rc = asim_sweep_plot(&agg, whole, &obj, opt.plot_metric, out, opt.formats, &err)) != 0)
             goto bad;
-        if (!quiet)
+        if (!opt.quiet)
             printf("figures         %s/plots/\n", out);
     }
     asim_free(seen);
@@ -295,6 +261,6 @@ done:
         }
     asim_free(sw);
     asim_free(tables);
-    asim_free(subj);
+    asim_cli_opts_free(&opt);
     return rc;
 }

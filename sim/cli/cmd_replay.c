@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_opts.h"
 #include "sim/engine/output.h"
 #include "models/prometheus/series_io.h"
 #include "sim/config/settings.h"
@@ -255,39 +256,35 @@ static int read_checks(const char *path, checks *c, asim_err *err)
 /* ---- the command ------------------------------------------------------------ */
 
 typedef struct opts {
+    asim_cli_opts cli;
     const char *scenario, *metrics, *out;
     double step;
-    const char **sets;
-    size_t nsets;
     int quiet;
 } opts;
 
 static int parse_opts(int argc, char **argv, opts *o)
 {
-    enum { O_METRICS = 256, O_STEP, O_SET };
-    static const struct option lo[] = {
+    enum { O_METRICS = 256, O_STEP };
+    static const struct option own[] = {
         {"metrics", required_argument, NULL, O_METRICS}, {"step", required_argument, NULL, O_STEP},
-        {"set", required_argument, NULL, O_SET}, {"out", required_argument, NULL, 'o'},
-        {"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+        {NULL, 0, NULL, 0},
     };
-    opterr = 0;
-    optind = 1;
+    asim_cli_opts_init(&o->cli, "replay", ASIM_CLI_OUT | ASIM_CLI_QUIET | ASIM_CLI_SET, own, argc);
+    o->cli.usage_text = usage_text;
+    o->cli.see = "--help";
     int c;
-    while ((c = getopt_long(argc, argv, ":o:qh", lo, NULL)) != -1) {
+    while ((c = asim_cli_next(&o->cli, argc, argv)) > 0) {
         switch (c) {
         case O_METRICS: o->metrics = optarg; break;
         case O_STEP:
             if (asim_seconds_parse(optarg, &o->step) != 0 || !(o->step > 0))
                 return fail(2, "--step: '%s' is not a positive number of seconds or a duration (30s, 1m)", optarg);
             break;
-        case O_SET: o->sets[o->nsets++] = optarg; break;
-        case 'o': o->out = optarg; break;
-        case 'q': o->quiet = 1; break;
-        case 'h': fputs(usage_text, stdout); return -1;
-        case ':': return fail(2, "%s needs a value", argv[optind - 1]);
-        default: return fail(2, "unknown option '%s' (see --help)", argv[optind - 1]);
         }
     }
+    if (c < 0) return o->cli.rc ? o->cli.rc : -1;
+    o->out = o->cli.out;
+    o->quiet = o->cli.quiet;
     if (optind < argc) o->scenario = argv[optind++];
     if (optind < argc) return fail(2, "unexpected argument '%s'", argv[optind]);
     if (!o->metrics) return fail(2, "--metrics FILE is required");
@@ -354,19 +351,15 @@ int asim_cmd_replay(int argc, char **argv)
 {
     opts o;
     memset(&o, 0, sizeof o);
-    o.sets = asim_calloc((size_t)argc + 1, sizeof *o.sets);
     int rc = parse_opts(argc, argv, &o);
     if (rc) {
-        asim_free(o.sets);
+        asim_cli_opts_free(&o.cli);
         return rc < 0 ? 0 : rc;
     }
     asim_err err;
     asim_config cfg;
-    asim_config_defaults(&cfg);
-    if (o.scenario) rc = asim_config_load(&cfg, o.scenario, &err);
-    for (size_t i = 0; rc == 0 && i < o.nsets; i++) rc = asim_config_set(&cfg, o.sets[i], &err);
-    if (rc == 0) rc = asim_config_validate(&cfg, &err);
-    if (rc) fail(rc, "%s", err.msg);
+    if ((rc = asim_cli_load_config(&o.cli, o.scenario, &cfg, &err)) != 0)
+        fail(rc, "%s", err.msg);
 
     checks c = { 0 };
     if (!rc && (rc = read_checks(o.metrics, &c, &err)) != 0) fail(rc, "%s", err.msg);
@@ -375,21 +368,13 @@ int asim_cmd_replay(int argc, char **argv)
     asim_replay *r = NULL;
     if (!rc && !(r = asim_replay_create(&cfg, &err))) rc = fail(ASIM_EINPUT, "%s", err.msg);
 
-    asim_afile af;
-    memset(&af, 0, sizeof af);
-    FILE *f = stdout;
-    if (!rc && o.out) {
-        if ((rc = asim_afile_open(&af, o.out, &err)) != 0) fail(rc, "%s", err.msg);
-        f = af.f;
-    }
+    asim_cli_sink out = {stdout, NULL, {0}};
+    if (!rc && (rc = asim_cli_sink_open(&out, o.out, &err)) != 0)
+        fail(rc, "%s", err.msg);
     if (!rc) {
         int counts[ASIM_DEC_NO_DATA + 1] = { 0 };
-        replay(r, &c, o.step, f, counts);
-        if (o.out) {
-            if ((rc = asim_afile_commit(&af, &err)) != 0) fail(rc, "%s", err.msg);
-        } else if (fflush(stdout) != 0) {
-            rc = fail(1, "cannot write to standard output");
-        }
+        replay(r, &c, o.step, out.f, counts);
+        rc = asim_cli_sink_close(&out, rc, "replay");
         if (!rc && !o.quiet)
             fprintf(stderr, "replay: %zu samples; %d scale-ups, %d scale-downs, %d no-data checks; "
                     "%d replicas at the end\n", c.n, counts[ASIM_DEC_SCALE_UP], counts[ASIM_DEC_SCALE_DOWN],
@@ -400,6 +385,6 @@ int asim_cmd_replay(int argc, char **argv)
     asim_free(c.v);
     asim_series_set_free(&c.set);
     asim_config_free(&cfg);
-    asim_free(o.sets);
+    asim_cli_opts_free(&o.cli);
     return rc;
 }

@@ -30,6 +30,7 @@
 
 #include "sim/run/budget.h"
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_opts.h"
 #include "sim/engine/output.h"
 #include "sim/config/settings.h"
 #include "sim/run/simulate.h"
@@ -419,39 +420,28 @@ static int set_option(asim_config *cfg, const char *option, const char *path, co
     return rc;
 }
 
-enum { OPT_SEED = 1000, OPT_SET, OPT_DURATION, OPT_EXPORT, OPT_PLOT, OPT_REPORT, OPT_FORCE };
+enum { OPT_EXPORT = 1000, OPT_PLOT, OPT_REPORT, OPT_FORCE };
 
 int asim_cmd_run(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"seed", required_argument, NULL, OPT_SEED},
-        {"out", required_argument, NULL, 'o'},
-        {"set", required_argument, NULL, OPT_SET},
-        {"duration", required_argument, NULL, OPT_DURATION},
-        {"quiet", no_argument, NULL, 'q'},
+    static const struct option own[] = {
         {"export", required_argument, NULL, OPT_EXPORT},
         {"plot", no_argument, NULL, OPT_PLOT},
         {"report", no_argument, NULL, OPT_REPORT},
         {"force", no_argument, NULL, OPT_FORCE},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *out = NULL, *seed_text = NULL, *duration = NULL, *scenario = NULL;
-    const char **sets = asim_calloc((size_t)argc + 1, sizeof *sets);
-    size_t nsets = 0;
-    int quiet = 0, plot = 0, report = 0, force = 0, rc = 0;
+    asim_cli_opts opt;
+    asim_cli_opts_init(&opt, "run", ASIM_CLI_OUT | ASIM_CLI_QUIET | ASIM_CLI_SET | ASIM_CLI_SEED | ASIM_CLI_DURATION,
+                       own, argc);
+    opt.usage = usage;
+    const char *scenario = NULL;
+    int plot = 0, report = 0, force = 0, rc = 0;
     unsigned flags = 0;
 
-    optind = 0;      /* GNU: full re-initialisation (commands may be called twice in tests) */
-    opterr = 0;
     int o;
-    while ((o = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
+    while ((o = asim_cli_next(&opt, argc, argv)) > 0) {
         switch (o) {
-        case OPT_SEED:     seed_text = optarg; break;
-        case 'o':          out = optarg; break;
-        case OPT_SET:      sets[nsets++] = optarg; break;
-        case OPT_DURATION: duration = optarg; break;
-        case 'q':          quiet = 1; break;
         case OPT_PLOT:     plot = 1; break;
         case OPT_REPORT:   report = 1; break;
         case OPT_FORCE:    force = 1; break;
@@ -462,13 +452,11 @@ int asim_cmd_run(int argc, char **argv)
             }
             flags |= ASIM_RUN_OPENMETRICS;
             break;
-        case 'h':
-            usage(stdout);
-            goto done;
-        default:        /* ':' (a value missing) or '?' (unknown option) */
-            rc = asim_cli_getopt_error("run", o, argv);
-            goto done;
         }
+    }
+    if (o < 0) {
+        rc = opt.rc;
+        goto done;
     }
     if (optind < argc)
         scenario = argv[optind++];
@@ -490,21 +478,15 @@ int asim_cmd_run(int argc, char **argv)
         scenario = path;
     }
     if ((rc = asim_config_load(&cfg, scenario, &err)) != 0 ||
-        (rc = asim_config_set_all(&cfg, sets, nsets, &err)) != 0 ||
-        (duration && (rc = set_option(&cfg, "--duration", "duration", duration, &err)) != 0) ||
-        (seed_text && (rc = set_option(&cfg, "--seed", "seed", seed_text, &err)) != 0) ||
-        (rc = asim_config_validate_sets(&cfg, sets, nsets, &err)) != 0 ||
+        (rc = asim_config_set_all(&cfg, opt.sets, opt.nsets, &err)) != 0 ||
+        (opt.duration && (rc = set_option(&cfg, "--duration", "duration", opt.duration, &err)) != 0) ||
+        (opt.seed && (rc = set_option(&cfg, "--seed", "seed", opt.seed, &err)) != 0) ||
+        (rc = asim_config_validate_sets(&cfg, opt.sets, opt.nsets, &err)) != 0 ||
         (rc = asim_budget_check(&cfg, force, &err)) != 0)
         goto bad_input;
 
     char out_dir[PATH_MAX];
-    if (out)
-        snprintf(out_dir, sizeof out_dir, "%s", out);
-    else
-        snprintf(out_dir, sizeof out_dir, "results/%s", cfg.name);
-    size_t ol = strlen(out_dir);
-    while (ol > 1 && out_dir[ol - 1] == '/')
-        out_dir[--ol] = 0;
+    asim_cli_out_dir(out_dir, sizeof out_dir, opt.out, cfg.name, "");
 
     created made = {.n = 0};
     if ((rc = check_out_dir(out_dir, &err)) != 0) {
@@ -527,7 +509,7 @@ int asim_cmd_run(int argc, char **argv)
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     sigaction(SIGHUP, &sa, &old_hup);
-    if (!quiet)
+    if (!opt.quiet)
         flags |= ASIM_RUN_PROGRESS;
     asim_summary sum;
     asim_run_stats stats = {0, 0, 0};
@@ -547,7 +529,7 @@ int asim_cmd_run(int argc, char **argv)
         goto free_cfg;
     }
     free_created(&made);
-    if (!quiet)
+    if (!opt.quiet)
         print_summary(&cfg, cfg.seed, out_dir, &sum, &stats, wall);
     fflush(stdout);
     warn_frozen(&cfg, &sum);
@@ -562,6 +544,6 @@ bad_input:
 free_cfg:
     asim_config_free(&cfg);
 done:
-    asim_free(sets);
+    asim_cli_opts_free(&opt);
     return rc;
 }

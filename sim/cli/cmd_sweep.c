@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_opts.h"
 #include "sim/report/plot.h"
 #include "sim/sweep/pool.h"
 #include "sim/config/settings.h"
@@ -183,46 +184,30 @@ static int set_pareto(asim_objective *o, const char *text, asim_err *err)
     return 0;
 }
 
-enum {
-    OPT_GRID = 1000, OPT_RANDOM, OPT_SAMPLES, OPT_REPS, OPT_SEED, OPT_SET, OPT_DURATION, OPT_KEEP,
-    OPT_SHARD, OPT_MIN, OPT_MAX, OPT_SUBJ, OPT_PARETO, OPT_PLOT, OPT_PLOT_METRIC, OPT_FORMAT
-};
+enum { OPT_GRID = 1000, OPT_RANDOM, OPT_SAMPLES, OPT_REPS, OPT_KEEP, OPT_SHARD, OPT_PARETO };
 
 int asim_cmd_sweep(int argc, char **argv)
 {
-    static const struct option opts[] = {
+    static const struct option own[] = {
         {"grid", required_argument, NULL, OPT_GRID},
         {"random", required_argument, NULL, OPT_RANDOM},
         {"samples", required_argument, NULL, OPT_SAMPLES},
         {"reps", required_argument, NULL, OPT_REPS},
-        {"seed", required_argument, NULL, OPT_SEED},
-        {"out", required_argument, NULL, 'o'},
-        {"jobs", required_argument, NULL, 'j'},
-        {"set", required_argument, NULL, OPT_SET},
-        {"duration", required_argument, NULL, OPT_DURATION},
         {"keep-runs", no_argument, NULL, OPT_KEEP},
         {"shard", required_argument, NULL, OPT_SHARD},
-        {"minimize", required_argument, NULL, OPT_MIN},
-        {"maximize", required_argument, NULL, OPT_MAX},
-        {"subject-to", required_argument, NULL, OPT_SUBJ},
         {"pareto", required_argument, NULL, OPT_PARETO},
-        {"plot", no_argument, NULL, OPT_PLOT},
-        {"plot-metric", required_argument, NULL, OPT_PLOT_METRIC},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    asim_cli_opts opt;
+    asim_cli_opts_init(&opt, "sweep", ASIM_CLI_OUT | ASIM_CLI_QUIET | ASIM_CLI_SET | ASIM_CLI_SEED |
+                       ASIM_CLI_DURATION | ASIM_CLI_JOBS | ASIM_CLI_OBJECTIVE | ASIM_CLI_PLOT, own, argc);
+    opt.usage = usage;
     const char **grids = asim_calloc((size_t)argc + 1, sizeof *grids);
     const char **randoms = asim_calloc((size_t)argc + 1, sizeof *randoms);
-    const char **sets = asim_calloc((size_t)argc + 1, sizeof *sets);
-    const char **subj = asim_calloc((size_t)argc + 1, sizeof *subj);
-    size_t ngrid = 0, nrandom = 0, nsets = 0, nsubj = 0;
-    const char *out = NULL, *seed_text = NULL, *duration = NULL, *shard = NULL, *minimize = NULL,
-               *maximize = NULL, *pareto = NULL, *plot_metric = NULL, *scenario = NULL;
-    unsigned long samples = 0, reps = 10, jobs = 0;
-    int keep = 0, plot = 0, quiet = 0, rc = 0;
-    unsigned formats = ASIM_FMT_PNG;
+    size_t ngrid = 0, nrandom = 0;
+    const char *shard = NULL, *pareto = NULL, *scenario = NULL;
+    unsigned long samples = 0, reps = 10;
+    int keep = 0, rc = 0;
     asim_err err;
     asim_config cfg;
     int have_cfg = 0;
@@ -231,26 +216,14 @@ int asim_cmd_sweep(int argc, char **argv)
     asim_agg agg;
     memset(&agg, 0, sizeof agg);
 
-    optind = 0;
-    opterr = 0;
     int o;
-    while ((o = getopt_long(argc, argv, ":o:j:qh", opts, NULL)) != -1) {
+    while ((o = asim_cli_next(&opt, argc, argv)) > 0) {
         switch (o) {
         case OPT_GRID:   grids[ngrid++] = optarg; break;
         case OPT_RANDOM: randoms[nrandom++] = optarg; break;
-        case OPT_SET:    sets[nsets++] = optarg; break;
-        case OPT_SUBJ:   subj[nsubj++] = optarg; break;
-        case OPT_SEED:   seed_text = optarg; break;
-        case 'o':        out = optarg; break;
-        case OPT_DURATION: duration = optarg; break;
         case OPT_KEEP:   keep = 1; break;
         case OPT_SHARD:  shard = optarg; break;
-        case OPT_MIN:    minimize = optarg; break;
-        case OPT_MAX:    maximize = optarg; break;
         case OPT_PARETO: pareto = optarg; break;
-        case OPT_PLOT:   plot = 1; break;
-        case OPT_PLOT_METRIC: plot_metric = optarg; plot = 1; break;
-        case 'q':        quiet = 1; break;
         case OPT_SAMPLES:
             if (asim_cli_parse_ulong(optarg, 1, 100000000ul, &samples) != 0) {
                 rc = fail(2, "--samples '%s': expected a whole number >= 1", optarg);
@@ -263,25 +236,11 @@ int asim_cmd_sweep(int argc, char **argv)
                 goto done;
             }
             break;
-        case 'j':
-            if (asim_cli_parse_ulong(optarg, 1, 255ul, &jobs) != 0) {
-                rc = fail(2, "--jobs '%s': expected a whole number from 1 to 255", optarg);
-                goto done;
-            }
-            break;
-        case OPT_FORMAT:
-            if (asim_plot_parse_formats(optarg, &formats) != 0) {
-                rc = fail(2, "--format '%s': expected png, svg, pdf (comma-separated) or all", optarg);
-                goto done;
-            }
-            break;
-        case 'h':
-            usage(stdout);
-            goto done;
-        default:        /* ':' (a value missing) or '?' (unknown option) */
-            rc = asim_cli_getopt_error("sweep", o, argv);
-            goto done;
         }
+    }
+    if (o < 0) {
+        rc = opt.rc;
+        goto done;
     }
     if (optind < argc)
         scenario = argv[optind++];
@@ -301,25 +260,25 @@ int asim_cmd_sweep(int argc, char **argv)
         rc = fail(2, "--random needs --samples N");
         goto done;
     }
-    if (minimize && maximize) {
+    if (opt.minimize && opt.maximize) {
         rc = fail(2, "--minimize and --maximize are exclusive");
         goto done;
     }
 
     asim_objective obj;
     asim_objective_init(&obj);
-    if ((rc = asim_objective_apply(&obj, minimize, maximize, subj, nsubj, &err)) != 0)
+    if ((rc = asim_objective_apply(&obj, opt.minimize, opt.maximize, opt.subj, opt.nsubj, &err)) != 0)
         goto bad_input;
     if (pareto && (rc = set_pareto(&obj, pareto, &err)) != 0)
         goto bad_input;
 
     asim_config_defaults(&cfg);
     have_cfg = 1;
-    if ((rc = asim_config_build(&cfg, scenario, sets, nsets, duration, &err)) != 0)
+    if ((rc = asim_config_build(&cfg, scenario, opt.sets, opt.nsets, opt.duration, &err)) != 0)
         goto bad_input;
     uint64_t seed = cfg.seed;
-    if (seed_text && asim_cli_parse_seed(seed_text, &seed) != 0) {
-        rc = fail(2, "--seed '%s': expected a whole number >= 0", seed_text);
+    if (opt.seed && asim_cli_parse_seed(opt.seed, &seed) != 0) {
+        rc = fail(2, "--seed '%s': expected a whole number >= 0", opt.seed);
         goto done;
     }
     asim_sweep_init(&sw, &cfg, scenario, seed, (unsigned)reps);
@@ -335,20 +294,14 @@ int asim_cmd_sweep(int argc, char **argv)
         goto bad_input;
 
     char dir[PATH_MAX];
-    if (out)
-        snprintf(dir, sizeof dir, "%s", out);
-    else
-        snprintf(dir, sizeof dir, "results/%s-sweep", cfg.name);
-    size_t dl = strlen(dir);
-    while (dl > 1 && dir[dl - 1] == '/')
-        dir[--dl] = 0;
+    asim_cli_out_dir(dir, sizeof dir, opt.out, cfg.name, "-sweep");
 
     progress_ui ui = {.tty = isatty(STDERR_FILENO), .last = 0, .drawn = 0, .announced = 0};
     size_t shard_configs = 0;
     for (size_t c = 0; c < sw.nconfigs; c++)
         shard_configs += (size_t)asim_sweep_in_shard(&sw, c);
-    unsigned j = jobs ? (unsigned)jobs : asim_pool_default_workers();
-    if (!quiet) {
+    unsigned j = opt.jobs ? (unsigned)opt.jobs : asim_pool_default_workers();
+    if (!opt.quiet) {
         fprintf(stderr, "sweep: %zu configurations x %u replications = %zu runs", shard_configs, sw.reps,
                 shard_configs * sw.reps);
         if (sw.shard_n > 1)
@@ -356,7 +309,7 @@ int asim_cmd_sweep(int argc, char **argv)
         fprintf(stderr, ", up to %u worker%s, into %s/\n", j, j == 1 ? "" : "s", dir);
     }
     asim_sweep_opts so = {.jobs = j, .keep_runs = keep, .obj = &obj,
-                          .progress = quiet ? NULL : on_progress, .ctx = &ui};
+                          .progress = opt.quiet ? NULL : on_progress, .ctx = &ui};
     int interrupted = 0;
     rc = asim_sweep_run(&sw, dir, &so, &interrupted, &err);
     if (rc) {
@@ -364,23 +317,23 @@ int asim_cmd_sweep(int argc, char **argv)
         goto done;
     }
     rc = asim_sweep_aggregate(&sw, &obj, dir, NULL, &agg, &err);
-    if (rc == 0 && (rc = check_metrics(&agg, &obj, plot_metric, &err)) != 0)
+    if (rc == 0 && (rc = check_metrics(&agg, &obj, opt.plot_metric, &err)) != 0)
         goto bad_input;
     if (rc) {
         rc = fail(rc == ASIM_EINPUT ? 2 : 1, "%s", err.msg);
         goto done;
     }
-    if (!quiet) {
+    if (!opt.quiet) {
         asim_agg_report(stdout, &agg, &sw, &obj);
         printf("output          %s/ (runs.csv, summary.csv%s)\n", dir, agg.best >= 0 ? ", best.json" : "");
     }
-    if (plot) {
+    if (opt.plot) {
         fflush(stdout);
-        if ((rc = asim_sweep_plot(&agg, &sw, &obj, plot_metric, dir, formats, &err)) != 0) {
+        if ((rc = asim_sweep_plot(&agg, &sw, &obj, opt.plot_metric, dir, opt.formats, &err)) != 0) {
             rc = fail(rc == ASIM_EINPUT ? 2 : 1, "%s", err.msg);
             goto done;
         }
-        if (!quiet)
+        if (!opt.quiet)
             printf("figures         %s/plots/\n", dir);
     }
     goto done;
@@ -394,7 +347,6 @@ done:
         asim_config_free(&cfg);
     asim_free(grids);
     asim_free(randoms);
-    asim_free(sets);
-    asim_free(subj);
+    asim_cli_opts_free(&opt);
     return rc;
 }

@@ -37,6 +37,7 @@
 #include <gsl/gsl_multimin.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_opts.h"
 #include "sim/engine/output.h"
 #include "sim/sweep/pool.h"
 #include "sim/config/settings.h"
@@ -399,39 +400,27 @@ static int parse_param(const char *spec, param *p, asim_err *err)
     return 0;
 }
 
-enum {
-    OPT_PARAM = 1000, OPT_MIN, OPT_MAX, OPT_SUBJ, OPT_BUDGET, OPT_REPS, OPT_FRESH, OPT_SEED, OPT_TOL,
-    OPT_SET, OPT_DURATION
-};
+enum { OPT_PARAM = 1000, OPT_BUDGET, OPT_REPS, OPT_FRESH, OPT_TOL };
 
 int asim_cmd_tune(int argc, char **argv)
 {
-    static const struct option opts[] = {
+    static const struct option own[] = {
         {"param", required_argument, NULL, OPT_PARAM},
-        {"minimize", required_argument, NULL, OPT_MIN},
-        {"maximize", required_argument, NULL, OPT_MAX},
-        {"subject-to", required_argument, NULL, OPT_SUBJ},
         {"budget", required_argument, NULL, OPT_BUDGET},
         {"reps", required_argument, NULL, OPT_REPS},
         {"fresh-reps", required_argument, NULL, OPT_FRESH},
-        {"seed", required_argument, NULL, OPT_SEED},
         {"tol", required_argument, NULL, OPT_TOL},
-        {"out", required_argument, NULL, 'o'},
-        {"jobs", required_argument, NULL, 'j'},
-        {"set", required_argument, NULL, OPT_SET},
-        {"duration", required_argument, NULL, OPT_DURATION},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    asim_cli_opts opt;
+    asim_cli_opts_init(&opt, "tune", ASIM_CLI_OUT | ASIM_CLI_QUIET | ASIM_CLI_SET | ASIM_CLI_SEED |
+                       ASIM_CLI_DURATION | ASIM_CLI_JOBS | ASIM_CLI_OBJECTIVE, own, argc);
+    opt.usage = usage;
     const char **specs = asim_calloc((size_t)argc + 1, sizeof *specs);
-    const char **sets = asim_calloc((size_t)argc + 1, sizeof *sets);
-    const char **subj = asim_calloc((size_t)argc + 1, sizeof *subj);
-    size_t nspecs = 0, nsets = 0, nsubj = 0, np = 0;
-    const char *minimize = NULL, *maximize = NULL, *seed_text = NULL, *out = NULL, *duration = NULL;
-    unsigned long budget = 300, reps = 5, fresh = 10, jobs = 0;
+    size_t nspecs = 0, np = 0;
+    unsigned long budget = 300, reps = 5, fresh = 10;
     double tol = 0.01;
-    int quiet = 0, rc = 0, have_cfg = 0;
+    int rc = 0, have_cfg = 0;
     asim_err err;
     asim_config cfg;
     param *ps = NULL;
@@ -445,20 +434,10 @@ int asim_cmd_tune(int argc, char **argv)
     asim_agg agg;
     memset(&agg, 0, sizeof agg);
 
-    optind = 0;
-    opterr = 0;
     int o;
-    while ((o = getopt_long(argc, argv, ":o:j:qh", opts, NULL)) != -1) {
+    while ((o = asim_cli_next(&opt, argc, argv)) > 0) {
         switch (o) {
         case OPT_PARAM: specs[nspecs++] = optarg; break;
-        case OPT_SET:   sets[nsets++] = optarg; break;
-        case OPT_SUBJ:  subj[nsubj++] = optarg; break;
-        case OPT_MIN:   minimize = optarg; break;
-        case OPT_MAX:   maximize = optarg; break;
-        case OPT_SEED:  seed_text = optarg; break;
-        case OPT_DURATION: duration = optarg; break;
-        case 'o':       out = optarg; break;
-        case 'q':       quiet = 1; break;
         case OPT_BUDGET:
             if (asim_cli_parse_ulong(optarg, 1, 100000000ul, &budget) != 0) {
                 rc = fail(2, "--budget '%s': expected a whole number >= 1", optarg);
@@ -477,12 +456,6 @@ int asim_cmd_tune(int argc, char **argv)
                 goto done;
             }
             break;
-        case 'j':
-            if (asim_cli_parse_ulong(optarg, 1, 255, &jobs) != 0) {
-                rc = fail(2, "--jobs '%s': expected a whole number from 1 to 255", optarg);
-                goto done;
-            }
-            break;
         case OPT_TOL: {
             char *end;
             tol = strtod(optarg, &end);
@@ -492,13 +465,11 @@ int asim_cmd_tune(int argc, char **argv)
             }
             break;
         }
-        case 'h':
-            usage(stdout);
-            goto done;
-        default:        /* ':' (a value missing) or '?' (unknown option) */
-            rc = asim_cli_getopt_error("tune", o, argv);
-            goto done;
         }
+    }
+    if (o < 0) {
+        rc = opt.rc;
+        goto done;
     }
     if (optind >= argc) {
         rc = fail(2, "no scenario given (usage: autoscale-sim tune SCENARIO.json --param KEY=LO:HI --minimize M)");
@@ -513,13 +484,13 @@ int asim_cmd_tune(int argc, char **argv)
         rc = fail(2, "nothing to tune: give --param KEY=LO:HI");
         goto done;
     }
-    if (!minimize == !maximize) {
-        rc = fail(2, minimize ? "--minimize and --maximize are exclusive" : "give --minimize METRIC or --maximize METRIC");
+    if (!opt.minimize == !opt.maximize) {
+        rc = fail(2, opt.minimize ? "--minimize and --maximize are exclusive" : "give --minimize METRIC or --maximize METRIC");
         goto done;
     }
     asim_objective obj;
     asim_objective_init(&obj);
-    if ((rc = asim_objective_apply(&obj, minimize, maximize, subj, nsubj, &err)) != 0)
+    if ((rc = asim_objective_apply(&obj, opt.minimize, opt.maximize, opt.subj, opt.nsubj, &err)) != 0)
         goto bad_input;
     ps = asim_calloc(nspecs, sizeof *ps);
     for (; np < nspecs; np++) {
@@ -535,11 +506,11 @@ int asim_cmd_tune(int argc, char **argv)
 
     asim_config_defaults(&cfg);
     have_cfg = 1;
-    if ((rc = asim_config_build(&cfg, scenario, sets, nsets, duration, &err)) != 0)
+    if ((rc = asim_config_build(&cfg, scenario, opt.sets, opt.nsets, opt.duration, &err)) != 0)
         goto bad_input;
     uint64_t seed = cfg.seed;
-    if (seed_text && asim_cli_parse_seed(seed_text, &seed) != 0) {
-        rc = fail(2, "--seed '%s': expected a whole number >= 0", seed_text);
+    if (opt.seed && asim_cli_parse_seed(opt.seed, &seed) != 0) {
+        rc = fail(2, "--seed '%s': expected a whole number >= 0", opt.seed);
         goto done;
     }
     for (size_t i = 0; i < np; i++) {
@@ -556,8 +527,8 @@ int asim_cmd_tune(int argc, char **argv)
     }
 
     char dir[PATH_MAX];
-    if (out)
-        snprintf(dir, sizeof dir, "%s", out);
+    if (opt.out)
+        snprintf(dir, sizeof dir, "%s", opt.out);
     else
         snprintf(dir, sizeof dir, "results/%s-tune", cfg.name);
     if ((rc = asim_mkdirs(dir, &err)) != 0) {
@@ -572,7 +543,7 @@ int asim_cmd_tune(int argc, char **argv)
         goto done;
     }
 
-    unsigned j = jobs ? (unsigned)jobs : asim_pool_default_workers();
+    unsigned j = opt.jobs ? (unsigned)opt.jobs : asim_pool_default_workers();
     if (j > reps)
         j = (unsigned)reps;
     t.p = ps;
@@ -582,11 +553,11 @@ int asim_cmd_tune(int argc, char **argv)
     t.o = &obj;
     t.budget = budget;
     t.path = pathfile.f;
-    t.quiet = quiet;
+    t.quiet = opt.quiet;
     t.res = asim_malloc(sizeof *t.res);
     t.vals = asim_malloc(reps * (obj.ncons + 1) * sizeof *t.vals);
     path_header(&t);
-    if (!quiet) {
+    if (!opt.quiet) {
         char ot[600];
         asim_objective_text(&obj, ot, sizeof ot);
         fprintf(stderr, "tune: %s over %zu parameter%s, %lu replications per point (seeds %llu..%llu), "
@@ -662,7 +633,7 @@ int asim_cmd_tune(int argc, char **argv)
         goto done;
     }
     const eval *b = &t.ev[t.best];
-    if (!quiet) {
+    if (!opt.quiet) {
         fprintf(stderr, "tune: stopped after %zu evaluations, %zu runs (%s)\n", t.nev, t.used, why);
         if (b->status)
             fprintf(stderr, "tune: warning: every evaluated point failed; see tune_path.csv\n");
@@ -683,7 +654,7 @@ int asim_cmd_tune(int argc, char **argv)
         goto bad_input;
     char fdir[PATH_MAX + 16];
     snprintf(fdir, sizeof fdir, "%s/fresh", dir);
-    asim_sweep_opts so = {.jobs = jobs ? (unsigned)jobs : 0, .keep_runs = 0, .obj = &obj};
+    asim_sweep_opts so = {.jobs = opt.jobs ? (unsigned)opt.jobs : 0, .keep_runs = 0, .obj = &obj};
     int interrupted = 0;
     if ((rc = asim_sweep_run(&fsw, fdir, &so, &interrupted, &err)) != 0 ||
         (rc = asim_sweep_aggregate(&fsw, &obj, fdir, NULL, &agg, &err)) != 0) {
@@ -706,7 +677,7 @@ int asim_cmd_tune(int argc, char **argv)
         rc = fail(rc == ASIM_EINPUT ? 2 : 1, "%s", err.msg);
         goto done;
     }
-    if (!quiet) {
+    if (!opt.quiet) {
         printf("tuned           %s (%zu evaluations, %zu runs; %s)\n", ot, t.nev, t.used, why);
         for (size_t i = 0; i < np; i++)
             printf("  %s = %s\n", ps[i].key, b->values[i]);
@@ -768,7 +739,6 @@ done:
     if (have_cfg)
         asim_config_free(&cfg);
     asim_free(specs);
-    asim_free(sets);
-    asim_free(subj);
+    asim_cli_opts_free(&opt);
     return rc;
 }
