@@ -1,8 +1,7 @@
-/* promql_parse.c -- lexer and parser of the PromQL subset (see promql.h).
+/* promql_parse.c -- the PromQL parser (see promql.h), after Prometheus's
+ * promql/parser/parse.go.
  *
- * The query is first cut into tokens (like Prometheus's lexer: a number
- * directly followed by a letter is a duration, keywords are case-insensitive,
- * `inf`/`nan` are numbers), then parsed by recursive descent with precedence
+ * The tokens of promql_lex.c are parsed by recursive descent with precedence
  * climbing in Prometheus's precedence order:
  *     or < and unless < == != <= < >= > < + - < * / % < ^ (right-assoc)
  * with unary minus binding like `*` (so -2^2 = -4).  Every node is type-checked
@@ -12,69 +11,18 @@
  *
  * Invariant: a successfully parsed tree is fully typed and every construct in
  * it is supported by promql_eval.c; the evaluator never re-checks syntax. */
-#include "models/promql/promql_int.h"
+#include "models/promql/promql_lex.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "sim/engine/common.h"
-#include "sim/engine/timefmt.h"
-
-/* --- tokens -------------------------------------------------------------- */
-
-typedef enum tk {
-    T_EOF, T_NUMBER, T_DURATION, T_STRING, T_IDENT, T_METRIC_IDENT,
-    T_LPAREN, T_RPAREN, T_LBRACE, T_RBRACE, T_LBRACKET, T_RBRACKET, T_COMMA,
-    T_ASSIGN, T_EQLC, T_NEQ, T_EQL_REGEX, T_NEQ_REGEX, T_LSS, T_LTE, T_GTR, T_GTE,
-    T_ADD, T_SUB, T_MUL, T_DIV, T_MOD, T_POW, T_AT, T_COLON,
-    /* keywords */
-    T_AND, T_OR, T_UNLESS, T_ATAN2, T_BY, T_WITHOUT, T_ON, T_IGNORING,
-    T_GROUP_LEFT, T_GROUP_RIGHT, T_BOOL, T_OFFSET, T_AGGOP
-} tk;
-
-typedef struct token {
-    tk type;
-    int pos, len;             /* byte offset and length in the query */
-    double num;               /* T_NUMBER */
-    int64_t ms;               /* T_DURATION */
-    char *str;                /* T_STRING: unescaped, owned */
-    int agg;                  /* T_AGGOP: index into aggops[] */
-} token;
-
-typedef struct parser {
-    const char *q;
-    token *t;
-    size_t nt, cap, i;
-    char *err;
-    size_t errlen;
-    int failed;
-    int nsel;
-    int depth;                    /* height of the tree being built (see parse_expr) */
-} parser;
 
 /* Deepest expression tree accepted: the parser, the evaluator and free all
  * recurse on it, so a query of 100,000 nested parentheses or unary minus
  * signs must be refused with an error, not overflow the stack. */
 #define PQ_MAX_DEPTH 1000
-
-static const struct { const char *name; int supported; pq_agg op; } aggops[] = {
-    { "sum", 1, PQ_AGG_SUM }, { "avg", 1, PQ_AGG_AVG }, { "min", 1, PQ_AGG_MIN },
-    { "max", 1, PQ_AGG_MAX }, { "count", 1, PQ_AGG_COUNT }, { "group", 1, PQ_AGG_GROUP },
-    { "stddev", 1, PQ_AGG_STDDEV }, { "stdvar", 1, PQ_AGG_STDVAR },
-    { "topk", 1, PQ_AGG_TOPK }, { "bottomk", 1, PQ_AGG_BOTTOMK },
-    { "count_values", 1, PQ_AGG_COUNT_VALUES }, { "quantile", 1, PQ_AGG_QUANTILE },
-};
-
-static const struct { const char *word; tk type; } keywords[] = {
-    { "and", T_AND }, { "or", T_OR }, { "unless", T_UNLESS }, { "atan2", T_ATAN2 },
-    { "by", T_BY }, { "without", T_WITHOUT }, { "on", T_ON }, { "ignoring", T_IGNORING },
-    { "group_left", T_GROUP_LEFT }, { "group_right", T_GROUP_RIGHT }, { "bool", T_BOOL },
-    { "offset", T_OFFSET },
-};
 
 #define V ASIM_PROMQL_VECTOR
 #define M ASIM_PROMQL_MATRIX
@@ -177,293 +125,14 @@ static const char *type_name(asim_promql_type t)
     }
 }
 
-/* --- errors -------------------------------------------------------------- */
-
-/* 1-based character (not byte) position of byte offset off. */
-static int char_pos(const char *q, int off)
-{
-    int n = 1;
-    for (int i = 0; i < off && q[i]; i++)
-        if (((unsigned char)q[i] & 0xC0) != 0x80) n++;
-    return n;
-}
-
-static void fail(parser *p, int off, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void fail(parser *p, int off, const char *fmt, ...)
-{
-    if (p->failed) return;
-    p->failed = 1;
-    char msg[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (p->err && p->errlen) snprintf(p->err, p->errlen, "position %d: %s", char_pos(p->q, off), msg);
-}
-
-/* --- lexer --------------------------------------------------------------- */
-
-static int is_alpha(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-static int is_digit(int c) { return c >= '0' && c <= '9'; }
-static int is_alnum(int c) { return is_alpha(c) || is_digit(c); }
-
-static token *push(parser *p, tk type, int pos, int len)
-{
-    ASIM_GROW(p->t, p->cap, p->nt + 1, 32);
-    token *t = &p->t[p->nt++];
-    memset(t, 0, sizeof *t);
-    t->type = type;
-    t->pos = pos;
-    t->len = len;
-    return t;
-}
-
-/* model.ParseDuration: [Ny][Nw][Nd][Nh][Nm][Ns][Nms], in this order. */
-static int parse_duration(const char *s, size_t len, int64_t *out)
-{
-    return asim_duration_parse(s, len, out);
-}
-
-/* Go's strconv.ParseInt(s, 0, 64) then ParseFloat(s, 64), as Prometheus's
- * parser reads number literals (so 010 is octal 8, 0x1f is 31). */
-static int parse_number(const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    long long ll = strtoll(s, &end, 0);
-    if (*end == '\0' && errno == 0 && end != s) { *out = (double)ll; return 0; }
-    if (strchr(s, 'x') || strchr(s, 'X')) return -1;     /* hex floats need a 'p' exponent */
-    errno = 0;
-    double d = strtod(s, &end);
-    if (*end != '\0' || end == s || isinf(d)) return -1;
-    *out = d;
-    return 0;
-}
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-static size_t put_utf8(char *o, unsigned long cp)
-{
-    if (cp < 0x80) { o[0] = (char)cp; return 1; }
-    if (cp < 0x800) { o[0] = (char)(0xC0 | (cp >> 6)); o[1] = (char)(0x80 | (cp & 0x3F)); return 2; }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12)); o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18)); o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-/* A quoted string at q[i] (Go syntax: "..." and '...' with escapes, `...`
- * raw).  Returns the index after the closing quote, or -1 after fail(). */
-static long lex_string(parser *p, size_t i, char **out)
-{
-    const char *q = p->q;
-    char quote = q[i];
-    size_t start = i++;
-    char *buf = asim_malloc(strlen(q + i) + 1), *o = buf;
-    for (;;) {
-        int c = (unsigned char)q[i];
-        if (c == '\0' || (c == '\n' && quote != '`')) {
-            fail(p, (int)start, "unterminated quoted string");
-            asim_free(buf);
-            return -1;
-        }
-        if (c == quote) { i++; break; }
-        if (c != '\\' || quote == '`') { *o++ = (char)c; i++; continue; }
-        int e = (unsigned char)q[i + 1];
-        size_t epos = i;
-        i += 2;
-        switch (e) {
-        case 'a': *o++ = '\a'; continue;
-        case 'b': *o++ = '\b'; continue;
-        case 'f': *o++ = '\f'; continue;
-        case 'n': *o++ = '\n'; continue;
-        case 'r': *o++ = '\r'; continue;
-        case 't': *o++ = '\t'; continue;
-        case 'v': *o++ = '\v'; continue;
-        case '\\': *o++ = '\\'; continue;
-        default: break;
-        }
-        if (e == quote) { *o++ = (char)e; continue; }
-        int n = 0, base = 16;
-        unsigned long max = 0x10FFFF;
-        if (e >= '0' && e <= '7') { n = 3; base = 8; max = 255; i--; }
-        else if (e == 'x') { n = 2; max = 255; }
-        else if (e == 'u') n = 4;
-        else if (e == 'U') n = 8;
-        else {
-            if (e == '\0') fail(p, (int)epos, "escape sequence not terminated");
-            else fail(p, (int)epos, "unknown escape sequence '\\%c'", e);
-            asim_free(buf);
-            return -1;
-        }
-        unsigned long v = 0;
-        for (int k = 0; k < n; k++) {
-            int d = hexval((unsigned char)q[i]);
-            if (d < 0 || d >= base) {
-                fail(p, (int)epos, "illegal character in escape sequence");
-                asim_free(buf);
-                return -1;
-            }
-            v = v * (unsigned long)base + (unsigned long)d;
-            i++;
-        }
-        if (v > max || (v >= 0xD800 && v < 0xE000 && max > 255)) {
-            fail(p, (int)epos, "escape sequence is an invalid Unicode code point");
-            asim_free(buf);
-            return -1;
-        }
-        if (max == 255) *o++ = (char)v;
-        else o += put_utf8(o, v);
-    }
-    *o = '\0';
-    *out = buf;
-    return (long)i;
-}
-
-static int lex(parser *p)
-{
-    const char *q = p->q;
-    size_t i = 0;
-    for (;;) {
-        int c = (unsigned char)q[i];
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') { i++; continue; }
-        if (c == '#') { while (q[i] && q[i] != '\n') i++; continue; }
-        int pos = (int)i;
-        if (c == '\0') { push(p, T_EOF, pos, 0); return 0; }
-        static const char singles[] = "(){}[],+-*/%^@:";
-        static const tk single_tk[] = { T_LPAREN, T_RPAREN, T_LBRACE, T_RBRACE, T_LBRACKET,
-            T_RBRACKET, T_COMMA, T_ADD, T_SUB, T_MUL, T_DIV, T_MOD, T_POW, T_AT, T_COLON };
-        const char *sp = c ? strchr(singles, c) : NULL;
-        if (sp) { push(p, single_tk[sp - singles], pos, 1); i++; continue; }
-        if (c == '=' || c == '!' || c == '<' || c == '>') {
-            int d = (unsigned char)q[i + 1];
-            tk t;
-            int len = 2;
-            if (c == '=') t = d == '=' ? T_EQLC : d == '~' ? T_EQL_REGEX : (len = 1, T_ASSIGN);
-            else if (c == '!') {
-                if (d == '=') t = T_NEQ;
-                else if (d == '~') t = T_NEQ_REGEX;
-                else { fail(p, pos, "unexpected character after '!'"); return -1; }
-            } else if (c == '<') t = d == '=' ? T_LTE : (len = 1, T_LSS);
-            else t = d == '=' ? T_GTE : (len = 1, T_GTR);
-            push(p, t, pos, len);
-            i += (size_t)len;
-            continue;
-        }
-        if (c == '"' || c == '\'' || c == '`') {
-            char *s;
-            long end = lex_string(p, i, &s);
-            if (end < 0) return -1;
-            token *t = push(p, T_STRING, pos, (int)(end - (long)i));
-            t->str = s;
-            i = (size_t)end;
-            continue;
-        }
-        if (is_digit(c) || (c == '.' && is_digit((unsigned char)q[i + 1]))) {
-            /* Prometheus's scanNumber, then the duration fallback */
-            size_t j = i;
-            const char *digits = "0123456789";
-            if (q[j] == '0' && (q[j + 1] == 'x' || q[j + 1] == 'X')) { j += 2; digits = "0123456789abcdefABCDEF"; }
-            while (q[j] && strchr(digits, q[j])) j++;
-            if (q[j] == '.') { j++; while (q[j] && strchr(digits, q[j])) j++; }
-            if (q[j] == 'e' || q[j] == 'E') {
-                j++;
-                if (q[j] == '+' || q[j] == '-') j++;
-                while (is_digit((unsigned char)q[j])) j++;
-            }
-            if (!is_alnum((unsigned char)q[j])) {
-                char text[128];
-                size_t n = j - i;
-                double v;
-                if (n >= sizeof text) { fail(p, pos, "number too long"); return -1; }
-                memcpy(text, q + i, n);
-                text[n] = '\0';
-                if (parse_number(text, &v) != 0) {
-                    fail(p, pos, "error parsing number: \"%s\"", text);
-                    return -1;
-                }
-                push(p, T_NUMBER, pos, (int)n)->num = v;
-                i = j;
-                continue;
-            }
-            /* a duration: the number part must be an integer, units follow */
-            int ok = strchr("smhdwy", q[j]) != NULL;
-            if (ok) {
-                j++;
-                if (q[j] == 's') j++;
-                while (ok && is_digit((unsigned char)q[j])) {
-                    while (is_digit((unsigned char)q[j])) j++;
-                    if (!strchr("smhdw", q[j]) || !q[j]) ok = 0;
-                    else { j++; if (q[j] == 's') j++; }
-                }
-                if (ok && is_alnum((unsigned char)q[j])) ok = 0;
-            }
-            if (!ok) {
-                while (is_alnum((unsigned char)q[j]) || q[j] == '.') j++;
-                fail(p, pos, "bad number or duration syntax: \"%.*s\"", (int)(j - i), q + i);
-                return -1;
-            }
-            int64_t ms;
-            int rc = parse_duration(q + i, j - i, &ms);
-            if (rc != 0) {
-                if (rc == -2) fail(p, pos, "duration out of range: \"%.*s\"", (int)(j - i), q + i);
-                else fail(p, pos, "not a valid duration string: \"%.*s\"", (int)(j - i), q + i);
-                return -1;
-            }
-            push(p, T_DURATION, pos, (int)(j - i))->ms = ms;
-            i = j;
-            continue;
-        }
-        if (is_alpha(c) || c == ':') {
-            size_t j = i;
-            int colon = 0;
-            while (is_alnum((unsigned char)q[j]) || q[j] == ':') { colon |= q[j] == ':'; j++; }
-            size_t n = j - i;
-            char word[32];
-            tk t = colon ? T_METRIC_IDENT : T_IDENT;
-            int agg = -1;
-            if (!colon && n < sizeof word) {
-                for (size_t k = 0; k < n; k++) word[k] = (char)tolower((unsigned char)q[i + k]);
-                word[n] = '\0';
-                for (size_t k = 0; k < ASIM_ARRAY_LEN(keywords); k++)
-                    if (strcmp(word, keywords[k].word) == 0) t = keywords[k].type;
-                for (size_t k = 0; k < ASIM_ARRAY_LEN(aggops); k++)
-                    if (strcmp(word, aggops[k].name) == 0) { t = T_AGGOP; agg = (int)k; }
-                if (strcmp(word, "inf") == 0 || strcmp(word, "nan") == 0) {
-                    push(p, T_NUMBER, pos, (int)n)->num = word[0] == 'i' ? INFINITY : NAN;
-                    i = j;
-                    continue;
-                }
-            }
-            push(p, t, pos, (int)n)->agg = agg;
-            i = j;
-            continue;
-        }
-        if (c >= 0x80) fail(p, pos, "unexpected character: non-ASCII character outside a string");
-        else fail(p, pos, "unexpected character: '%c'", c);
-        return -1;
-    }
-}
 
 /* --- parser helpers ------------------------------------------------------ */
 
-static token *cur(parser *p) { return &p->t[p->i]; }
-static token *next_tok(parser *p) { token *t = &p->t[p->i]; if (t->type != T_EOF) p->i++; return t; }
+static pq_token *cur(pq_parser *p) { return &p->t[p->i]; }
+static pq_token *next_tok(pq_parser *p) { pq_token *t = &p->t[p->i]; if (t->type != T_EOF) p->i++; return t; }
 
 /* How the user sees a token in "unexpected X" messages. */
-static void describe(const parser *p, const token *t, char *buf, size_t len)
+static void describe(const pq_parser *p, const pq_token *t, char *buf, size_t len)
 {
     const char *kind = NULL;
     switch (t->type) {
@@ -479,15 +148,15 @@ static void describe(const parser *p, const token *t, char *buf, size_t len)
     else snprintf(buf, len, "\"%.*s\"", n, p->q + t->pos);
 }
 
-static void unexpected(parser *p, const token *t, const char *expected)
+static void unexpected(pq_parser *p, const pq_token *t, const char *expected)
 {
     char d[80];
     describe(p, t, d, sizeof d);
-    if (expected) fail(p, t->pos, "unexpected %s; expected %s", d, expected);
-    else fail(p, t->pos, "unexpected %s", d);
+    if (expected) asim_pq_fail(p, t->pos, "unexpected %s; expected %s", d, expected);
+    else asim_pq_fail(p, t->pos, "unexpected %s", d);
 }
 
-static int expect(parser *p, tk type, const char *what)
+static int expect(pq_parser *p, pq_tk type, const char *what)
 {
     if (cur(p)->type != type) { unexpected(p, cur(p), what); return -1; }
     next_tok(p);
@@ -504,13 +173,13 @@ static pq_node *new_node(pq_kind kind, int pos)
 }
 
 /* Prometheus accepts keywords (and inf/nan) as label names, e.g. by (on). */
-static int is_label_token(const parser *p, const token *t)
+static int is_label_token(const pq_parser *p, const pq_token *t)
 {
     return t->type == T_IDENT || (t->type >= T_AND && t->type <= T_AGGOP) ||
-           (t->type == T_NUMBER && is_alpha((unsigned char)p->q[t->pos]));
+           (t->type == T_NUMBER && asim_pq_is_alpha((unsigned char)p->q[t->pos]));
 }
 
-static char *token_text(const parser *p, const token *t)
+static char *token_text(const pq_parser *p, const pq_token *t)
 {
     char *s = asim_malloc((size_t)t->len + 1);
     memcpy(s, p->q + t->pos, (size_t)t->len);
@@ -524,13 +193,13 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* "(" [label {"," label}] [","] ")": sorted, duplicates removed. */
-static int parse_label_list(parser *p, char ***out, size_t *nout)
+static int parse_label_list(pq_parser *p, char ***out, size_t *nout)
 {
     if (expect(p, T_LPAREN, "\"(\"") != 0) return -1;
     char **v = NULL;
     size_t n = 0;
     while (cur(p)->type != T_RPAREN) {
-        token *t = cur(p);
+        pq_token *t = cur(p);
         if (!is_label_token(p, t)) {
             unexpected(p, t, "label name");
             goto err;
@@ -559,13 +228,13 @@ err:
 
 /* --- regular expressions (RE2, see regex.h) ------------------------------- */
 
-static int compile_matcher(parser *p, pq_matcher *m, int pos)
+static int compile_matcher(pq_parser *p, pq_matcher *m, int pos)
 {
     if (m->type != PQ_M_RE && m->type != PQ_M_NRE) return 0;
     char why[256];
     m->re = asim_regex_compile(m->value, why, sizeof why);
     if (!m->re) {
-        fail(p, pos, "error parsing regexp \"%s\": %s", m->value, why);
+        asim_pq_fail(p, pos, "error parsing regexp \"%s\": %s", m->value, why);
         return -1;
     }
     return 0;
@@ -583,7 +252,7 @@ static int matcher_matches_empty(const pq_matcher *m)
 
 /* --- expressions --------------------------------------------------------- */
 
-static pq_node *parse_expr(parser *p, int min_prec);
+static pq_node *parse_expr(pq_parser *p, int min_prec);
 
 static int add_matcher(pq_node *n, char *name, char *value, pq_mtype type)
 {
@@ -597,7 +266,7 @@ static int add_matcher(pq_node *n, char *name, char *value, pq_mtype type)
 }
 
 /* metric_name? "{" matchers "}"?  at the current token; name may be NULL. */
-static pq_node *parse_selector(parser *p, const token *name)
+static pq_node *parse_selector(pq_parser *p, const pq_token *name)
 {
     int pos = name ? name->pos : cur(p)->pos;
     pq_node *n = new_node(PQ_VSEL, pos);
@@ -606,15 +275,15 @@ static pq_node *parse_selector(parser *p, const token *name)
     if (cur(p)->type == T_LBRACE) {
         next_tok(p);
         while (cur(p)->type != T_RBRACE) {
-            token *ln = cur(p);
+            pq_token *ln = cur(p);
             if (ln->type == T_METRIC_IDENT) {
-                fail(p, ln->pos + (int)(strchr(p->q + ln->pos, ':') - (p->q + ln->pos)),
+                asim_pq_fail(p, ln->pos + (int)(strchr(p->q + ln->pos, ':') - (p->q + ln->pos)),
                      "unexpected character inside braces: ':'");
                 goto err;
             }
             if (!is_label_token(p, ln)) { unexpected(p, ln, "label matching"); goto err; }
             next_tok(p);
-            token *op = cur(p);
+            pq_token *op = cur(p);
             pq_mtype mt;
             switch (op->type) {
             case T_ASSIGN: mt = PQ_M_EQ; break;
@@ -624,7 +293,7 @@ static pq_node *parse_selector(parser *p, const token *name)
             default: unexpected(p, op, "label matching operator (=, !=, =~ or !~)"); goto err;
             }
             next_tok(p);
-            token *val = cur(p);
+            pq_token *val = cur(p);
             if (val->type != T_STRING) { unexpected(p, val, "string"); goto err; }
             next_tok(p);
             add_matcher(n, token_text(p, ln), asim_strdup(val->str), mt);
@@ -638,7 +307,7 @@ static pq_node *parse_selector(parser *p, const token *name)
     if (name) {
         for (size_t i = 0; i < n->nm; i++)
             if (strcmp(n->m[i].name, "__name__") == 0) {
-                fail(p, pos, "metric name must not be set twice: \"%.*s\" or \"%s\"",
+                asim_pq_fail(p, pos, "metric name must not be set twice: \"%.*s\" or \"%s\"",
                      name->len, p->q + name->pos, n->m[i].value);
                 goto err;
             }
@@ -648,7 +317,7 @@ static pq_node *parse_selector(parser *p, const token *name)
     int nonempty = 0;
     for (size_t i = 0; i < n->nm; i++) nonempty |= !matcher_matches_empty(&n->m[i]);
     if (!nonempty) {
-        fail(p, pos, "vector selector must contain at least one non-empty matcher");
+        asim_pq_fail(p, pos, "vector selector must contain at least one non-empty matcher");
         goto err;
     }
     n->sel = p->nsel++;
@@ -660,9 +329,9 @@ err:
 
 static int valid_label_name(const char *s)
 {
-    if (!s[0] || is_digit((unsigned char)s[0])) return 0;
+    if (!s[0] || asim_pq_is_digit((unsigned char)s[0])) return 0;
     for (; *s; s++)
-        if (!is_alnum((unsigned char)*s) && *s != '_') return 0;
+        if (!asim_pq_is_alnum((unsigned char)*s) && *s != '_') return 0;
     return 1;
 }
 
@@ -676,28 +345,28 @@ static const char *str_arg(const pq_node *n, int i)
 /* label_replace/label_join: the checks Prometheus makes when the function
  * first runs, made here since their arguments are literals; the regex is
  * compiled once. */
-static int check_label_fn(parser *p, pq_node *n)
+static int check_label_fn(pq_parser *p, pq_node *n)
 {
     if (n->fn->id == PQ_FN_LABEL_REPLACE) {
         char why[256];
         n->re = asim_regex_compile(str_arg(n, 4), why, sizeof why);
         if (!n->re) {
-            fail(p, n->pos, "invalid regular expression in label_replace(): %s", str_arg(n, 4));
+            asim_pq_fail(p, n->pos, "invalid regular expression in label_replace(): %s", str_arg(n, 4));
             return -1;
         }
         if (!valid_label_name(str_arg(n, 1))) {
-            fail(p, n->pos, "invalid destination label name in label_replace(): %s", str_arg(n, 1));
+            asim_pq_fail(p, n->pos, "invalid destination label name in label_replace(): %s", str_arg(n, 1));
             return -1;
         }
     }
     if (n->fn->id == PQ_FN_LABEL_JOIN) {
         for (int i = 3; i < n->nargs; i++)
             if (!valid_label_name(str_arg(n, i))) {
-                fail(p, n->pos, "invalid source label name in label_join(): %s", str_arg(n, i));
+                asim_pq_fail(p, n->pos, "invalid source label name in label_join(): %s", str_arg(n, i));
                 return -1;
             }
         if (!valid_label_name(str_arg(n, 1))) {
-            fail(p, n->pos, "invalid destination label name in label_join(): %s", str_arg(n, 1));
+            asim_pq_fail(p, n->pos, "invalid destination label name in label_join(): %s", str_arg(n, 1));
             return -1;
         }
     }
@@ -705,7 +374,7 @@ static int check_label_fn(parser *p, pq_node *n)
 }
 
 /* "(" args ")" of a function call. */
-static pq_node *parse_call(parser *p, const token *name)
+static pq_node *parse_call(pq_parser *p, const pq_token *name)
 {
     char *fname = token_text(p, name);
     const pq_func *f = asim_pq_func_lookup(fname);
@@ -713,8 +382,8 @@ static pq_node *parse_call(parser *p, const token *name)
         int known = 0;
         for (size_t i = 0; i < ASIM_ARRAY_LEN(unsupported_funcs); i++)
             known |= strcmp(unsupported_funcs[i], fname) == 0;
-        if (known) fail(p, name->pos, "function \"%s\" is not supported by this engine", fname);
-        else fail(p, name->pos, "unknown function with name \"%s\"", fname);
+        if (known) asim_pq_fail(p, name->pos, "function \"%s\" is not supported by this engine", fname);
+        else asim_pq_fail(p, name->pos, "unknown function with name \"%s\"", fname);
         asim_free(fname);
         return NULL;
     }
@@ -724,14 +393,14 @@ static pq_node *parse_call(parser *p, const token *name)
     n->type = f->ret;
     next_tok(p);                          /* "(" */
     while (cur(p)->type != T_RPAREN) {
-        if (n->nargs == PQ_MAX_ARGS) { fail(p, cur(p)->pos, "too many arguments"); goto err; }
+        if (n->nargs == PQ_MAX_ARGS) { asim_pq_fail(p, cur(p)->pos, "too many arguments"); goto err; }
         pq_node *a = parse_expr(p, 0);
         if (!a) goto err;
         n->args[n->nargs++] = a;
         if (cur(p)->type == T_COMMA) {
-            token *comma = next_tok(p);
+            pq_token *comma = next_tok(p);
             if (cur(p)->type == T_RPAREN) {
-                fail(p, comma->pos, "trailing commas not allowed in function call args");
+                asim_pq_fail(p, comma->pos, "trailing commas not allowed in function call args");
                 goto err;
             }
             continue;
@@ -740,11 +409,11 @@ static pq_node *parse_call(parser *p, const token *name)
     }
     next_tok(p);
     if (f->nopt == 0 && n->nargs != f->nargs) {
-        fail(p, n->pos, "expected %d argument(s) in call to \"%s\", got %d", f->nargs, f->name, n->nargs);
+        asim_pq_fail(p, n->pos, "expected %d argument(s) in call to \"%s\", got %d", f->nargs, f->name, n->nargs);
         goto err;
     }
     if (n->nargs < f->nargs - f->nopt || (n->nargs > f->nargs && !f->variadic)) {
-        fail(p, n->pos, "expected at %s %d argument(s) in call to \"%s\", got %d",
+        asim_pq_fail(p, n->pos, "expected at %s %d argument(s) in call to \"%s\", got %d",
              n->nargs > f->nargs ? "most" : "least", n->nargs > f->nargs ? f->nargs : f->nargs - f->nopt,
              f->name, n->nargs);
         goto err;
@@ -752,7 +421,7 @@ static pq_node *parse_call(parser *p, const token *name)
     for (int i = 0; i < n->nargs; i++) {
         asim_promql_type want = i < f->nargs ? f->arg[i] : f->arg[f->nargs - 1];
         if (n->args[i]->type != want) {
-            fail(p, n->args[i]->pos, "expected type %s in call to function \"%s\", got %s",
+            asim_pq_fail(p, n->args[i]->pos, "expected type %s in call to function \"%s\", got %s",
                  type_name(want), f->name, type_name(n->args[i]->type));
             goto err;
         }
@@ -764,15 +433,15 @@ err:
     return NULL;
 }
 
-static pq_node *parse_aggregation(parser *p)
+static pq_node *parse_aggregation(pq_parser *p)
 {
-    token *op = next_tok(p);
-    if (!aggops[op->agg].supported) {
-        fail(p, op->pos, "aggregation \"%s\" is not supported by this engine", aggops[op->agg].name);
+    pq_token *op = next_tok(p);
+    if (!asim_pq_aggops[op->agg].supported) {
+        asim_pq_fail(p, op->pos, "aggregation \"%s\" is not supported by this engine", asim_pq_aggops[op->agg].name);
         return NULL;
     }
     pq_node *n = new_node(PQ_AGGR, op->pos);
-    n->op = (int)aggops[op->agg].op;
+    n->op = (int)asim_pq_aggops[op->agg].op;
     n->type = ASIM_PROMQL_VECTOR;
     int have_mod = 0;
     if (cur(p)->type == T_BY || cur(p)->type == T_WITHOUT) {
@@ -794,7 +463,7 @@ static pq_node *parse_aggregation(parser *p)
     }
     next_tok(p);
     if (nargs != want) {
-        fail(p, n->pos, "wrong number of arguments for aggregate expression provided, expected %d, got %d",
+        asim_pq_fail(p, n->pos, "wrong number of arguments for aggregate expression provided, expected %d, got %d",
              want, nargs);
         goto err_args;
     }
@@ -804,7 +473,7 @@ static pq_node *parse_aggregation(parser *p)
         n->args[0] = a[0];
         n->nargs = 1;
         if (a[0]->type != pt) {
-            fail(p, a[0]->pos, "expected type %s in aggregation parameter, got %s", type_name(pt),
+            asim_pq_fail(p, a[0]->pos, "expected type %s in aggregation parameter, got %s", type_name(pt),
                  type_name(a[0]->type));
             goto err;
         }
@@ -815,7 +484,7 @@ static pq_node *parse_aggregation(parser *p)
         if (parse_label_list(p, &n->labels, &n->nlabels) != 0) goto err;
     }
     if (n->lhs->type != ASIM_PROMQL_VECTOR) {
-        fail(p, n->lhs->pos, "expected type instant vector in aggregation expression, got %s",
+        asim_pq_fail(p, n->lhs->pos, "expected type instant vector in aggregation expression, got %s",
              type_name(n->lhs->type));
         goto err;
     }
@@ -829,18 +498,18 @@ err:
 }
 
 /* "[" range ":" [step] "]" after expression n: a subquery (d is the range). */
-static pq_node *parse_subquery(parser *p, pq_node *n, const token *lb, const token *d)
+static pq_node *parse_subquery(pq_parser *p, pq_node *n, const pq_token *lb, const pq_token *d)
 {
     next_tok(p);                                     /* ":" */
     int64_t step = 0;
     if (cur(p)->type == T_DURATION) step = next_tok(p)->ms;
     if (expect(p, T_RBRACKET, "\"]\"") != 0) { asim_pq_node_free(n); return NULL; }
     if (n->type != ASIM_PROMQL_VECTOR) {
-        fail(p, lb->pos, "subquery is only allowed on instant vector, got %s instead", type_name(n->type));
+        asim_pq_fail(p, lb->pos, "subquery is only allowed on instant vector, got %s instead", type_name(n->type));
         asim_pq_node_free(n);
         return NULL;
     }
-    if (d->ms <= 0) { fail(p, d->pos, "duration must be greater than 0"); asim_pq_node_free(n); return NULL; }
+    if (d->ms <= 0) { asim_pq_fail(p, d->pos, "duration must be greater than 0"); asim_pq_node_free(n); return NULL; }
     pq_node *s = new_node(PQ_SUBQ, n->pos);
     s->lhs = n;
     s->type = ASIM_PROMQL_MATRIX;
@@ -850,21 +519,21 @@ static pq_node *parse_subquery(parser *p, pq_node *n, const token *lb, const tok
 }
 
 /* "@" (number | start() | end()) after a selector or subquery. */
-static int parse_at(parser *p, pq_node *n)
+static int parse_at(pq_parser *p, pq_node *n)
 {
-    token *at = next_tok(p);
+    pq_token *at = next_tok(p);
     if (n->kind != PQ_VSEL && n->kind != PQ_MSEL && n->kind != PQ_SUBQ) {
-        fail(p, at->pos, "@ modifier must be preceded by an instant vector selector or range vector "
+        asim_pq_fail(p, at->pos, "@ modifier must be preceded by an instant vector selector or range vector "
              "selector or a subquery");
         return -1;
     }
-    if (n->at_kind) { fail(p, at->pos, "@ <timestamp> may not be set multiple times"); return -1; }
-    token *t = cur(p);
+    if (n->at_kind) { asim_pq_fail(p, at->pos, "@ <timestamp> may not be set multiple times"); return -1; }
+    pq_token *t = cur(p);
     if ((t->type == T_IDENT || t->type == T_METRIC_IDENT) && cur(p)[1].type == T_LPAREN && cur(p)[2].type == T_RPAREN) {
         char *w = token_text(p, t);
         int kind = strcmp(w, "start") == 0 ? PQ_AT_START : strcmp(w, "end") == 0 ? PQ_AT_END : 0;
         asim_free(w);
-        if (!kind) { fail(p, t->pos, "unexpected identifier after @, expected start() or end()"); return -1; }
+        if (!kind) { asim_pq_fail(p, t->pos, "unexpected identifier after @, expected start() or end()"); return -1; }
         next_tok(p); next_tok(p); next_tok(p);
         n->at_kind = kind;
         return 0;
@@ -874,33 +543,33 @@ static int parse_at(parser *p, pq_node *n)
     if (t->type != T_NUMBER) { unexpected(p, t, "timestamp"); return -1; }
     next_tok(p);
     double v = sign * t->num * 1000;
-    if (!(fabs(v) < 9.2e18)) { fail(p, t->pos, "timestamp out of bounds for @ modifier: %g", sign * t->num); return -1; }
+    if (!(fabs(v) < 9.2e18)) { asim_pq_fail(p, t->pos, "timestamp out of bounds for @ modifier: %g", sign * t->num); return -1; }
     n->at_kind = PQ_AT_TIME;
     n->at_ms = (int64_t)llround(v);
     return 0;
 }
 
 /* Postfix [range], offset and @ after a primary. */
-static pq_node *parse_postfix(parser *p, pq_node *n)
+static pq_node *parse_postfix(pq_parser *p, pq_node *n)
 {
     for (;;) {
-        token *t = cur(p);
+        pq_token *t = cur(p);
         if (t->type == T_LBRACKET) {
             next_tok(p);
-            token *d = cur(p);
+            pq_token *d = cur(p);
             if (d->type != T_DURATION) { unexpected(p, d, "duration"); goto err; }
             next_tok(p);
             if (cur(p)->type == T_COLON) { n = parse_subquery(p, n, t, d); if (!n) return NULL; continue; }
             if (expect(p, T_RBRACKET, "\"]\"") != 0) goto err;
             if (n->kind != PQ_VSEL) {
-                fail(p, t->pos, "ranges only allowed for vector selectors");
+                asim_pq_fail(p, t->pos, "ranges only allowed for vector selectors");
                 goto err;
             }
             if (n->has_offset || n->at_kind) {
-                fail(p, t->pos, "no offset modifiers allowed before range");
+                asim_pq_fail(p, t->pos, "no offset modifiers allowed before range");
                 goto err;
             }
-            if (d->ms <= 0) { fail(p, d->pos, "duration must be greater than 0"); goto err; }
+            if (d->ms <= 0) { asim_pq_fail(p, d->pos, "duration must be greater than 0"); goto err; }
             n->kind = PQ_MSEL;
             n->type = ASIM_PROMQL_MATRIX;
             n->range_ms = d->ms;
@@ -911,15 +580,15 @@ static pq_node *parse_postfix(parser *p, pq_node *n)
             int neg = 0;
             if (cur(p)->type == T_SUB) { neg = 1; next_tok(p); }
             else if (cur(p)->type == T_ADD) next_tok(p);
-            token *d = cur(p);
+            pq_token *d = cur(p);
             if (d->type != T_DURATION) { unexpected(p, d, "duration"); goto err; }
             next_tok(p);
             if (n->kind != PQ_VSEL && n->kind != PQ_MSEL && n->kind != PQ_SUBQ) {
-                fail(p, n->pos, "offset modifier must be preceded by an instant vector selector "
+                asim_pq_fail(p, n->pos, "offset modifier must be preceded by an instant vector selector "
                      "or range vector selector or a subquery");
                 goto err;
             }
-            if (n->has_offset) { fail(p, n->pos, "offset may not be set multiple times"); goto err; }
+            if (n->has_offset) { asim_pq_fail(p, n->pos, "offset may not be set multiple times"); goto err; }
             n->has_offset = 1;
             n->offset_ms = neg ? -d->ms : d->ms;
             continue;
@@ -935,9 +604,9 @@ err:
     return NULL;
 }
 
-static pq_node *parse_primary(parser *p)
+static pq_node *parse_primary(pq_parser *p)
 {
-    token *t = cur(p);
+    pq_token *t = cur(p);
     pq_node *n = NULL;
     switch (t->type) {
     case T_NUMBER:
@@ -981,7 +650,7 @@ static pq_node *parse_primary(parser *p)
     return parse_postfix(p, n);
 }
 
-static int prec_of(tk t)
+static int prec_of(pq_tk t)
 {
     switch (t) {
     case T_OR: return 1;
@@ -994,7 +663,7 @@ static int prec_of(tk t)
     }
 }
 
-static pq_op op_of(tk t)
+static pq_op op_of(pq_tk t)
 {
     switch (t) {
     case T_OR: return PQ_OR;
@@ -1026,15 +695,15 @@ static const char *op_text(int op)
     return t[op];
 }
 
-static pq_node *parse_unary(parser *p)
+static pq_node *parse_unary(pq_parser *p)
 {
-    token *t = cur(p);
+    pq_token *t = cur(p);
     if (t->type != T_SUB && t->type != T_ADD) return parse_primary(p);
     next_tok(p);
     pq_node *in = parse_expr(p, prec_of(T_POW));
     if (!in) return NULL;
     if (in->type != ASIM_PROMQL_SCALAR && in->type != ASIM_PROMQL_VECTOR) {
-        fail(p, t->pos, "unary expression only allowed on expressions of type scalar or instant "
+        asim_pq_fail(p, t->pos, "unary expression only allowed on expressions of type scalar or instant "
              "vector, got \"%s\"", type_name(in->type));
         asim_pq_node_free(in);
         return NULL;
@@ -1051,18 +720,18 @@ static pq_node *parse_unary(parser *p)
     return n;
 }
 
-static pq_node *parse_expr_chain(parser *p, int min_prec);
+static pq_node *parse_expr_chain(pq_parser *p, int min_prec);
 
-static int too_deep(parser *p)
+static int too_deep(pq_parser *p)
 {
     if (p->depth < PQ_MAX_DEPTH) return 0;
-    fail(p, cur(p)->pos, "expression nested too deeply (more than %d levels)", PQ_MAX_DEPTH);
+    asim_pq_fail(p, cur(p)->pos, "expression nested too deeply (more than %d levels)", PQ_MAX_DEPTH);
     return 1;
 }
 
 /* Every subexpression comes through here; p->depth counts the levels above
  * it (nesting, and each operator of a chain, which also deepens the tree). */
-static pq_node *parse_expr(parser *p, int min_prec)
+static pq_node *parse_expr(pq_parser *p, int min_prec)
 {
     if (too_deep(p)) return NULL;
     int d0 = p->depth++;
@@ -1071,12 +740,12 @@ static pq_node *parse_expr(parser *p, int min_prec)
     return n;
 }
 
-static pq_node *parse_expr_chain(parser *p, int min_prec)
+static pq_node *parse_expr_chain(pq_parser *p, int min_prec)
 {
     pq_node *lhs = parse_unary(p);
     if (!lhs) return NULL;
     for (;;) {
-        token *t = cur(p);
+        pq_token *t = cur(p);
         int prec = prec_of(t->type);
         if (!prec || prec < min_prec) return lhs;
         next_tok(p);
@@ -1093,17 +762,17 @@ static pq_node *parse_expr_chain(parser *p, int min_prec)
             n->without = next_tok(p)->type == T_IGNORING;
             if (parse_label_list(p, &n->labels, &n->nlabels) != 0) goto err;
             if (cur(p)->type == T_GROUP_LEFT || cur(p)->type == T_GROUP_RIGHT) {
-                token *g = next_tok(p);
+                pq_token *g = next_tok(p);
                 n->card = g->type == T_GROUP_LEFT ? PQ_CARD_MANY_TO_ONE : PQ_CARD_ONE_TO_MANY;
                 if (cur(p)->type == T_LPAREN && parse_label_list(p, &n->include, &n->ninclude) != 0) goto err;
                 if (is_setop(n->op)) {
-                    fail(p, g->pos, "no grouping allowed for \"%s\" operation", op_text(n->op));
+                    asim_pq_fail(p, g->pos, "no grouping allowed for \"%s\" operation", op_text(n->op));
                     goto err;
                 }
                 for (size_t i = 0; i < n->ninclude && !n->without; i++)
                     for (size_t j = 0; j < n->nlabels; j++)
                         if (strcmp(n->include[i], n->labels[j]) == 0) {
-                            fail(p, g->pos, "label \"%s\" must not occur in ON and GROUP clause at once",
+                            asim_pq_fail(p, g->pos, "label \"%s\" must not occur in ON and GROUP clause at once",
                                  n->include[i]);
                             goto err;
                         }
@@ -1118,31 +787,31 @@ static pq_node *parse_expr_chain(parser *p, int min_prec)
         /* Prometheus's checkAST rules for binary expressions */
         asim_promql_type lt = n->lhs->type, rt = n->rhs->type;
         if (n->ret_bool && !is_comparison(n->op)) {
-            fail(p, bool_pos >= 0 ? bool_pos : t->pos, "bool modifier can only be used on comparison operators");
+            asim_pq_fail(p, bool_pos >= 0 ? bool_pos : t->pos, "bool modifier can only be used on comparison operators");
             goto err;
         }
         if (is_comparison(n->op) && !n->ret_bool && lt == ASIM_PROMQL_SCALAR && rt == ASIM_PROMQL_SCALAR) {
-            fail(p, t->pos, "comparisons between scalars must use BOOL modifier");
+            asim_pq_fail(p, t->pos, "comparisons between scalars must use BOOL modifier");
             goto err;
         }
         if (lt != ASIM_PROMQL_SCALAR && lt != ASIM_PROMQL_VECTOR) {
-            fail(p, n->lhs->pos, "binary expression must contain only scalar and instant vector types");
+            asim_pq_fail(p, n->lhs->pos, "binary expression must contain only scalar and instant vector types");
             goto err;
         }
         if (rt != ASIM_PROMQL_SCALAR && rt != ASIM_PROMQL_VECTOR) {
-            fail(p, n->rhs->pos, "binary expression must contain only scalar and instant vector types");
+            asim_pq_fail(p, n->rhs->pos, "binary expression must contain only scalar and instant vector types");
             goto err;
         }
         if ((lt != ASIM_PROMQL_VECTOR || rt != ASIM_PROMQL_VECTOR) && n->matching) {
             if (n->nlabels > 0) {
-                fail(p, n->pos, "vector matching only allowed between instant vectors");
+                asim_pq_fail(p, n->pos, "vector matching only allowed between instant vectors");
                 goto err;
             }
             n->matching = 0;             /* on() / ignoring() with a scalar: ignored */
             n->without = 0;
         }
         if ((lt == ASIM_PROMQL_SCALAR || rt == ASIM_PROMQL_SCALAR) && is_setop(n->op)) {
-            fail(p, n->pos, "set operator \"%s\" not allowed in binary scalar expression", op_text(n->op));
+            asim_pq_fail(p, n->pos, "set operator \"%s\" not allowed in binary scalar expression", op_text(n->op));
             goto err;
         }
         n->type = (lt == ASIM_PROMQL_VECTOR || rt == ASIM_PROMQL_VECTOR) ? ASIM_PROMQL_VECTOR
@@ -1178,14 +847,14 @@ void asim_pq_node_free(pq_node *n)
 
 asim_promql *asim_promql_parse(const char *query, char *err, size_t errlen)
 {
-    parser p = { 0 };
+    pq_parser p = { 0 };
     p.q = query ? query : "";
     p.err = err;
     p.errlen = errlen;
     if (err && errlen) err[0] = '\0';
     pq_node *root = NULL;
-    if (lex(&p) == 0) {
-        if (cur(&p)->type == T_EOF) fail(&p, 0, "no expression found in input");
+    if (asim_pq_lex(&p) == 0) {
+        if (cur(&p)->type == T_EOF) asim_pq_fail(&p, 0, "no expression found in input");
         else {
             root = parse_expr(&p, 0);
             if (root && cur(&p)->type != T_EOF) {
@@ -1194,7 +863,7 @@ asim_promql *asim_promql_parse(const char *query, char *err, size_t errlen)
                 root = NULL;
             }
             if (root && root->type == ASIM_PROMQL_STRING) {
-                fail(&p, root->pos, "string-valued expressions are not supported by this engine "
+                asim_pq_fail(&p, root->pos, "string-valued expressions are not supported by this engine "
                      "(strings are accepted as function arguments)");
                 asim_pq_node_free(root);
                 root = NULL;
@@ -1209,3 +878,4 @@ asim_promql *asim_promql_parse(const char *query, char *err, size_t errlen)
     e->nsel = p.nsel;
     return e;
 }
+
