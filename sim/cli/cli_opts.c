@@ -140,17 +140,31 @@ int asim_cli_next(asim_cli_opts *c, int argc, char **argv)
     return 0;
 }
 
-int asim_cli_load_config(const asim_cli_opts *c, const char *scenario, asim_config *cfg, asim_err *err)
+int asim_cli_load_config(const asim_cli_opts *c, const char *scenario, asim_config *cfg)
 {
+    asim_err err;
     asim_config_defaults(cfg);
     int rc = 0;
     if (scenario)
-        rc = asim_config_load(cfg, scenario, err);
+        rc = asim_config_load(cfg, scenario, &err);
     for (size_t i = 0; rc == 0 && i < c->nsets; i++)
-        rc = asim_config_set(cfg, c->sets[i], err);
+        rc = asim_config_set(cfg, c->sets[i], &err);
     if (rc == 0)
-        rc = asim_config_validate(cfg, err);
-    return rc;
+        rc = asim_config_validate(cfg, &err);
+    return rc ? asim_cli_error(c->cmd, rc, "%s", err.msg) : 0;
+}
+
+int asim_cli_build_config(const asim_cli_opts *c, const char *scenario, asim_config *cfg, uint64_t *seed,
+                          asim_err *err)
+{
+    asim_config_defaults(cfg);
+    int rc = asim_config_build(cfg, scenario, c->sets, c->nsets, c->duration, err);
+    if (rc)
+        return rc;
+    *seed = cfg->seed;
+    if (c->seed && asim_cli_parse_seed(c->seed, seed) != 0)
+        return asim_err_set(err, ASIM_EINPUT, "--seed '%s': expected a whole number >= 0", c->seed);
+    return 0;
 }
 
 void asim_cli_out_dir(char *dir, size_t len, const char *out, const char *name, const char *suffix)

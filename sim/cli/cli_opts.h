@@ -89,9 +89,18 @@ void asim_cli_opts_free(asim_cli_opts *c);
 
 /* The scenario's settings for a command that reads them without running
  * it (alerts, replay): the defaults, the scenario file when given, each
- * --set, then the whole-configuration checks.  0, or the error class with
- * err set; cfg is to be freed either way. */
-int asim_cli_load_config(const asim_cli_opts *c, const char *scenario, asim_config *cfg, asim_err *err);
+ * --set, then the whole-configuration checks.  0, or the exit status
+ * after printing the error as "autoscale-sim <cmd>: error: ..."; cfg is to
+ * be freed either way. */
+int asim_cli_load_config(const asim_cli_opts *c, const char *scenario, asim_config *cfg);
+
+/* The scenario's settings for a command that runs it many times (sweep,
+ * tune): the defaults, the scenario, --set and --duration
+ * (asim_config_build), and in *seed the seed of replication 0: --seed
+ * when given, else the scenario's.  0, or the error class with err set;
+ * cfg is to be freed either way. */
+int asim_cli_build_config(const asim_cli_opts *c, const char *scenario, asim_config *cfg, uint64_t *seed,
+                          asim_err *err);
 
 /* The run directory: out when given, else results/<name><suffix>; trailing
  * slashes dropped. */

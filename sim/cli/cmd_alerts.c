@@ -165,18 +165,16 @@ static int evaluate(const opts *o, const asim_config *cfg, FILE *f)
 
 int asim_cmd_alerts(int argc, char **argv)
 {
-    opts o;
-    memset(&o, 0, sizeof o);
+    opts o = {.quiet = 0};
+    asim_config cfg;
+    asim_err err;
+    asim_cli_sink out = {stdout, NULL, {0}};
     int rc = parse_opts(argc, argv, &o);
     if (rc) {
         asim_cli_opts_free(&o.cli);
         return rc < 0 ? 0 : rc;
     }
-    asim_config cfg;
-    asim_err err;
-    if ((rc = asim_cli_load_config(&o.cli, o.scenario, &cfg, &err)) != 0)
-        fail(rc, "%s", err.msg);
-    asim_cli_sink out = {stdout, NULL, {0}};
+    rc = asim_cli_load_config(&o.cli, o.scenario, &cfg);
     if (!rc && (rc = asim_cli_sink_open(&out, o.out, &err)) != 0)
         fail(rc, "%s", err.msg);
     if (!rc && o.rules) {

@@ -234,12 +234,9 @@ static size_t find_or_add(rseries **s, size_t *n, const asim_label *l, size_t nl
 
 static void add_point(rseries *r, int64_t t, double v)
 {
-    if (r->n == r->cap) {
-        size_t grown = asim_grow_cap(r->cap, r->n + 1, 16);
-        r->t = asim_realloc(r->t, grown * sizeof *r->t);
-        r->v = asim_realloc(r->v, grown * sizeof *r->v);
-        r->cap = grown;
-    }
+    size_t tcap = r->cap;          /* t and v grow alike: one capacity for both */
+    ASIM_GROW(r->t, tcap, r->n + 1, 16);
+    ASIM_GROW(r->v, r->cap, r->n + 1, 16);
     r->t[r->n] = t;
     r->v[r->n++] = v;
 }

@@ -75,12 +75,9 @@ typedef struct checks {
 
 static void add_check(checks *c, double t, double v)
 {
-    if (c->n == c->cap) {
-        size_t grown = asim_grow_cap(c->cap, c->n + 1, 256);
-        c->t = asim_realloc(c->t, grown * sizeof *c->t);
-        c->v = asim_realloc(c->v, grown * sizeof *c->v);
-        c->cap = grown;
-    }
+    size_t tcap = c->cap;          /* t and v grow alike: one capacity for both */
+    ASIM_GROW(c->t, tcap, c->n + 1, 256);
+    ASIM_GROW(c->v, c->cap, c->n + 1, 256);
     c->t[c->n] = t;
     c->v[c->n] = v;
     c->n++;
@@ -356,10 +353,9 @@ int asim_cmd_replay(int argc, char **argv)
         asim_cli_opts_free(&o.cli);
         return rc < 0 ? 0 : rc;
     }
-    asim_err err;
     asim_config cfg;
-    if ((rc = asim_cli_load_config(&o.cli, o.scenario, &cfg, &err)) != 0)
-        fail(rc, "%s", err.msg);
+    rc = asim_cli_load_config(&o.cli, o.scenario, &cfg);
+    asim_err err;
 
     checks c = { 0 };
     if (!rc && (rc = read_checks(o.metrics, &c, &err)) != 0) fail(rc, "%s", err.msg);

@@ -272,15 +272,10 @@ int asim_cmd_sweep(int argc, char **argv)
     if (pareto && (rc = set_pareto(&obj, pareto, &err)) != 0)
         goto bad_input;
 
-    asim_config_defaults(&cfg);
     have_cfg = 1;
-    if ((rc = asim_config_build(&cfg, scenario, opt.sets, opt.nsets, opt.duration, &err)) != 0)
+    uint64_t seed;
+    if ((rc = asim_cli_build_config(&opt, scenario, &cfg, &seed, &err)) != 0)
         goto bad_input;
-    uint64_t seed = cfg.seed;
-    if (opt.seed && asim_cli_parse_seed(opt.seed, &seed) != 0) {
-        rc = fail(2, "--seed '%s': expected a whole number >= 0", opt.seed);
-        goto done;
-    }
     asim_sweep_init(&sw, &cfg, scenario, seed, (unsigned)reps);
     for (size_t i = 0; i < ngrid; i++)
         if ((rc = asim_sweep_add_grid(&sw, grids[i], &err)) != 0)

@@ -504,15 +504,10 @@ int asim_cmd_tune(int argc, char **argv)
             }
     }
 
-    asim_config_defaults(&cfg);
     have_cfg = 1;
-    if ((rc = asim_config_build(&cfg, scenario, opt.sets, opt.nsets, opt.duration, &err)) != 0)
+    uint64_t seed;
+    if ((rc = asim_cli_build_config(&opt, scenario, &cfg, &seed, &err)) != 0)
         goto bad_input;
-    uint64_t seed = cfg.seed;
-    if (opt.seed && asim_cli_parse_seed(opt.seed, &seed) != 0) {
-        rc = fail(2, "--seed '%s': expected a whole number >= 0", opt.seed);
-        goto done;
-    }
     for (size_t i = 0; i < np; i++) {
         char v[128];
         double x = NAN;
