@@ -11,15 +11,14 @@
 #include "models/promql/promql.h"
 #include "models/prometheus/tsdb.h"
 #include "models/prometheus/series_io.h"
+#include "tests/fuzz/fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (!text) return 0;
-    memcpy(text, data, size);
-    text[size] = 0;
 
     asim_tsdb *db = asim_tsdb_create(0);
     static const char *const le[] = { "0.1", "0.5", "+Inf" };

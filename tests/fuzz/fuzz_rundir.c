@@ -6,33 +6,16 @@
  * and compared with itself (no figure).  Any bytes: an error message or
  * output, never a crash, a hang or a leak.
  * Build: make fuzz FUZZ_ONLY=fuzz_rundir. */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "sim/report/report.h"
 #include "sim/report/rundir.h"
+#include "tests/fuzz/fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        char p[4096];
-        while ((e = readdir(d)))
-            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-                snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-                unlink(p);
-            }
-        closedir(d);
-    }
-    rmdir(dir);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -68,9 +51,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const char *dirs[2] = {dir, dir};
             (void)asim_compare_dirs_opts(dirs, 2, out, &o, &err);
             if (null) fclose(null);
-            remove_dir(out);
+            fuzz_remove_dir(out);
         }
     }
-    remove_dir(dir);
+    fuzz_remove_dir(dir);
     return 0;
 }
