@@ -46,6 +46,13 @@ static const asim_label *signature(ev *e, const pq_node *n, const asim_label *l,
     return pq_filter_labels(e, l, nl, n->labels, n->nlabels, 0, 1, ns);
 }
 
+/* The entry of set s for sample x's matching signature (*sig, *ns). */
+static hent *match_entry(ev *e, const pq_node *n, hset *s, const pq_sample *x, const asim_label **sig, size_t *ns)
+{
+    *sig = signature(e, n, x->lab, x->nlab, ns);
+    return pq_hset_get(s, *sig, *ns);
+}
+
 static int vector_scalar(ev *e, const pq_node *n, const pq_val *vec, double s, int swap, pq_val *out)
 {
     out->type = ASIM_PROMQL_VECTOR;
@@ -91,16 +98,16 @@ static int vector_vector(ev *e, const pq_node *n, const pq_val *l, const pq_val 
         pq_hset_init(e, &s, a->n);
         for (size_t i = 0; i < a->n; i++) {
             size_t ns;
-            const asim_label *sig = signature(e, n, a->v[i].lab, a->v[i].nlab, &ns);
-            hent *h = pq_hset_get(&s, sig, ns);
+            const asim_label *sig;
+            hent *h = match_entry(e, n, &s, &a->v[i], &sig, &ns);
             if (h->idx < 0) h->idx = (long)i;
             if (n->op == PQ_OR) out->v[out->n++] = l->v[i];
         }
         const pq_val *b = n->op == PQ_OR ? r : l;
         for (size_t i = 0; i < b->n; i++) {
             size_t ns;
-            const asim_label *sig = signature(e, n, b->v[i].lab, b->v[i].nlab, &ns);
-            hent *h = pq_hset_get(&s, sig, ns);
+            const asim_label *sig;
+            hent *h = match_entry(e, n, &s, &b->v[i], &sig, &ns);
             int found = h->idx >= 0;
             if (!found) h->idx = -1;          /* leave the set unchanged */
             if ((n->op == PQ_AND && found) || (n->op != PQ_AND && !found)) out->v[out->n++] = b->v[i];
@@ -123,8 +130,8 @@ static int vector_match(ev *e, const pq_node *n, const pq_val *l, const pq_val *
     pq_hset_init(e, &rs, r->n);
     for (size_t i = 0; i < r->n; i++) {
         size_t ns;
-        const asim_label *sig = signature(e, n, r->v[i].lab, r->v[i].nlab, &ns);
-        hent *h = pq_hset_get(&rs, sig, ns);
+        const asim_label *sig;
+        hent *h = match_entry(e, n, &rs, &r->v[i], &sig, &ns);
         if (h->idx >= 0) {
             char a[256], b[256], m[256];
             const asim_label *ml = n->matching && !n->without ? sig
@@ -144,8 +151,8 @@ static int vector_match(ev *e, const pq_node *n, const pq_val *l, const pq_val *
     size_t *nsigs = pq_alloc(e, (l->n ? l->n : 1) * sizeof *nsigs);
     for (size_t i = 0; i < l->n; i++) {
         size_t ns;
-        const asim_label *sig = signature(e, n, l->v[i].lab, l->v[i].nlab, &ns);
-        hent *h = pq_hset_get(&rs, sig, ns);
+        const asim_label *sig;
+        hent *h = match_entry(e, n, &rs, &l->v[i], &sig, &ns);
         if (h->idx < 0) continue;
         const pq_sample *rv = &r->v[h->idx];
         double vl = l->v[i].v, vr = rv->v;

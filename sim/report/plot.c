@@ -75,6 +75,17 @@ static int is_file(const char *p)
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* p made absolute (symbolic links resolved), or p itself if that fails. */
+static char *absolute(const char *p)
+{
+    char *real = realpath(p, NULL);
+    if (!real)
+        return asim_strdup(p);
+    char *r = asim_strdup(real);
+    free(real);
+    return r;
+}
+
 char *asim_plot_script(const char *name, asim_err *err)
 {
     char buf[PATH_MAX + 64];
@@ -97,26 +108,13 @@ char *asim_plot_script(const char *name, asim_err *err)
                                           "../share/autoscale-sim/scripts"};
         for (size_t i = 0; i < ASIM_ARRAY_LEN(rel); i++) {
             snprintf(buf, sizeof buf, "%s/%s/%s", exe, rel[i], name);
-            if (is_file(buf)) {
-                char *real = realpath(buf, NULL);
-                if (real) {
-                    char *r = asim_strdup(real);
-                    free(real);
-                    return r;
-                }
-                return asim_strdup(buf);
-            }
+            if (is_file(buf))
+                return absolute(buf);
         }
     }
     snprintf(buf, sizeof buf, "scripts/%s", name);
-    if (is_file(buf)) {
-        char *real = realpath(buf, NULL);
-        if (real) {
-            char *r = asim_strdup(real);
-            free(real);
-            return r;
-        }
-    }
+    if (is_file(buf))
+        return absolute(buf);
     asim_err_set(err, ASIM_ERUNTIME, "gnuplot script %s not found next to the program (scripts/, "
                  "../share/autoscale-sim/scripts/) nor in ./scripts; set ASIM_SCRIPTS_DIR", name);
     return NULL;

@@ -561,6 +561,21 @@ int asim_sweep_write_text_file(const char *path, const char *text, asim_err *err
     return asim_afile_commit(&a, err);
 }
 
+int asim_sweep_write_json_file(const char *path, cJSON *j, asim_err *err)
+{
+    char *text = cJSON_Print(j);
+    cJSON_Delete(j);
+    asim_afile a;
+    int rc = asim_afile_open(&a, path, err);
+    if (rc == 0) {
+        fputs(text, a.f);
+        fputc('\n', a.f);
+        rc = asim_afile_commit(&a, err);
+    }
+    cJSON_free(text);
+    return rc;
+}
+
 int asim_sweep_write_json(const asim_sweep *sw, const asim_objective *o, const char *dir, asim_err *err)
 {
     cJSON *j = cJSON_CreateObject();
@@ -606,18 +621,9 @@ int asim_sweep_write_json(const asim_sweep *sw, const asim_objective *o, const c
         cJSON_AddItemToArray(pa, cJSON_CreateString(o->pareto_y));
     }
     cJSON_AddItemToObject(j, "base", cJSON_Parse(sw->base_json));
-    char *text = cJSON_Print(j);
-    cJSON_Delete(j);
-    size_t tl = strlen(text);
-    char *withnl = asim_malloc(tl + 2);
-    memcpy(withnl, text, tl);
-    withnl[tl] = '\n';
-    withnl[tl + 1] = 0;
-    cJSON_free(text);
     char *path = asim_sweep_path_join(dir, "sweep.json");
-    int rc = asim_sweep_write_text_file(path, withnl, err);
+    int rc = asim_sweep_write_json_file(path, j, err);
     asim_free(path);
-    asim_free(withnl);
     return rc;
 }
 

@@ -292,17 +292,7 @@ int asim_sweep_write_scenario(const asim_sweep *sw, size_t config, const char *d
     cJSON *j = asim_config_to_json(&cfg);
     absolute_paths(j, cfg.source_file);
     asim_config_free(&cfg);
-    char *text = cJSON_Print(j);
-    cJSON_Delete(j);
-    size_t tl = strlen(text);
-    char *nl = asim_malloc(tl + 2);
-    memcpy(nl, text, tl);
-    nl[tl] = '\n';
-    nl[tl + 1] = 0;
-    cJSON_free(text);
-    rc = asim_sweep_write_text_file(path, nl, err);
-    asim_free(nl);
-    return rc;
+    return asim_sweep_write_json_file(path, j, err);
 }
 
 int asim_agg_write_best(const asim_agg *a, const asim_sweep *sw, const asim_objective *o,
