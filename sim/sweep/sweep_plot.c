@@ -64,17 +64,46 @@ static void gp_label(asim_gp *g, const char *var, const asim_sweep_axis *x)
     asim_gp_set_str(g, var, x->key);
 }
 
-/* The figure scripts load sweep_term.gp from their own directory. */
-static void gp_script_dir(asim_gp *g, const char *script)
+/* A sweep figure being made: its gnuplot job and its script. */
+typedef struct figure {
+    asim_gp *g;
+    char *script;
+} figure;
+
+/* Find the script (scripts/<name>) and start the job: 0, or ASIM_ERUNTIME
+ * with err set (nothing to end). */
+static int fig_start(figure *f, const char *name, asim_err *err)
+{
+    f->g = NULL;
+    if (!(f->script = asim_plot_script(name, err)))
+        return ASIM_ERUNTIME;
+    if (!(f->g = asim_gp_create(err))) {
+        asim_free(f->script);
+        return ASIM_ERUNTIME;
+    }
+    return 0;
+}
+
+/* Draw out_base.<format> for each format; asim_gp_run's status.  The
+ * figure scripts load sweep_term.gp from their own directory. */
+static int fig_draw(figure *f, const char *out_base, unsigned formats, asim_err *err)
 {
     char d[PATH_MAX];
-    snprintf(d, sizeof d, "%s", script);
+    snprintf(d, sizeof d, "%s", f->script);
     char *slash = strrchr(d, '/');
     if (slash)
         slash[1] = 0;
     else
         d[0] = 0;
-    asim_gp_set_str(g, "dir_of_script", d);
+    asim_gp_set_str(f->g, "dir_of_script", d);
+    asim_gp_render(f->g, f->script, out_base, formats);
+    return asim_gp_run(f->g, err);
+}
+
+static void fig_end(figure *f)
+{
+    asim_gp_destroy(f->g);
+    asim_free(f->script);
 }
 
 /* Tic labels of a categorical axis as the gnuplot array <which>tl (value i
@@ -97,12 +126,12 @@ static int plot_pareto(const asim_agg *a, const asim_objective *o, const char *o
     int mx = asim_agg_metric(a, o->pareto_x), my = asim_agg_metric(a, o->pareto_y);
     if (mx < 0 || my < 0)
         return 0;
-    char *script = asim_plot_script("sweep_pareto.gp", err);
-    if (!script)
+    figure fig;
+    if (fig_start(&fig, "sweep_pareto.gp", err) != 0)
         return ASIM_ERUNTIME;
+    asim_gp *g = fig.g;
     int rc = ASIM_ERUNTIME;
-    asim_gp *g = asim_gp_create(err);
-    FILE *all = g ? asim_gp_data(g, "points.dat", err) : NULL;
+    FILE *all = asim_gp_data(g, "points.dat", err);
     FILE *front = all ? asim_gp_data(g, "front.dat", err) : NULL;
     FILE *best = front ? asim_gp_data(g, "best.dat", err) : NULL;
     if (!best)
@@ -145,12 +174,9 @@ static int plot_pareto(const asim_agg *a, const asim_objective *o, const char *o
     asim_gp_set_num(g, "nonneg_x", xmin >= 0);
     asim_gp_set_num(g, "nonneg_y", ymin >= 0);
     asim_gp_set_num(g, "has_cons", (double)o->ncons);
-    gp_script_dir(g, script);
-    asim_gp_render(g, script, out_base, formats);
-    rc = asim_gp_run(g, err);
+    rc = fig_draw(&fig, out_base, formats, err);
 done:
-    asim_gp_destroy(g);
-    asim_free(script);
+    fig_end(&fig);
     return rc;
 }
 
@@ -200,12 +226,12 @@ static int plot_heatmap(const asim_agg *a, const asim_sweep *sw, size_t ax, size
                         const char *metric, const char *out_base, unsigned formats, const char *title,
                         const char *sub, asim_err *err)
 {
-    char *script = asim_plot_script("sweep_heatmap.gp", err);
-    if (!script)
+    figure fig;
+    if (fig_start(&fig, "sweep_heatmap.gp", err) != 0)
         return ASIM_ERUNTIME;
+    asim_gp *g = fig.g;
     int rc = ASIM_ERUNTIME;
-    asim_gp *g = asim_gp_create(err);
-    FILE *d = g ? asim_gp_data(g, "cells.dat", err) : NULL;
+    FILE *d = asim_gp_data(g, "cells.dat", err);
     if (!d)
         goto done;
     const asim_sweep_axis *X = &sw->axes[ax], *Y = &sw->axes[ay];
@@ -252,24 +278,21 @@ static int plot_heatmap(const asim_agg *a, const asim_sweep *sw, size_t ax, size
     }
     asim_gp_set_num(g, "best_x", bx);
     asim_gp_set_num(g, "best_y", by);
-    gp_script_dir(g, script);
-    asim_gp_render(g, script, out_base, formats);
-    rc = asim_gp_run(g, err);
+    rc = fig_draw(&fig, out_base, formats, err);
 done:
-    asim_gp_destroy(g);
-    asim_free(script);
+    fig_end(&fig);
     return rc;
 }
 
 static int plot_ci(const asim_agg *a, const asim_sweep *sw, size_t ax, int m, size_t ref, const char *metric,
                    const char *out_base, unsigned formats, const char *title, const char *sub, asim_err *err)
 {
-    char *script = asim_plot_script("sweep_ci.gp", err);
-    if (!script)
+    figure fig;
+    if (fig_start(&fig, "sweep_ci.gp", err) != 0)
         return ASIM_ERUNTIME;
+    asim_gp *g = fig.g;
     int rc = ASIM_ERUNTIME;
-    asim_gp *g = asim_gp_create(err);
-    FILE *d = g ? asim_gp_data(g, "ci.dat", err) : NULL;
+    FILE *d = asim_gp_data(g, "ci.dat", err);
     if (!d)
         goto done;
     const asim_sweep_axis *X = &sw->axes[ax];
@@ -313,12 +336,9 @@ static int plot_ci(const asim_agg *a, const asim_sweep *sw, size_t ax, int m, si
     asim_gp_set_str(g, "t_sub", sub);
     gp_label(g, "xlabel", X);
     asim_gp_set_str(g, "ylabel", metric);
-    gp_script_dir(g, script);
-    asim_gp_render(g, script, out_base, formats);
-    rc = asim_gp_run(g, err);
+    rc = fig_draw(&fig, out_base, formats, err);
 done:
-    asim_gp_destroy(g);
-    asim_free(script);
+    fig_end(&fig);
     return rc;
 }
 
