@@ -46,11 +46,15 @@ static const asim_label *signature(ev *e, const pq_node *n, const asim_label *l,
     return pq_filter_labels(e, l, nl, n->labels, n->nlabels, 0, 1, ns);
 }
 
-/* The entry of set s for sample x's matching signature (*sig, *ns). */
+/* The entry of set s for sample x's matching signature (also in *sig and
+ * *ns when they are not NULL). */
 static hent *match_entry(ev *e, const pq_node *n, hset *s, const pq_sample *x, const asim_label **sig, size_t *ns)
 {
-    *sig = signature(e, n, x->lab, x->nlab, ns);
-    return pq_hset_get(s, *sig, *ns);
+    size_t len;
+    const asim_label *g = signature(e, n, x->lab, x->nlab, &len);
+    if (sig) *sig = g;
+    if (ns) *ns = len;
+    return pq_hset_get(s, g, len);
 }
 
 static int vector_scalar(ev *e, const pq_node *n, const pq_val *vec, double s, int swap, pq_val *out)
@@ -97,17 +101,13 @@ static int vector_vector(ev *e, const pq_node *n, const pq_val *l, const pq_val 
         hset s;
         pq_hset_init(e, &s, a->n);
         for (size_t i = 0; i < a->n; i++) {
-            size_t ns;
-            const asim_label *sig;
-            hent *h = match_entry(e, n, &s, &a->v[i], &sig, &ns);
+            hent *h = match_entry(e, n, &s, &a->v[i], NULL, NULL);
             if (h->idx < 0) h->idx = (long)i;
             if (n->op == PQ_OR) out->v[out->n++] = l->v[i];
         }
         const pq_val *b = n->op == PQ_OR ? r : l;
         for (size_t i = 0; i < b->n; i++) {
-            size_t ns;
-            const asim_label *sig;
-            hent *h = match_entry(e, n, &s, &b->v[i], &sig, &ns);
+            hent *h = match_entry(e, n, &s, &b->v[i], NULL, NULL);
             int found = h->idx >= 0;
             if (!found) h->idx = -1;          /* leave the set unchanged */
             if ((n->op == PQ_AND && found) || (n->op != PQ_AND && !found)) out->v[out->n++] = b->v[i];

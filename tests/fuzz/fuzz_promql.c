@@ -18,7 +18,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text = fuzz_text(data, size);
-    if (!text) return 0;
 
     asim_tsdb *db = asim_tsdb_create(0);
     static const char *const le[] = { "0.1", "0.5", "+Inf" };
@@ -51,6 +50,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     asim_err ferr;
     if (asim_series_parse_csv(text, size, "fuzz.csv", &set, &ferr) == 0) asim_series_set_free(&set);
     if (asim_series_parse_json(text, size, "fuzz.json", &set, &ferr) == 0) asim_series_set_free(&set);
-    free(text);
+    asim_free(text);
     return 0;
 }

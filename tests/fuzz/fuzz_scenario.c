@@ -12,9 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     asim_config cfg;
     asim_err err;
-    int rc = fuzz_load_scenario(data, size, &cfg, &err);
-    if (rc < 0) return 0;
-    if (rc == 0)
+    if (fuzz_load_scenario(data, size, &cfg, &err) == 0)
         (void)asim_config_validate(&cfg, &err);
     asim_config_free(&cfg);
     return 0;

@@ -17,9 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     asim_config cfg;
     asim_err err;
-    int rc = fuzz_load_scenario(data, size, &cfg, &err);
-    if (rc < 0) return 0;
-    if (rc == 0) {
+    if (fuzz_load_scenario(data, size, &cfg, &err) == 0) {
         if (cfg.duration > 5) cfg.duration = 5;
         if (asim_config_validate(&cfg, &err) == 0 && asim_budget_check(&cfg, 0, &err) == 0) {
             char dir[] = "/tmp/asim-fuzz-sim-XXXXXX";

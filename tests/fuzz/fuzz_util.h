@@ -14,26 +14,24 @@
 
 #include "sim/config/settings.h"
 
-/* The input as a NUL-terminated string, to free(); NULL when out of memory. */
+/* The input as a NUL-terminated string, to free(). */
 static inline char *fuzz_text(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
-    if (!text) return NULL;
+    char *text = asim_malloc(size + 1);   /* aborts when out of memory */
     memcpy(text, data, size);
     text[size] = 0;
     return text;
 }
 
 /* cfg = the defaults with the input laid over them as a scenario file named
- * "fuzz.json": 0 when it loads (cfg to be freed either way), -1 out of
- * memory (cfg untouched), else the loader's error class with err set. */
+ * "fuzz.json": 0 when it loads, else the loader's error class with err
+ * set; cfg is to be freed either way. */
 static inline int fuzz_load_scenario(const uint8_t *data, size_t size, asim_config *cfg, asim_err *err)
 {
     char *text = fuzz_text(data, size);
-    if (!text) return -1;
     asim_config_defaults(cfg);
     int rc = asim_config_load_text(cfg, text, "fuzz.json", err);
-    free(text);
+    asim_free(text);
     return rc;
 }
 
