@@ -23,20 +23,16 @@ typedef struct cpu {
 static void *create(const struct asim_config *cfg, asim_err *err)
 {
     cpu *c = asim_calloc(1, sizeof *c);
-    if (asim_pquery_init(&c->q, cfg->ext.policies.cpu.query, cfg, "cpu.query", err))
+    if (asim_pquery_init(&c->q, cfg->ext.policies.cpu.query, &cfg->prometheus, "cpu.query", err))
         goto fail;
-    /* The threshold policy reads only cfg->scaler: a shallow copy with the
-     * thresholds replaced is all it needs (nothing owned is freed). */
-    asim_config *tmp = asim_malloc(sizeof *tmp);
-    memcpy(tmp, cfg, sizeof *tmp);
-    tmp->scaler.scale_up_threshold = cfg->ext.policies.cpu.scale_up_threshold;
-    tmp->scaler.scale_down_threshold = cfg->ext.policies.cpu.scale_down_threshold;
-    c->up = tmp->scaler.scale_up_threshold;
-    c->down = tmp->scaler.scale_down_threshold;
-    c->inner = asim_policy_threshold.create(tmp, err);
-    asim_free(tmp);
-    if (!c->inner)
-        goto fail;
+    /* The threshold policy takes scaler.* alone: a copy with the CPU
+     * thresholds. */
+    asim_scaler_cfg sc = cfg->scaler;
+    sc.scale_up_threshold = cfg->ext.policies.cpu.scale_up_threshold;
+    sc.scale_down_threshold = cfg->ext.policies.cpu.scale_down_threshold;
+    c->up = sc.scale_up_threshold;
+    c->down = sc.scale_down_threshold;
+    c->inner = asim_threshold_create(&sc);
     return c;
 fail:
     asim_pquery_free(&c->q);

@@ -93,14 +93,12 @@ static void *create(const struct asim_config *cfg, asim_err *err)
 {
     hpa *h = asim_calloc(1, sizeof *h);
     h->c = cfg->ext.policies.hpa;
-    h->min = cfg->scaler.min_replicas;
-    h->max = cfg->scaler.max_replicas;
-    h->reduce = cfg->scaler.reduce;
+    asim_scaler_bounds(&cfg->scaler, &h->min, &h->max, &h->reduce);
     const char *text = h->c.query;
     if (!text[0] && h->c.metric_type == ASIM_HPA_RESOURCE)
         text = "rate(container_cpu_usage_seconds_total[1m])";
-    if (asim_pquery_init(&h->q, text, cfg, "hpa.query", err) ||
-        asim_pquery_init(&h->up, "up", cfg, "hpa", err)) {
+    if (asim_pquery_init(&h->q, text, &cfg->prometheus, "hpa.query", err) ||
+        asim_pquery_init(&h->up, "up", &cfg->prometheus, "hpa", err)) {
         asim_pquery_free(&h->q);
         asim_pquery_free(&h->up);
         asim_free(h);

@@ -206,9 +206,8 @@ static void *create(const struct asim_config *cfg, asim_err *err)
 {
     pred *p = asim_calloc(1, sizeof *p);
     p->c = cfg->ext.policies.predictive;
-    p->min = cfg->scaler.min_replicas;
-    p->max = cfg->scaler.max_replicas;
-    if (asim_pquery_init(&p->q, p->c.query, cfg, "predictive.query", err)) {
+    asim_scaler_bounds(&cfg->scaler, &p->min, &p->max, NULL);
+    if (asim_pquery_init(&p->q, p->c.query, &cfg->prometheus, "predictive.query", err)) {
         asim_pquery_free(&p->q);
         asim_free(p);
         return NULL;

@@ -41,10 +41,8 @@ static void *create(const struct asim_config *cfg, asim_err *err)
 {
     step *s = asim_calloc(1, sizeof *s);
     s->c = cfg->ext.policies.step;
-    s->min = cfg->scaler.min_replicas;
-    s->max = cfg->scaler.max_replicas;
-    s->reduce = cfg->scaler.reduce;
-    if (asim_pquery_init(&s->q, s->c.query, cfg, "step.query", err)) {
+    asim_scaler_bounds(&cfg->scaler, &s->min, &s->max, &s->reduce);
+    if (asim_pquery_init(&s->q, s->c.query, &cfg->prometheus, "step.query", err)) {
         asim_pquery_free(&s->q);
         asim_free(s);
         return NULL;

@@ -34,10 +34,8 @@ static void *create(const struct asim_config *cfg, asim_err *err)
 {
     tt *t = asim_calloc(1, sizeof *t);
     t->c = cfg->ext.policies.target;
-    t->min = cfg->scaler.min_replicas;
-    t->max = cfg->scaler.max_replicas;
-    t->reduce = cfg->scaler.reduce;
-    if (asim_pquery_init(&t->q, t->c.query, cfg, "target_tracking.query", err)) {
+    asim_scaler_bounds(&cfg->scaler, &t->min, &t->max, &t->reduce);
+    if (asim_pquery_init(&t->q, t->c.query, &cfg->prometheus, "target_tracking.query", err)) {
         asim_pquery_free(&t->q);
         asim_free(t);
         return NULL;

@@ -24,13 +24,18 @@ typedef struct threshold {
     asim_time last_action_end;       /* -1: never */
 } threshold;
 
+void *asim_threshold_create(const asim_scaler_cfg *sc)
+{
+    threshold *t = asim_calloc(1, sizeof *t);
+    t->c = *sc;
+    t->last_action_end = -1;
+    return t;
+}
+
 static void *create(const struct asim_config *cfg, asim_err *err)
 {
     ASIM_UNUSED(err);
-    threshold *t = asim_calloc(1, sizeof *t);
-    t->c = cfg->scaler;
-    t->last_action_end = -1;
-    return t;
+    return asim_threshold_create(&cfg->scaler);
 }
 
 static double interval(const void *state)

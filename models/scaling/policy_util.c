@@ -15,11 +15,11 @@
 
 /* ---- a policy's own query ------------------------------------------------ */
 
-int asim_pquery_init(asim_pquery *q, const char *text, const asim_config *cfg,
+int asim_pquery_init(asim_pquery *q, const char *text, const asim_prometheus_cfg *prom,
                      const char *jpath, asim_err *err)
 {
     memset(q, 0, sizeof *q);
-    q->lookback_ms = (int64_t)(cfg->prometheus.lookback_delta * 1000 + 0.5);
+    q->lookback_ms = (int64_t)(prom->lookback_delta * 1000 + 0.5);
     if (!text || !*text)
         return 0;
     char msg[256];

@@ -39,10 +39,10 @@ typedef struct asim_pquery {
     int64_t lookback_ms;
 } asim_pquery;
 
-/* Parse text (may be "" or NULL).  On a parse error returns ASIM_EINPUT with
+/* Parse text (may be "" or NULL); prom gives the lookback delta.  On a parse error returns ASIM_EINPUT with
  * "$.<jpath>: position N: ..." in err.  q must be freed with asim_pquery_free
  * (also after a failed init). */
-int asim_pquery_init(asim_pquery *q, const char *text, const asim_config *cfg,
+int asim_pquery_init(asim_pquery *q, const char *text, const asim_prometheus_cfg *prom,
                      const char *jpath, asim_err *err);
 /* The result at obs->now: the own query's (NULL when the evaluation fails,
  * which reads as no data, as for the scaler), or obs->result (no own query,
@@ -54,6 +54,20 @@ double asim_pquery_value(asim_pquery *q, const asim_policy_obs *o, asim_reduce h
 void asim_pquery_free(asim_pquery *q);
 /* How far back q reaches (0 when it is the scaler's). */
 int64_t asim_pquery_reach_ms(const asim_pquery *q);
+
+/* The seed's threshold policy built from scaler.* alone (the cpu policy
+ * builds one with its own thresholds).  State for asim_policy_threshold. */
+void *asim_threshold_create(const asim_scaler_cfg *sc);
+
+/* What most policies take of scaler.*: the replica bounds and how the
+ * query's series reduce to one number. */
+static inline void asim_scaler_bounds(const asim_scaler_cfg *sc, int *min, int *max, asim_reduce *reduce)
+{
+    *min = sc->min_replicas;
+    *max = sc->max_replicas;
+    if (reduce)
+        *reduce = sc->reduce;
+}
 
 /* The longest reach (ms) of the queries the configured policy runs itself
  * (0 for the seed's policy): simulate.c keeps at least that much in the
