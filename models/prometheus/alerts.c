@@ -154,9 +154,8 @@ typedef struct eff_rule {
 /* Defaults (unless replaced; a scenario rule of the same name takes the
  * default's place), then the scenario's other rules.  Returns the count;
  * *out is owned by the caller. */
-static size_t effective_rules(const asim_config *cfg, eff_rule **out)
+static size_t effective_rules(const asim_alerts_cfg *ac, eff_rule **out)
 {
-    const asim_alerts_cfg *ac = &cfg->ext.alerts;
     size_t nd = ac->replace_defaults ? 0 : ASIM_ARRAY_LEN(default_rules);
     eff_rule *v = asim_calloc(nd + ac->nrules + 1, sizeof *v);
     char *used = asim_calloc(ac->nrules + 1, 1);
@@ -346,7 +345,7 @@ int asim_alerts_create(const asim_config *cfg, asim_alerts **out, asim_err *err)
     a->write_series = cfg->ext.alerts.write_series;
     if (asim_rfc3339_ms(cfg->start_time, &a->epoch_ms) != 0) a->epoch_ms = 0;
     eff_rule *er;
-    size_t n = effective_rules(cfg, &er);
+    size_t n = effective_rules(&cfg->ext.alerts, &er);
     a->r = asim_calloc(n + 1, sizeof *a->r);
     for (size_t i = 0; i < n; i++) {
         a->n = i + 1;
