@@ -7,6 +7,7 @@
  * proportional rule with fast scale-out and slow scale-in.  Values are
  * binary fractions (0.5, 0.25, ...) so breach sizes are exact. */
 #include "check.h"
+#include "test_support.h"
 #include "models/scenario/config.h"
 #include "sim/config/settings.h"
 #include "models/scaling/policy.h"
@@ -16,18 +17,8 @@ static const asim_policy_methods *pm;
 
 static void *make(const char *policy, const char *const *sets)
 {
-    asim_config_free(&cfg);
-    asim_config_defaults(&cfg);
-    asim_err err = {""};
-    CHECK(asim_config_set(&cfg, "scaler.max_replicas=20", &err) == 0);
-    for (size_t i = 0; sets && sets[i]; i++)
-        CHECK_MSG(asim_config_set(&cfg, sets[i], &err) == 0, "%s: %s", sets[i], err.msg);
-    CHECK_MSG(asim_config_validate(&cfg, &err) == 0, "%s", err.msg);
-    pm = asim_policy_find(policy);
-    CHECK(pm != NULL);
-    void *st = pm->create(&cfg, &err);
-    CHECK_MSG(st != NULL, "%s", err.msg);
-    return st;
+    static const char *const base[] = {"scaler.max_replicas=20", NULL};
+    return ts_policy(&cfg, policy, base, sets, &pm);
 }
 
 /* A datapoint m at t seconds with r replicas (db NULL: the policy reads m);

@@ -7,6 +7,7 @@
  * docs' 80 -> 72 -> 64), min/max handling and the Object/External/Resource
  * metric paths. */
 #include "check.h"
+#include "test_support.h"
 #include "models/scenario/config.h"
 #include "sim/config/settings.h"
 #include "models/scaling/policy.h"
@@ -18,19 +19,8 @@ static const asim_policy_methods *pm;
 /* A fresh HPA from the defaults plus `sets` (NULL-terminated). */
 static void *make(const char *const *sets)
 {
-    asim_config_free(&cfg);
-    asim_config_defaults(&cfg);
-    asim_err err = {""};
-    CHECK(asim_config_set(&cfg, "scaler.policy=hpa", &err) == 0);
-    CHECK(asim_config_set(&cfg, "scaler.max_replicas=100", &err) == 0);
-    for (size_t i = 0; sets && sets[i]; i++)
-        CHECK_MSG(asim_config_set(&cfg, sets[i], &err) == 0, "%s: %s", sets[i], err.msg);
-    CHECK_MSG(asim_config_validate(&cfg, &err) == 0, "%s", err.msg);
-    pm = asim_policy_find("hpa");
-    CHECK(pm != NULL);
-    void *st = pm->create(&cfg, &err);
-    CHECK_MSG(st != NULL, "%s", err.msg);
-    return st;
+    static const char *const base[] = {"scaler.policy=hpa", "scaler.max_replicas=100", NULL};
+    return ts_policy(&cfg, "hpa", base, sets, &pm);
 }
 
 /* One sync at t seconds: n per-pod values, `ready` ready and `starting`

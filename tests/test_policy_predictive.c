@@ -8,6 +8,7 @@
  *    asks for the peak's replicas before the peak arrives in the third
  *    season, while the present reading still says 20. */
 #include "check.h"
+#include "test_support.h"
 #include "models/scenario/config.h"
 #include "sim/config/settings.h"
 #include "models/scaling/policy.h"
@@ -69,22 +70,12 @@ static double daily(double t)
 
 static void *make(const char *const *sets)
 {
-    asim_config_free(&cfg);
-    asim_config_defaults(&cfg);
-    asim_err err = {""};
-    const char *base[] = {"scaler.policy=predictive", "scaler.max_replicas=20", "predictive.query=",
+    static const char *const base[] = {"scaler.policy=predictive", "scaler.max_replicas=20", "predictive.query=",
                           "predictive.season=1200", "predictive.sample_interval=60", "predictive.interval=15",
                           "predictive.capacity_per_replica=10", "predictive.target_utilization=1",
                           "predictive.lead=60", "predictive.lookahead=0", "predictive.reactive=false", NULL};
-    for (size_t i = 0; base[i]; i++)
-        CHECK_MSG(asim_config_set(&cfg, base[i], &err) == 0, "%s", err.msg);
-    for (size_t i = 0; sets && sets[i]; i++)
-        CHECK_MSG(asim_config_set(&cfg, sets[i], &err) == 0, "%s", err.msg);
-    CHECK_MSG(asim_config_validate(&cfg, &err) == 0, "%s", err.msg);
-    const asim_policy_methods *pm = asim_policy_find("predictive");
-    void *st = pm->create(&cfg, &err);
-    CHECK_MSG(st != NULL, "%s", err.msg);
-    return st;
+    const asim_policy_methods *pm;
+    return ts_policy(&cfg, "predictive", base, sets, &pm);
 }
 
 static asim_policy_out at(void *st, double t, double signal, int r)

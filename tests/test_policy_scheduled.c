@@ -2,6 +2,7 @@
  * start_time 2024-01-15T10:00:00Z is a Monday (checked against the
  * calendar: 2024-01-01 was a Monday). */
 #include "check.h"
+#include "test_support.h"
 #include "models/scenario/config.h"
 #include "sim/config/settings.h"
 #include "models/scaling/policy.h"
@@ -36,17 +37,8 @@ static void test_wallclock(void)
 
 static void *make(const char *const *sets)
 {
-    asim_config_free(&cfg);
-    asim_config_defaults(&cfg);
-    asim_err err = {""};
-    CHECK(asim_config_set(&cfg, "scaler.policy=scheduled", &err) == 0);
-    for (size_t i = 0; sets && sets[i]; i++)
-        CHECK_MSG(asim_config_set(&cfg, sets[i], &err) == 0, "%s: %s", sets[i], err.msg);
-    CHECK_MSG(asim_config_validate(&cfg, &err) == 0, "%s", err.msg);
-    pm = asim_policy_find("scheduled");
-    void *st = pm->create(&cfg, &err);
-    CHECK_MSG(st != NULL, "%s", err.msg);
-    return st;
+    static const char *const base[] = {"scaler.policy=scheduled", NULL};
+    return ts_policy(&cfg, "scheduled", base, sets, &pm);
 }
 
 static asim_policy_out at(void *st, double t, double m, int r)

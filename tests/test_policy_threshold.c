@@ -1,6 +1,7 @@
 /* test_policy_threshold.c -- the seed policy's decision table, worked by
  * hand from the flowchart and the issue's "The seed policy, exactly". */
 #include "check.h"
+#include "test_support.h"
 #include "models/scenario/config.h"
 #include "sim/config/settings.h"
 #include "models/scaling/policy.h"
@@ -10,13 +11,7 @@ static const asim_policy_methods *pm;
 
 static void *fresh(void)
 {
-    asim_config_free(&cfg);             /* cfg starts zeroed: freeing it is a no-op */
-    asim_config_defaults(&cfg);
-    asim_err err;
-    CHECK(asim_config_validate(&cfg, &err) == 0);
-    pm = asim_policy_find("threshold");
-    CHECK(pm != NULL);
-    return pm->create(&cfg, &err);
+    return ts_policy(&cfg, "threshold", NULL, NULL, &pm);
 }
 
 /* One check at t seconds with metric m and r replicas. */
@@ -129,15 +124,9 @@ static void test_no_data_keeps_counters(void)
 
 static void test_settings_step_and_breaches(void)
 {
-    asim_config_free(&cfg);
-    asim_config_defaults(&cfg);
-    asim_err err;
-    CHECK(asim_config_set(&cfg, "scaler.scale_up_breaches=1", &err) == 0);
-    CHECK(asim_config_set(&cfg, "scaler.scale_up_step=2", &err) == 0);
-    CHECK(asim_config_set(&cfg, "scaler.max_replicas=4", &err) == 0);
-    CHECK(asim_config_validate(&cfg, &err) == 0);
-    pm = asim_policy_find("threshold");
-    void *st = pm->create(&cfg, &err);
+    static const char *const sets[] = {"scaler.scale_up_breaches=1", "scaler.scale_up_step=2",
+                                       "scaler.max_replicas=4", NULL};
+    void *st = ts_policy(&cfg, "threshold", NULL, sets, &pm);
     CHECK(step(st, 0, 0.7, 1).desired == 3);
     CHECK(step(st, 100, 0.7, 3).desired == 4);     /* clamped to max */
     pm->destroy(st);
