@@ -80,17 +80,54 @@ static void arrival(void *ctx, uint64_t arg, asim_time now)
 
 typedef struct result { double W, pwait, L, lambda_eff; uint64_t n; } result;
 
+/* What the replications of one experiment add up. */
+typedef struct totals { double sum_lat, area, time; uint64_t n, waited; } totals;
+
+/* ASIM_VALIDATION_SEED shifts the seeds, to check robustness by hand. */
+static uint64_t seed_base(void)
+{
+    const char *base_env = getenv("ASIM_VALIDATION_SEED");
+    return base_env ? strtoull(base_env, NULL, 10) : 0;
+}
+
+/* One replica with `workers` workers, an unbounded backlog and mean
+ * service S (the demand of each request is drawn by the bench). */
+static void bench_app(bench *b, int workers, double S)
+{
+    asim_webapp_hooks h = { b, completed, failed, NULL, NULL, NULL };
+    double bounds[1] = { 1 };
+    asim_webapp_params p = { workers, 1 << 30, 0, S, ASIM_GAUGE_CURRENT, bounds, 1, 0, 0, 0 };
+    b->w = asim_webapp_create(b->q, &p, &h, 1);
+}
+
+/* Run to `warm` seconds, discard it, run to the horizon and add the
+ * statistics from warm on to t. */
+static void bench_measure(bench *b, double warm, totals *t)
+{
+    asim_evq_run(b->q, ASIM_SEC(warm));
+    b->sum_lat = 0; b->n = 0; b->waited = 0; b->area = 0; b->last = ASIM_SEC(warm);
+    asim_evq_run(b->q, b->horizon);
+    account(b, b->horizon);
+    CHECK(b->rejected == 0);
+    t->sum_lat += b->sum_lat; t->n += b->n; t->waited += b->waited; t->area += b->area;
+    t->time += ASIM_TO_SEC(b->horizon) - warm;
+}
+
+static result result_of(const totals *t)
+{
+    result r = { t->sum_lat / (double)t->n, (double)t->waited / (double)t->n, t->area / t->time,
+                 (double)t->n / t->time, t->n };
+    return r;
+}
+
 /* Pool `seeds` runs of `requests` arrivals each (after a warm-up of 2 %).
  * arrivals: ASIM_ARRIVALS_POISSON draws here; PACED uses the simulator's own
  * profile source (traffic.c) with one constant segment. */
 static result simulate_arr(int workers, asim_dist_kind kind, double S, double cv, double lambda,
                            long requests, int seeds, asim_arrivals arrivals)
 {
-    double sum_lat = 0, area = 0, time = 0;
-    uint64_t n = 0, waited = 0;
-    /* ASIM_VALIDATION_SEED shifts the seeds, to check robustness by hand. */
-    const char *base_env = getenv("ASIM_VALIDATION_SEED");
-    uint64_t base = base_env ? strtoull(base_env, NULL, 10) : 0;
+    totals t = { 0, 0, 0, 0, 0 };
+    uint64_t base = seed_base();
     for (int seed = 1; seed <= seeds; seed++) {
         bench b = { 0 };
         asim_err err;
@@ -105,27 +142,16 @@ static result simulate_arr(int workers, asim_dist_kind kind, double S, double cv
         asim_segment seg = { ASIM_SEG_CONSTANT, requests / lambda + 2 * warm, lambda, lambda };
         asim_traffic_cfg tc = { &seg, 1, 0, 1, arrivals, 0, 0, { 0 } };
         b.src = arrivals == ASIM_ARRIVALS_POISSON ? NULL : asim_profile_source(&tc, b.arr);
-        asim_webapp_hooks h = { &b, completed, failed, NULL, NULL, NULL };
-        double bounds[1] = { 1 };
-        asim_webapp_params p = { workers, 1 << 30, 0, S, ASIM_GAUGE_CURRENT, bounds, 1, 0, 0, 0 };
-        b.w = asim_webapp_create(b.q, &p, &h, 1);
+        bench_app(&b, workers, S);
         asim_evq_at(b.q, 0, arrival, &b, 0);
-        asim_evq_run(b.q, ASIM_SEC(warm));
-        /* discard the warm-up: statistics from here on */
-        b.sum_lat = 0; b.n = 0; b.waited = 0; b.area = 0; b.last = ASIM_SEC(warm);
-        asim_evq_run(b.q, b.horizon);
-        account(&b, b.horizon);
-        CHECK(b.rejected == 0);
-        sum_lat += b.sum_lat; n += b.n; waited += b.waited; area += b.area;
-        time += ASIM_TO_SEC(b.horizon) - warm;
+        bench_measure(&b, warm, &t);
         asim_webapp_destroy(b.w);
         asim_source_destroy(b.src);
         asim_evq_destroy(b.q);
         asim_rng_free(b.arr);
         asim_rng_free(b.svc);
     }
-    result r = { sum_lat / (double)n, (double)waited / (double)n, area / time, (double)n / time, n };
-    return r;
+    return result_of(&t);
 }
 
 static result simulate(int workers, asim_dist_kind kind, double S, double cv, double lambda,
@@ -206,10 +232,8 @@ static void client_send(void *ctx, int client, asim_time now)
 static result simulate_closed(int workers, double S, int clients, asim_dist_kind zkind, double Z, double zcv,
                               double horizon_s, int seeds)
 {
-    double sum_lat = 0, area = 0, time = 0;
-    uint64_t n = 0, waited = 0;
-    const char *base_env = getenv("ASIM_VALIDATION_SEED");
-    uint64_t base = base_env ? strtoull(base_env, NULL, 10) : 0;
+    totals t = { 0, 0, 0, 0, 0 };
+    uint64_t base = seed_base();
     for (int seed = 1; seed <= seeds; seed++) {
         bench b = { 0 };
         asim_err err;
@@ -221,26 +245,16 @@ static result simulate_closed(int workers, double S, int clients, asim_dist_kind
         CHECK(asim_dist_prepare(&b.service, &err) == 0 && asim_dist_prepare(&think, &err) == 0);
         double warm = 0.02 * horizon_s;
         b.horizon = ASIM_SEC(horizon_s + warm);
-        asim_webapp_hooks h = { &b, completed, failed, NULL, NULL, NULL };
-        double bounds[1] = { 1 };
-        asim_webapp_params p = { workers, 1 << 30, 0, S, ASIM_GAUGE_CURRENT, bounds, 1, 0, 0, 0 };
-        b.w = asim_webapp_create(b.q, &p, &h, 1);
+        bench_app(&b, workers, S);
         b.closed = asim_closed_create(b.q, clients, &think, b.arr, 0, ASIM_TIME_MAX, client_send, &b);
-        asim_evq_run(b.q, ASIM_SEC(warm));
-        b.sum_lat = 0; b.n = 0; b.waited = 0; b.area = 0; b.last = ASIM_SEC(warm);
-        asim_evq_run(b.q, b.horizon);
-        account(&b, b.horizon);
-        CHECK(b.rejected == 0);
-        sum_lat += b.sum_lat; n += b.n; waited += b.waited; area += b.area;
-        time += ASIM_TO_SEC(b.horizon) - warm;
+        bench_measure(&b, warm, &t);
         asim_closed_destroy(b.closed);
         asim_webapp_destroy(b.w);
         asim_evq_destroy(b.q);
         asim_rng_free(b.arr);
         asim_rng_free(b.svc);
     }
-    result r = { sum_lat / (double)n, (double)waited / (double)n, area / time, (double)n / time, n };
-    return r;
+    return result_of(&t);
 }
 
 /* Machine repairman M/M/c//N, exact: the number at the replica is a birth-
