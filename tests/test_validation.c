@@ -100,8 +100,20 @@ static void bench_app(bench *b, int workers, double S)
     b->w = asim_webapp_create(b->q, &p, &h, 1);
 }
 
-/* Run to `warm` seconds, discard it, run to the horizon and add the
- * statistics from warm on to t. */
+/* Replication `seed`: the event queue, the arrival (or think-time) stream
+ * `arr` and the service stream, and the service distribution. */
+static void bench_init(bench *b, uint64_t seed, const char *arr, asim_dist service)
+{
+    asim_err err;
+    b->q = asim_evq_create(64);
+    b->arr = asim_rng_stream(seed, arr);
+    b->svc = asim_rng_stream(seed, "service");
+    b->service = service;
+    CHECK(asim_dist_prepare(&b->service, &err) == 0);
+}
+
+/* Run to `warm` seconds, discard it, run to the horizon, add the
+ * statistics from warm on to t, and free the bench. */
 static void bench_measure(bench *b, double warm, totals *t)
 {
     asim_evq_run(b->q, ASIM_SEC(warm));
@@ -111,6 +123,12 @@ static void bench_measure(bench *b, double warm, totals *t)
     CHECK(b->rejected == 0);
     t->sum_lat += b->sum_lat; t->n += b->n; t->waited += b->waited; t->area += b->area;
     t->time += ASIM_TO_SEC(b->horizon) - warm;
+    asim_closed_destroy(b->closed);
+    asim_webapp_destroy(b->w);
+    asim_source_destroy(b->src);
+    asim_evq_destroy(b->q);
+    asim_rng_free(b->arr);
+    asim_rng_free(b->svc);
 }
 
 static result result_of(const totals *t)
@@ -130,12 +148,7 @@ static result simulate_arr(int workers, asim_dist_kind kind, double S, double cv
     uint64_t base = seed_base();
     for (int seed = 1; seed <= seeds; seed++) {
         bench b = { 0 };
-        asim_err err;
-        b.q = asim_evq_create(64);
-        b.arr = asim_rng_stream(base + (uint64_t)seed, "arrivals");
-        b.svc = asim_rng_stream(base + (uint64_t)seed, "service");
-        b.service = (asim_dist){ kind, S, cv, 0, 0 };
-        CHECK(asim_dist_prepare(&b.service, &err) == 0);
+        bench_init(&b, base + (uint64_t)seed, "arrivals", (asim_dist){ kind, S, cv, 0, 0 });
         b.lambda = lambda;
         double warm = 0.02 * requests / lambda;
         b.horizon = ASIM_SEC(requests / lambda + warm);
@@ -145,11 +158,6 @@ static result simulate_arr(int workers, asim_dist_kind kind, double S, double cv
         bench_app(&b, workers, S);
         asim_evq_at(b.q, 0, arrival, &b, 0);
         bench_measure(&b, warm, &t);
-        asim_webapp_destroy(b.w);
-        asim_source_destroy(b.src);
-        asim_evq_destroy(b.q);
-        asim_rng_free(b.arr);
-        asim_rng_free(b.svc);
     }
     return result_of(&t);
 }
@@ -237,22 +245,14 @@ static result simulate_closed(int workers, double S, int clients, asim_dist_kind
     for (int seed = 1; seed <= seeds; seed++) {
         bench b = { 0 };
         asim_err err;
-        b.q = asim_evq_create(64);
-        b.arr = asim_rng_stream(base + (uint64_t)seed, "think");
-        b.svc = asim_rng_stream(base + (uint64_t)seed, "service");
-        b.service = (asim_dist){ ASIM_DIST_EXPONENTIAL, S, 1, 0, 0 };
+        bench_init(&b, base + (uint64_t)seed, "think", (asim_dist){ ASIM_DIST_EXPONENTIAL, S, 1, 0, 0 });
         asim_dist think = { zkind, Z, zcv, 0, 0 };
-        CHECK(asim_dist_prepare(&b.service, &err) == 0 && asim_dist_prepare(&think, &err) == 0);
+        CHECK(asim_dist_prepare(&think, &err) == 0);
         double warm = 0.02 * horizon_s;
         b.horizon = ASIM_SEC(horizon_s + warm);
         bench_app(&b, workers, S);
         b.closed = asim_closed_create(b.q, clients, &think, b.arr, 0, ASIM_TIME_MAX, client_send, &b);
         bench_measure(&b, warm, &t);
-        asim_closed_destroy(b.closed);
-        asim_webapp_destroy(b.w);
-        asim_evq_destroy(b.q);
-        asim_rng_free(b.arr);
-        asim_rng_free(b.svc);
     }
     return result_of(&t);
 }
