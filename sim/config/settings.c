@@ -1115,3 +1115,15 @@ void asim_settings_print(FILE *f, int markdown)
         }
     }
 }
+
+void asim_jpath_key(char *buf, size_t len, const char *base, const char *key)
+{
+    if (snprintf(buf, len, "%s.%s", base, key) >= (int)len)
+        buf[len - 1] = 0;
+}
+
+void asim_jpath_index(char *buf, size_t len, const char *base, size_t i)
+{
+    if (snprintf(buf, len, "%s[%zu]", base, i) >= (int)len)
+        buf[len - 1] = 0;
+}

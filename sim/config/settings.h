@@ -96,6 +96,11 @@ void asim_settings_print(FILE *f, int markdown);
 #define ASIM_SET_NOLIMIT  DBL_MAX
 
 
+/* JSON paths for messages: "<base>.<key>" and "<base>[i]".  A path longer
+ * than the buffer is cut, which only shortens a message. */
+void asim_jpath_key(char *buf, size_t len, const char *base, const char *key);
+void asim_jpath_index(char *buf, size_t len, const char *base, size_t i);
+
 /* Check that every key of the JSON object obj is in allowed (NULL-terminated)
  * and that no key repeats; the message names the key's path and suggests
  * the closest allowed key ("did you mean duration?").  0 or ASIM_EINPUT. */

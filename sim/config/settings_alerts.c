@@ -18,12 +18,6 @@ static const char *const rule_keys[] = {
     "alert", "expr", "for", "keep_firing_for", "labels", "annotations", NULL
 };
 
-static void jp_key(char *buf, size_t len, const char *base, const char *key)
-{
-    if (snprintf(buf, len, "%s.%s", base, key) >= (int)len)
-        buf[len - 1] = 0;
-}
-
 /* Prometheus duration ("1m30s", "500ms", "2h", "0"): units y w d h m s ms,
  * largest first, each at most once.  Seconds, or -1 if malformed. */
 static double parse_duration(const char *s)
@@ -60,7 +54,7 @@ static int rule_duration(const asim_config *cfg, const cJSON *rule, const char *
                          const char *jp, asim_err *err)
 {
     char kp[600];
-    jp_key(kp, sizeof kp, jp, key);
+    asim_jpath_key(kp, sizeof kp, jp, key);
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(rule, key);
     *out = 0;
     if (!n) return 0;
@@ -91,7 +85,7 @@ static int rule_string(const asim_config *cfg, const cJSON *rule, const char *ke
                        const char *hint, const char *jp, asim_err *err)
 {
     char kp[600];
-    jp_key(kp, sizeof kp, jp, key);
+    asim_jpath_key(kp, sizeof kp, jp, key);
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(rule, key);
     if (!n) return asim_config_errf(cfg, err, jp, "missing \"%s\" (%s)", key, hint);
     if (!cJSON_IsString(n) || !n->valuestring[0])
@@ -106,14 +100,14 @@ static int rule_labels(const asim_config *cfg, const cJSON *rule, asim_alert_rul
                        const char *jp, asim_err *err)
 {
     char kp[600];
-    jp_key(kp, sizeof kp, jp, "labels");
+    asim_jpath_key(kp, sizeof kp, jp, "labels");
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(rule, "labels");
     if (!n) return 0;
     if (!cJSON_IsObject(n))
         return asim_config_errf(cfg, err, kp, "expected an object of label names to values, like {\"severity\": \"page\"}");
     for (const cJSON *l = n->child; l; l = l->next) {
         char lp[700];
-        jp_key(lp, sizeof lp, kp, l->string);
+        asim_jpath_key(lp, sizeof lp, kp, l->string);
         if (!valid_label_name(l->string) || strncmp(l->string, "__", 2) == 0)
             return asim_config_errf(cfg, err, lp, "invalid label name (want [a-zA-Z_][a-zA-Z0-9_]*, not starting with __)");
         if (strcmp(l->string, "alertname") == 0)
@@ -151,7 +145,7 @@ static int parse_rule(const asim_config *cfg, const cJSON *rule, asim_alert_rule
     const cJSON *an = cJSON_GetObjectItemCaseSensitive(rule, "annotations");
     if (an && !cJSON_IsObject(an)) {
         char kp[600];
-        jp_key(kp, sizeof kp, jp, "annotations");
+        asim_jpath_key(kp, sizeof kp, jp, "annotations");
         return asim_config_errf(cfg, err, kp, "expected an object (annotations are accepted and ignored)");
     }
     return 0;
@@ -166,13 +160,12 @@ static int rules_parse(asim_config *cfg, const cJSON *node, const char *jpath, a
     asim_alert_rule_cfg *rules = asim_calloc(n ? n : 1, sizeof *rules);
     for (const cJSON *r = node->child; r; r = r->next, i++) {
         char jp[600];
-        if (snprintf(jp, sizeof jp, "%s[%zu]", jpath, i) >= (int)sizeof jp)
-            jp[sizeof jp - 1] = 0;
+        asim_jpath_index(jp, sizeof jp, jpath, i);
         int rc = parse_rule(cfg, r, &rules[i], jp, err);
         for (size_t k = 0; rc == 0 && k < i; k++)
             if (strcmp(rules[k].alert, rules[i].alert) == 0) {
                 char kp[640];
-                jp_key(kp, sizeof kp, jp, "alert");
+                asim_jpath_key(kp, sizeof kp, jp, "alert");
                 rc = asim_config_errf(cfg, err, kp, "'%s' is also the name of rules[%zu] (names must differ)",
                                       rules[i].alert, k);
             }

@@ -75,20 +75,12 @@ static cJSON *profile_json(const asim_config *cfg);
 
 static const char *const seg_keys[] = {"type", "duration", "rate", "from", "to", NULL};
 
-/* JSON path "<base>.<key>"; paths longer than the buffer are cut, which
- * only shortens a message. */
-static void jp_key(char *buf, size_t len, const char *base, const char *key)
-{
-    if (snprintf(buf, len, "%s.%s", base, key) >= (int)len)
-        buf[len - 1] = 0;
-}
-
 /* A required, finite number >= lo (> 0 when positive). */
 static int seg_number(const asim_config *cfg, const cJSON *seg, const char *key, int positive,
                       double *out, const char *jpath, asim_err *err)
 {
     char kp[600];
-    jp_key(kp, sizeof kp, jpath, key);
+    asim_jpath_key(kp, sizeof kp, jpath, key);
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(seg, key);
     if (!n)
         return asim_config_errf(cfg, err, jpath, "missing \"%s\"", key);
@@ -112,7 +104,7 @@ static int parse_segment(const asim_config *cfg, const cJSON *seg, const char *j
         return rc;
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(seg, "type");
     char tp[600];
-    jp_key(tp, sizeof tp, jp, "type");
+    asim_jpath_key(tp, sizeof tp, jp, "type");
     if (!t)
         return asim_config_errf(cfg, err, jp, "missing \"type\" (constant, step, ramp or spike)");
     if (!cJSON_IsString(t))
@@ -130,7 +122,7 @@ static int parse_segment(const asim_config *cfg, const cJSON *seg, const char *j
     for (size_t i = 0; i < 2; i++)
         if (wrong[i] && cJSON_GetObjectItemCaseSensitive(seg, wrong[i])) {
             char kp[600];
-            jp_key(kp, sizeof kp, jp, wrong[i]);
+            asim_jpath_key(kp, sizeof kp, jp, wrong[i]);
             return asim_config_errf(cfg, err, kp, ramp ? "a ramp takes \"from\" and \"to\", not \"rate\""
                                                        : "only a ramp takes \"from\" and \"to\"; use \"rate\"");
         }
@@ -155,8 +147,7 @@ static int profile_parse(asim_config *cfg, const cJSON *node, const char *jpath,
     asim_segment *segs = asim_calloc(n ? n : 1, sizeof *segs);
     for (const cJSON *seg = node->child; seg; seg = seg->next, i++) {
         char jp[600];
-        if (snprintf(jp, sizeof jp, "%s[%zu]", jpath, i) >= (int)sizeof jp)
-            jp[sizeof jp - 1] = 0;
+        asim_jpath_index(jp, sizeof jp, jpath, i);
         int rc = parse_segment(cfg, seg, jp, &segs[i], err);
         if (rc) {
             asim_free(segs);

@@ -57,18 +57,6 @@ static const char *const method_names[] = {"holt_winters", "linear", NULL};
 #define ENUM(p, fld, d, nm, h) { .path = p, .type = ASIM_SET_ENUM, \
     .offset = offsetof(asim_config, P(fld)), .size = FSIZE(P(fld)), .def = d, .names = nm, .unit = "", .help = h }
 
-static void jp_join(char *buf, size_t len, const char *base, const char *key)
-{
-    if (snprintf(buf, len, "%s.%s", base, key) >= (int)len)
-        buf[len - 1] = 0;
-}
-
-static void jp_index(char *buf, size_t len, const char *base, size_t i)
-{
-    if (snprintf(buf, len, "%s[%zu]", base, i) >= (int)len)
-        buf[len - 1] = 0;
-}
-
 /* An integer-valued JSON number within [lo, hi]. */
 static int json_int(const asim_config *cfg, const cJSON *n, int lo, int hi, int *out, const char *jp, asim_err *err)
 {
@@ -116,17 +104,17 @@ static int parse_hpa_policy(const asim_config *cfg, const cJSON *n, asim_hpa_sca
     if (rc) return rc;
     char kp[700];
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(n, "type");
-    jp_join(kp, sizeof kp, jp, "type");
+    asim_jpath_key(kp, sizeof kp, jp, "type");
     if (!t) return asim_config_errf(cfg, err, jp, "missing \"type\" (\"Pods\" or \"Percent\")");
     if (cJSON_IsString(t) && strcmp(t->valuestring, "Pods") == 0) p->type = ASIM_HPA_POLICY_PODS;
     else if (cJSON_IsString(t) && strcmp(t->valuestring, "Percent") == 0) p->type = ASIM_HPA_POLICY_PERCENT;
     else return asim_config_errf(cfg, err, kp, "expected \"Pods\" or \"Percent\"");
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(n, "value");
-    jp_join(kp, sizeof kp, jp, "value");
+    asim_jpath_key(kp, sizeof kp, jp, "value");
     if (!v) return asim_config_errf(cfg, err, jp, "missing \"value\"");
     if ((rc = json_int(cfg, v, 1, 1000000, &p->value, kp, err))) return rc;
     const cJSON *ps = cJSON_GetObjectItemCaseSensitive(n, "periodSeconds");
-    jp_join(kp, sizeof kp, jp, "periodSeconds");
+    asim_jpath_key(kp, sizeof kp, jp, "periodSeconds");
     if (!ps) return asim_config_errf(cfg, err, jp, "missing \"periodSeconds\"");
     return json_int(cfg, ps, 1, 1800, &p->period, kp, err);
 }
@@ -145,11 +133,11 @@ static int parse_rules(const asim_config *cfg, const cJSON *n, asim_hpa_rules *r
     if (rc) return rc;
     char kp[700];
     const cJSON *w = cJSON_GetObjectItemCaseSensitive(n, "stabilizationWindowSeconds");
-    jp_join(kp, sizeof kp, jp, "stabilizationWindowSeconds");
+    asim_jpath_key(kp, sizeof kp, jp, "stabilizationWindowSeconds");
     if (w && !cJSON_IsNull(w) && (rc = json_int(cfg, w, 0, 3600, &r->stabilization_window, kp, err)))
         return rc;
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(n, "selectPolicy");
-    jp_join(kp, sizeof kp, jp, "selectPolicy");
+    asim_jpath_key(kp, sizeof kp, jp, "selectPolicy");
     if (s && !cJSON_IsNull(s)) {
         size_t k = 0;
         while (k < 3 && !(cJSON_IsString(s) && strcmp(s->valuestring, select_names[k]) == 0))
@@ -159,14 +147,14 @@ static int parse_rules(const asim_config *cfg, const cJSON *n, asim_hpa_rules *r
         r->select = (asim_hpa_select)k;
     }
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(n, "tolerance");
-    jp_join(kp, sizeof kp, jp, "tolerance");
+    asim_jpath_key(kp, sizeof kp, jp, "tolerance");
     if (t && !cJSON_IsNull(t)) {
         if (!cJSON_IsNumber(t) || !(t->valuedouble >= 0 && t->valuedouble <= 1e6))
             return asim_config_errf(cfg, err, kp, "expected a number >= 0 (a fraction: 0.05 is 5%%)");
         r->tolerance = t->valuedouble;
     }
     const cJSON *ps = cJSON_GetObjectItemCaseSensitive(n, "policies");
-    jp_join(kp, sizeof kp, jp, "policies");
+    asim_jpath_key(kp, sizeof kp, jp, "policies");
     if (ps && !cJSON_IsNull(ps)) {
         if (!cJSON_IsArray(ps))
             return asim_config_errf(cfg, err, kp, "expected an array of {\"type\", \"value\", \"periodSeconds\"}");
@@ -177,7 +165,7 @@ static int parse_rules(const asim_config *cfg, const cJSON *n, asim_hpa_rules *r
         size_t i = 0;
         for (const cJSON *p = ps->child; p; p = p->next, i++) {
             char ip[720];
-            jp_index(ip, sizeof ip, kp, i);
+            asim_jpath_index(ip, sizeof ip, kp, i);
             if ((rc = parse_hpa_policy(cfg, p, &r->policies[r->npolicies], ip, err)))
                 return rc;
             r->npolicies++;
@@ -204,10 +192,10 @@ static int behavior_parse(asim_config *cfg, const cJSON *node, const char *jpath
     if (rc) return rc;
     asim_hpa_rules up, down;
     char kp[700];
-    jp_join(kp, sizeof kp, jpath, "scaleUp");
+    asim_jpath_key(kp, sizeof kp, jpath, "scaleUp");
     if ((rc = parse_rules(cfg, cJSON_GetObjectItemCaseSensitive(node, "scaleUp"), &up, 1, kp, err)))
         return rc;
-    jp_join(kp, sizeof kp, jpath, "scaleDown");
+    asim_jpath_key(kp, sizeof kp, jpath, "scaleDown");
     if ((rc = parse_rules(cfg, cJSON_GetObjectItemCaseSensitive(node, "scaleDown"), &down, 0, kp, err)))
         return rc;
     h->has_behavior = 1;
@@ -263,7 +251,7 @@ static int steps_parse_into(asim_config *cfg, const cJSON *node, asim_step_adjus
     size_t i = 0;
     for (const cJSON *s = node->child; s; s = s->next, i++) {
         char jp[700], kp[720];
-        jp_index(jp, sizeof jp, jpath, i);
+        asim_jpath_index(jp, sizeof jp, jpath, i);
         if (!cJSON_IsObject(s))
             return asim_config_errf(cfg, err, jp, "expected {\"lower\": offset, \"upper\": offset, \"adjustment\": N}");
         int rc = asim_json_check_keys(cfg, s, step_keys, jp, err);
@@ -273,7 +261,7 @@ static int steps_parse_into(asim_config *cfg, const cJSON *node, asim_step_adjus
         static const char *const bounds[] = {"lower", "upper"};
         for (int b = 0; b < 2; b++) {
             const cJSON *v = cJSON_GetObjectItemCaseSensitive(s, bounds[b]);
-            jp_join(kp, sizeof kp, jp, bounds[b]);
+            asim_jpath_key(kp, sizeof kp, jp, bounds[b]);
             if (!v || cJSON_IsNull(v))
                 continue;
             if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
@@ -282,7 +270,7 @@ static int steps_parse_into(asim_config *cfg, const cJSON *node, asim_step_adjus
             else tmp[i].upper = v->valuedouble;
         }
         const cJSON *a = cJSON_GetObjectItemCaseSensitive(s, "adjustment");
-        jp_join(kp, sizeof kp, jp, "adjustment");
+        asim_jpath_key(kp, sizeof kp, jp, "adjustment");
         if (!a)
             return asim_config_errf(cfg, err, jp, "missing \"adjustment\"");
         if ((rc = json_int(cfg, a, -10000, 10000, &tmp[i].adjustment, kp, err)))
@@ -414,13 +402,13 @@ static int rules_parse(asim_config *cfg, const cJSON *node, const char *jpath, a
     size_t i = 0;
     for (const cJSON *r = node->child; r; r = r->next, i++) {
         char jp[700], kp[720];
-        jp_index(jp, sizeof jp, jpath, i);
+        asim_jpath_index(jp, sizeof jp, jpath, i);
         if (!cJSON_IsObject(r))
             return asim_config_errf(cfg, err, jp, "expected {\"days\", \"from\", \"to\", \"min_replicas\"}");
         int rc = asim_json_check_keys(cfg, r, rule_keys, jp, err);
         if (rc) return rc;
         const cJSON *d = cJSON_GetObjectItemCaseSensitive(r, "days");
-        jp_join(kp, sizeof kp, jp, "days");
+        asim_jpath_key(kp, sizeof kp, jp, "days");
         tmp[i].days = 0x7f;
         if (d) {
             if (!cJSON_IsString(d) || !(tmp[i].days = parse_days(d->valuestring)))
@@ -430,7 +418,7 @@ static int rules_parse(asim_config *cfg, const cJSON *node, const char *jpath, a
         static const char *const times[] = {"from", "to"};
         for (int k = 0; k < 2; k++) {
             const cJSON *t = cJSON_GetObjectItemCaseSensitive(r, times[k]);
-            jp_join(kp, sizeof kp, jp, times[k]);
+            asim_jpath_key(kp, sizeof kp, jp, times[k]);
             if (!t)
                 return asim_config_errf(cfg, err, jp, "missing \"%s\" (a time like \"09:00\")", times[k]);
             int mins = cJSON_IsString(t) ? parse_hhmm(t->valuestring) : -1;
@@ -442,7 +430,7 @@ static int rules_parse(asim_config *cfg, const cJSON *node, const char *jpath, a
         if (tmp[i].from_min == tmp[i].to_min)
             return asim_config_errf(cfg, err, jp, "\"from\" and \"to\" are equal (an empty window)");
         const cJSON *m = cJSON_GetObjectItemCaseSensitive(r, "min_replicas");
-        jp_join(kp, sizeof kp, jp, "min_replicas");
+        asim_jpath_key(kp, sizeof kp, jp, "min_replicas");
         if (!m)
             return asim_config_errf(cfg, err, jp, "missing \"min_replicas\"");
         if ((rc = json_int(cfg, m, 0, 10000, &tmp[i].min_replicas, kp, err)))

@@ -45,18 +45,6 @@ static const char *const action_names[] = { "increase", "decrease", "reset", "sp
 static const char *const unit_names[] = { "s", "ms", "us", "ns", NULL };
 static const int64_t unit_ns[] = { 1000000000, 1000000, 1000, 1 };
 
-static void jp_key(char *buf, size_t len, const char *base, const char *key)
-{
-    if (snprintf(buf, len, "%s.%s", base, key) >= (int)len)
-        buf[len - 1] = 0;
-}
-
-static void jp_index(char *buf, size_t len, const char *base, size_t i)
-{
-    if (snprintf(buf, len, "%s[%zu]", base, i) >= (int)len)
-        buf[len - 1] = 0;
-}
-
 static size_t count_names(const char *const *names)
 {
     size_t n = 0;
@@ -80,7 +68,7 @@ static int get_string(const asim_config *cfg, const cJSON *o, const char *key, c
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, key);
     if (!n) return 0;
     char kp[600];
-    jp_key(kp, sizeof kp, jp, key);
+    asim_jpath_key(kp, sizeof kp, jp, key);
     if (!cJSON_IsString(n)) return asim_config_errf(cfg, err, kp, "expected a string");
     if (strlen(n->valuestring) >= cap)
         return asim_config_errf(cfg, err, kp, "too long (at most %zu characters)", cap - 1);
@@ -94,7 +82,7 @@ static int get_number(const asim_config *cfg, const cJSON *o, const char *key, d
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, key);
     if (!n) return 0;
     char kp[600];
-    jp_key(kp, sizeof kp, jp, key);
+    asim_jpath_key(kp, sizeof kp, jp, key);
     if (!cJSON_IsNumber(n) || !isfinite(n->valuedouble))
         return asim_config_errf(cfg, err, kp, "expected a finite number");
     double v = n->valuedouble;
@@ -111,7 +99,7 @@ static int get_bool(const asim_config *cfg, const cJSON *o, const char *key, int
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, key);
     if (!n) return 0;
     char kp[600];
-    jp_key(kp, sizeof kp, jp, key);
+    asim_jpath_key(kp, sizeof kp, jp, key);
     if (!cJSON_IsBool(n)) return asim_config_errf(cfg, err, kp, "expected true or false");
     *dst = cJSON_IsTrue(n);
     return 0;
@@ -135,7 +123,7 @@ static int get_enum(const asim_config *cfg, const cJSON *o, const char *key, con
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, key);
     if (!n) return 0;
     char kp[600];
-    jp_key(kp, sizeof kp, jp, key);
+    asim_jpath_key(kp, sizeof kp, jp, key);
     if (!cJSON_IsString(n)) {
         char list[300];
         names_list(names, list, sizeof list);
@@ -151,7 +139,7 @@ static int get_column(const asim_config *cfg, const cJSON *o, const char *key, c
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, key);
     if (!n) return 0;
     char kp[600];
-    jp_key(kp, sizeof kp, jp, key);
+    asim_jpath_key(kp, sizeof kp, jp, key);
     if (cJSON_IsNumber(n)) {
         double v = n->valuedouble;
         if (!(v >= 1 && v <= 64 && v == floor(v)))
@@ -184,7 +172,7 @@ static int get_window(const asim_config *cfg, const cJSON *o, asim_trace_spec *s
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, "window");
     if (!n) return 0;
     char kp[600], ip[640];
-    jp_key(kp, sizeof kp, jp, "window");
+    asim_jpath_key(kp, sizeof kp, jp, "window");
     if (cJSON_IsString(n)) {
         asim_trace_cfg one;
         memset(&one, 0, sizeof one);
@@ -204,10 +192,10 @@ static int get_window(const asim_config *cfg, const cJSON *o, asim_trace_spec *s
     if (!cJSON_IsArray(n) || cJSON_GetArraySize(n) != 2)
         return asim_config_errf(cfg, err, kp, "expected [FROM, TO] (seconds from the start, RFC 3339, "
                                 "\"HH:MM\" or null) or \"FROM,TO\"");
-    jp_index(ip, sizeof ip, kp, 0);
+    asim_jpath_index(ip, sizeof ip, kp, 0);
     int rc = parse_when(cfg, cJSON_GetArrayItem(n, 0), &s->window_from, ip, err);
     if (rc) return rc;
-    jp_index(ip, sizeof ip, kp, 1);
+    asim_jpath_index(ip, sizeof ip, kp, 1);
     rc = parse_when(cfg, cJSON_GetArrayItem(n, 1), &s->window_to, ip, err);
     if (rc) return rc;
     if (s->window_from.kind == ASIM_WHEN_REL && s->window_to.kind == ASIM_WHEN_REL &&
@@ -246,7 +234,7 @@ static int parse_trace(const asim_config *cfg, const cJSON *o, asim_trace_spec *
         return asim_config_errf(cfg, err, jp, "missing \"path\" (the trace file, relative to the scenario)");
     if ((rc = get_string(cfg, o, "path", s->path, sizeof s->path, jp, err))) return rc;
     if (!s->path[0]) {
-        jp_key(kp, sizeof kp, jp, "path");
+        asim_jpath_key(kp, sizeof kp, jp, "path");
         return asim_config_errf(cfg, err, kp, "empty path");
     }
     base_name(s->path, s->name, sizeof s->name);
@@ -282,7 +270,7 @@ static int parse_trace(const asim_config *cfg, const cJSON *o, asim_trace_spec *
     s->speedup_rate = sr;
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, "delimiter");
     if (d) {
-        jp_key(kp, sizeof kp, jp, "delimiter");
+        asim_jpath_key(kp, sizeof kp, jp, "delimiter");
         const char *v = cJSON_IsString(d) ? d->valuestring : NULL;
         if (v && strcmp(v, "tab") == 0) s->delimiter = '\t';
         else if (v && strcmp(v, "\\t") == 0) s->delimiter = '\t';
@@ -291,7 +279,7 @@ static int parse_trace(const asim_config *cfg, const cJSON *o, asim_trace_spec *
     }
     const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "header");
     if (h) {
-        jp_key(kp, sizeof kp, jp, "header");
+        asim_jpath_key(kp, sizeof kp, jp, "header");
         if (cJSON_IsBool(h)) s->header = cJSON_IsTrue(h) ? ASIM_HEADER_YES : ASIM_HEADER_NO;
         else if (cJSON_IsString(h) && strcmp(h->valuestring, "auto") == 0) s->header = ASIM_HEADER_AUTO;
         else return asim_config_errf(cfg, err, kp, "expected true, false or \"auto\"");
@@ -310,12 +298,12 @@ static int traces_parse(asim_config *cfg, const cJSON *node, const char *jpath, 
     asim_trace_spec *t = asim_calloc(n ? n : 1, sizeof *t);
     for (const cJSON *o = node->child; o; o = o->next, i++) {
         char jp[600];
-        jp_index(jp, sizeof jp, jpath, i);
+        asim_jpath_index(jp, sizeof jp, jpath, i);
         int rc = parse_trace(cfg, o, &t[i], i, jp, err);
         for (size_t k = 0; rc == 0 && k < i; k++)
             if (strcmp(t[k].name, t[i].name) == 0) {
                 char kp[640];
-                jp_key(kp, sizeof kp, jp, "name");
+                asim_jpath_key(kp, sizeof kp, jp, "name");
                 rc = asim_config_errf(cfg, err, kp, "'%s' is also the name of traces[%zu]: give each "
                                       "trace its own \"name\" (it names its random streams)", t[i].name, k);
             }
@@ -414,7 +402,7 @@ static int parse_share(const asim_config *cfg, const cJSON *n, asim_class_spec *
     c->share = asim_calloc(m, sizeof *c->share);
     for (const cJSON *p = n->child; p; p = p->next, i++) {
         char ip[700];
-        jp_index(ip, sizeof ip, kp, i);
+        asim_jpath_index(ip, sizeof ip, kp, i);
         const cJSON *t = cJSON_GetArrayItem(p, 0), *v = cJSON_GetArrayItem(p, 1);
         if (!cJSON_IsArray(p) || cJSON_GetArraySize(p) != 2 || !cJSON_IsNumber(t) || !cJSON_IsNumber(v))
             return asim_config_errf(cfg, err, ip, "expected [t, share]");
@@ -448,7 +436,7 @@ static int parse_service(const asim_config *cfg, const cJSON *n, asim_dist *d, c
     char sp[700];
     d->kind = ASIM_DIST_LOGNORMAL;
     if (k) {
-        jp_key(sp, sizeof sp, kp, "distribution");
+        asim_jpath_key(sp, sizeof sp, kp, "distribution");
         if (!cJSON_IsString(k) || asim_dist_parse(k->valuestring, &d->kind) != 0)
             return asim_config_errf(cfg, err, sp, "unknown distribution (choices: %s)", asim_dist_names());
     }
@@ -456,7 +444,7 @@ static int parse_service(const asim_config *cfg, const cJSON *n, asim_dist *d, c
     d->mean = m->valuedouble;
     d->cv = d->kind == ASIM_DIST_DETERMINISTIC ? 0 : d->kind == ASIM_DIST_UNIFORM ? 0.5 : 1;
     if (cv) {
-        jp_key(sp, sizeof sp, kp, "cv");
+        asim_jpath_key(sp, sizeof sp, kp, "cv");
         if (!cJSON_IsNumber(cv)) return asim_config_errf(cfg, err, sp, "expected a number");
         d->cv = cv->valuedouble;
     }
@@ -482,13 +470,13 @@ static int parse_class(const asim_config *cfg, const cJSON *o, asim_class_spec *
     if ((rc = get_string(cfg, o, "name", c->name, sizeof c->name, jp, err)) ||
         (rc = get_string(cfg, o, "path_regex", c->path_regex, sizeof c->path_regex, jp, err)))
         return rc;
-    jp_key(kp, sizeof kp, jp, "name");
+    asim_jpath_key(kp, sizeof kp, jp, "name");
     if (!c->name[0] || strcmp(c->name, "default") == 0)
         return asim_config_errf(cfg, err, kp, "a class needs a name other than \"default\" (class 0, app.service_time)");
     if (c->path_regex[0]) {
         regex_t re;
         int e = regcomp(&re, c->path_regex, REG_EXTENDED | REG_NOSUB);
-        jp_key(kp, sizeof kp, jp, "path_regex");
+        asim_jpath_key(kp, sizeof kp, jp, "path_regex");
         if (e) {
             char msg[200];
             regerror(e, &re, msg, sizeof msg);
@@ -498,12 +486,12 @@ static int parse_class(const asim_config *cfg, const cJSON *o, asim_class_spec *
     }
     const cJSON *sh = cJSON_GetObjectItemCaseSensitive(o, "share");
     if (sh) {
-        jp_key(kp, sizeof kp, jp, "share");
+        asim_jpath_key(kp, sizeof kp, jp, "share");
         if ((rc = parse_share(cfg, sh, c, kp, err))) return rc;
     }
     const cJSON *sv = cJSON_GetObjectItemCaseSensitive(o, "service_time");
     if (sv) {
-        jp_key(kp, sizeof kp, jp, "service_time");
+        asim_jpath_key(kp, sizeof kp, jp, "service_time");
         if ((rc = parse_service(cfg, sv, &c->service, kp, err))) return rc;
         c->has_service = 1;
     }
@@ -522,12 +510,12 @@ static int classes_parse(asim_config *cfg, const cJSON *node, const char *jpath,
     asim_class_spec *c = asim_calloc(n ? n : 1, sizeof *c);
     for (const cJSON *o = node->child; o; o = o->next, i++) {
         char jp[600];
-        jp_index(jp, sizeof jp, jpath, i);
+        asim_jpath_index(jp, sizeof jp, jpath, i);
         int rc = parse_class(cfg, o, &c[i], jp, err);
         for (size_t k = 0; rc == 0 && k < i; k++)
             if (strcmp(c[k].name, c[i].name) == 0) {
                 char kp[640];
-                jp_key(kp, sizeof kp, jp, "name");
+                asim_jpath_key(kp, sizeof kp, jp, "name");
                 rc = asim_config_errf(cfg, err, kp, "'%s' is also the name of classes[%zu]", c[i].name, k);
             }
         if (rc) {
@@ -582,7 +570,7 @@ static int events_parse(asim_config *cfg, const cJSON *node, const char *jpath, 
     asim_load_event *ev = asim_calloc(n ? n : 1, sizeof *ev);
     for (const cJSON *o = node->child; o; o = o->next, i++) {
         char jp[600], kp[640];
-        jp_index(jp, sizeof jp, jpath, i);
+        asim_jpath_index(jp, sizeof jp, jpath, i);
         int rc = 0;
         if (!cJSON_IsObject(o))
             rc = asim_config_errf(cfg, err, jp, "expected {\"at\": s, \"action\": \"increase\"|\"decrease\"|\"reset\"|\"spike\"}");
@@ -592,7 +580,7 @@ static int events_parse(asim_config *cfg, const cJSON *node, const char *jpath, 
         if (!rc && (!at || !ac)) rc = asim_config_errf(cfg, err, jp, "missing \"%s\"", at ? "action" : "at");
         if (!rc) rc = get_number(cfg, o, "at", &ev[i].at, 0, 1e9, 0, jp, err);
         if (!rc) {
-            jp_key(kp, sizeof kp, jp, "action");
+            asim_jpath_key(kp, sizeof kp, jp, "action");
             if (!cJSON_IsString(ac)) rc = asim_config_errf(cfg, err, kp, "expected a string");
             else {
                 /* the endpoint itself ("/load/spike") is accepted too */
