@@ -43,6 +43,10 @@ enum {
     ASIM_CLI_PLOT = 1u << 7,      /* --plot, --plot-metric M (implies --plot), --format png,svg,pdf */
 };
 
+/* What every command that runs a scenario takes: -o, -q, --set, --seed,
+ * --duration. */
+#define ASIM_CLI_SCENARIO (ASIM_CLI_OUT | ASIM_CLI_QUIET | ASIM_CLI_SET | ASIM_CLI_SEED | ASIM_CLI_DURATION)
+
 /* getopt_long's codes of the shared long-only options; a command's own
  * codes are short letters or >= 1000 (or 256..699). */
 enum {

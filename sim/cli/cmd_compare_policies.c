@@ -183,8 +183,7 @@ int asim_cmd_compare_policies(int argc, char **argv)
         {"no-figure", no_argument, NULL, OPT_NOFIG},
         {NULL, 0, NULL, 0}};
     asim_cli_opts opt;
-    asim_cli_opts_init(&opt, "compare", ASIM_CLI_OUT | ASIM_CLI_QUIET | ASIM_CLI_SET | ASIM_CLI_SEED |
-                       ASIM_CLI_DURATION, own, argc);
+    asim_cli_opts_init(&opt, "compare", ASIM_CLI_SCENARIO, own, argc);
     opt.usage_text = usage_text;
     opt.see = "compare --help";
     const char *policies = NULL, *labels_arg = NULL;

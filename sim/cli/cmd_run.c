@@ -432,8 +432,7 @@ int asim_cmd_run(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     asim_cli_opts opt;
-    asim_cli_opts_init(&opt, "run", ASIM_CLI_OUT | ASIM_CLI_QUIET | ASIM_CLI_SET | ASIM_CLI_SEED | ASIM_CLI_DURATION,
-                       own, argc);
+    asim_cli_opts_init(&opt, "run", ASIM_CLI_SCENARIO, own, argc);
     opt.usage = usage;
     const char *scenario = NULL;
     int plot = 0, report = 0, force = 0, rc = 0;

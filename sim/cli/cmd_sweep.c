@@ -199,8 +199,7 @@ int asim_cmd_sweep(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     asim_cli_opts opt;
-    asim_cli_opts_init(&opt, "sweep", ASIM_CLI_OUT | ASIM_CLI_QUIET | ASIM_CLI_SET | ASIM_CLI_SEED |
-                       ASIM_CLI_DURATION | ASIM_CLI_JOBS | ASIM_CLI_OBJECTIVE | ASIM_CLI_PLOT, own, argc);
+    asim_cli_opts_init(&opt, "sweep", ASIM_CLI_SCENARIO | ASIM_CLI_JOBS | ASIM_CLI_OBJECTIVE | ASIM_CLI_PLOT, own, argc);
     opt.usage = usage;
     const char **grids = asim_calloc((size_t)argc + 1, sizeof *grids);
     const char **randoms = asim_calloc((size_t)argc + 1, sizeof *randoms);

@@ -413,8 +413,7 @@ int asim_cmd_tune(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     asim_cli_opts opt;
-    asim_cli_opts_init(&opt, "tune", ASIM_CLI_OUT | ASIM_CLI_QUIET | ASIM_CLI_SET | ASIM_CLI_SEED |
-                       ASIM_CLI_DURATION | ASIM_CLI_JOBS | ASIM_CLI_OBJECTIVE, own, argc);
+    asim_cli_opts_init(&opt, "tune", ASIM_CLI_SCENARIO | ASIM_CLI_JOBS | ASIM_CLI_OBJECTIVE, own, argc);
     opt.usage = usage;
     const char **specs = asim_calloc((size_t)argc + 1, sizeof *specs);
     size_t nspecs = 0, np = 0;

@@ -327,6 +327,14 @@ void asim_csv_init(asim_csv *c, FILE *f)
     c->col = 0;
 }
 
+int asim_csv_open(asim_afile *a, asim_csv *c, const char *path, asim_err *err)
+{
+    int rc = asim_afile_open(a, path, err);
+    if (rc == 0)
+        asim_csv_init(c, a->f);
+    return rc;
+}
+
 /* Unlocked stdio: a CSV writer's FILE belongs to one thread. */
 static void separate(asim_csv *c)
 {

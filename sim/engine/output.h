@@ -50,6 +50,9 @@ typedef struct asim_csv {
 } asim_csv;
 
 void asim_csv_init(asim_csv *c, FILE *f);
+/* Open path as an atomic file (asim_afile_open) with a CSV writer c on it:
+ * 0, or the error class with err set.  Commit or abort a as usual. */
+int asim_csv_open(asim_afile *a, asim_csv *c, const char *path, asim_err *err);
 /* Quoted if needed; a cell a spreadsheet would run as a formula (starts with
  * = + - @, tab or CR and is not a number) is written with a leading '. */
 void asim_csv_str(asim_csv *c, const char *s);

@@ -338,11 +338,10 @@ static int write_compare_csv(const char *path, const asim_rundir *runs, const ch
                              const char **diff, size_t nd, asim_err *err)
 {
     asim_afile a;
-    int rc = asim_afile_open(&a, path, err);
+    asim_csv c;
+    int rc = asim_csv_open(&a, &c, path, err);
     if (rc)
         return rc;
-    asim_csv c;
-    asim_csv_init(&c, a.f);
     static const char *const fixed[] = {"run", "dir", "scenario", "seed", "policy"};
     for (size_t k = 0; k < ASIM_ARRAY_LEN(fixed); k++)
         asim_csv_str(&c, fixed[k]);

@@ -183,11 +183,10 @@ static void csv_num_or_empty(asim_csv *c, double v)
 int asim_agg_write_summary(const asim_agg *a, const asim_sweep *sw, const char *path, asim_err *err)
 {
     asim_afile af;
-    int rc = asim_afile_open(&af, path, err);
+    asim_csv c;
+    int rc = asim_csv_open(&af, &c, path, err);
     if (rc)
         return rc;
-    asim_csv c;
-    asim_csv_init(&c, af.f);
     asim_csv_str(&c, "config");
     for (size_t x = 0; x < sw->naxes; x++)
         asim_csv_str(&c, sw->axes[x].key);

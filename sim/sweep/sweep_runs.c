@@ -175,11 +175,10 @@ void asim_runs_sort(asim_runs *t)
 int asim_runs_write(const asim_runs *t, const char *path, asim_err *err)
 {
     asim_afile a;
-    int rc = asim_afile_open(&a, path, err);
+    asim_csv c;
+    int rc = asim_csv_open(&a, &c, path, err);
     if (rc)
         return rc;
-    asim_csv c;
-    asim_csv_init(&c, a.f);
     for (size_t i = 0; i < t->ncols; i++)
         asim_csv_str(&c, t->cols[i]);
     asim_csv_end(&c);
