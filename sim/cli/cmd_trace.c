@@ -79,8 +79,23 @@ static void usage(FILE *f)
 
 /* ---- shared ------------------------------------------------------------ */
 
-static int open_input(topts *o, const char *path, asim_trace_reader **rd, asim_rate_iter **it)
+/* An opened input: an event trace (rd) or a rate series (it), the other
+ * NULL. */
+typedef struct tinput {
+    asim_trace_reader *rd;
+    asim_rate_iter *it;
+} tinput;
+
+static void close_input(tinput *in)
 {
+    asim_trace_close(in->rd);
+    asim_rate_iter_close(in->it);
+}
+
+static int open_input(topts *o, const char *path, tinput *in)
+{
+    asim_trace_reader **rd = &in->rd;
+    asim_rate_iter **it = &in->it;
     asim_err err;
     int rc = 0;
     snprintf(o->spec.path, sizeof o->spec.path, "%s", path);
@@ -355,9 +370,8 @@ static int stats_rates(tstats *st, asim_rate_iter *it)
 
 static int cmd_stats(topts *o, const char *file)
 {
-    asim_trace_reader *rd;
-    asim_rate_iter *it;
-    int rc = open_input(o, file, &rd, &it);
+    tinput in;
+    int rc = open_input(o, file, &in);
     if (rc) return rc;
     tstats st;
     memset(&st, 0, sizeof st);
@@ -366,9 +380,8 @@ static int cmd_stats(topts *o, const char *file)
     st.interp = o->spec.interpolation;
     st.b1.width = 1;
     st.b60.width = 60;
-    rc = rd ? stats_events(&st, rd) : stats_rates(&st, it);
-    asim_trace_close(rd);
-    asim_rate_iter_close(it);
+    rc = in.rd ? stats_events(&st, in.rd) : stats_rates(&st, in.it);
+    close_input(&in);
     if (rc == 0) print_stats(&st, o->json);
     return rc;
 }
@@ -495,9 +508,8 @@ static int cmd_convert(topts *o, const char *in, const char *out)
 {
     if (!o->have_to) return fail(2, "convert: give the output format with --to");
     if (o->to == ASIM_TRACE_AUTO) return fail(2, "convert: --to needs a format, not auto");
-    asim_trace_reader *rd;
-    asim_rate_iter *it;
-    int rc = open_input(o, in, &rd, &it);
+    tinput src;
+    int rc = open_input(o, in, &src);
     if (rc) return rc;
     writer w;
     memset(&w, 0, sizeof w);
@@ -510,8 +522,7 @@ static int cmd_convert(topts *o, const char *in, const char *out)
     if (to_stdout) w.f = stdout;
     else {
         if (asim_afile_open(&af, out, &err) != 0) {
-            asim_trace_close(rd);
-            asim_rate_iter_close(it);
+            close_input(&src);
             return fail(ASIM_ERUNTIME, "%s", err.msg);
         }
         w.f = af.f;
@@ -535,7 +546,7 @@ static int cmd_convert(topts *o, const char *in, const char *out)
         w.values = cJSON_AddArrayToObject(series, "values");
         cJSON_AddItemToArray(result, series);
     }
-    rc = convert_body(&w, rd, it);
+    rc = convert_body(&w, src.rd, src.it);
     if (rc == 0 && w.root) {
         char *txt = cJSON_PrintUnformatted(w.root);
         fputs(txt, w.f);
@@ -543,10 +554,9 @@ static int cmd_convert(topts *o, const char *in, const char *out)
         cJSON_free(txt);
     }
     cJSON_Delete(w.root);
-    if (rd) report_skips(rd);
-    else report_skips(asim_rate_iter_reader(it));
-    asim_trace_close(rd);
-    asim_rate_iter_close(it);
+    if (src.rd) report_skips(src.rd);
+    else report_skips(asim_rate_iter_reader(src.it));
+    close_input(&src);
     if (to_stdout) {
         fflush(stdout);
         return rc;
