@@ -26,9 +26,7 @@ static void *make(const char *policy, const char *const *sets)
  * and warm `warmup` seconds later). */
 static asim_policy_out at(void *st, double t, double m, int r)
 {
-    asim_policy_obs o = {ASIM_SEC(t), m, NULL, NULL, r, r, 0};
-    asim_policy_out out;
-    pm->decide(st, &o, &out);
+    asim_policy_out out = ts_decide(pm, st, t, m, r);
     if (out.desired != r)
         pm->actuated(st, ASIM_SEC(t), out.desired);
     return out;

@@ -80,11 +80,7 @@ static void *make(const char *const *sets)
 
 static asim_policy_out at(void *st, double t, double signal, int r)
 {
-    const asim_policy_methods *pm = asim_policy_find("predictive");
-    asim_policy_obs o = {ASIM_SEC(t), signal, NULL, NULL, r, r, 0};
-    asim_policy_out out;
-    pm->decide(st, &o, &out);
-    return out;
+    return ts_decide(asim_policy_find("predictive"), st, t, signal, r);
 }
 
 /* Samples are 60 s means; the one ending at 3000 holds the readings at

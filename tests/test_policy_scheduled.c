@@ -43,10 +43,7 @@ static void *make(const char *const *sets)
 
 static asim_policy_out at(void *st, double t, double m, int r)
 {
-    asim_policy_obs o = {ASIM_SEC(t), m, NULL, NULL, r, r, 0};
-    asim_policy_out out;
-    pm->decide(st, &o, &out);
-    return out;
+    return ts_decide(pm, st, t, m, r);
 }
 
 static int floor_at(double t)

@@ -17,10 +17,7 @@ static void *fresh(void)
 /* One check at t seconds with metric m and r replicas. */
 static asim_policy_out step(void *st, double t, double m, int r)
 {
-    asim_policy_obs o = { ASIM_SEC(t), m, NULL, NULL, r, r, 0 };
-    asim_policy_out out;
-    pm->decide(st, &o, &out);
-    return out;
+    return ts_decide(pm, st, t, m, r);
 }
 
 static void test_two_breaches_scale_up(void)

@@ -3,7 +3,8 @@
  * file of helpers would be built and run as a test).
  *
  *   ts_policy: a scaling policy's state from the default settings with
- *   some --set style assignments laid over them, as the run loop builds it. */
+ *   some --set style assignments laid over them, as the run loop builds it;
+ *   ts_decide: one decision of it. */
 #ifndef ASIM_TEST_SUPPORT_H
 #define ASIM_TEST_SUPPORT_H
 
@@ -35,6 +36,16 @@ static inline void *ts_policy(asim_config *cfg, const char *name, const char *co
     void *st = (*pm)->create(cfg, &err);
     CHECK_MSG(st != NULL, "%s", err.msg);
     return st;
+}
+
+/* One decision at t seconds on metric m (no query result) with r replicas,
+ * all ready. */
+static inline asim_policy_out ts_decide(const asim_policy_methods *pm, void *st, double t, double m, int r)
+{
+    asim_policy_obs o = {ASIM_SEC(t), m, NULL, NULL, r, r, 0};
+    asim_policy_out out;
+    pm->decide(st, &o, &out);
+    return out;
 }
 
 #endif
