@@ -52,6 +52,16 @@ static asim_policy_out uniform(void *st, double t, double v, int n)
     return sync_at(st, t, vals, (size_t)n, n, 0, NAN);
 }
 
+/* The replicas a fresh HPA with `sets` wants at its first sync (t = 0) of
+ * n pods all reporting v. */
+static int first_desired(const char *const *sets, double v, int n)
+{
+    void *st = make(sets);
+    int d = uniform(st, 0, v, n).desired;
+    pm->destroy(st);
+    return d;
+}
+
 static void test_milli_values(void)
 {
     CHECK(asim_milli_value(0.55) == 550);          /* 0.55*1000 = 550.0000000000001 in binary */
@@ -79,9 +89,7 @@ static void test_tolerance_boundary(void)
     pm->destroy(st);
 
     /* Just past the boundary both rules scale: 551m -> ratio 1.102 -> ceil(5.51) = 6. */
-    st = make(range);
-    CHECK(uniform(st, 0, 0.551, 5).desired == 6);
-    pm->destroy(st);
+    CHECK(first_desired(range, 0.551, 5) == 6);
 
     /* Just inside on the low side: 450m -> 0.9, within; 449m -> ceil(0.898 x 5) = 5, no change either. */
     const char *down[] = {"hpa.target=0.5", "hpa.behavior={\"scaleDown\":{\"stabilizationWindowSeconds\":0}}", NULL};
@@ -157,23 +165,15 @@ static void test_default_scale_up_limit(void)
     pm->destroy(st);
 
     const char *mn[] = {"hpa.target=0.5", "hpa.behavior={\"scaleUp\":{\"selectPolicy\":\"Min\"}}", NULL};
-    st = make(mn);
-    CHECK(uniform(st, 0, 5.0, 3).desired == 6);      /* min(7, 6) */
-    pm->destroy(st);
+    CHECK(first_desired(mn, 5.0, 3) == 6); /* min(7, 6) */
 
     const char *off[] = {"hpa.target=0.5", "hpa.behavior={\"scaleUp\":{\"selectPolicy\":\"Disabled\"}}", NULL};
-    st = make(off);
-    CHECK(uniform(st, 0, 5.0, 3).desired == 3);
-    pm->destroy(st);
+    CHECK(first_desired(off, 5.0, 3) == 3);
 
     /* No behavior block: at most max(2 x 3, 4) = 6; from 1, max(2, 4) = 4. */
     const char *legacy[] = {"hpa.target=0.5", NULL};
-    st = make(legacy);
-    CHECK(uniform(st, 0, 5.0, 3).desired == 6);
-    pm->destroy(st);
-    st = make(legacy);
-    CHECK(uniform(st, 0, 5.0, 1).desired == 4);
-    pm->destroy(st);
+    CHECK(first_desired(legacy, 5.0, 3) == 6);
+    CHECK(first_desired(legacy, 5.0, 1) == 4);
 }
 
 /* The docs' scale-down example: 80 replicas, Percent 10 per 60 s: 80 -> 72,
@@ -199,9 +199,7 @@ static void test_percent_scale_down(void)
     const char *mn[] = {"hpa.target=0.5", "hpa.behavior={\"scaleDown\":{\"stabilizationWindowSeconds\":0,"
                         "\"selectPolicy\":\"Min\",\"policies\":[{\"type\":\"Percent\",\"value\":10,"
                         "\"periodSeconds\":60},{\"type\":\"Pods\",\"value\":5,\"periodSeconds\":60}]}}", NULL};
-    st = make(mn);
-    CHECK(uniform(st, 0, 0.05, 80).desired == 75);
-    pm->destroy(st);
+    CHECK(first_desired(mn, 0.05, 80) == 75);
 }
 
 /* With behavior defaults the scale-down window is 300 s: a recommendation
@@ -306,12 +304,8 @@ static void test_resource_utilization(void)
 {
     const char *s[] = {"hpa.metric_type=resource", "hpa.target_type=utilization", "hpa.target=60",
                        "hpa.cpu_request=0.5", NULL};
-    void *st = make(s);
-    CHECK(uniform(st, 0, 0.45, 3).desired == 5);
-    pm->destroy(st);
-    st = make(s);
-    CHECK(uniform(st, 0, 0.301, 3).desired == 3);
-    pm->destroy(st);
+    CHECK(first_desired(s, 0.45, 3) == 5);
+    CHECK(first_desired(s, 0.301, 3) == 3);
 }
 
 static void test_settings_errors(void)

@@ -457,20 +457,19 @@ static void test_get_text(void)
     asim_config c;
     char buf[256];
     asim_config_defaults(&c);
-    CHECK(asim_config_get_text(&c, "scaler.scale_up_threshold", buf, sizeof buf) == 0);
-    CHECK_STR(buf, "0.6");
-    CHECK(asim_config_get_text(&c, "balancer.policy", buf, sizeof buf) == 0);
-    CHECK_STR(buf, "round_robin");
-    CHECK(asim_config_get_text(&c, "scaler.max_replicas", buf, sizeof buf) == 0);
-    CHECK_STR(buf, "6");
-    CHECK(asim_config_get_text(&c, "actuator.async", buf, sizeof buf) == 0);
-    CHECK_STR(buf, "false");
-    CHECK(asim_config_get_text(&c, "seed", buf, sizeof buf) == 0);
-    CHECK_STR(buf, "1");
-    CHECK(asim_config_get_text(&c, "traffic.profile", buf, sizeof buf) == 0);
-    CHECK_STR(buf, "[{\"type\":\"constant\",\"duration\":60,\"rate\":50}]");
-    CHECK(asim_config_get_text(&c, "app.service_time", buf, sizeof buf) == 0);
-    CHECK_STR(buf, "{\"distribution\":\"lognormal\",\"mean\":0.06,\"cv\":1}");
+    static const struct { const char *path, *text; } defaults[] = {
+        {"scaler.scale_up_threshold", "0.6"},
+        {"balancer.policy", "round_robin"},
+        {"scaler.max_replicas", "6"},
+        {"actuator.async", "false"},
+        {"seed", "1"},
+        {"traffic.profile", "[{\"type\":\"constant\",\"duration\":60,\"rate\":50}]"},
+        {"app.service_time", "{\"distribution\":\"lognormal\",\"mean\":0.06,\"cv\":1}"},
+    };
+    for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
+        CHECK(asim_config_get_text(&c, defaults[i].path, buf, sizeof buf) == 0);
+        CHECK_STR(buf, defaults[i].text);
+    }
     CHECK(asim_config_get_text(&c, "scaler.nope", buf, sizeof buf) == ASIM_EINPUT);
     /* Numbers as people write them, and reading back to the same double. */
     asim_err e;
