@@ -3,6 +3,8 @@
  * gauge meanings, the histogram, draining and killing. */
 #include "check.h"
 
+#include <string.h>
+
 #include "sim/engine/evq.h"
 #include "models/scenario/config.h"
 #include "models/stack/webapp.h"
@@ -41,18 +43,35 @@ static void syn_retry(void *c, const asim_request *r, asim_time now)
 
 static const double bounds[] = { 0.1, 0.5, 1.0 };
 
-static asim_webapp *make(asim_evq *q, acct *a, int workers, int backlog, double timeout, int gauge)
+/* Each test's replica: its event queue Q and what happened to its requests
+ * A (tests run one at a time). */
+static asim_evq *Q;
+static acct A;
+
+static asim_webapp *start(const asim_webapp_params *p, void (*syn)(void *, const asim_request *, asim_time))
 {
-    asim_webapp_hooks h = { a, completed, failed, drained, requeue, NULL };
-    asim_webapp_params p = { workers, backlog, timeout, 0.2, gauge, bounds, 3, 0, 0, 0 };
-    return asim_webapp_create(q, &p, &h, 1);
+    memset(&A, 0, sizeof A);
+    Q = asim_evq_create(16);
+    asim_webapp_hooks h = { &A, completed, failed, drained, requeue, syn };
+    return asim_webapp_create(Q, p, &h, 1);
 }
 
-static asim_webapp *make_syn(asim_evq *q, acct *a, int workers, int backlog, int retries, double connect_timeout)
+static asim_webapp *make(int workers, int backlog, double timeout, int gauge)
 {
-    asim_webapp_hooks h = { a, completed, failed, drained, requeue, syn_retry };
+    asim_webapp_params p = { workers, backlog, timeout, 0.2, gauge, bounds, 3, 0, 0, 0 };
+    return start(&p, NULL);
+}
+
+static asim_webapp *make_syn(int workers, int backlog, int retries, double connect_timeout)
+{
     asim_webapp_params p = { workers, backlog, 0, 0.2, ASIM_GAUGE_CURRENT, bounds, 3, 1, retries, connect_timeout };
-    return asim_webapp_create(q, &p, &h, 1);
+    return start(&p, syn_retry);
+}
+
+static void done(asim_webapp *w)
+{
+    asim_webapp_destroy(w);
+    asim_evq_destroy(Q);
 }
 
 static void offer(asim_webapp *w, double at, double demand)
@@ -63,88 +82,71 @@ static void offer(asim_webapp *w, double at, double demand)
 
 static void test_fifo_and_rejection(void)
 {
-    acct a = { 0 };
-    asim_evq *q = asim_evq_create(16);
-    asim_webapp *w = make(q, &a, 2, 2, 0, ASIM_GAUGE_CURRENT);
+    asim_webapp *w = make(2, 2, 0, ASIM_GAUGE_CURRENT);
     for (int i = 0; i < 5; i++) offer(w, 0, 1.0);     /* 2 served, 2 wait, 1 rejected */
-    CHECK(asim_webapp_busy(w) == 2 && asim_webapp_waiting(w) == 2 && a.rejected == 1);
-    asim_evq_run(q, ASIM_SEC(10));
-    CHECK(a.completed == 4);
-    CHECK_NEAR(a.last_latency, 2.0, 1e-9);            /* waited 1 s, served 1 s */
-    asim_webapp_destroy(w);
-    asim_evq_destroy(q);
+    CHECK(asim_webapp_busy(w) == 2 && asim_webapp_waiting(w) == 2 && A.rejected == 1);
+    asim_evq_run(Q, ASIM_SEC(10));
+    CHECK(A.completed == 4);
+    CHECK_NEAR(A.last_latency, 2.0, 1e-9);            /* waited 1 s, served 1 s */
+    done(w);
 }
 
 /* A full backlog drops the SYN: the client retransmits it 1 s later, the
  * request is then queued and served, late, not rejected. */
 static void test_syn_drop_served_later(void)
 {
-    acct a = { 0 };
-    asim_evq *q = asim_evq_create(16);
-    asim_webapp *w = make_syn(q, &a, 1, 1, 6, 300);
+    asim_webapp *w = make_syn(1, 1, 6, 300);
     for (int i = 0; i < 3; i++) offer(w, 0, 0.7);     /* served, queued, SYN dropped */
-    CHECK(a.rejected == 0 && asim_webapp_in_flight(w) == 2);
-    asim_evq_run(q, ASIM_SEC(10));
-    CHECK(a.completed == 3 && a.rejected == 0 && a.connect_timeouts == 0);
-    CHECK(a.syn_retries == 1);
-    CHECK_NEAR(a.last_retry, 1.0, 1e-9);               /* initial RTO 1 s */
-    CHECK_NEAR(a.last_latency, 2.1, 1e-9);             /* queued at 1.0 behind the 2nd: 1.4 + 0.7 */
-    asim_webapp_destroy(w);
-    asim_evq_destroy(q);
+    CHECK(A.rejected == 0 && asim_webapp_in_flight(w) == 2);
+    asim_evq_run(Q, ASIM_SEC(10));
+    CHECK(A.completed == 3 && A.rejected == 0 && A.connect_timeouts == 0);
+    CHECK(A.syn_retries == 1);
+    CHECK_NEAR(A.last_retry, 1.0, 1e-9);               /* initial RTO 1 s */
+    CHECK_NEAR(A.last_latency, 2.1, 1e-9);             /* queued at 1.0 behind the 2nd: 1.4 + 0.7 */
+    done(w);
 }
 
 /* Never room: retransmissions at 1, 3, 7, ..., 63 s (6 of them), then the
  * kernel gives up at 127 s; a shorter connect timeout ends it sooner. */
 static void test_syn_drop_gives_up(void)
 {
-    acct a = { 0 };
-    asim_evq *q = asim_evq_create(16);
-    asim_webapp *w = make_syn(q, &a, 1, 0, 6, 300);
+    asim_webapp *w = make_syn(1, 0, 6, 300);
     offer(w, 0, 1000);
     offer(w, 0, 1);
-    asim_evq_run(q, ASIM_SEC(126.9));
-    CHECK(a.syn_retries == 6 && a.connect_timeouts == 0);
-    CHECK_NEAR(a.last_retry, 63.0, 1e-9);
-    asim_evq_run(q, ASIM_SEC(128));
-    CHECK(a.connect_timeouts == 1 && a.rejected == 0);
-    CHECK_NEAR(a.last_retry, 127.0, 1e-9);
-    asim_webapp_destroy(w);
-    asim_evq_destroy(q);
+    asim_evq_run(Q, ASIM_SEC(126.9));
+    CHECK(A.syn_retries == 6 && A.connect_timeouts == 0);
+    CHECK_NEAR(A.last_retry, 63.0, 1e-9);
+    asim_evq_run(Q, ASIM_SEC(128));
+    CHECK(A.connect_timeouts == 1 && A.rejected == 0);
+    CHECK_NEAR(A.last_retry, 127.0, 1e-9);
+    done(w);
 
-    acct b = { 0 };
-    q = asim_evq_create(16);
-    w = make_syn(q, &b, 1, 0, 6, 10);
+    w = make_syn(1, 0, 6, 10);
     offer(w, 0, 1000);
     offer(w, 0, 1);
-    asim_evq_run(q, ASIM_SEC(20));
-    CHECK(b.syn_retries == 3 && b.connect_timeouts == 1);   /* 1, 3, 7; gave up at 10 */
-    CHECK_NEAR(b.last_retry, 10.0, 1e-9);
+    asim_evq_run(Q, ASIM_SEC(20));
+    CHECK(A.syn_retries == 3 && A.connect_timeouts == 1);   /* 1, 3, 7; gave up at 10 */
+    CHECK_NEAR(A.last_retry, 10.0, 1e-9);
     asim_webapp_kill(w, ASIM_SEC(20));
-    asim_webapp_destroy(w);
-    asim_evq_destroy(q);
+    done(w);
 }
 
 /* handler: the service time of the last request, blind to the backlog. */
 static void test_handler_gauge(void)
 {
-    acct a = { 0 };
-    asim_evq *q = asim_evq_create(16);
-    asim_webapp *w = make(q, &a, 1, 10, 0, ASIM_GAUGE_HANDLER);
+    asim_webapp *w = make(1, 10, 0, ASIM_GAUGE_HANDLER);
     for (int i = 0; i < 3; i++) offer(w, 0, 1.0);
-    asim_evq_run(q, ASIM_SEC(10));
+    asim_evq_run(Q, ASIM_SEC(10));
     asim_webapp_snapshot s;
     asim_webapp_scrape(w, ASIM_SEC(10), &s);
-    CHECK_NEAR(a.last_latency, 3.0, 1e-9);
+    CHECK_NEAR(A.last_latency, 3.0, 1e-9);
     CHECK_NEAR(s.response_time, 1.0, 1e-12);
-    asim_webapp_destroy(w);
-    asim_evq_destroy(q);
+    done(w);
 }
 
 static void test_current_gauge_formula(void)
 {
-    acct a = { 0 };
-    asim_evq *q = asim_evq_create(16);
-    asim_webapp *w = make(q, &a, 2, 10, 0, ASIM_GAUGE_CURRENT);
+    asim_webapp *w = make(2, 10, 0, ASIM_GAUGE_CURRENT);
     asim_webapp_snapshot s;
     asim_webapp_scrape(w, 0, &s);
     CHECK_NEAR(s.response_time, 0.2, 1e-12);          /* idle: S */
@@ -152,39 +154,33 @@ static void test_current_gauge_formula(void)
     asim_webapp_scrape(w, 0, &s);
     CHECK_NEAR(s.response_time, 0.2 + 4 * 0.2 / 2, 1e-12);   /* S + (q+1) S / c */
     CHECK(s.request_count == 5);
-    asim_webapp_destroy(w);
-    asim_evq_destroy(q);
+    done(w);
 }
 
 static void test_last_request_gauge_freezes(void)
 {
-    acct a = { 0 };
-    asim_evq *q = asim_evq_create(16);
-    asim_webapp *w = make(q, &a, 1, 10, 0, ASIM_GAUGE_LAST_REQUEST);
+    asim_webapp *w = make(1, 10, 0, ASIM_GAUGE_LAST_REQUEST);
     offer(w, 0, 0.7);
     offer(w, 0, 0.7);
-    asim_evq_run(q, ASIM_SEC(5));
+    asim_evq_run(Q, ASIM_SEC(5));
     asim_webapp_snapshot s;
     asim_webapp_scrape(w, ASIM_SEC(5), &s);
     CHECK_NEAR(s.response_time, 1.4, 1e-9);
     CHECK(!s.frozen);
-    asim_evq_run(q, ASIM_SEC(100));
+    asim_evq_run(Q, ASIM_SEC(100));
     asim_webapp_scrape(w, ASIM_SEC(100), &s);
     CHECK_NEAR(s.response_time, 1.4, 1e-9);           /* no traffic: frozen */
     CHECK(s.frozen);
-    asim_webapp_destroy(w);
-    asim_evq_destroy(q);
+    done(w);
 }
 
 static void test_window_mean_gauge_and_histogram(void)
 {
-    acct a = { 0 };
-    asim_evq *q = asim_evq_create(16);
-    asim_webapp *w = make(q, &a, 4, 10, 0, ASIM_GAUGE_WINDOW_MEAN);
+    asim_webapp *w = make(4, 10, 0, ASIM_GAUGE_WINDOW_MEAN);
     offer(w, 0, 0.05);
     offer(w, 0, 0.5);        /* exactly on a bound: le is inclusive */
     offer(w, 0, 3.0);
-    asim_evq_run(q, ASIM_SEC(5));
+    asim_evq_run(Q, ASIM_SEC(5));
     asim_webapp_snapshot s;
     asim_webapp_scrape(w, ASIM_SEC(5), &s);
     CHECK_NEAR(s.response_time, (0.05 + 0.5 + 3.0) / 3, 1e-12);
@@ -193,56 +189,46 @@ static void test_window_mean_gauge_and_histogram(void)
     CHECK(s.duration_count == 3 && s.total_requests == 3);
     asim_webapp_scrape(w, ASIM_SEC(10), &s);
     CHECK_NEAR(s.response_time, (0.05 + 0.5 + 3.0) / 3, 1e-12);   /* unchanged with none */
-    asim_webapp_destroy(w);
-    asim_evq_destroy(q);
+    done(w);
 }
 
 static void test_timeout(void)
 {
-    acct a = { 0 };
-    asim_evq *q = asim_evq_create(16);
-    asim_webapp *w = make(q, &a, 1, 10, 1.5, ASIM_GAUGE_CURRENT);
+    asim_webapp *w = make(1, 10, 1.5, ASIM_GAUGE_CURRENT);
     offer(w, 0, 1.0);        /* done at 1 */
     offer(w, 0, 1.0);        /* starts at 1, done at 2: latency 2 > 1.5 -> timeout */
     offer(w, 0, 1.0);        /* starts at 2: waited 2 >= 1.5 -> abandoned */
-    asim_evq_run(q, ASIM_SEC(10));
-    CHECK(a.completed == 1 && a.timeouts == 2);
-    asim_webapp_destroy(w);
-    asim_evq_destroy(q);
+    asim_evq_run(Q, ASIM_SEC(10));
+    CHECK(A.completed == 1 && A.timeouts == 2);
+    done(w);
 }
 
 static void test_drain_modes(void)
 {
     for (int mode = ASIM_DRAIN_FINISH; mode <= ASIM_DRAIN_REQUEUE; mode++) {
-        acct a = { 0 };
-        asim_evq *q = asim_evq_create(16);
-        asim_webapp *w = make(q, &a, 1, 10, 0, ASIM_GAUGE_CURRENT);
+        asim_webapp *w = make(1, 10, 0, ASIM_GAUGE_CURRENT);
         for (int i = 0; i < 3; i++) offer(w, 0, 1.0);
         asim_webapp_drain(w, mode, 0);
-        asim_evq_run(q, ASIM_SEC(10));
-        CHECK(a.drained == 1);
-        if (mode == ASIM_DRAIN_FINISH) CHECK(a.completed == 3);
-        if (mode == ASIM_DRAIN_DROP) CHECK(a.completed == 1 && a.dropped == 2);
-        if (mode == ASIM_DRAIN_REQUEUE) CHECK(a.completed == 1 && a.requeued == 2);
-        asim_webapp_destroy(w);
-        asim_evq_destroy(q);
+        asim_evq_run(Q, ASIM_SEC(10));
+        CHECK(A.drained == 1);
+        if (mode == ASIM_DRAIN_FINISH) CHECK(A.completed == 3);
+        if (mode == ASIM_DRAIN_DROP) CHECK(A.completed == 1 && A.dropped == 2);
+        if (mode == ASIM_DRAIN_REQUEUE) CHECK(A.completed == 1 && A.requeued == 2);
+        done(w);
     }
 }
 
 static void test_kill_cancels_work(void)
 {
-    acct a = { 0 };
-    asim_evq *q = asim_evq_create(16);
-    asim_webapp *w = make(q, &a, 2, 10, 0, ASIM_GAUGE_CURRENT);
+    asim_webapp *w = make(2, 10, 0, ASIM_GAUGE_CURRENT);
     for (int i = 0; i < 4; i++) offer(w, 0, 5.0);
-    asim_evq_run(q, ASIM_SEC(1));
+    asim_evq_run(Q, ASIM_SEC(1));
     asim_webapp_kill(w, ASIM_SEC(1));
-    CHECK(a.dropped == 4 && asim_webapp_in_flight(w) == 0);
-    CHECK(asim_evq_pending(q) == 0);
-    asim_evq_run(q, ASIM_SEC(10));
-    CHECK(a.completed == 0);
-    asim_webapp_destroy(w);
-    asim_evq_destroy(q);
+    CHECK(A.dropped == 4 && asim_webapp_in_flight(w) == 0);
+    CHECK(asim_evq_pending(Q) == 0);
+    asim_evq_run(Q, ASIM_SEC(10));
+    CHECK(A.completed == 0);
+    done(w);
 }
 
 int main(void)
