@@ -37,14 +37,15 @@ typedef struct step {
     asim_warmup warm;
 } step;
 
+static void destroy(void *state);
+
 static void *create(const struct asim_config *cfg, asim_err *err)
 {
     step *s = asim_calloc(1, sizeof *s);
     s->c = cfg->ext.policies.step;
     asim_scaler_bounds(&cfg->scaler, &s->min, &s->max, &s->reduce);
     if (asim_pquery_init(&s->q, s->c.query, &cfg->prometheus, "step.query", err)) {
-        asim_pquery_free(&s->q);
-        asim_free(s);
+        destroy(s);                  /* frees what is built so far */
         return NULL;
     }
     s->n = s->c.evaluation_periods;

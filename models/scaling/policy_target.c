@@ -30,14 +30,15 @@ typedef struct tt {
     asim_warmup warm;
 } tt;
 
+static void destroy(void *state);
+
 static void *create(const struct asim_config *cfg, asim_err *err)
 {
     tt *t = asim_calloc(1, sizeof *t);
     t->c = cfg->ext.policies.target;
     asim_scaler_bounds(&cfg->scaler, &t->min, &t->max, &t->reduce);
     if (asim_pquery_init(&t->q, t->c.query, &cfg->prometheus, "target_tracking.query", err)) {
-        asim_pquery_free(&t->q);
-        asim_free(t);
+        destroy(t);                  /* frees what is built so far */
         return NULL;
     }
     asim_warmup_init(&t->warm, t->c.warmup);
