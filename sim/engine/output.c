@@ -134,6 +134,17 @@ void asim_afile_abort(asim_afile *a)
     afile_clear(a);
 }
 
+int asim_write_text_line(const char *path, const char *text, asim_err *err)
+{
+    asim_afile a;
+    int rc = asim_afile_open(&a, path, err);
+    if (rc)
+        return rc;
+    fputs(text, a.f);
+    fputc('\n', a.f);
+    return asim_afile_commit(&a, err);
+}
+
 /* Decimal digits of u at p; their count. */
 static size_t put_u64(char *p, uint64_t u)
 {

@@ -34,6 +34,9 @@ int  asim_afile_open(asim_afile *a, const char *path, asim_err *err);
  * Either way a is closed afterwards (abort is then a no-op). */
 int  asim_afile_commit(asim_afile *a, asim_err *err);
 void asim_afile_abort(asim_afile *a);                   /* fclose + unlink; safe twice */
+/* Write text and a newline to path atomically (a JSON document, say).  0,
+ * or the error class with err set. */
+int asim_write_text_line(const char *path, const char *text, asim_err *err);
 
 /* Text that reads back (strtod) to the same double: "3", "-0", "0.1",
  * "1e-05", "0.30000000000000004", "1e+21", "NaN", "+Inf".  A buffer of

@@ -599,13 +599,7 @@ static int write_summary(const sim *s, const char *dir, const asim_summary *sum,
     cJSON_Delete(root);
     char path[4096];
     snprintf(path, sizeof path, "%s/summary.json", dir);
-    asim_afile a;
-    int rc = asim_afile_open(&a, path, err);
-    if (rc == 0) {
-        fputs(txt, a.f);
-        fputc('\n', a.f);
-        rc = asim_afile_commit(&a, err);
-    }
+    int rc = asim_write_text_line(path, txt, err);
     cJSON_free(txt);
     return rc;
 }

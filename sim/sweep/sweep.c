@@ -565,13 +565,7 @@ int asim_sweep_write_json_file(const char *path, cJSON *j, asim_err *err)
 {
     char *text = cJSON_Print(j);
     cJSON_Delete(j);
-    asim_afile a;
-    int rc = asim_afile_open(&a, path, err);
-    if (rc == 0) {
-        fputs(text, a.f);
-        fputc('\n', a.f);
-        rc = asim_afile_commit(&a, err);
-    }
+    int rc = asim_write_text_line(path, text, err);
     cJSON_free(text);
     return rc;
 }
