@@ -551,16 +551,6 @@ int asim_sweep_json_u64(const cJSON *n, uint64_t *v)
     return cJSON_IsString(n) && asim_sweep_parse_u64(n->valuestring, v);
 }
 
-int asim_sweep_write_text_file(const char *path, const char *text, asim_err *err)
-{
-    asim_afile a;
-    int rc = asim_afile_open(&a, path, err);
-    if (rc)
-        return rc;
-    fputs(text, a.f);
-    return asim_afile_commit(&a, err);
-}
-
 int asim_sweep_write_json_file(const char *path, cJSON *j, asim_err *err)
 {
     char *text = cJSON_Print(j);

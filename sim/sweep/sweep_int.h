@@ -22,7 +22,6 @@ int asim_sweep_parse_u64(const char *s, uint64_t *v);
 /* ---- sweep.json (sweep.c) ------------------------------------------------------ */
 
 int asim_sweep_json_u64(const cJSON *n, uint64_t *v);
-int asim_sweep_write_text_file(const char *path, const char *text, asim_err *err);
 /* Print j (consumed) to path atomically, with a final newline. */
 int asim_sweep_write_json_file(const char *path, cJSON *j, asim_err *err);
 char *asim_sweep_slurp(const char *path, size_t *len, asim_err *err);
