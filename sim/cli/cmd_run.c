@@ -30,6 +30,7 @@
 
 #include "sim/run/budget.h"
 #include "sim/cli/cli.h"
+#include "sim/engine/cleanup.h"
 #include "sim/engine/output.h"
 #include "sim/config/settings.h"
 #include "sim/run/simulate.h"
@@ -176,44 +177,13 @@ static char stage_dir[PATH_MAX];
 static volatile int stage_fd = -1;
 static char made_out[PATH_MAX];       /* --out when this run created it (removed on a signal) */
 
-struct dent64 {                       /* the kernel's struct linux_dirent64 */
-    uint64_t ino;
-    int64_t off;
-    unsigned short reclen;
-    unsigned char type;
-    char name[];
-};
-
-/* Unlink every entry of the directory open as fd.  Only system calls, so it
- * is safe in a signal handler (opendir/readdir are not). */
-static void empty_dir_fd(int fd)
-{
-    char buf[4096] __attribute__((aligned(8)));
-    for (int removed = 1; removed;) {
-        removed = 0;
-        if (lseek(fd, 0, SEEK_SET) < 0)
-            return;
-        long n;
-        while ((n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0)
-            for (long off = 0; off < n;) {
-                struct dent64 *d = (struct dent64 *)(void *)(buf + off);
-                off += d->reclen;
-                const char *m = d->name;
-                if (m[0] == '.' && (m[1] == 0 || (m[1] == '.' && m[2] == 0)))
-                    continue;
-                if (unlinkat(fd, m, 0) == 0)
-                    removed = 1;
-            }
-    }
-}
-
 static void stage_remove(void)
 {
     int fd = stage_fd;
     if (fd < 0)
         return;
     stage_fd = -1;
-    empty_dir_fd(fd);
+    asim_cleanup_empty_dir_fd(fd);
     close(fd);
     rmdir(stage_dir);
 }
@@ -512,7 +482,10 @@ int asim_cmd_run(int argc, char **argv)
         goto free_cfg;
     }
     plan_dirs(out_dir, &made);
-    if ((rc = asim_mkdirs(out_dir, &err)) != 0 || (rc = stage_create(out_dir, &err)) != 0) {
+    /* one run at a time into one --out: a flock on the directory itself,
+     * held through the swap and, on the new directory, through --plot */
+    if ((rc = asim_mkdirs(out_dir, &err)) != 0 || (rc = asim_dir_lock_inode(out_dir, &err)) != 0 ||
+        (rc = check_out_dir(out_dir, &err)) != 0 || (rc = stage_create(out_dir, &err)) != 0) {
         remove_created(&made);
         free_created(&made);
         rc = fail(rc == ASIM_EINPUT ? 2 : 1, "%s", err.msg);
@@ -547,6 +520,9 @@ int asim_cmd_run(int argc, char **argv)
         goto free_cfg;
     }
     free_created(&made);
+    if ((plot || report) && asim_dir_lock_inode(out_dir, &err) != 0) {
+        /* another run took the new directory at once: draw anyway */
+    }
     if (!quiet)
         print_summary(&cfg, cfg.seed, out_dir, &sum, &stats, wall);
     fflush(stdout);

@@ -40,6 +40,7 @@
 #include "sim/engine/output.h"
 #include "sim/sweep/pool.h"
 #include "sim/config/settings.h"
+#include "sim/run/budget.h"
 #include "sim/sweep/sweep.h"
 
 #define SCORE_INFEASIBLE 1e12
@@ -535,7 +536,8 @@ int asim_cmd_tune(int argc, char **argv)
 
     asim_config_defaults(&cfg);
     have_cfg = 1;
-    if ((rc = asim_config_build(&cfg, scenario, sets, nsets, duration, &err)) != 0)
+    if ((rc = asim_config_build(&cfg, scenario, sets, nsets, duration, &err)) != 0 ||
+        (rc = asim_budget_check(&cfg, 0, &err)) != 0)     /* the run budget, as `run` applies it */
         goto bad_input;
     uint64_t seed = cfg.seed;
     if (seed_text && asim_cli_parse_seed(seed_text, &seed) != 0) {
