@@ -59,6 +59,8 @@ static void usage(FILE *f)
           "  --duration S           simulated seconds (same as --set duration=S)\n"
           "  -q, --quiet            no progress and no summary on the terminal\n"
           "  --export openmetrics   also write metrics.om (OpenMetrics text)\n"
+          "  --run-label NAME       with --export: label every series of metrics.om run=\"NAME\"\n"
+          "                         and seed=\"SEED\", so several runs in one Prometheus stay apart\n"
           "  --plot                 draw the figures afterwards (autoscale-sim plot DIR)\n"
           "  --report               write the report afterwards (autoscale-sim report DIR)\n"
           "  --force                run even when the estimated size is above the limits\n"
@@ -389,7 +391,7 @@ static int set_option(asim_config *cfg, const char *option, const char *path, co
     return rc;
 }
 
-enum { OPT_SEED = 1000, OPT_SET, OPT_DURATION, OPT_EXPORT, OPT_PLOT, OPT_REPORT, OPT_FORCE };
+enum { OPT_SEED = 1000, OPT_SET, OPT_DURATION, OPT_EXPORT, OPT_PLOT, OPT_REPORT, OPT_FORCE, OPT_RUN_LABEL };
 
 int asim_cmd_run(int argc, char **argv)
 {
@@ -403,6 +405,7 @@ int asim_cmd_run(int argc, char **argv)
         {"plot", no_argument, NULL, OPT_PLOT},
         {"report", no_argument, NULL, OPT_REPORT},
         {"force", no_argument, NULL, OPT_FORCE},
+        {"run-label", required_argument, NULL, OPT_RUN_LABEL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -425,6 +428,14 @@ int asim_cmd_run(int argc, char **argv)
         case OPT_PLOT:     plot = 1; break;
         case OPT_REPORT:   report = 1; break;
         case OPT_FORCE:    force = 1; break;
+        case OPT_RUN_LABEL:
+            if (!*optarg || asim_utf8_error((const unsigned char *)optarg) >= 0) {
+                rc = fail(2, "--run-label: expected a non-empty UTF-8 name");
+                goto done;
+            }
+            asim_simulate_set_run_label(optarg);
+            flags |= ASIM_RUN_OM_LABELS;
+            break;
         case OPT_EXPORT:
             if (strcmp(optarg, "openmetrics") != 0) {
                 rc = fail(2, "--export: unknown format '%s' (supported: openmetrics)", optarg);
@@ -444,6 +455,11 @@ int asim_cmd_run(int argc, char **argv)
         scenario = argv[optind++];
     if (optind < argc) {
         rc = fail(2, "more than one scenario given ('%s' and '%s')", scenario, argv[optind]);
+        goto done;
+    }
+
+    if ((flags & ASIM_RUN_OM_LABELS) && !(flags & ASIM_RUN_OPENMETRICS)) {
+        rc = fail(2, "--run-label labels the OpenMetrics export: give --export openmetrics too");
         goto done;
     }
 

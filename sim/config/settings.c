@@ -480,7 +480,7 @@ static int set_u64_text(asim_config *cfg, const asim_setting *s, const char *tex
 /* Byte offset of the first invalid UTF-8 sequence in v, or -1 (strict:
  * no overlong forms, surrogates or code points above U+10FFFF).  Names and
  * descriptions end up in JSON, HTML and CSV, which must stay valid. */
-static long utf8_error(const unsigned char *v)
+long asim_utf8_error(const unsigned char *v)
 {
     for (const unsigned char *p = v; *p;) {
         unsigned c = *p;
@@ -504,7 +504,7 @@ static int set_string(asim_config *cfg, const asim_setting *s, const char *v,
                       const char *jpath, asim_err *err)
 {
     size_t n = strlen(v);
-    long bad = utf8_error((const unsigned char *)v);
+    long bad = asim_utf8_error((const unsigned char *)v);
     if (bad >= 0)
         return asim_config_errf(cfg, err, jpath, "not valid UTF-8 (byte %ld)", bad + 1);
     if (n >= s->size)

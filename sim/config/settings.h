@@ -112,6 +112,8 @@ int asim_json_check_keys(const asim_config *cfg, const struct cJSON *obj,
 /* The candidate closest to word by edit distance (with transpositions), or
  * the only one word abbreviates; NULL when none is a plausible typo.
  * O(n * len^2). */
+/* Byte offset of the first invalid UTF-8 sequence in v, or -1 (strict). */
+long asim_utf8_error(const unsigned char *v);
 const char *asim_suggest(const char *word, const char *const *cands, size_t n);
 
 /* After asim_config_validate failed: if the message's JSON path is a setting
