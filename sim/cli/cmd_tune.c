@@ -536,9 +536,12 @@ int asim_cmd_tune(int argc, char **argv)
 
     asim_config_defaults(&cfg);
     have_cfg = 1;
-    if ((rc = asim_config_build(&cfg, scenario, sets, nsets, duration, &err)) != 0 ||
-        (rc = asim_budget_check(&cfg, 0, &err)) != 0)     /* the run budget, as `run` applies it */
+    if ((rc = asim_config_build(&cfg, scenario, sets, nsets, duration, &err)) != 0)
         goto bad_input;
+    if ((rc = asim_budget_check(&cfg, 0, &err)) != 0) {    /* the run budget, as `run` applies it */
+        asim_cli_budget_no_force(&err, "tune");
+        goto bad_input;
+    }
     uint64_t seed = cfg.seed;
     if (seed_text && asim_cli_parse_seed(seed_text, &seed) != 0) {
         rc = fail(2, "--seed '%s': expected a whole number >= 0", seed_text);

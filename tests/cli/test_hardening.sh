@@ -274,6 +274,7 @@ expect "budget: ... before any run (no directory)" test ! -e "$TMP/sw7"
 $BIN tune scenarios/manual.json --param scaler.max_replicas=2:6 --set duration=1e9 --minimize replica_seconds \
     -o "$TMP/tu1" > "$TMP/tu1.out" 2>&1; rc=$?
 expect "budget: tune over the limit exits 2 (got $rc)" test $rc -eq 2
+expect "budget: ... with a hint that works (tune has no --force)" grep -q 'tune has no --force.*run --force' "$TMP/tu1.out"
 expect "budget: ... before any run (no directory)" test ! -e "$TMP/tu1"
 start=$(date +%s)
 timeout 60 $BIN trace convert scenarios/traces/flash_crowd.csv "$TMP/conv.csv" --to counts --interval 1e-9 \
