@@ -14,6 +14,7 @@
  * timestamp order; `buffered` is the sum of the buffers' lengths.  The spill
  * file is unlinked as soon as it is created, so nothing stays behind. */
 #include "models/prometheus/openmetrics.h"
+#include "sim/engine/cleanup.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -51,6 +52,8 @@ struct asim_om {
     long long spill_end;
     int io_error;
     uint64_t count;
+    asim_label extra[ASIM_OM_EXTRA_MAX];   /* labels added to every series (asim_om_add_label) */
+    size_t nextra;
 };
 
 
@@ -93,12 +96,14 @@ int asim_om_create(const char *path, int64_t epoch_ms, asim_om **out, asim_err *
 {
     *out = NULL;
     /* Check now that the directory takes files, rather than after the run. */
-    char probe[4200];
-    snprintf(probe, sizeof probe, "%s.probe.%ld", path, (long)getpid());
-    FILE *f = fopen(probe, "w");
-    if (!f) return asim_err_set(err, ASIM_ERUNTIME, "%s: cannot write here", path);
-    fclose(f);
-    remove(probe);
+    char *probe;
+    asim_err perr;
+    int fd = asim_tmp_create(path, &probe, &perr);      /* mkstemp: never follows a planted name */
+    if (fd < 0) return asim_err_set(err, ASIM_ERUNTIME, "%s: cannot write here", path);
+    close(fd);
+    unlink(probe);
+    asim_cleanup_drop(probe);
+    asim_free(probe);
     asim_om *om = asim_calloc(1, sizeof *om);
     om->path = asim_strdup(path);
     om->epoch_ms = epoch_ms;
@@ -113,48 +118,75 @@ void asim_om_attach(asim_om *om, asim_tsdb *db)
     asim_tsdb_on_append(db, asim_om_sample, om);
 }
 
+static int cmp_label_ptr(const void *a, const void *b)
+{
+    const asim_label *x = *(const asim_label *const *)a, *y = *(const asim_label *const *)b;
+    return strcmp(x->name, y->name);
+}
+
 static void render_prefix(asim_om *om, om_series *s, int series)
 {
     asim_labels l = asim_tsdb_labels(om->db, series);
     const char *name = "";
-    size_t len = 4;
+    size_t len = 4, n = 0;
+    const asim_label **v = asim_malloc((l.n + ASIM_OM_EXTRA_MAX) * sizeof *v);
     for (size_t i = 0; i < l.n; i++) {
         if (strcmp(l.v[i].name, "__name__") == 0) name = l.v[i].value;
-        len += strlen(l.v[i].name) + 2 * strlen(l.v[i].value) + 5;
+        else v[n++] = &l.v[i];
     }
+    /* the run's own labels, unless the series has that label already (an
+     * alert rule's labels may name one) */
+    for (size_t k = 0; k < om->nextra; k++) {
+        size_t i = 0;
+        while (i < l.n && strcmp(l.v[i].name, om->extra[k].name) != 0) i++;
+        if (i == l.n) v[n++] = &om->extra[k];
+    }
+    qsort(v, n, sizeof *v, cmp_label_ptr);
+    for (size_t i = 0; i < n; i++)
+        len += strlen(v[i]->name) + 2 * strlen(v[i]->value) + 5;
     len += strlen(name);
     char *p = asim_malloc(len), *q = p;
     q += sprintf(q, "%s", name);
-    int first = 1;
-    for (size_t i = 0; i < l.n; i++) {
-        if (strcmp(l.v[i].name, "__name__") == 0) continue;
-        *q++ = first ? '{' : ',';
-        first = 0;
-        q += sprintf(q, "%s=\"", l.v[i].name);
-        for (const char *c = l.v[i].value; *c; c++) {
+    for (size_t i = 0; i < n; i++) {
+        *q++ = i == 0 ? '{' : ',';
+        q += sprintf(q, "%s=\"", v[i]->name);
+        for (const char *c = v[i]->value; *c; c++) {
             if (*c == '\\' || *c == '"') { *q++ = '\\'; *q++ = *c; }
             else if (*c == '\n') { *q++ = '\\'; *q++ = 'n'; }
             else *q++ = *c;
         }
         *q++ = '"';
     }
-    if (!first) *q++ = '}';
+    if (n) *q++ = '}';
     *q++ = ' ';
     *q = 0;
+    asim_free(v);
     s->prefix = p;
     s->name = asim_strdup(name);
+}
+
+int asim_om_add_label(asim_om *om, const char *name, const char *value)
+{
+    if (om->nextra == ASIM_OM_EXTRA_MAX || om->ns > 0) return -1;
+    om->extra[om->nextra].name = asim_strdup(name);
+    om->extra[om->nextra].value = asim_strdup(value);
+    om->nextra++;
+    return 0;
 }
 
 /* Move every buffer into the spill file. */
 static void spill(asim_om *om)
 {
     if (!om->spill && !om->io_error) {
-        size_t n = strlen(om->path) + 40;
-        om->spill_path = asim_malloc(n);
-        snprintf(om->spill_path, n, "%s.spill.%ld", om->path, (long)getpid());
-        om->spill = fopen(om->spill_path, "w+");
-        if (om->spill) remove(om->spill_path);    /* lives on while open */
-        else om->io_error = 1;
+        asim_err serr;
+        int fd = asim_tmp_create(om->path, &om->spill_path, &serr);   /* mkstemp */
+        om->spill = fd >= 0 ? fdopen(fd, "w+") : NULL;
+        if (fd >= 0 && !om->spill) close(fd);
+        if (fd >= 0) {
+            unlink(om->spill_path);            /* lives on while open */
+            asim_cleanup_drop(om->spill_path);
+        }
+        if (!om->spill) om->io_error = 1;
     }
     for (size_t i = 0; i < om->ns; i++) {
         om_series *s = &om->s[i];
@@ -302,6 +334,10 @@ static void free_om(asim_om *om)
     if (om->spill) fclose(om->spill);
     asim_free(om->spill_path);
     asim_free(om->path);
+    for (size_t k = 0; k < om->nextra; k++) {
+        asim_free((char *)om->extra[k].name);
+        asim_free((char *)om->extra[k].value);
+    }
     asim_free(om);
 }
 

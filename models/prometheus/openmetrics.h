@@ -34,6 +34,15 @@
 
 typedef struct asim_om asim_om;
 
+#define ASIM_OM_EXTRA_MAX 4
+
+/* Add the label name="value" to every series of the export (before the first
+ * sample; in label-name order, as every label set is written), e.g. run and
+ * seed so that several runs loaded into one Prometheus stay apart.  A series
+ * that already has a label of that name keeps its own.  0, or -1 when too
+ * many were added or samples have arrived. */
+int asim_om_add_label(asim_om *om, const char *name, const char *value);
+
 /* Start an export to `path` (written as path.tmp.<pid>, renamed on finish)
  * into *out.  epoch_ms: Unix time (ms) of the tsdb's t = 0.  Returns 0, or
  * ASIM_ERUNTIME with err and *out NULL if the directory is not writable. */

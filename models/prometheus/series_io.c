@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include "sim/engine/output.h"
@@ -661,6 +663,120 @@ int asim_series_parse_csv(const char *text, size_t len, const char *name,
     return parse_csv(text, len, name, 0, out, err);
 }
 
+/* --- OpenMetrics text (a run's metrics.om) ----------------------------------- */
+
+/* Where a sample line's series text ends: after the name, or after the
+ * closing brace of its labels (quoted values may hold spaces and braces). */
+static size_t om_series_end(const char *l, size_t n)
+{
+    size_t i = 0;
+    while (i < n && l[i] != '{' && l[i] != ' ') i++;
+    if (i == n || l[i] == ' ') return i;
+    int quoted = 0;
+    for (; i < n; i++) {
+        if (quoted && l[i] == '\\') { i++; continue; }
+        if (l[i] == '"') quoted = !quoted;
+        else if (!quoted && l[i] == '}') return i + 1;
+    }
+    return n + 1;                           /* unterminated */
+}
+
+/* Lines "series value timestamp" (timestamp in Unix seconds, as
+ * openmetrics.c writes and promtool reads); # lines (HELP, TYPE, UNIT, EOF)
+ * and blank lines skipped.  A sample without a timestamp is an error: a
+ * file of history needs its times. */
+static int parse_om(const char *text, size_t len, const char *name, int allow_empty,
+                    asim_series_set *out, asim_err *err)
+{
+    memset(out, 0, sizeof *out);
+    builder b = { 0 };
+    long line = 0;
+    int rc = 0;
+    char *lb = NULL;
+    size_t lcap = 0;
+    for (size_t i = 0; i < len && rc == 0;) {
+        size_t j = i;
+        while (j < len && text[j] != '\n') j++;
+        size_t n = j - i;
+        const char *l = text + i;
+        line++;
+        i = j + (j < len);
+        if (n == 0 || l[0] == '#') continue;
+        ASIM_GROW(lb, lcap, n + 1, 256);
+        memcpy(lb, l, n);
+        lb[n] = '\0';
+        size_t se = om_series_end(lb, n);
+        if (se > n || se == 0 || lb[se] != ' ') {
+            rc = asim_err_set(err, ASIM_EINPUT, "%s:%ld: expected 'series value timestamp'", name, line);
+            break;
+        }
+        lb[se] = '\0';
+        char *val = lb + se + 1, *ts = strchr(val, ' ');
+        if (!ts) {
+            rc = asim_err_set(err, ASIM_EINPUT, "%s:%ld: no timestamp (a file of samples needs the time of each)",
+                              name, line);
+            break;
+        }
+        *ts++ = '\0';
+        char *extra = strchr(ts, ' ');
+        if (extra && extra[1] == '#') *extra = '\0';      /* an exemplar: not a sample */
+        double v, sec;
+        int64_t ms;
+        if (parse_value(val, 0, &v) != 0) {
+            rc = asim_err_set(err, ASIM_EINPUT, "%s:%ld: value: cannot parse \"%s\"", name, line, val);
+            break;
+        }
+        if (parse_value(ts, 0, &sec) != 0 || seconds_to_ms(sec, &ms) != 0) {
+            rc = asim_err_set(err, ASIM_EINPUT, "%s:%ld: timestamp: cannot parse \"%s\" as seconds", name, line, ts);
+            break;
+        }
+        raw_grow(&b);
+        size_t slot = 0;
+        long si = raw_find(&b, lb, &slot);
+        if (si < 0) {
+            asim_label *lab;
+            size_t nl;
+            asim_err e2;
+            if (asim_series_parse_labels(lb, &lab, &nl, &e2) != 0) {
+                rc = asim_err_set(err, ASIM_EINPUT, "%s:%ld: series: %s", name, line, e2.msg);
+                break;
+            }
+            si = (long)builder_series(&b, lab, nl);
+            b.raw[slot] = asim_strdup(lb);
+            b.raw_idx[slot] = (size_t)si;
+            b.nraw++;
+        }
+        builder_add(&b, (size_t)si, ms, v, line);
+    }
+    asim_free(lb);
+    if (rc) { builder_free(&b); return rc; }
+    if (b.n == 0) {
+        builder_free(&b);
+        if (allow_empty) return 0;
+        return asim_err_set(err, ASIM_EINPUT, "%s: no samples", name);
+    }
+    rc = builder_finish(&b, name, 0, out, err);
+    if (rc) builder_free(&b);
+    return rc;
+}
+
+int asim_series_parse_om(const char *text, size_t len, const char *name, asim_series_set *out, asim_err *err)
+{
+    return parse_om(text, len, name, 0, out, err);
+}
+
+/* OpenMetrics when the text starts with a # HELP/TYPE/UNIT/EOF line (the
+ * first line openmetrics.c writes); CSV files have a header or data first. */
+static int looks_om(const char *t, size_t len, size_t i)
+{
+    static const char *const heads[] = { "# HELP ", "# TYPE ", "# UNIT ", "# EOF" };
+    for (size_t k = 0; k < 4; k++) {
+        size_t hl = strlen(heads[k]);
+        if (len - i >= hl && memcmp(t + i, heads[k], hl) == 0) return 1;
+    }
+    return 0;
+}
+
 int asim_series_read_file(const char *path, asim_series_set *out, asim_err *err)
 {
     return asim_series_read_file_ex(path, 0, out, err);
@@ -669,6 +785,21 @@ int asim_series_read_file(const char *path, asim_series_set *out, asim_err *err)
 int asim_series_read_file_ex(const char *path, int allow_empty, asim_series_set *out, asim_err *err)
 {
     memset(out, 0, sizeof *out);
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        /* a run directory: its samples are its OpenMetrics export */
+        size_t pl = strlen(path) + sizeof "/metrics.om";
+        char *om = asim_malloc(pl);
+        snprintf(om, pl, "%s/metrics.om", path);
+        int rc = 0;
+        if (access(om, F_OK) != 0)
+            rc = asim_err_set(err, ASIM_EINPUT, "%s: Is a directory without metrics.om (a run directory holds its "
+                              "samples there when run with --export openmetrics)", path);
+        else
+            rc = asim_series_read_file_ex(om, allow_empty, out, err);
+        asim_free(om);
+        return rc;
+    }
     char *buf;
     size_t len;
     int r = asim_read_file(path, &buf, &len);
@@ -677,6 +808,7 @@ int asim_series_read_file_ex(const char *path, int allow_empty, asim_series_set 
     size_t i = 0;
     while (i < len && isspace((unsigned char)buf[i])) i++;
     int rc = i < len && buf[i] == '{' ? asim_series_parse_json(buf, len, path, out, err)
+             : looks_om(buf, len, i)  ? parse_om(buf, len, path, allow_empty, out, err)
                                       : parse_csv(buf, len, path, allow_empty, out, err);
     asim_free(buf);
     return rc;

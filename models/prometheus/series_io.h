@@ -10,8 +10,13 @@
  *    {"status":"success","data":{...}} or just its data object, with
  *    resultType matrix (query_range), vector (instant query) or scalar.
  *
+ *  - OpenMetrics text as `run --export openmetrics` writes it (metrics.om):
+ *    "series value timestamp" lines, timestamps in Unix seconds; # lines
+ *    skipped.  A directory stands for its metrics.om (a run directory).
+ *
  * The format is detected by content: JSON when the first non-blank character
- * is '{'.  Errors name the file and the line (CSV) or the JSON path, e.g.
+ * is '{', OpenMetrics when the text starts with a "# HELP", "# TYPE",
+ * "# UNIT" or "# EOF" line, else CSV.  Errors name the file and the line (CSV) or the JSON path, e.g.
  * "m.csv:7: value: cannot parse \"abc\"" or
  * "m.json: $.data.result[0].values[3][1]: expected a string".
  *
@@ -49,6 +54,8 @@ int asim_series_read_file_ex(const char *path, int allow_empty, asim_series_set 
 /* Parse text already in memory; `name` is used in messages. */
 int asim_series_parse_csv(const char *text, size_t len, const char *name,
                           asim_series_set *out, asim_err *err);
+int asim_series_parse_om(const char *text, size_t len, const char *name,
+                         asim_series_set *out, asim_err *err);
 int asim_series_parse_json(const char *text, size_t len, const char *name,
                            asim_series_set *out, asim_err *err);
 

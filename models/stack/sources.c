@@ -30,7 +30,7 @@
 #include "models/trace/trace_transform.h"
 #include "sim/engine/hash.h"
 
-#define MAX_SOURCES 256
+#define MAX_SOURCES ASIM_SOURCES_MAX
 #define PATH_CACHE 1024            /* direct-mapped path -> class entries */
 #define PATH_CACHE_LEN 96          /* longer paths are not cached */
 

@@ -12,6 +12,12 @@
 #include "sim/engine/summary.h"
 #include "models/stack/traffic.h"
 
+/* Arrival sources of one run.  Under load events the profile is thinned from
+ * ceil(highest load factor) copies, one source each (so a spike adds
+ * arrivals without disturbing the others); validation (settings_trace.c)
+ * refuses a factor that would need more. */
+#define ASIM_SOURCES_MAX 256
+
 typedef struct asim_sources asim_sources;
 
 /* Build every source (opening trace files) into *out.  Returns 0, or the

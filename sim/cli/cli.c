@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int asim_cli_verror(const char *cmd, int rc, const char *fmt, va_list ap)
 {
@@ -56,4 +57,12 @@ int asim_cli_parse_ulong(const char *text, unsigned long lo, unsigned long hi, u
         return -1;
     *v = x;
     return 0;
+}
+
+void asim_cli_budget_no_force(asim_err *err, const char *command)
+{
+    char *f = strstr(err->msg, ", or pass --force to run it anyway");
+    if (f)
+        snprintf(f, sizeof err->msg - (size_t)(f - err->msg), "; %s has no --force: run such a configuration alone "
+                 "with `autoscale-sim run --force`", command);
 }

@@ -32,6 +32,7 @@
 #include "sim/report/plot.h"
 #include "sim/report/report.h"
 #include "sim/config/settings.h"
+#include "sim/run/budget.h"
 #include "sim/run/simulate.h"
 
 int asim_cmd_compare_policies(int argc, char **argv);
@@ -156,6 +157,8 @@ static int build(asim_config *cfg, const char *scenario, const char *item, const
                 snprintf(err->msg + l, sizeof err->msg - l, " (--policies item '%s')", item);
         }
     }
+    if (rc == 0 && (rc = asim_budget_check(cfg, 0, err)) != 0)   /* the run budget, as `run` applies it */
+        asim_cli_budget_no_force(err, "compare --policies");
     return rc;
 }
 

@@ -31,6 +31,7 @@
 #include "sim/run/budget.h"
 #include "sim/cli/cli.h"
 #include "sim/cli/cli_opts.h"
+#include "sim/engine/cleanup.h"
 #include "sim/engine/output.h"
 #include "sim/config/settings.h"
 #include "sim/run/simulate.h"
@@ -59,6 +60,8 @@ static void usage(FILE *f)
           "  --duration S           simulated seconds (same as --set duration=S)\n"
           "  -q, --quiet            no progress and no summary on the terminal\n"
           "  --export openmetrics   also write metrics.om (OpenMetrics text)\n"
+          "  --run-label NAME       with --export: label every series of metrics.om run=\"NAME\"\n"
+          "                         and seed=\"SEED\", so several runs in one Prometheus stay apart\n"
           "  --plot                 draw the figures afterwards (autoscale-sim plot DIR)\n"
           "  --report               write the report afterwards (autoscale-sim report DIR)\n"
           "  --force                run even when the estimated size is above the limits\n"
@@ -177,44 +180,13 @@ static char stage_dir[PATH_MAX];
 static volatile int stage_fd = -1;
 static char made_out[PATH_MAX];       /* --out when this run created it (removed on a signal) */
 
-struct dent64 {                       /* the kernel's struct linux_dirent64 */
-    uint64_t ino;
-    int64_t off;
-    unsigned short reclen;
-    unsigned char type;
-    char name[];
-};
-
-/* Unlink every entry of the directory open as fd.  Only system calls, so it
- * is safe in a signal handler (opendir/readdir are not). */
-static void empty_dir_fd(int fd)
-{
-    char buf[4096] __attribute__((aligned(8)));
-    for (int removed = 1; removed;) {
-        removed = 0;
-        if (lseek(fd, 0, SEEK_SET) < 0)
-            return;
-        long n;
-        while ((n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0)
-            for (long off = 0; off < n;) {
-                struct dent64 *d = (struct dent64 *)(void *)(buf + off);
-                off += d->reclen;
-                const char *m = d->name;
-                if (m[0] == '.' && (m[1] == 0 || (m[1] == '.' && m[2] == 0)))
-                    continue;
-                if (unlinkat(fd, m, 0) == 0)
-                    removed = 1;
-            }
-    }
-}
-
 static void stage_remove(void)
 {
     int fd = stage_fd;
     if (fd < 0)
         return;
     stage_fd = -1;
-    empty_dir_fd(fd);
+    asim_cleanup_empty_dir_fd(fd);
     close(fd);
     rmdir(stage_dir);
 }
@@ -420,7 +392,7 @@ static int set_option(asim_config *cfg, const char *option, const char *path, co
     return rc;
 }
 
-enum { OPT_EXPORT = 1000, OPT_PLOT, OPT_REPORT, OPT_FORCE };
+enum { OPT_EXPORT = 1000, OPT_PLOT, OPT_REPORT, OPT_FORCE, OPT_RUN_LABEL };
 
 int asim_cmd_run(int argc, char **argv)
 {
@@ -429,6 +401,7 @@ int asim_cmd_run(int argc, char **argv)
         {"plot", no_argument, NULL, OPT_PLOT},
         {"report", no_argument, NULL, OPT_REPORT},
         {"force", no_argument, NULL, OPT_FORCE},
+        {"run-label", required_argument, NULL, OPT_RUN_LABEL},
         {NULL, 0, NULL, 0},
     };
     asim_cli_opts opt;
@@ -444,6 +417,14 @@ int asim_cmd_run(int argc, char **argv)
         case OPT_PLOT:     plot = 1; break;
         case OPT_REPORT:   report = 1; break;
         case OPT_FORCE:    force = 1; break;
+        case OPT_RUN_LABEL:
+            if (!*optarg || asim_utf8_error((const unsigned char *)optarg) >= 0) {
+                rc = fail(2, "--run-label: expected a non-empty UTF-8 name");
+                goto done;
+            }
+            asim_simulate_set_run_label(optarg);
+            flags |= ASIM_RUN_OM_LABELS;
+            break;
         case OPT_EXPORT:
             if (strcmp(optarg, "openmetrics") != 0) {
                 rc = fail(2, "--export: unknown format '%s' (supported: openmetrics)", optarg);
@@ -461,6 +442,11 @@ int asim_cmd_run(int argc, char **argv)
         scenario = argv[optind++];
     if (optind < argc) {
         rc = fail(2, "more than one scenario given ('%s' and '%s')", scenario, argv[optind]);
+        goto done;
+    }
+
+    if ((flags & ASIM_RUN_OM_LABELS) && !(flags & ASIM_RUN_OPENMETRICS)) {
+        rc = fail(2, "--run-label labels the OpenMetrics export: give --export openmetrics too");
         goto done;
     }
 
@@ -493,7 +479,10 @@ int asim_cmd_run(int argc, char **argv)
         goto free_cfg;
     }
     plan_dirs(out_dir, &made);
-    if ((rc = asim_mkdirs(out_dir, &err)) != 0 || (rc = stage_create(out_dir, &err)) != 0) {
+    /* one run at a time into one --out: a flock on the directory itself,
+     * held through the swap and, on the new directory, through --plot */
+    if ((rc = asim_mkdirs(out_dir, &err)) != 0 || (rc = asim_dir_lock_inode(out_dir, &err)) != 0 ||
+        (rc = check_out_dir(out_dir, &err)) != 0 || (rc = stage_create(out_dir, &err)) != 0) {
         remove_created(&made);
         free_created(&made);
         rc = fail(rc == ASIM_EINPUT ? 2 : 1, "%s", err.msg);
@@ -528,6 +517,9 @@ int asim_cmd_run(int argc, char **argv)
         goto free_cfg;
     }
     free_created(&made);
+    if ((plot || report) && asim_dir_lock_inode(out_dir, &err) != 0) {
+        /* another run took the new directory at once: draw anyway */
+    }
     if (!opt.quiet)
         print_summary(&cfg, cfg.seed, out_dir, &sum, &stats, wall);
     fflush(stdout);

@@ -110,6 +110,7 @@ int asim_cmd_settings(int argc, char **argv)
         rc = rc == ASIM_ERUNTIME ? 1 : 2;
     } else {
         cJSON *j = asim_config_to_json(&cfg);
+        asim_config_json_absolute_paths(j, cfg.source_file);
         char *text = cJSON_Print(j);
         print_json(text);
         cJSON_free(text);

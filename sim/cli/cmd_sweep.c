@@ -52,6 +52,7 @@ static void usage(FILE *f)
           "  --set KEY=VALUE          override a setting for every run (repeatable)\n"
           "  --duration S             simulated seconds (same as --set duration=S)\n"
           "  --keep-runs              keep each run's files in DIR/runs/c<config>-r<rep>/\n"
+          "  --force                  run configurations estimated above the size limits (as run --force)\n"
           "  --shard K/N              run only slice K of N (configs with config % N == K-1);\n"
           "                           combine the N directories with `autoscale-sim merge`\n"
           "  --minimize METRIC        choose the best combination by its mean (best.json)\n"
@@ -140,10 +141,12 @@ static void on_progress(void *ctx, const asim_sweep_progress *p)
     fflush(stderr);
 }
 
-/* The metric names the objective mentions all exist in the results. */
-static int check_metrics(const asim_agg *a, const asim_objective *o, const char *plot_metric, asim_err *err)
+/* The metric names the objective mentions all exist among metrics (those
+ * of the results, or before any run those of a probe run). */
+static int check_metrics(const char *const *metrics, size_t nmetrics, const asim_objective *o,
+                         const char *plot_metric, asim_err *err)
 {
-    if (a->nmetrics == 0)
+    if (nmetrics == 0)
         return 0;     /* every run failed: nothing to check against */
     const char *names[4 + ASIM_MAX_CONSTRAINTS];
     const char *what[4 + ASIM_MAX_CONSTRAINTS];
@@ -165,12 +168,36 @@ static int check_metrics(const asim_agg *a, const asim_objective *o, const char 
         what[n++] = "--plot-metric";
     }
     for (size_t i = 0; i < n; i++)
-        if (asim_agg_metric(a, names[i]) < 0) {
-            const char *sug = asim_suggest(names[i], (const char *const *)a->metrics, a->nmetrics);
+    {
+        size_t m = 0;
+        while (m < nmetrics && strcmp(metrics[m], names[i]) != 0)
+            m++;
+        if (m == nmetrics) {
+            const char *sug = asim_suggest(names[i], metrics, nmetrics);
             return asim_err_set(err, ASIM_EINPUT, "%s: no metric '%s' in the results%s%s%s", what[i], names[i],
                                 sug ? " (did you mean " : "", sug ? sug : "", sug ? "?)" : "");
         }
+    }
     return 0;
+}
+
+/* Before any run: the configurations fit the run budget, and the metric
+ * names given exist in what a run reports (sweep_check.c). */
+static int check_before_runs(const asim_sweep *sw, int force, const asim_objective *o, const char *plot_metric,
+                             asim_err *err)
+{
+    int rc = asim_sweep_check_budget(sw, force, err);
+    if (rc)
+        return rc;
+    asim_summary *sum = asim_malloc(sizeof *sum);
+    if (asim_sweep_probe_metrics(sw, sum)) {
+        const char *names[ASIM_SUMMARY_MAX];
+        for (size_t m = 0; m < sum->n; m++)
+            names[m] = sum->m[m].name;
+        rc = check_metrics(names, sum->n, o, plot_metric, err);
+    }
+    asim_free(sum);
+    return rc;
 }
 
 static int set_pareto(asim_objective *o, const char *text, asim_err *err)
@@ -184,7 +211,7 @@ static int set_pareto(asim_objective *o, const char *text, asim_err *err)
     return 0;
 }
 
-enum { OPT_GRID = 1000, OPT_RANDOM, OPT_SAMPLES, OPT_REPS, OPT_KEEP, OPT_SHARD, OPT_PARETO };
+enum { OPT_GRID = 1000, OPT_RANDOM, OPT_SAMPLES, OPT_REPS, OPT_KEEP, OPT_SHARD, OPT_PARETO, OPT_FORCE };
 
 int asim_cmd_sweep(int argc, char **argv)
 {
@@ -194,6 +221,7 @@ int asim_cmd_sweep(int argc, char **argv)
         {"samples", required_argument, NULL, OPT_SAMPLES},
         {"reps", required_argument, NULL, OPT_REPS},
         {"keep-runs", no_argument, NULL, OPT_KEEP},
+        {"force", no_argument, NULL, OPT_FORCE},
         {"shard", required_argument, NULL, OPT_SHARD},
         {"pareto", required_argument, NULL, OPT_PARETO},
         {NULL, 0, NULL, 0},
@@ -206,7 +234,7 @@ int asim_cmd_sweep(int argc, char **argv)
     size_t ngrid = 0, nrandom = 0;
     const char *shard = NULL, *pareto = NULL, *scenario = NULL;
     unsigned long samples = 0, reps = 10;
-    int keep = 0, rc = 0;
+    int keep = 0, force = 0, rc = 0;
     asim_err err;
     asim_config cfg;
     int have_cfg = 0;
@@ -221,6 +249,7 @@ int asim_cmd_sweep(int argc, char **argv)
         case OPT_GRID:   grids[ngrid++] = optarg; break;
         case OPT_RANDOM: randoms[nrandom++] = optarg; break;
         case OPT_KEEP:   keep = 1; break;
+        case OPT_FORCE:  force = 1; break;
         case OPT_SHARD:  shard = optarg; break;
         case OPT_PARETO: pareto = optarg; break;
         case OPT_SAMPLES:
@@ -287,6 +316,9 @@ int asim_cmd_sweep(int argc, char **argv)
     if (shard && (rc = asim_sweep_parse_shard(shard, &sw.shard_k, &sw.shard_n, &err)) != 0)
         goto bad_input;
 
+    if ((rc = check_before_runs(&sw, force, &obj, opt.plot_metric, &err)) != 0)
+        goto bad_input;
+
     char dir[PATH_MAX];
     asim_cli_out_dir(dir, sizeof dir, opt.out, cfg.name, "-sweep");
 
@@ -311,7 +343,7 @@ int asim_cmd_sweep(int argc, char **argv)
         goto done;
     }
     rc = asim_sweep_aggregate(&sw, &obj, dir, NULL, &agg, &err);
-    if (rc == 0 && (rc = check_metrics(&agg, &obj, opt.plot_metric, &err)) != 0)
+    if (rc == 0 && (rc = check_metrics((const char *const *)agg.metrics, agg.nmetrics, &obj, opt.plot_metric, &err)) != 0)
         goto bad_input;
     if (rc) {
         rc = fail(rc == ASIM_EINPUT ? 2 : 1, "%s", err.msg);

@@ -17,6 +17,8 @@
 #include "sim/cli/commands.h"
 
 #include <getopt.h>
+#include <stdint.h>
+#include <sys/stat.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +30,7 @@
 #include "sim/engine/output.h"
 #include "models/trace/trace_transform.h"
 #include "sim/engine/timefmt.h"
+#include "sim/run/budget.h"
 
 typedef struct topts {
     asim_trace_spec spec;
@@ -37,6 +40,7 @@ typedef struct topts {
     int have_to;
     uint64_t seed;
     int rfc3339;
+    int force;                    /* convert: write even above the size limit */
 } topts;
 
 static void usage(FILE *f)
@@ -62,6 +66,7 @@ static void usage(FILE *f)
           "                          (default 60; 15 for prometheus)\n"
           "      --time-format T     convert: timestamps in CSV output: seconds (default) or rfc3339\n"
           "      --seed N            convert: seed for sampling a rate trace into requests (default 1)\n"
+          "      --force             convert: write even when the output is estimated above 8 GiB\n"
           "      --on-error E        fail (default) or skip bad lines (counted and reported)\n"
           "      --delimiter C       CSV delimiter of the input (default ','; 'tab' for a tab)\n"
           "      --time-column C     CSV column of the time: a header name or a number from 1\n"
@@ -183,6 +188,7 @@ static void bin_goto(binner *b, int64_t k)
 {
     if (!b->started) { b->started = 1; b->k = k; b->count = 0; return; }
     while (b->k < k) {
+        if (b->rc) { b->k = k; break; }        /* the writer failed: stop here */
         bin_close(b, b->k, b->count);
         b->count = 0;
         b->k++;
@@ -214,7 +220,7 @@ static double bin_var(const binner *b)
 static void bin_piece(binner *b, const asim_rate_piece *p, double x0)
 {
     double x = p->a;
-    while (x < p->b) {
+    while (x < p->b && !b->rc) {
         int64_t k = (int64_t)floor((x + x0) / b->width);
         double end = (double)(k + 1) * b->width - x0;
         if (end <= x) end = x + b->width * 1e-9;    /* rounding at a boundary */
@@ -397,7 +403,23 @@ typedef struct writer {
     double width;
     int tz;
     uint64_t rows;
+    uint64_t max_rows;            /* the size limit in rows (UINT64_MAX with --force) */
 } writer;
+
+/* Output bytes per row: a CSV line, an access-log line, or (prometheus) the
+ * cJSON nodes a point holds in memory until the end. */
+static double row_bytes(asim_trace_format to)
+{
+    return to == ASIM_TRACE_PROMETHEUS ? 256 : to == ASIM_TRACE_ACCESS_LOG ? 64 : 24;
+}
+
+static int too_big(const topts *o, double rows)
+{
+    return fail(2, "the output would hold about %.3g %s (%.3g GB%s), above the limit of %.3g GB: use a wider "
+                "--interval, or --force", rows, o->to == ASIM_TRACE_TIMESTAMPS || o->to == ASIM_TRACE_ACCESS_LOG ?
+                "requests" : "bins", rows * row_bytes(o->to) / 1e9, o->to == ASIM_TRACE_PROMETHEUS ?
+                " of memory" : "", ASIM_BUDGET_BYTES / 1e9);
+}
 
 static void write_time_field(writer *w, int64_t ns, int tz)
 {
@@ -418,7 +440,7 @@ static int write_request(writer *w, int64_t ns, int tz)
         asim_time_format_clf(ns, tz, date, sizeof date);
         fprintf(w->f, "127.0.0.1 - - [%s] \"GET / HTTP/1.1\" 200 0\n", date);
     }
-    w->rows++;
+    if (++w->rows > w->max_rows) return ASIM_EINPUT;
     return ferror(w->f) ? ASIM_ERUNTIME : 0;
 }
 
@@ -439,7 +461,7 @@ static int write_bin(void *ctx, int64_t k, double count)
         asim_csv_num(&w->csv, w->o->to == ASIM_TRACE_COUNTS ? count : count / w->width);
         asim_csv_end(&w->csv);
     }
-    w->rows++;
+    if (++w->rows > w->max_rows) return ASIM_EINPUT;
     return ferror(w->f) ? ASIM_ERUNTIME : 0;
 }
 
@@ -475,12 +497,14 @@ static int convert_body(writer *w, asim_trace_reader *rd, asim_rate_iter *it)
         }
         if (k < 0) return fail(-k, "%s", err.msg);
         bin_finish(&b);
+        if (w->rows > w->max_rows) return too_big(o, (double)w->rows);
         return b.rc ? fail(b.rc, "%s: write error", o->spec.path) : 0;
     }
     if (rd) {
         asim_trace_rec rec;
         while ((k = asim_trace_next(rd, &rec, &err)) == 1 && !rc) rc = write_request(w, rec.t, rec.tz_offset);
         if (k < 0) return fail(-k, "%s", err.msg);
+        if (w->rows > w->max_rows) return too_big(o, (double)w->rows);
         return rc ? fail(rc, "write error") : 0;
     }
     /* a rate trace into requests: sample it */
@@ -501,7 +525,50 @@ static int convert_body(writer *w, asim_trace_reader *rd, asim_rate_iter *it)
     int serr = asim_trace_source_error(s, &err);
     asim_source_destroy(s);
     if (serr) return fail(serr, "%s", err.msg);
+    if (w->rows > w->max_rows) return too_big(o, (double)w->rows);
     return rc ? fail(rc, "write error") : 0;
+}
+
+/* Before writing: the rows a conversion will write, from a first pass over
+ * a regular input file (bins over its span, or the requests a rate trace
+ * is sampled into), refused above the size limit unless --force, so a tiny
+ * --interval fails at once instead of filling the disk.  Inputs that can be
+ * read only once are bounded while writing (writer.max_rows). */
+static int convert_budget(topts *o, const char *in, double width)
+{
+    struct stat sb;
+    int binned = !(o->to == ASIM_TRACE_TIMESTAMPS || o->to == ASIM_TRACE_ACCESS_LOG);
+    if (o->force || strcmp(in, "-") == 0 || stat(in, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return 0;
+    tinput src;
+    int rc = open_input(o, in, &src);
+    if (rc) return rc;
+    asim_trace_reader *rd = src.rd;
+    asim_rate_iter *it = src.it;
+    asim_err err;
+    int k;
+    double rows = 0;
+    if (rd) {                                 /* requests: bins over the span */
+        asim_trace_rec rec;
+        int64_t first = 0, last = 0;
+        int any = 0;
+        while (binned && (k = asim_trace_next(rd, &rec, &err)) == 1) {
+            if (!any) first = rec.t;
+            any = 1;
+            last = rec.t;
+        }
+        rows = any ? ASIM_TO_SEC(last - first) / width + 1 : 0;
+    } else {                                  /* rates: bins over the span, or requests */
+        asim_rate_piece p;
+        double end = 0, mass = 0;
+        while ((k = asim_rate_iter_next(it, &p, &err)) == 1) {
+            mass += piece_mass(&p, p.a, p.b);
+            end = p.b;
+        }
+        rows = binned ? end / width + 1 : mass;
+    }
+    close_input(&src);
+    return rows * row_bytes(o->to) > ASIM_BUDGET_BYTES ? too_big(o, rows) : 0;
 }
 
 static int cmd_convert(topts *o, const char *in, const char *out)
@@ -509,12 +576,15 @@ static int cmd_convert(topts *o, const char *in, const char *out)
     if (!o->have_to) return fail(2, "convert: give the output format with --to");
     if (o->to == ASIM_TRACE_AUTO) return fail(2, "convert: --to needs a format, not auto");
     tinput src;
-    int rc = open_input(o, in, &src);
+    double width = o->interval > 0 ? o->interval : o->to == ASIM_TRACE_PROMETHEUS ? 15 : 60;
+    int rc = convert_budget(o, in, width);
     if (rc) return rc;
+    if ((rc = open_input(o, in, &src)) != 0) return rc;
     writer w;
     memset(&w, 0, sizeof w);
     w.o = o;
-    w.width = o->interval > 0 ? o->interval : o->to == ASIM_TRACE_PROMETHEUS ? 15 : 60;
+    w.width = width;
+    w.max_rows = o->force ? UINT64_MAX : (uint64_t)(ASIM_BUDGET_BYTES / row_bytes(o->to));
     asim_afile af;
     memset(&af, 0, sizeof af);
     asim_err err;
@@ -589,6 +659,7 @@ int asim_cmd_trace(int argc, char **argv)
         {"time-column", required_argument, 0, 'T'}, {"value-column", required_argument, 0, 'V'},
         {"time-unit", required_argument, 0, 'u'}, {"interpolation", required_argument, 0, 'I'},
         {"time-format", required_argument, 0, 'F'}, {"json", no_argument, 0, 'j'},
+        {"force", no_argument, 0, 'R'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     if (argc < 2) {
@@ -612,7 +683,7 @@ int asim_cmd_trace(int argc, char **argv)
     char *end;
     char **av = argv + 1;
     /* options may follow the subcommand and the files */
-    while ((c = getopt_long(argc - 1, argv + 1, ":f:t:i:s:e:d:T:V:u:I:F:jh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc - 1, argv + 1, ":f:t:i:s:e:d:T:V:u:I:F:jRh", longopts, NULL)) != -1) {
         switch (c) {
         case 'f': if (parse_format(optarg, &o.spec.format, "--format")) return 2; break;
         case 't': if (parse_format(optarg, &o.to, "--to")) return 2; o.have_to = 1; break;
@@ -657,6 +728,7 @@ int asim_cmd_trace(int argc, char **argv)
             else return fail(2, "--time-format '%s': expected seconds or rfc3339", optarg);
             break;
         case 'j': o.json = 1; break;
+        case 'R': o.force = 1; break;
         case 'h': usage(stdout); return 0;
         case ':': return fail(2, "option %s needs a value", av[optind - 1]);
         default: return fail(2, "unknown option '%s' (see --help)", av[optind - 1]);

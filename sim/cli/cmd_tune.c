@@ -41,6 +41,7 @@
 #include "sim/engine/output.h"
 #include "sim/sweep/pool.h"
 #include "sim/config/settings.h"
+#include "sim/run/budget.h"
 #include "sim/sweep/sweep.h"
 
 #define SCORE_INFEASIBLE 1e12
@@ -507,6 +508,10 @@ int asim_cmd_tune(int argc, char **argv)
     uint64_t seed;
     if ((rc = asim_cli_build_config(&opt, scenario, &cfg, &seed, &err)) != 0)
         goto bad_input;
+    if ((rc = asim_budget_check(&cfg, 0, &err)) != 0) {    /* the run budget, as `run` applies it */
+        asim_cli_budget_no_force(&err, "tune");
+        goto bad_input;
+    }
     for (size_t i = 0; i < np; i++) {
         char v[128];
         double x = NAN;

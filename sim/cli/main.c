@@ -10,6 +10,7 @@
 #include <cJSON.h>
 
 #include "sim/cli/commands.h"
+#include "sim/engine/cleanup.h"
 #include "sim/run/simulate.h"
 
 typedef struct command {
@@ -117,5 +118,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "autoscale-sim: error: unknown command '%s' (see autoscale-sim --help)\n", name);
         return 2;
     }
+    asim_cleanup_install();     /* an interrupt removes this command's temporaries (cleanup.h) */
     return call(c, argc - 1, argv + 1);
 }

@@ -30,6 +30,7 @@
 
 #include "models/promql/promql.h"
 #include "models/scaling/policy.h"
+#include "models/trace/trace_transform.h"
 #include "sim/engine/timefmt.h"
 
 /* The PromQL parser and the policy registry are separate modules; settings
@@ -479,7 +480,7 @@ static int set_u64_text(asim_config *cfg, const asim_setting *s, const char *tex
 /* Byte offset of the first invalid UTF-8 sequence in v, or -1 (strict:
  * no overlong forms, surrogates or code points above U+10FFFF).  Names and
  * descriptions end up in JSON, HTML and CSV, which must stay valid. */
-static long utf8_error(const unsigned char *v)
+long asim_utf8_error(const unsigned char *v)
 {
     for (const unsigned char *p = v; *p;) {
         unsigned c = *p;
@@ -503,7 +504,7 @@ static int set_string(asim_config *cfg, const asim_setting *s, const char *v,
                       const char *jpath, asim_err *err)
 {
     size_t n = strlen(v);
-    long bad = utf8_error((const unsigned char *)v);
+    long bad = asim_utf8_error((const unsigned char *)v);
     if (bad >= 0)
         return asim_config_errf(cfg, err, jpath, "not valid UTF-8 (byte %ld)", bad + 1);
     if (n >= s->size)
@@ -989,6 +990,23 @@ cJSON *asim_config_to_json(const asim_config *cfg)
         }
     }
     return root;
+}
+
+void asim_config_json_absolute_paths(cJSON *n, const char *scenario_file)
+{
+    for (cJSON *c = n ? n->child : NULL; c; c = c->next) {
+        if (cJSON_IsString(c) && c->string && strcmp(c->string, "path") == 0 && c->valuestring[0] &&
+            c->valuestring[0] != '/') {
+            char found[PATH_MAX + 1200];
+            if (asim_trace_resolve_path(scenario_file, c->valuestring, found, sizeof found)) {
+                char *real = realpath(found, NULL);
+                if (real)
+                    cJSON_SetValuestring(c, real);
+                free(real);
+            }
+        } else if (cJSON_IsObject(c) || cJSON_IsArray(c))
+            asim_config_json_absolute_paths(c, scenario_file);
+    }
 }
 
 int asim_config_get_text(const asim_config *cfg, const char *path, char *buf, size_t len)

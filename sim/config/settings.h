@@ -81,6 +81,13 @@ void asim_config_free(asim_config *cfg);   /* frees owned arrays only */
  * best.json; the caller owns the result (cJSON_Delete). */
 struct cJSON *asim_config_to_json(const asim_config *cfg);
 
+/* Make the file paths of a scenario JSON object ("path" members: traces,
+ * trace) absolute, resolved as the loader resolves them against
+ * scenario_file (asim_trace_resolve_path), so the JSON loads the same files
+ * from any directory (best.json, settings --json).  Paths that do not
+ * resolve to an existing file are left as they are. */
+void asim_config_json_absolute_paths(struct cJSON *j, const char *scenario_file);
+
 /* A setting's value as text ("0.6", "round_robin"), for runs.csv columns. */
 int asim_config_get_text(const asim_config *cfg, const char *path, char *buf, size_t len);
 
@@ -110,6 +117,8 @@ int asim_json_check_keys(const asim_config *cfg, const struct cJSON *obj,
 /* The candidate closest to word by edit distance (with transpositions), or
  * the only one word abbreviates; NULL when none is a plausible typo.
  * O(n * len^2). */
+/* Byte offset of the first invalid UTF-8 sequence in v, or -1 (strict). */
+long asim_utf8_error(const unsigned char *v);
 const char *asim_suggest(const char *word, const char *const *cands, size_t n);
 
 /* After asim_config_validate failed: if the message's JSON path is a setting

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cJSON.h>
+#include "models/stack/sources.h"
 #include "models/trace/trace_transform.h"
 
 _Static_assert(sizeof(asim_trace_format) == sizeof(int), "ENUM settings store an int");
@@ -698,6 +699,20 @@ static int trace_validate(asim_config *cfg, asim_err *err)
     asim_trace_spec specs[ASIM_TRACE_MAX + 1];
     int n = asim_trace_effective(t, specs, ASIM_ARRAY_LEN(specs), err);
     if (n < 0) return asim_config_errf(cfg, err, "$.trace.window", "%s", err->msg);
+    if (t->nload_events > 0 && cfg->traffic.nsegments > 0 && cfg->traffic.arrivals != ASIM_ARRIVALS_CLOSED &&
+        (n == 0 || t->profile == ASIM_PROFILE_ADD)) {
+        /* the profile is thinned from one copy per unit of the highest load
+         * factor (sources.c): say which settings make it too high */
+        asim_load_schedule ls;
+        asim_load_schedule_build(t, &ls);
+        double fmax = asim_load_max(&ls);
+        asim_load_schedule_free(&ls);
+        if (ceil(fmax - 1e-12) + n > ASIM_SOURCES_MAX)
+            return asim_config_errf(cfg, err, "$.load.events", "the load events raise the offered load to %g times "
+                                    "the profile (load.spike %g, load.increase %g up to load.max %g); at most %d "
+                                    "is supported: lower load.spike or load.max", fmax, t->load_spike,
+                                    t->load_increase, t->load_max, ASIM_SOURCES_MAX - n);
+    }
     if (t->path[0] && t->ntraces == ASIM_TRACE_MAX)
         return asim_config_errf(cfg, err, "$.trace.path", "too many traces (at most %d)", ASIM_TRACE_MAX);
     for (int i = 0; i < n; i++) {

@@ -29,9 +29,11 @@
 #include <unistd.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/sysmacros.h>
 #include <csv.h>
 
 #define ASIM_AFILE_BUFSIZE (256 * 1024)
+#include "sim/engine/cleanup.h"
 #include "sim/engine/dconv.h"
 /* The permissions fopen(path, "w") would give (0666 less the umask): mkstemp
  * creates 0600, and outputs are meant to be as readable as before. */
@@ -53,7 +55,12 @@ int asim_tmp_create(const char *path, char **tmp, asim_err *err)
     size_t n = strlen(path) + 16;
     char *t = asim_malloc(n);
     snprintf(t, n, "%s.tmp.XXXXXX", path);
+    sigset_t old;
+    asim_cleanup_hold(&old);           /* no signal between creating and registering it */
     int fd = mkstemp(t);
+    if (fd >= 0)
+        asim_cleanup_add(t, 0);        /* removed if a signal ends the program first */
+    asim_cleanup_release(&old);
     if (fd < 0) {
         int e = errno;
         asim_free(t);
@@ -91,6 +98,7 @@ int asim_afile_open(asim_afile *a, const char *path, asim_err *err)
         int e = errno;
         close(fd);
         unlink(a->tmp);
+        asim_cleanup_drop(a->tmp);
         afile_clear(a);
         return asim_err_set(err, ASIM_ERUNTIME, "cannot write %s: %s", path, strerror(e));
     }
@@ -115,8 +123,10 @@ int asim_afile_commit(asim_afile *a, asim_err *err)
     a->f = NULL;
     if (!e && rename(a->tmp, a->path) != 0)
         e = errno;
-    if (e) {
+    if (e)
         unlink(a->tmp);
+    asim_cleanup_drop(a->tmp);
+    if (e) {
         int rc = asim_err_set(err, ASIM_ERUNTIME, "cannot write %s: %s", a->path, strerror(e));
         afile_clear(a);
         return rc;
@@ -129,8 +139,10 @@ void asim_afile_abort(asim_afile *a)
 {
     if (a->f)
         fclose(a->f);
-    if (a->tmp)
+    if (a->tmp) {
         unlink(a->tmp);
+        asim_cleanup_drop(a->tmp);
+    }
     afile_clear(a);
 }
 
@@ -542,5 +554,63 @@ int asim_dir_lock(const char *dir, const char *command, asim_err *err)
         nheld++;
     }
     asim_free(path);
+    return ASIM_OK;                     /* fd stays open: the lock lasts until exit */
+}
+
+/* "pid N, <its command line>" of the process holding a flock on (dev, ino),
+ * from /proc/locks ("1: FLOCK  ADVISORY  WRITE 4242 08:01:1234 0 EOF"). */
+static void lock_holder(dev_t dev, ino_t ino, char *who, size_t len)
+{
+    snprintf(who, len, "holder unknown");
+    FILE *f = fopen("/proc/locks", "r");
+    if (!f)
+        return;
+    char line[256];
+    long pid = 0;
+    while (!pid && fgets(line, sizeof line, f)) {
+        char kind[16], mode[16];
+        long p;
+        unsigned maj, min;
+        unsigned long long i;
+        if (sscanf(line, "%*d: %15s %*s %15s %ld %x:%x:%llu", kind, mode, &p, &maj, &min, &i) == 6 &&
+            strcmp(kind, "FLOCK") == 0 && maj == major(dev) && min == minor(dev) && i == (unsigned long long)ino)
+            pid = p;
+    }
+    fclose(f);
+    if (!pid)
+        return;
+    char path[64], cmd[160] = "";
+    snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t k = fd >= 0 ? read(fd, cmd, sizeof cmd - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    cmd[k > 0 ? k : 0] = '\0';
+    for (ssize_t j = 0; j + 1 < k; j++)
+        if (!cmd[j])
+            cmd[j] = ' ';
+    snprintf(who, len, "pid %ld%s%.120s", pid, cmd[0] ? ", " : "", cmd);
+}
+
+int asim_dir_lock_inode(const char *dir, asim_err *err)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return asim_err_set(err, errno == ENOTDIR ? ASIM_EINPUT : ASIM_ERUNTIME, "cannot lock %s: %s", dir,
+                            strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno, rc;
+        struct stat st;
+        char who[200] = "holder unknown";
+        if (e == EWOULDBLOCK && fstat(fd, &st) == 0)
+            lock_holder(st.st_dev, st.st_ino, who, sizeof who);
+        if (e == EWOULDBLOCK)
+            rc = asim_err_set(err, ASIM_EINPUT, "%s is in use by another process (%s); wait for it to finish "
+                              "or choose another output directory", dir, who);
+        else
+            rc = asim_err_set(err, ASIM_ERUNTIME, "cannot lock %s: %s", dir, strerror(e));
+        close(fd);
+        return rc;
+    }
     return ASIM_OK;                     /* fd stays open: the lock lasts until exit */
 }

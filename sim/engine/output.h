@@ -72,6 +72,11 @@ void asim_csv_end(asim_csv *c);                         /* "\n" */
 #define ASIM_LOCK_NAME ".autoscale-sim.lock"
 int asim_dir_lock(const char *dir, const char *command, asim_err *err);
 
+/* The same for a directory that must hold nothing but its own files (a run's
+ * --out): the flock is taken on the directory itself.  The holder is named
+ * from /proc/locks (pid and command line).  ASIM_EINPUT when held. */
+int asim_dir_lock_inode(const char *dir, asim_err *err);
+
 /* mkdir -p; 0, ASIM_EINPUT when path or a prefix of it is a file (the
  * user named a bad directory: exit 2), else ASIM_ERUNTIME with message. */
 int asim_mkdirs(const char *path, asim_err *err);

@@ -7,6 +7,7 @@
  * (no shell, so no quoting of paths through /bin/sh), its output captured in
  * the directory and shown only on failure.  gnuplot runs with -d (no
  * ~/.gnuplot) and with the job's directory as its working directory. */
+#include "sim/engine/cleanup.h"
 #include "sim/report/plot.h"
 #include "sim/engine/output.h"
 
@@ -173,7 +174,13 @@ asim_gp *asim_gp_create(asim_err *err)
     size_t n = strlen(tmp) + 32;
     g->dir = asim_malloc(n);
     snprintf(g->dir, n, "%s/asim-plot-XXXXXX", tmp);
-    if (!mkdtemp(g->dir)) {
+    sigset_t old;
+    asim_cleanup_hold(&old);              /* no signal between creating and registering it */
+    int made = mkdtemp(g->dir) != NULL;
+    if (made)
+        asim_cleanup_add(g->dir, 1);      /* removed with its files if a signal ends the program */
+    asim_cleanup_release(&old);
+    if (!made) {
         asim_err_set(err, ASIM_ERUNTIME, "cannot create a temporary directory in %s: %s", tmp, strerror(errno));
         asim_free(g->dir);
         asim_free(g);
@@ -212,6 +219,7 @@ void asim_gp_destroy(asim_gp *g)
     }
     for (size_t i = 0; i < g->nouts; i += 2) {
         unlink(g->outs[i + 1]);          /* a figure not renamed into place (failure) */
+        asim_cleanup_drop(g->outs[i + 1]);
         asim_free(g->outs[i]);
         asim_free(g->outs[i + 1]);
     }
@@ -224,6 +232,7 @@ void asim_gp_destroy(asim_gp *g)
         asim_free(p);
         rmdir(g->dir);
     }
+    asim_cleanup_drop(g->dir);
     asim_free(g->dir);
     asim_free(g);
 }
@@ -452,7 +461,9 @@ int asim_gp_run(asim_gp *g, asim_err *err)
     if (e != 0) {
         rc = asim_err_set(err, ASIM_ERUNTIME, "cannot run %s: %s", gnuplot, strerror(e));
     } else {
+        asim_cleanup_child(pid);          /* killed first if a signal ends the program */
         int status = 0, timed_out = wait_gnuplot(pid, &status);
+        asim_cleanup_child(0);
         if (timed_out) {
             rc = asim_err_set(err, ASIM_ERUNTIME, "gnuplot did not finish within %g s (ASIM_GNUPLOT_TIMEOUT); "
                               "killed", gnuplot_timeout());
@@ -473,9 +484,12 @@ int asim_gp_run(asim_gp *g, asim_err *err)
             rc = asim_err_set(err, ASIM_ERUNTIME, "cannot write %s: gnuplot's output is %s (disk full?)",
                               g->outs[i], why);
     }
-    for (size_t i = 0; rc == ASIM_OK && i < g->nouts; i += 2)
+    for (size_t i = 0; rc == ASIM_OK && i < g->nouts; i += 2) {
         if (rename(g->outs[i + 1], g->outs[i]) != 0)
             rc = asim_err_set(err, ASIM_ERUNTIME, "cannot write %s: %s", g->outs[i], strerror(errno));
+        else
+            asim_cleanup_drop(g->outs[i + 1]);
+    }
     asim_free(cd);
     asim_free(logp);
     asim_free(drvp);

@@ -103,6 +103,13 @@ static void report_progress(sim *s, asim_time now)
             (unsigned long long)s->arrivals);
 }
 
+static char run_label[256];
+
+void asim_simulate_set_run_label(const char *name)
+{
+    snprintf(run_label, sizeof run_label, "%s", name ? name : "");
+}
+
 /* ------------------------------------------------------------------ */
 /* accounting hooks                                                     */
 
@@ -534,6 +541,12 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
             snprintf(path, sizeof path, "%s/metrics.om", dir);
             rc = asim_om_create(path, s->epoch_ms, &s->om, err);
             if (rc) return rc;
+            if (flags & ASIM_RUN_OM_LABELS) {
+                char sd[32];
+                snprintf(sd, sizeof sd, "%llu", (unsigned long long)seed);
+                asim_om_add_label(s->om, "run", run_label[0] ? run_label : cfg->name);
+                asim_om_add_label(s->om, "seed", sd);
+            }
             asim_om_attach(s->om, s->db);
         }
     }

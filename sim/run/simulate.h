@@ -15,6 +15,7 @@
 
 enum {
     ASIM_RUN_OPENMETRICS = 1u << 0,   /* also write metrics.om */
+    ASIM_RUN_OM_LABELS   = 1u << 2,   /* ... with run and seed labels on every series */
     ASIM_RUN_PROGRESS    = 1u << 1    /* progress lines on stderr */
 };
 
@@ -30,6 +31,11 @@ typedef struct asim_run_stats {
 int asim_simulate(const asim_config *cfg, uint64_t seed, const char *out_dir,
                   unsigned flags, asim_summary *sum, asim_run_stats *stats,
                   asim_err *err);
+
+/* The value of the run label of metrics.om under ASIM_RUN_OM_LABELS
+ * (process-wide; `run --run-label NAME` sets it; default: the scenario's
+ * name).  The seed label is the run's seed. */
+void asim_simulate_set_run_label(const char *name);
 
 #define ASIM_VERSION "0.1.0"
 

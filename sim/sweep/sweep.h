@@ -186,6 +186,16 @@ typedef struct asim_sweep_opts {
 int asim_sweep_run(const asim_sweep *sw, const char *dir, const asim_sweep_opts *o,
                    int *interrupted, asim_err *err);
 
+/* Before any run (sweep_check.c): every configuration of the shard that
+ * validates passes the run budget (budget.h; force as `run --force`);
+ * else ASIM_EINPUT naming the configuration and the estimate. */
+int asim_sweep_check_budget(const asim_sweep *sw, int force, asim_err *err);
+
+/* The metrics a run of this sweep reports, from a 1 s simulation of the
+ * first configuration that validates (no files): 1 with *sum filled, 0 when
+ * none simulates (then the runs will say why). */
+int asim_sweep_probe_metrics(const asim_sweep *sw, asim_summary *sum);
+
 /* ---- aggregation ------------------------------------------------------------ */
 
 /* Mean, sample standard deviation and 95 % CI half-width (Student t with

@@ -254,25 +254,6 @@ static void mean_pm(char *buf, size_t len, double mean, double ci)
     asim_fmt_mean_ci(buf, len, mean, ci);
 }
 
-/* File paths in a scenario ("path" members: traces, trace) are relative to
- * the scenario file; best.json lives elsewhere, so make them absolute. */
-static void absolute_paths(cJSON *n, const char *scenario_file)
-{
-    for (cJSON *c = n ? n->child : NULL; c; c = c->next) {
-        if (cJSON_IsString(c) && c->string && strcmp(c->string, "path") == 0 && c->valuestring[0] &&
-            c->valuestring[0] != '/') {
-            char found[PATH_MAX + 1200];
-            if (asim_trace_resolve_path(scenario_file, c->valuestring, found, sizeof found)) {
-                char *real = realpath(found, NULL);
-                if (real)
-                    cJSON_SetValuestring(c, real);
-                free(real);
-            }
-        } else if (cJSON_IsObject(c) || cJSON_IsArray(c))
-            absolute_paths(c, scenario_file);
-    }
-}
-
 int asim_sweep_write_scenario(const asim_sweep *sw, size_t config, const char *description,
                               const char *path, asim_err *err)
 {
@@ -289,7 +270,7 @@ int asim_sweep_write_scenario(const asim_sweep *sw, size_t config, const char *d
     snprintf(cfg.name, sizeof cfg.name, "%s", name);
     snprintf(cfg.description, sizeof cfg.description, "%s", description);
     cJSON *j = asim_config_to_json(&cfg);
-    absolute_paths(j, cfg.source_file);
+    asim_config_json_absolute_paths(j, cfg.source_file);
     asim_config_free(&cfg);
     return asim_sweep_write_json_file(path, j, err);
 }

@@ -265,4 +265,100 @@ $BIN compare "$TMP/=a" "$TMP/r19" --no-figure --out "$TMP/cmp" > /dev/null 2>&1
 expect "csv: compare.csv written" test -s "$TMP/cmp/compare.csv"
 expect "csv: compare.csv has no cell starting with = + - @" not grep -q '\(^\|,\)["]*[=+@]' "$TMP/cmp/compare.csv"
 
+# ---- second pass: the open items of the first ----
+# 5. the run budget also before a sweep's runs, in tune, and in trace convert
+$BIN sweep scenarios/manual.json --grid duration=60,1e9 --reps 2 -o "$TMP/sw7" > "$TMP/sw7.out" 2>&1; rc=$?
+expect "budget: sweep with a configuration over the limit exits 2 (got $rc)" test $rc -eq 2
+expect "budget: ... naming the configuration and the estimate" grep -q 'configuration 1 (duration=1e9).*events' "$TMP/sw7.out"
+expect "budget: ... before any run (no directory)" test ! -e "$TMP/sw7"
+$BIN tune scenarios/manual.json --param scaler.max_replicas=2:6 --set duration=1e9 --minimize replica_seconds \
+    -o "$TMP/tu1" > "$TMP/tu1.out" 2>&1; rc=$?
+expect "budget: tune over the limit exits 2 (got $rc)" test $rc -eq 2
+expect "budget: ... with a hint that works (tune has no --force)" grep -q 'tune has no --force.*run --force' "$TMP/tu1.out"
+expect "budget: ... before any run (no directory)" test ! -e "$TMP/tu1"
+start=$(date +%s)
+timeout 60 $BIN trace convert scenarios/traces/flash_crowd.csv "$TMP/conv.csv" --to counts --interval 1e-9 \
+    > "$TMP/conv.out" 2>&1; rc=$?
+expect "budget: trace convert --interval 1e-9 exits 2 at once (got $rc in $(( $(date +%s) - start )) s)" \
+    test $rc -eq 2 -a $(( $(date +%s) - start )) -lt 10
+expect "budget: ... with the estimate and --force" grep -q 'about .* bins.*--force' "$TMP/conv.out"
+expect "budget: ... nothing written" test -z "$(ls -A "$TMP" | grep conv.csv)"
+timeout 60 $BIN trace convert scenarios/traces/prom_rate.json "$TMP/conv.json" --to prometheus --interval 1e-9 \
+    > "$TMP/conv.out" 2>&1; rc=$?
+expect "budget: trace convert of a rate trace to prometheus at 1e-9 s exits 2 (got $rc)" test $rc -eq 2
+$BIN trace convert scenarios/traces/flash_crowd.csv "$TMP/conv.csv" --to counts --interval 1 > /dev/null 2>&1
+expect "budget: trace convert at a sane interval still works" test -s "$TMP/conv.csv"
+
+# 10. settings --json is a scenario that loads from any directory (trace paths made absolute)
+$BIN settings --json scenarios/flash_crowd.json > "$TMP/fc.json" 2> /dev/null
+mkdir -p "$TMP/elsewhere"
+(cd "$TMP/elsewhere" && "$OLDPWD/$BIN" run "$TMP/fc.json" --set duration=5 --out o --quiet) > "$TMP/fc.out" 2>&1; rc=$?
+[ "${BIN#/}" != "$BIN" ] && { (cd "$TMP/elsewhere" && "$BIN" run "$TMP/fc.json" --set duration=5 --out o --quiet) > "$TMP/fc.out" 2>&1; rc=$?; }
+expect "settings --json of a trace scenario runs from another directory (got $rc)" test $rc -eq 0
+expect "... its trace path is absolute" grep -q '"path": "/.*flash_crowd.csv"' "$TMP/fc.json"
+# sweep objective and constraint names are checked before any run is spent
+for opt in "--minimize replica_second" "--subject-to latency_p9<=1" "--pareto cost,nothing" "--plot-metric nope"; do
+    $BIN sweep scenarios/manual.json --grid scaler.max_replicas=2,3 --reps 2 $opt -o "$TMP/sw8" > "$TMP/sw8.out" 2>&1; rc=$?
+    expect "sweep $opt: exit 2 (got $rc)" test $rc -eq 2
+    expect "sweep $opt: ... before any run (no directory)" test ! -e "$TMP/sw8"
+done
+$BIN sweep scenarios/manual.json --grid scaler.max_replicas=2,3 --reps 2 --minimize replica_second -o "$TMP/sw8" \
+    > "$TMP/sw8.out" 2>&1
+expect "sweep --minimize replica_second suggests replica_seconds" grep -q 'did you mean replica_seconds' "$TMP/sw8.out"
+# load.spike above what the sources can thin: a message naming the setting and the limit
+$BIN run scenarios/manual.json --set load.spike=300 --set 'load.events=[{"at":1,"action":"spike"}]' --set duration=5 \
+    --out "$TMP/sp" --quiet > "$TMP/sp.out" 2>&1; rc=$?
+expect "load.spike 300: exit 2 (got $rc)" test $rc -eq 2
+expect "load.spike 300: the message names load.spike and the limit" grep -q 'load.spike 300.*at most 256' "$TMP/sp.out"
+$BIN run scenarios/manual.json --set load.spike=200 --set 'load.events=[{"at":1,"action":"spike"}]' --set duration=5 \
+    --out "$TMP/sp" --quiet > /dev/null 2>&1
+expect "load.spike 200 still runs" test $? -eq 0
+# --set errors blame --set, errors in the file blame the file
+printf '{"scaler": {"max_replicas": 3}}' > "$TMP/s3.json"
+$BIN run "$TMP/s3.json" --set scaler.min_replicas=5 --out "$TMP/bl" --quiet > "$TMP/bl.out" 2>&1
+expect "--set min_replicas above the file's max: blamed on --set" grep -q 'error: --set: \$.scaler.min_replicas' "$TMP/bl.out"
+printf '{"scaler": {"min_replicas": 5}}' > "$TMP/s4.json"
+$BIN run "$TMP/s4.json" --set scaler.scale_up_threshold=0.7 --out "$TMP/bl" --quiet > "$TMP/bl.out" 2>&1
+expect "a bad value in the file, with an unrelated --set: blamed on the file" grep -q "error: $TMP/s4.json: " "$TMP/bl.out"
+
+# 9. SIGINT/SIGTERM during plot (figures being drawn): no half-written figure,
+#    no temporary (beside the figures or in TMPDIR), gnuplot killed, 128+N.
+cat > "$TMP/fakegp/slow" <<'SH'
+#!/bin/sh
+drv=$(eval echo "\$$#")
+sed -n "s/^out = '\(.*\)'$/\1/p" "$drv" | while read -r o; do printf '\211PNG\r\n\032\n' > "$o"; done
+exec sleep 30
+SH
+chmod +x "$TMP/fakegp/slow"
+mkdir -p "$TMP/sigtmp"
+for sig in INT TERM; do
+    ASIM_GNUPLOT="$TMP/fakegp/slow" TMPDIR="$TMP/sigtmp" $BIN plot "$TMP/r16" --format png,svg > /dev/null 2>&1 & pid=$!
+    for i in $(seq 50); do ls "$TMP/r16" | grep -q '\.tmp\.' && break; sleep 0.1; done
+    expect "SIG$sig during plot: the figure temporaries existed (the plot was drawing)" ls "$TMP/r16" | grep -q '\.tmp\.'
+    kill -$sig $pid; wait $pid; rc=$?
+    want=$(( 128 + $(kill -l $sig) ))
+    expect "SIG$sig during plot: exit $want (got $rc)" test $rc -eq $want
+    expect "SIG$sig during plot: no figure or temporary left in the run directory" \
+        test -z "$(ls "$TMP/r16" | grep '\.png\|\.svg\|\.tmp\.')"
+    expect "SIG$sig during plot: nothing left in TMPDIR" test -z "$(ls -A "$TMP/sigtmp")"
+    sleep 0.2
+    expect "SIG$sig during plot: gnuplot was killed" not pgrep -f "sleep 30" -P $pid
+done
+ASIM_GNUPLOT="$TMP/fakegp/slow" TMPDIR="$TMP/sigtmp" $BIN report "$TMP/r16" > /dev/null 2>&1 & pid=$!
+for i in $(seq 50); do ls "$TMP/r16" | grep -q '\.tmp\.' && break; sleep 0.1; done
+kill -INT $pid; wait $pid; rc=$?
+expect "SIGINT during report: exit 130 (got $rc)" test $rc -eq 130
+expect "SIGINT during report: no temporary left" test -z "$(ls "$TMP/r16" | grep '\.tmp\.')"
+expect "SIGINT during report: nothing left in TMPDIR" test -z "$(ls -A "$TMP/sigtmp")"
+
+# 7. two runs into one --out: the second exits 2 naming the holder, the first's set is whole
+$BIN run scenarios/manual.json --set duration=2000000 --force --out "$TMP/r22" --quiet > /dev/null 2>&1 & first=$!
+for i in $(seq 50); do ls -A "$TMP" | grep -q '^\.r22\.tmp\.' && break; sleep 0.1; done
+$BIN run scenarios/manual.json --set duration=60 --out "$TMP/r22" --quiet > "$TMP/r22.out" 2>&1; rc=$?
+kill -TERM $first; wait $first
+expect "run lock: a second run into the same --out exits 2 (got $rc)" test $rc -eq 2
+expect "run lock: ... naming the holder" grep -q "in use by another process (pid $first" "$TMP/r22.out"
+$BIN run scenarios/manual.json --set duration=60 --out "$TMP/r22" --quiet > /dev/null 2>&1; rc=$?
+expect "run lock: once the first is gone, the directory is usable (got $rc)" test $rc -eq 0
+
 finish

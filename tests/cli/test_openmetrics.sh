@@ -157,5 +157,79 @@ expect "scaler's metric at all $checks checks ($skipped skipped) equals Promethe
     test "$checks" -gt 10 -a "$bad" -eq 0
 expect "some checks ran while an in-band scrape was in flight ($inflight)" test "$inflight" -gt 0
 
+# The run's own outputs as inputs: `promql` and `alerts` read the run
+# directory (its metrics.om) or metrics.om itself, and give what they give on
+# the same samples as CSV (and so what Prometheus gives, above).
+t=$((EPOCH + 150))
+diffs=0
+for q in "${queries[@]}"; do
+    a=$("$BIN" promql --series "$TMP/series.csv" --at "$t" --format json "$q")
+    b=$("$BIN" promql --series "$RUN" --at "$t" --format json "$q")
+    c=$("$BIN" promql --series "$OM" --at "$t" --format json "$q")
+    [ -n "$a" ] && [ "$a" = "$b" ] && [ "$a" = "$c" ] || diffs=$((diffs + 1))
+done
+expect "promql --series RUN_DIR and --series metrics.om: the same as on the CSV samples ($diffs differ)" test $diffs -eq 0
+"$BIN" alerts scenarios/manual.json --series "$TMP/series.csv" -q > "$TMP/al.csv" 2>&1
+"$BIN" alerts scenarios/manual.json --series "$RUN" -q > "$TMP/al_dir.csv" 2>&1; rc=$?
+expect "alerts --series RUN_DIR: exit 0 (got $rc)" test $rc -eq 0
+expect "alerts --series RUN_DIR: the same rows as on the CSV samples" cmp -s "$TMP/al.csv" "$TMP/al_dir.csv"
+expect "alerts --series RUN_DIR: some alert rows" test "$(wc -l < "$TMP/al_dir.csv")" -gt 1
+mkdir -p "$TMP/norun"
+"$BIN" promql --series "$TMP/norun" --at 0 up > "$TMP/norun.out" 2>&1; rc=$?
+expect "promql --series DIR without metrics.om: exit 2 saying why (got $rc)" \
+    test $rc -eq 2 -a -n "$(grep 'without metrics.om.*--export openmetrics' "$TMP/norun.out")"
+
+# The Grafana dashboard (scripts/grafana/): the seed's eight panels, each
+# query accepted by Prometheus and showing data of the exported run.
+DASH=scripts/grafana/autoscale-sim-dashboard.json
+exprs=$(python3 - "$DASH" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+titles = [p["title"] for p in d["panels"]]
+seed = ["Average Response Time (30s)", "Response Time Over Time", "Active Replicas", "Service Health",
+        "Request Count", "Replica Count Over Time", "Request Rate", "Response Time Percentiles"]
+assert titles == seed, titles
+uids = {p["datasource"]["uid"] for p in d["panels"]} | {t["datasource"]["uid"] for p in d["panels"] for t in p["targets"]}
+assert uids == {"autoscale-sim"}, uids
+for p in d["panels"]:
+    for t in p["targets"]:
+        print(t["expr"].replace("$run", ".*"))
+PY
+) || fail "dashboard: 8 panels titled as the seed's, one data source" "$exprs"
+expect "dashboard: every panel has a query ($(echo "$exprs" | grep -c .) queries)" test "$(echo "$exprs" | grep -c .)" -ge 8
+grep -q 'uid: autoscale-sim' scripts/grafana/provisioning/datasources/autoscale-sim.yml
+expect "dashboard: the provisioned data source has the panels' uid" test $? -eq 0
+empty=0; mism=0
+while IFS= read -r e; do
+    [ -n "$e" ] || continue
+    want=$(api query "$e" --data-urlencode "time=$t")
+    got=$("$BIN" promql --series "$RUN" --at "$t" --format json "$e")
+    case "$want" in *'"result":[]'*|'') empty=$((empty + 1)); echo "  empty: $e";; esac
+    [ "$(echo "$want" | sorted)" = "$(echo "$got" | sorted)" ] || { mism=$((mism + 1)); echo "  differs: $e"; }
+done <<< "$exprs"
+expect "dashboard: every query shows data of the run in Prometheus ($empty empty)" test $empty -eq 0
+expect "dashboard: ... the same as promql on the run directory ($mism differ)" test $mism -eq 0
+
 stop_prometheus
+
+# Run labels: --run-label puts run and seed on every series, promtool loads
+# two labelled runs into one TSDB and they stay apart; without the option
+# the file is unchanged (the labels are the only difference).
+"$BIN" run scenarios/manual.json -o "$TMP/la" -q --export openmetrics --run-label a
+"$BIN" run scenarios/manual.json -o "$TMP/lb" -q --export openmetrics --run-label b --seed 2
+nl=$(grep -v '^#' "$TMP/la/metrics.om" | grep -vc 'run="a",seed="1"')
+expect "run label: every sample line carries run=\"a\",seed=\"1\" ($nl lack it)" test "$nl" -eq 0
+expect "run label: removing the labels gives the unlabelled export byte for byte" \
+    cmp -s <(sed 's/,run="a",seed="1"//' "$TMP/la/metrics.om") "$OM"
+for r in la lb; do
+    promtool tsdb create-blocks-from openmetrics "$TMP/$r/metrics.om" "$TMP/data2" > "$TMP/blocks2.out" 2>&1
+    expect "run label: promtool loads the labelled export of $r" test $? -eq 0
+done
+mkdir -p "$TMP/data2/wal"
+promtool tsdb dump "$TMP/data2" > "$TMP/dump.txt" 2> /dev/null
+runs=$(grep -o '__name__="up",[^}]*' "$TMP/dump.txt" | grep -o 'run="[ab]", seed="[12]"' | tr -d ' ' | sort -u | tr '\n' ' ')
+expect "run label: the two runs' up series stay apart in one TSDB ($runs)" test "$runs" = 'run="a",seed="1" run="b",seed="2" '
+"$BIN" run scenarios/manual.json -o "$TMP/lc" -q --run-label c > "$TMP/lc.out" 2>&1
+expect "run label: without --export it is refused (exit 2)" test $? -eq 2
+
 finish
