@@ -42,6 +42,8 @@ static void usage(FILE *f)
           "  --random KEY=LO:HI       --samples values in [LO, HI] (Latin hypercube), crossed\n"
           "                           with the grid; whole numbers for integer settings\n"
           "  --samples N              number of random samples\n"
+          "  --link KEY=SWEPT_KEY     KEY follows a swept setting in every configuration, e.g.\n"
+          "                           --link container.initial_replicas=scaler.min_replicas\n"
           "\n"
           "options:\n"
           "  --reps R                 replications per combination (default 10)\n"
@@ -51,6 +53,8 @@ static void usage(FILE *f)
           "  --set KEY=VALUE          override a setting for every run (repeatable)\n"
           "  --duration S             simulated seconds (same as --set duration=S)\n"
           "  --keep-runs              keep each run's files in DIR/runs/c<config>-r<rep>/\n"
+          "  --skip-invalid           record invalid configurations as errors and run the\n"
+          "                           others (default: refuse the sweep before any run)\n"
           "  --shard K/N              run only slice K of N (configs with config % N == K-1);\n"
           "                           combine the N directories with `autoscale-sim merge`\n"
           "  --minimize METRIC        choose the best combination by its mean (best.json)\n"
@@ -67,7 +71,11 @@ static void usage(FILE *f)
           "\n"
           "Metrics: those of summary.json (autoscale-sim run), e.g. replica_seconds,\n"
           "slo_violation_seconds, latency_p95, scale_ups, cost.  More: doc/sweeps.md.\n"
-          "Exit status: 0 done, 1 runtime error or interrupted (re-run to resume), 2 bad input.\n", f);
+          "Every metric name and every configuration is checked before any run.\n"
+          "Exit status: 0 done, 1 runtime error or interrupted (re-run to resume), 2 bad input\n"
+          "(an unknown metric or setting, an invalid configuration), 3 done but no configuration\n"
+          "is feasible (every replication ok and every --subject-to holds on the means; a\n"
+          "shard never exits 3: merge decides).\n", f);
 }
 
 /* "autoscale-sim sweep: error: ..." on stderr; returns rc. */
@@ -144,32 +152,31 @@ static int check_metrics(const asim_agg *a, const asim_objective *o, const char 
 {
     if (a->nmetrics == 0)
         return 0;     /* every run failed: nothing to check against */
-    const char *names[4 + ASIM_MAX_CONSTRAINTS];
-    const char *what[4 + ASIM_MAX_CONSTRAINTS];
-    size_t n = 0;
-    if (o->metric[0]) {
-        names[n] = o->metric;
-        what[n++] = o->maximize ? "--maximize" : "--minimize";
+    return asim_objective_check_names(o, plot_metric, "--plot-metric", a->metrics, a->nmetrics, err);
+}
+
+/* Before any run: the metric names against a one-second probe run of the
+ * base scenario, and every configuration built and validated. */
+static int check_before_running(const asim_sweep *sw, const asim_objective *o, const char *plot_metric,
+                                int skip_invalid, int quiet, asim_err *err)
+{
+    size_t nn = 0;
+    char **names = asim_sweep_metric_names(&sw->base, &nn, err);
+    if (names) {
+        int rc = asim_objective_check_names(o, plot_metric, "--plot-metric", names, nn, err);
+        asim_sweep_free_names(names);
+        if (rc)
+            return rc;
     }
-    for (size_t c = 0; c < o->ncons; c++) {
-        names[n] = o->cons[c].metric;
-        what[n++] = "--subject-to";
+    size_t bad = 0;
+    int rc = asim_sweep_validate(sw, &bad, err);
+    if (rc && skip_invalid) {
+        if (!quiet)
+            fprintf(stderr, "sweep: warning: %zu of %zu configurations are invalid: recorded as errors "
+                    "(--skip-invalid)\n", bad, sw->nconfigs);
+        rc = 0;
     }
-    names[n] = o->pareto_x;
-    what[n++] = "--pareto";
-    names[n] = o->pareto_y;
-    what[n++] = "--pareto";
-    if (plot_metric) {
-        names[n] = plot_metric;
-        what[n++] = "--plot-metric";
-    }
-    for (size_t i = 0; i < n; i++)
-        if (asim_agg_metric(a, names[i]) < 0) {
-            const char *sug = asim_suggest(names[i], (const char *const *)a->metrics, a->nmetrics);
-            return asim_err_set(err, ASIM_EINPUT, "%s: no metric '%s' in the results%s%s%s", what[i], names[i],
-                                sug ? " (did you mean " : "", sug ? sug : "", sug ? "?)" : "");
-        }
-    return 0;
+    return rc;
 }
 
 static int set_pareto(asim_objective *o, const char *text, asim_err *err)
@@ -185,7 +192,8 @@ static int set_pareto(asim_objective *o, const char *text, asim_err *err)
 
 enum {
     OPT_GRID = 1000, OPT_RANDOM, OPT_SAMPLES, OPT_REPS, OPT_SEED, OPT_SET, OPT_DURATION, OPT_KEEP,
-    OPT_SHARD, OPT_MIN, OPT_MAX, OPT_SUBJ, OPT_PARETO, OPT_PLOT, OPT_PLOT_METRIC, OPT_FORMAT
+    OPT_SHARD, OPT_MIN, OPT_MAX, OPT_SUBJ, OPT_PARETO, OPT_PLOT, OPT_PLOT_METRIC, OPT_FORMAT,
+    OPT_LINK, OPT_SKIP_INVALID
 };
 
 int asim_cmd_sweep(int argc, char **argv)
@@ -209,6 +217,8 @@ int asim_cmd_sweep(int argc, char **argv)
         {"plot", no_argument, NULL, OPT_PLOT},
         {"plot-metric", required_argument, NULL, OPT_PLOT_METRIC},
         {"format", required_argument, NULL, OPT_FORMAT},
+        {"link", required_argument, NULL, OPT_LINK},
+        {"skip-invalid", no_argument, NULL, OPT_SKIP_INVALID},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -217,7 +227,9 @@ int asim_cmd_sweep(int argc, char **argv)
     const char **randoms = asim_calloc((size_t)argc + 1, sizeof *randoms);
     const char **sets = asim_calloc((size_t)argc + 1, sizeof *sets);
     const char **subj = asim_calloc((size_t)argc + 1, sizeof *subj);
-    size_t ngrid = 0, nrandom = 0, nsets = 0, nsubj = 0;
+    const char **links = asim_calloc((size_t)argc + 1, sizeof *links);
+    size_t ngrid = 0, nrandom = 0, nsets = 0, nsubj = 0, nlinks = 0;
+    int skip_invalid = 0;
     const char *out = NULL, *seed_text = NULL, *duration = NULL, *shard = NULL, *minimize = NULL,
                *maximize = NULL, *pareto = NULL, *plot_metric = NULL, *scenario = NULL;
     unsigned long samples = 0, reps = 10, jobs = 0;
@@ -240,6 +252,8 @@ int asim_cmd_sweep(int argc, char **argv)
         case OPT_RANDOM: randoms[nrandom++] = optarg; break;
         case OPT_SET:    sets[nsets++] = optarg; break;
         case OPT_SUBJ:   subj[nsubj++] = optarg; break;
+        case OPT_LINK:   links[nlinks++] = optarg; break;
+        case OPT_SKIP_INVALID: skip_invalid = 1; break;
         case OPT_SEED:   seed_text = optarg; break;
         case 'o':        out = optarg; break;
         case OPT_DURATION: duration = optarg; break;
@@ -329,9 +343,14 @@ int asim_cmd_sweep(int argc, char **argv)
     for (size_t i = 0; i < nrandom; i++)
         if ((rc = asim_sweep_add_random(&sw, randoms[i], &err)) != 0)
             goto bad_input;
+    for (size_t i = 0; i < nlinks; i++)
+        if ((rc = asim_sweep_add_link(&sw, links[i], &err)) != 0)
+            goto bad_input;
     if ((rc = asim_sweep_finish(&sw, samples, &err)) != 0)
         goto bad_input;
     if (shard && (rc = asim_sweep_parse_shard(shard, &sw.shard_k, &sw.shard_n, &err)) != 0)
+        goto bad_input;
+    if ((rc = check_before_running(&sw, &obj, plot_metric, skip_invalid, quiet, &err)) != 0)
         goto bad_input;
 
     char dir[PATH_MAX];
@@ -383,6 +402,9 @@ int asim_cmd_sweep(int argc, char **argv)
         if (!quiet)
             printf("figures         %s/plots/\n", dir);
     }
+    char why[700];
+    if (sw.shard_n <= 1 && !asim_agg_any_feasible(&agg, &obj, why, sizeof why))
+        rc = fail(ASIM_EXIT_INFEASIBLE, "%s", why);
     goto done;
 
 bad_input:
@@ -396,5 +418,6 @@ done:
     asim_free(randoms);
     asim_free(sets);
     asim_free(subj);
+    asim_free(links);
     return rc;
 }

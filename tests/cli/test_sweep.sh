@@ -8,7 +8,7 @@
 
 # A short spike (120 s simulated) keeps each run around a millisecond.
 SC=(scenarios/spike.json --duration 120)
-GRID=(--grid scaler.scale_up_breaches=1:3:1 --grid 'scaler.scale_down_threshold=0.1,0.7' --reps 2)
+GRID=(--grid scaler.scale_up_breaches=1:3:1 --grid 'scaler.scale_down_threshold=0.1,0.7' --reps 2 --skip-invalid)
 OBJ=(--minimize replica_seconds --subject-to 'slo_violation_seconds<=60')
 
 # 1. Usage errors: exit 2, a message naming the problem, nothing written.
@@ -29,10 +29,16 @@ $BIN sweep "${SC[@]}" "${GRID[@]}" --subject-to 'slo_violation_seconds=3' -o "$T
 expect "malformed --subject-to: exit 2" test $? -eq 2
 
 # 2. A sweep: 6 configurations x 2 reps; 0.7 as scale-down threshold is above
-#    the scale-up threshold (0.6): those 3 configurations fail, recorded.
+#    the scale-up threshold (0.6): those 3 configurations are invalid.  They are
+#    found before any run and refused (exit 2, nothing written) ...
+$BIN sweep "${SC[@]}" "${GRID[@]:0:6}" "${OBJ[@]}" -o "$TMP/invalid" 2> "$TMP/err"; rc=$?
+expect "invalid configurations refuse the sweep before any run: exit 2" test $rc -eq 2
+expect "... saying how many and which" grep -q "3 of 6 configurations are invalid.*config 1 (scaler.scale_up_breaches=1, scaler.scale_down_threshold=0.7)" "$TMP/err"
+expect "... and nothing written" test ! -e "$TMP/invalid"
+#    ... or, with --skip-invalid, recorded as failed rows while the others run.
 d=$TMP/whole
 $BIN sweep "${SC[@]}" "${GRID[@]}" "${OBJ[@]}" -o "$d" -j 2 > "$TMP/out" 2> "$TMP/err"; rc=$?
-expect "sweep exits 0 despite failed combinations" test $rc -eq 0
+expect "sweep --skip-invalid exits 0 despite failed combinations" test $rc -eq 0
 expect "runs.csv: header + 12 rows" test "$(wc -l < "$d/runs.csv")" -eq 13
 expect "runs.csv: the header starts config,rep,seed,<settings>,status,error" \
     grep -q '^config,rep,seed,scaler.scale_up_breaches,scaler.scale_down_threshold,status,error,requests,' "$d/runs.csv"
@@ -148,4 +154,51 @@ if command -v gnuplot > /dev/null; then
 else
     skip "sweep figures" "gnuplot not installed"
 fi
+# 8. Report-ready answers (issue 13): names checked before any run, linked
+#    axes, a distinct exit status when nothing is feasible.
+for bad in "--minimize replica_second" "--subject-to slo_violation_second<=60" "--pareto cost,latency_p96" \
+           "--plot-metric latency_p69"; do
+    # shellcheck disable=SC2086
+    $BIN sweep "${SC[@]}" --grid scaler.scale_up_breaches=1,2 --reps 2 $bad -o "$TMP/badmetric" -q 2> "$TMP/err"
+    rc=$?
+    expect "sweep $bad: exit 2" test $rc -eq 2
+    expect "... before any run (nothing written)" test ! -e "$TMP/badmetric"
+done
+expect "... with a suggestion" grep -q "did you mean latency_p99" "$TMP/err"
+$BIN tune "${SC[@]}" --param scaler.check_interval=2:30 --subject-to 'slo_violation_second<=1' \
+    --minimize replica_seconds --budget 8 --reps 2 -o "$TMP/badtune" -q 2> "$TMP/err"
+expect "tune: unknown constraint metric is exit 2 before any run" test $? -eq 2 -a ! -e "$TMP/badtune"
+# Sweeping scaler.min_replicas: initial_replicas = 1 makes min 2..4 invalid ...
+MIN=(--grid scaler.min_replicas=1:4:1 --grid scaler.scale_up_threshold=0.4,0.6 --reps 2 --minimize replica_seconds)
+$BIN sweep "${SC[@]}" "${MIN[@]}" -o "$TMP/nolink" -q 2> "$TMP/err"
+expect "min_replicas swept alone: exit 2 before any run" test $? -eq 2 -a ! -e "$TMP/nolink"
+expect "... 6 of 8 invalid, suggesting --link" grep -q "6 of 8 configurations are invalid.*--link container.initial_replicas=scaler.min_replicas" "$TMP/err"
+# ... and --link makes initial_replicas follow it: every configuration runs.
+l=$TMP/link
+$BIN sweep "${SC[@]}" "${MIN[@]}" --link container.initial_replicas=scaler.min_replicas -o "$l" -q --keep-runs
+expect "linked sweep exits 0" test $? -eq 0
+expect "linked sweep: 16 runs, none failed" \
+    test "$(tail -n +2 "$l/runs.csv" | wc -l)" -eq 16 -a "$(tail -n +2 "$l/runs.csv" | grep -c ',error,')" -eq 0
+follow=$(for k in 2 3 4 5 6 7; do
+    python3 -c "import json,sys; s=json.load(open(sys.argv[1]))['settings']; print(s['container']['initial_replicas'] == s['scaler']['min_replicas'])" "$l/runs/c$k-r0/summary.json"
+done | sort -u)
+expect "linked sweep: each run started with initial_replicas = its min_replicas" test "$follow" = True
+expect "sweep.json records the link" grep -q '"from":[[:space:]]*"scaler.min_replicas"' "$l/sweep.json"
+$BIN sweep "${SC[@]}" "${MIN[@]}" --link container.initial_replicas=scaler.max_replicas -o "$TMP/l2" -q 2> "$TMP/err"
+expect "--link from a setting that is not swept: exit 2" test $? -eq 2
+expect "... naming it" grep -q "scaler.max_replicas is not swept" "$TMP/err"
+# Nothing feasible: exit 3 (documented), the answer files still written, no best.
+$BIN sweep --help | grep -q "3 done but no configuration"
+expect "sweep --help documents exit status 3" test $? -eq 0
+$BIN tune --help | grep -q "3 done but no"
+expect "tune --help documents exit status 3" test $? -eq 0
+n=$TMP/infeasible
+$BIN sweep "${SC[@]}" --grid scaler.scale_up_threshold=0.4,0.6 --reps 2 --minimize replica_seconds \
+    --subject-to 'slo_violation_seconds<=0' -o "$n" > "$TMP/out" 2> "$TMP/err"
+expect "sweep with no feasible configuration: exit 3" test $? -eq 3
+expect "... saying so" grep -q "no configuration is feasible" "$TMP/err"
+expect "... summary.csv written, no best.json" test -s "$n/summary.csv" -a ! -e "$n/best.json"
+$BIN tune "${SC[@]}" --param scaler.check_interval=2:30 --minimize replica_seconds \
+    --subject-to 'slo_violation_seconds<=0' --budget 8 --reps 2 --fresh-reps 2 -o "$TMP/tinf" -q 2> /dev/null
+expect "tune with no feasible point: exit 3" test $? -eq 3
 finish
