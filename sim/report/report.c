@@ -94,6 +94,17 @@ const char *asim_metric_desc(const char *name)
     return m ? m->desc : "";
 }
 
+void asim_metric_axis_label(const char *name, char *buf, size_t len)
+{
+    const minfo *m = info(name);
+    const char *unit = !m ? "" : m->kind == K_PCT ? "fraction" : m->kind == K_USD ? "USD"
+                     : m->unit[0] ? m->unit : m->kind == K_INT ? "count" : "";
+    if (unit[0])
+        snprintf(buf, len, "%s (%s)", name, unit);
+    else
+        snprintf(buf, len, "%s", name);
+}
+
 void asim_metric_format(const char *name, double v, char *buf, size_t len)
 {
     const minfo *m = info(name);

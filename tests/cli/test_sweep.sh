@@ -201,4 +201,32 @@ expect "... summary.csv written, no best.json" test -s "$n/summary.csv" -a ! -e 
 $BIN tune "${SC[@]}" --param scaler.check_interval=2:30 --minimize replica_seconds \
     --subject-to 'slo_violation_seconds<=0' --budget 8 --reps 2 --fresh-reps 2 -o "$TMP/tinf" -q 2> /dev/null
 expect "tune with no feasible point: exit 3" test $? -eq 3
+# The heat map marks infeasible cells and outlines the chosen one only when
+# it exists (it is feasible); the axes carry units.  replica_seconds>=130
+# makes the cheapest (120 replica-seconds) configurations infeasible.
+if command -v gnuplot > /dev/null; then
+    HM=(--grid scaler.scale_up_breaches=1:3:1 --grid scaler.check_interval=2,5,10 --reps 2 --minimize replica_seconds
+        --plot --format svg -q)
+    h=$TMP/heat
+    $BIN sweep "${SC[@]}" "${HM[@]}" --subject-to 'replica_seconds>=130' -o "$h"
+    expect "heat map sweep exits 0" test $? -eq 0
+    col() { awk -F, -v n="$1" 'NR==1 {for (i=1;i<=NF;i++) if ($i==n) c=i; next} {print $1, $c}' "$h/summary.csv"; }
+    ninf=$(col feasible | awk '$2 == 0' | wc -l)
+    best=$(col best | awk '$2 == 1 {print $1}')
+    expect "some cells infeasible, some feasible (the test means something)" test "$ninf" -ge 1 -a "$ninf" -lt 9
+    expect "heat map: one crossed label per infeasible cell" test "$(grep -c '[0-9.k]* ✗<' "$h/plots/heatmap.svg")" -eq "$ninf"
+    expect "heat map: the key explains the mark" grep -q '✗ infeasible: replica_seconds>=130 fails on the means' "$h/plots/heatmap.svg"
+    expect "heat map: the outlined cell is the chosen config, and it is feasible" \
+        eval 'grep -q "outlined: the chosen configuration (config $best, feasible)" "$h/plots/heatmap.svg" &&
+              test "$(col feasible | awk -v b="$best" "\$1 == b {print \$2}")" = 1'
+    expect "heat map: axes and colour bar carry units" \
+        eval 'grep -q "scaler.check_interval (s)" "$h/plots/heatmap.svg" && grep -q "replica_seconds (replica s) (mean)" "$h/plots/heatmap.svg"'
+    $BIN sweep "${SC[@]}" "${HM[@]}" --subject-to 'replica_seconds>=1000' -o "$TMP/heat0" 2> /dev/null
+    expect "nothing feasible: exit 3, figures still drawn" test $? -eq 3 -a -s "$TMP/heat0/plots/heatmap.svg"
+    expect "... the heat map says so and outlines nothing" \
+        eval 'grep -q "no configuration is feasible: nothing chosen" "$TMP/heat0/plots/heatmap.svg" &&
+              ! grep -q "outlined" "$TMP/heat0/plots/heatmap.svg"'
+else
+    skip "heat map marks" "gnuplot not installed"
+fi
 finish
