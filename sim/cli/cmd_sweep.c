@@ -2,8 +2,9 @@
  * replicated, in parallel worker processes (sweep.h does the work).
  *
  * Everything the user gave is checked before anything runs: the scenario,
- * --set, every axis (unknown settings are usage errors; a bad *combination*
- * is not: it is recorded in runs.csv with its error and the sweep goes on).
+ * --set, every axis and link, every metric name (against a one-second probe
+ * run) and every configuration (an invalid one refuses the sweep; with
+ * --skip-invalid it is recorded in runs.csv with its error instead).
  * Re-running the same command resumes; when every run is done it only
  * re-aggregates, so changing --minimize/--subject-to/--plot on a finished
  * sweep costs no simulation.  Progress goes to stderr (a bar on a terminal,

@@ -831,6 +831,22 @@ int asim_sweep_peek_json(const char *path, char *hash, size_t hl, char *shard, s
     return 0;
 }
 
+/* Add an axis or link "key=value" read from sweep.json at path; errors are
+ * prefixed with the path. */
+static int add_stored(asim_sweep *sw, int (*add)(asim_sweep *, const char *, asim_err *), const char *key,
+                      const char *value, const char *path, asim_err *err)
+{
+    char *spec = asim_sweep_xasprintf("%s=%s", key, value);
+    int rc = add(sw, spec, err);
+    asim_free(spec);
+    if (rc) {
+        char m[sizeof err->msg];
+        snprintf(m, sizeof m, "%s", err->msg);
+        asim_err_set(err, rc, "%s: %.400s", path, m);
+    }
+    return rc;
+}
+
 int asim_sweep_read_json(asim_sweep *sw, asim_objective *obj, const char *dir, asim_err *err)
 {
     memset(sw, 0, sizeof *sw);
@@ -885,16 +901,9 @@ int asim_sweep_read_json(asim_sweep *sw, asim_objective *obj, const char *dir, a
             rc = asim_err_set(err, ASIM_EINPUT, "%s: $.axes: each needs \"key\" and \"grid\" or \"random\"", path);
             goto done;
         }
-        char *spec = asim_sweep_xasprintf("%s=%s", k->valuestring,
-                                          cJSON_IsString(g) ? g->valuestring : r->valuestring);
-        rc = cJSON_IsString(g) ? asim_sweep_add_grid(sw, spec, err) : asim_sweep_add_random(sw, spec, err);
-        asim_free(spec);
-        if (rc) {
-            char m[sizeof err->msg];
-            snprintf(m, sizeof m, "%s", err->msg);
-            asim_err_set(err, rc, "%s: %.400s", path, m);
+        if ((rc = add_stored(sw, cJSON_IsString(g) ? asim_sweep_add_grid : asim_sweep_add_random, k->valuestring,
+                             cJSON_IsString(g) ? g->valuestring : r->valuestring, path, err)) != 0)
             goto done;
-        }
     }
     const cJSON *lk;
     cJSON_ArrayForEach(lk, cJSON_GetObjectItemCaseSensitive(j, "links")) {
@@ -904,15 +913,8 @@ int asim_sweep_read_json(asim_sweep *sw, asim_objective *obj, const char *dir, a
             rc = asim_err_set(err, ASIM_EINPUT, "%s: $.links: each needs \"key\" and \"from\"", path);
             goto done;
         }
-        char *spec = asim_sweep_xasprintf("%s=%s", k->valuestring, f->valuestring);
-        rc = asim_sweep_add_link(sw, spec, err);
-        asim_free(spec);
-        if (rc) {
-            char m[sizeof err->msg];
-            snprintf(m, sizeof m, "%s", err->msg);
-            asim_err_set(err, rc, "%s: %.400s", path, m);
+        if ((rc = add_stored(sw, asim_sweep_add_link, k->valuestring, f->valuestring, path, err)) != 0)
             goto done;
-        }
     }
     if ((rc = asim_sweep_finish(sw, (size_t)samples->valuedouble, err)) != 0)
         goto done;
