@@ -966,15 +966,19 @@ static int write_md(const char *path, const asim_rundir *r, int have_figs, asim_
     } else
         fputs("Every setting has its default value.\n", f);
     asim_free(ch);
-    flat_free(&run);
     flat_free(&def);
-    fputs("\n<details><summary>All settings</summary>\n\n```json\n", f);
-    char *js = cJSON_Print(r->settings);
-    if (js) {
-        fputs(js, f);
-        cJSON_free(js);
+    /* The full list as a table: user text (a query, a description) goes
+     * through md_text, never raw into the page. */
+    fputs("\n<details><summary>All settings</summary>\n\n| setting | value |\n|---|---|\n", f);
+    for (size_t i = 0; i < run.n; i++) {
+        fputs("| `", f);
+        md_code(f, run.path[i]);
+        fputs("` | ", f);
+        md_text(f, run.val[i]);
+        fputs(" |\n", f);
     }
-    fputs("\n```\n\n</details>\n", f);
+    fputs("\n</details>\n", f);
+    flat_free(&run);
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(r->summary, "version");
     fprintf(f, "\n_Written by autoscale-sim %s; full settings in summary.json, every check in events.csv._\n",
             cJSON_IsString(ver) ? ver->valuestring : "?");
