@@ -9,10 +9,10 @@
 # m_floor).
 
 # The plot area keeps its width in pixels; the page widens when the longest
-# run name (key_chars characters at 11 pt, ~8.6 px each, plus the sample) needs more room
+# run name (key_chars characters at 12 pt, ~9.4 px each, plus the sample) needs more room
 # right of it: names are never cut.
 W0 = 1400; H = 1100
-KW = 90 + 8.6 * key_chars
+KW = 95 + 9.4 * key_chars
 W = (W0 * 0.76 + 25 + KW > W0) ? int(W0 * 0.76 + 25 + KW) : W0
 if (fmt eq 'png') {
     set terminal pngcairo size W,H font 'DejaVu Sans,12' noenhanced linewidth 1.2
@@ -37,7 +37,7 @@ set xrange [0:tmax]
 set grid xtics ytics lc rgb '#DDDDDD' lw 1 dt 1
 set border 3 lc rgb '#555555'
 set tics nomirror out scale 0.6
-set key at screen R + 0.015, screen 0.90 left top title 'runs' left Left reverse samplen 3 spacing 1.2 font ',11'
+set key at screen R + 0.015, screen 0.90 left top title 'runs' left Left reverse samplen 3 spacing 1.2 font ',12'
 # Panel titles are set directly (not through eval of a built command), so
 # no text ever becomes gnuplot code.
 
@@ -98,7 +98,7 @@ set ylabel 'p95 latency (s)'
 # when one burst would flatten the rest (max > 20 x median, doc/plots.md).
 if (p95_log) { set logscale y; set yrange [p95_floor:*]; set format y '%g' } else { set yrange [0:*] }
 set label 1 'p95 latency of completed requests'.(p95_log ? ' (log scale)' : '') at graph 0, graph 1.06 left font ',13'
-set key at graph 1, graph 1 right top noautotitle title '' Left reverse samplen 2 font ',11' opaque
+set key at graph 1, graph 1 right top noautotitle title '' Left reverse samplen 2 font ',12' opaque
 if (slo_same) {
     plot slo[1] w lines dt 3 lw 1.8 lc rgb '#555555' title sprintf('SLO %g s', slo[1]), \
          for [k=1:n_run] sprintf('ts_%d.dat', k) u 1:8 w lines lw 1.5 dt dash(k) lc rgb col(k) notitle

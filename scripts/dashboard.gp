@@ -33,7 +33,7 @@ rep_col(v) = v <= 1 ? c_red : (v <= 2 ? c_yellow : c_green)
 set grid xtics ytics lc rgb '#DDDDDD' lw 1 dt 1
 set border 3 lc rgb '#555555'
 set tics nomirror out scale 0.6
-set key Left reverse samplen 2 spacing 1.1 width 1 font ',10' noopaque
+set key Left reverse samplen 2 spacing 1.1 width 1 font ',12' noopaque
 # Keys sit right of each panel (never on data): at screen x, y, top-left anchored.
 keyat(x, y) = sprintf('set key at screen %g, screen %g left top', x, y)
 set xrange [0:tmax]

@@ -35,7 +35,7 @@ set xrange [0:tmax]
 set grid xtics ytics lc rgb '#DDDDDD' lw 1 dt 1
 set border 3 lc rgb '#555555'
 set tics nomirror out scale 0.6
-set key outside right top Left reverse samplen 2.5 spacing 1.15 width 1 font ',11'
+set key outside right top Left reverse samplen 2.5 spacing 1.15 width 1 font ',12'
 
 # Wall-clock ticks (RFC 3339, positions and labels from figures.c) when the
 # run has an absolute start (a replay, or start_time set); else numbers.
