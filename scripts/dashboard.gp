@@ -4,7 +4,8 @@
 # Run by `autoscale-sim plot` (see sim/report/figures.c for the data files ts.dat,
 # rep.dat, insts.dat, ma.dat, health.dat and the variables in vars.gp: fmt,
 # out, t_run, t_policy, tunit, tmax, slo, n_inst, inst[], g_now, g_peak,
-# g_peak_t, r_now, r_max, r_mean, t_bucket).
+# g_peak_t, r_now, r_max, r_mean, t_bucket, rt_log, rt_floor, pct_log,
+# pct_floor, wall, xlab, n_xt/xtn, xt_pos/lab, xtn_pos/lab).
 
 W = 1600; H = 1500
 if (fmt eq 'png') {
@@ -32,13 +33,18 @@ rep_col(v) = v <= 1 ? c_red : (v <= 2 ? c_yellow : c_green)
 set grid xtics ytics lc rgb '#DDDDDD' lw 1 dt 1
 set border 3 lc rgb '#555555'
 set tics nomirror out scale 0.6
-set key Left reverse samplen 2 spacing 1.1 width 1 font ',10' noopaque
+set key Left reverse samplen 2 spacing 1.1 width 1 font ',12' noopaque
 # Keys sit right of each panel (never on data): at screen x, y, top-left anchored.
 keyat(x, y) = sprintf('set key at screen %g, screen %g left top', x, y)
 set xrange [0:tmax]
-xlab = sprintf('time since start (%s)', tunit)
 # Panel titles are set directly (not through eval of a built command), so
 # no text ever becomes gnuplot code.
+
+# Wall-clock ticks (RFC 3339, positions and labels from figures.c) when the
+# run has an absolute start (a replay, or start_time set); else numbers.
+xt_on  = "if (wall) { set xtics (); do for [i=1:n_xt] { set xtics add (xt_lab[i] xt_pos[i]) } }"
+xt_off = "if (wall) { set xtics (); do for [i=1:n_xt] { set xtics add ('' xt_pos[i]) } }"
+xtn_on = "if (wall) { set xtics (); do for [i=1:n_xtn] { set xtics add (xtn_lab[i] xtn_pos[i]) } }"
 
 set multiplot
 set label 901 'Dashboard: '.t_run at screen 0.5, screen 0.982 center font ',17'
@@ -105,6 +111,7 @@ if (n_inst > 0) {
     set label 2 'no target was scraped' at graph 0.5, graph 0.5 center tc rgb '#777777'
 }
 set xtics font ',10'
+eval xtn_on
 set label 1 'Service health (up per scrape)' at graph 0, graph 1.07 left font ',13'
 plot 'health.dat' u 1:2:3:(0.32):($4 == 1 ? 0x37A24B : 0xD62728) w boxxyerror fc rgb variable fs solid 0.9 noborder notitle, \
      NaN w boxes fs solid 0.9 noborder fc rgb c_green t 'up', \
@@ -125,13 +132,18 @@ set yrange [0:*]
 # 2. Response time over time: per instance + 30 s moving average.
 set tmargin at screen 0.675; set bmargin at screen 0.505
 set lmargin at screen LL; set rmargin at screen LR
-set ylabel 'seconds'
+set ylabel 'response time (s)'
 set format x '% g'
+eval xtn_on
 eval keyat(LR + 0.01, 0.675)
-set label 1 'Response time over time (gauge per instance)' at graph 0, graph 1.07 left font ',13'
+# Latency panels: the SLO line, and a log axis when one burst would flatten
+# the rest (max > 20 x median of the positive values; doc/plots.md).
+if (rt_log) { set logscale y; set yrange [rt_floor:*]; set format y '%g' }
+set label 1 'Response time over time (gauge per instance)'.(rt_log ? ', log scale' : '') at graph 0, graph 1.07 left font ',13'
 if (n_inst > 0) {
     plot for [k=1:n_inst] 'insts.dat' index (k - 1) u 1:2 w lines lw 1.4 lc rgb col(k) t inst[k], \
-         'ma.dat' u 1:2 w lines lw 3 lc rgb '#222222' t '30 s moving avg'
+         'ma.dat' u 1:2 w lines lw 3 lc rgb '#222222' t '30 s moving avg', \
+         slo w lines dt 2 lw 1.4 lc rgb '#777777' t sprintf('SLO %g s', slo)
 } else {
     eval no_scrapes_cmd
 }
@@ -139,11 +151,15 @@ if (n_inst > 0) {
 # 8. Response time percentiles (from completed requests, per second).
 set lmargin at screen RL; set rmargin at screen RR
 eval keyat(RR + 0.01, 0.675)
-set label 1 'Response time percentiles'.t_bucket at graph 0, graph 1.07 left font ',13'
+unset logscale y; set yrange [0:*]; set format y '% g'
+if (pct_log) { set logscale y; set yrange [pct_floor:*]; set format y '%g' }
+set label 1 'Response time percentiles'.t_bucket.(pct_log ? ', log scale' : '') at graph 0, graph 1.07 left font ',13'
 plot 'ts.dat' u 1:7 w lines lw 1.4 lc rgb '#59A14F' t 'p50', \
      '' u 1:8 w lines lw 1.4 lc rgb '#F28E2B' t 'p95', \
      '' u 1:9 w lines lw 1.4 lc rgb '#D62728' t 'p99', \
      slo w lines dt 2 lw 1.4 lc rgb '#777777' t sprintf('SLO %g s', slo)
+
+unset logscale y; set yrange [0:*]; set format y '% g'
 
 # 5. Request count per instance (webapp_request_count).
 set tmargin at screen 0.435; set bmargin at screen 0.265
@@ -173,6 +189,7 @@ set tmargin at screen 0.195; set bmargin at screen 0.05
 set lmargin at screen LL; set rmargin at screen RR
 set ylabel 'replicas'
 set xlabel xlab
+eval xt_on
 if (max_rep == max_rep) { set yrange [0:max_rep + 1] } else { set yrange [0:*] }
 set ytics 1 nomirror
 eval keyat(RR + 0.01, 0.195)

@@ -17,5 +17,5 @@ feas = has_cons ? "'points.dat' using ($5==1?$1:NaN):2 with points pt 7 ps 0.9 l
 # The front's points as rings, so the colour of the point inside still says
 # whether it meets the constraints.
 front = ", 'front.dat' using 1:2 with steps lw 2 lc rgb '#d62728' title 'Pareto front', 'front.dat' using 1:2 with points pt 6 ps 1.6 lw 2 lc rgb '#d62728' notitle"
-best = has_best ? ", 'best.dat' using 1:2 with points pt 6 ps 3.5 lw 2.5 lc rgb 'black' title 'best (objective)'" : ""
+best = has_best ? ", 'best.dat' using 1:2 with points pt 6 ps 3.5 lw 2.5 lc rgb 'black' title 'chosen: the best feasible'" : ""
 eval('plot '.feas.front.best)

@@ -4,12 +4,12 @@
 if (!exists("w_px")) w_px = 1000
 if (!exists("h_px")) h_px = 700
 if (fmt eq 'svg') {
-    set terminal svg size w_px,h_px noenhanced font 'DejaVu Sans,11' background rgb 'white'
+    set terminal svg size w_px,h_px noenhanced font 'DejaVu Sans,13' background rgb 'white'
 } else {
     if (fmt eq 'pdf') {
-        set terminal pdfcairo size (w_px/100.0),(h_px/100.0) noenhanced font 'DejaVu Sans,9'
+        set terminal pdfcairo size (w_px/100.0),(h_px/100.0) noenhanced font 'DejaVu Sans,11'
     } else {
-        set terminal pngcairo size w_px,h_px noenhanced font 'DejaVu Sans,10'
+        set terminal pngcairo size w_px,h_px noenhanced font 'DejaVu Sans,13'
     }
 }
 set output out

@@ -5,7 +5,8 @@
 #
 # Run by `autoscale-sim plot` (see sim/report/figures.c for the data files and the
 # variables it sets in vars.gp: fmt, out, t_run, t_policy, tunit, tmax,
-# up_thr, down_thr, min_rep, max_rep, has_fail, m_log, m_floor, m_query, n_act,
+# up_thr, down_thr, min_rep, max_rep, has_fail, m_log, m_floor, m_query, m_label, wall,
+# xlab, n_xt, xt_pos/lab, n_act,
 # act_x0/x1/a/b, n_alert_name, alert_name, n_al, al_x0/x1/a/b, n_inst, inst;
 # scr.dat: time, instance row, status 1 up / 0 timed out / -1 down).
 
@@ -34,7 +35,13 @@ set xrange [0:tmax]
 set grid xtics ytics lc rgb '#DDDDDD' lw 1 dt 1
 set border 3 lc rgb '#555555'
 set tics nomirror out scale 0.6
-set key outside right top Left reverse samplen 2.5 spacing 1.15 width 1 font ',11'
+set key outside right top Left reverse samplen 2.5 spacing 1.15 width 1 font ',12'
+
+# Wall-clock ticks (RFC 3339, positions and labels from figures.c) when the
+# run has an absolute start (a replay, or start_time set); else numbers.
+xt_on  = "if (wall) { set xtics (); do for [i=1:n_xt] { set xtics add (xt_lab[i] xt_pos[i]) } }"
+xt_off = "if (wall) { set xtics (); do for [i=1:n_xt] { set xtics add ('' xt_pos[i]) } }"
+xtn_on = "if (wall) { set xtics (); do for [i=1:n_xtn] { set xtics add (xtn_lab[i] xtn_pos[i]) } }"
 
 set multiplot
 set label 901 'Timeline: '.t_run at screen 0.5, screen 0.978 center font ',17'
@@ -52,6 +59,7 @@ if (n_act > 0) {
 # ---- 1. offered load -------------------------------------------------------
 set tmargin at screen 0.905; set bmargin at screen 0.765
 set format x ''
+eval xt_off
 set ylabel 'requests/s'
 set yrange [0:*]
 set label 1 'Offered load and throughput' at graph 0, graph 1.06 left font ',13'
@@ -75,7 +83,7 @@ if (n_act > 0) { do for [i=1:n_act] { unset label 200+i } }
 
 # ---- 2. what the scaler saw ------------------------------------------------
 set tmargin at screen 0.73; set bmargin at screen 0.545
-set ylabel 'metric'
+set ylabel m_label
 clamp(v) = (m_log && v < m_floor) ? m_floor : v
 if (m_log) {
     set logscale y; set yrange [m_floor:*]; set format y '%g'
@@ -131,7 +139,8 @@ unset label 1
 # ---- 5. alerts ---------------------------------------------------------------
 set tmargin at screen 0.18; set bmargin at screen 0.075
 set format x '% g'
-set xlabel sprintf('time since start (%s)', tunit)
+eval xt_on
+set xlabel xlab
 unset ylabel
 set grid noytics
 set label 1 'Alerts' at graph 0, graph 1.08 left font ',13'

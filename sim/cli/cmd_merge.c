@@ -43,7 +43,7 @@ static void usage(FILE *f)
           "  -h, --help               this help\n"
           "\n"
           "Exit status: 0 ok, 1 runtime error, 2 bad input (different sweeps, missing or\n"
-          "incomplete shards).\n", f);
+          "incomplete shards), 3 merged but no configuration is feasible (as sweep).\n", f);
 }
 
 /* "autoscale-sim merge: error: ..." on stderr; returns rc. */
@@ -245,6 +245,9 @@ int asim_cmd_merge(int argc, char **argv)
             printf("figures         %s/plots/\n", out);
     }
     asim_free(seen);
+    char why[700];
+    if (!asim_agg_any_feasible(&agg, &obj, why, sizeof why))
+        rc = fail(ASIM_EXIT_INFEASIBLE, "%s", why);
     goto done;
 
 bad:

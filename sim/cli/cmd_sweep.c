@@ -2,8 +2,9 @@
  * replicated, in parallel worker processes (sweep.h does the work).
  *
  * Everything the user gave is checked before anything runs: the scenario,
- * --set, every axis (unknown settings are usage errors; a bad *combination*
- * is not: it is recorded in runs.csv with its error and the sweep goes on).
+ * --set, every axis and link, every metric name (against a one-second probe
+ * run) and every configuration (an invalid one refuses the sweep; with
+ * --skip-invalid it is recorded in runs.csv with its error instead).
  * Re-running the same command resumes; when every run is done it only
  * re-aggregates, so changing --minimize/--subject-to/--plot on a finished
  * sweep costs no simulation.  Progress goes to stderr (a bar on a terminal,
@@ -43,6 +44,8 @@ static void usage(FILE *f)
           "  --random KEY=LO:HI       --samples values in [LO, HI] (Latin hypercube), crossed\n"
           "                           with the grid; whole numbers for integer settings\n"
           "  --samples N              number of random samples\n"
+          "  --link KEY=SWEPT_KEY     KEY follows a swept setting in every configuration, e.g.\n"
+          "                           --link container.initial_replicas=scaler.min_replicas\n"
           "\n"
           "options:\n"
           "  --reps R                 replications per combination (default 10)\n"
@@ -53,6 +56,8 @@ static void usage(FILE *f)
           "  --duration S             simulated seconds (same as --set duration=S)\n"
           "  --keep-runs              keep each run's files in DIR/runs/c<config>-r<rep>/\n"
           "  --force                  run configurations estimated above the size limits (as run --force)\n"
+          "  --skip-invalid           record invalid configurations as errors and run the\n"
+          "                           others (default: refuse the sweep before any run)\n"
           "  --shard K/N              run only slice K of N (configs with config % N == K-1);\n"
           "                           combine the N directories with `autoscale-sim merge`\n"
           "  --minimize METRIC        choose the best combination by its mean (best.json)\n"
@@ -69,7 +74,11 @@ static void usage(FILE *f)
           "\n"
           "Metrics: those of summary.json (autoscale-sim run), e.g. replica_seconds,\n"
           "slo_violation_seconds, latency_p95, scale_ups, cost.  More: doc/sweeps.md.\n"
-          "Exit status: 0 done, 1 runtime error or interrupted (re-run to resume), 2 bad input.\n", f);
+          "Every metric name and every configuration is checked before any run.\n"
+          "Exit status: 0 done, 1 runtime error or interrupted (re-run to resume), 2 bad input\n"
+          "(an unknown metric or setting, an invalid configuration), 3 done but no configuration\n"
+          "is feasible (every replication ok and every --subject-to holds on the means; a\n"
+          "shard never exits 3: merge decides).\n", f);
 }
 
 /* "autoscale-sim sweep: error: ..." on stderr; returns rc. */
@@ -141,62 +150,39 @@ static void on_progress(void *ctx, const asim_sweep_progress *p)
     fflush(stderr);
 }
 
-/* The metric names the objective mentions all exist among metrics (those
- * of the results, or before any run those of a probe run). */
-static int check_metrics(const char *const *metrics, size_t nmetrics, const asim_objective *o,
-                         const char *plot_metric, asim_err *err)
+/* The metric names the objective mentions all exist among the results'. */
+static int check_metrics(const asim_agg *a, const asim_objective *o, const char *plot_metric, asim_err *err)
 {
-    if (nmetrics == 0)
+    if (a->nmetrics == 0)
         return 0;     /* every run failed: nothing to check against */
-    const char *names[4 + ASIM_MAX_CONSTRAINTS];
-    const char *what[4 + ASIM_MAX_CONSTRAINTS];
-    size_t n = 0;
-    if (o->metric[0]) {
-        names[n] = o->metric;
-        what[n++] = o->maximize ? "--maximize" : "--minimize";
-    }
-    for (size_t c = 0; c < o->ncons; c++) {
-        names[n] = o->cons[c].metric;
-        what[n++] = "--subject-to";
-    }
-    names[n] = o->pareto_x;
-    what[n++] = "--pareto";
-    names[n] = o->pareto_y;
-    what[n++] = "--pareto";
-    if (plot_metric) {
-        names[n] = plot_metric;
-        what[n++] = "--plot-metric";
-    }
-    for (size_t i = 0; i < n; i++)
-    {
-        size_t m = 0;
-        while (m < nmetrics && strcmp(metrics[m], names[i]) != 0)
-            m++;
-        if (m == nmetrics) {
-            const char *sug = asim_suggest(names[i], metrics, nmetrics);
-            return asim_err_set(err, ASIM_EINPUT, "%s: no metric '%s' in the results%s%s%s", what[i], names[i],
-                                sug ? " (did you mean " : "", sug ? sug : "", sug ? "?)" : "");
-        }
-    }
-    return 0;
+    return asim_objective_check_names(o, plot_metric, "--plot-metric", a->metrics, a->nmetrics, err);
 }
 
-/* Before any run: the configurations fit the run budget, and the metric
- * names given exist in what a run reports (sweep_check.c). */
-static int check_before_runs(const asim_sweep *sw, int force, const asim_objective *o, const char *plot_metric,
-                             asim_err *err)
+/* Before any run: every configuration fits the run budget (sweep_check.c),
+ * the metric names exist in a one-second probe run of the base scenario,
+ * and every configuration builds and validates. */
+static int check_before_running(const asim_sweep *sw, const asim_objective *o, const char *plot_metric,
+                                int force, int skip_invalid, int quiet, asim_err *err)
 {
     int rc = asim_sweep_check_budget(sw, force, err);
     if (rc)
         return rc;
-    asim_summary *sum = asim_malloc(sizeof *sum);
-    if (asim_sweep_probe_metrics(sw, sum)) {
-        const char *names[ASIM_SUMMARY_MAX];
-        for (size_t m = 0; m < sum->n; m++)
-            names[m] = sum->m[m].name;
-        rc = check_metrics(names, sum->n, o, plot_metric, err);
+    size_t nn = 0;
+    char **names = asim_sweep_metric_names(&sw->base, &nn, err);
+    if (names) {
+        rc = asim_objective_check_names(o, plot_metric, "--plot-metric", names, nn, err);
+        asim_sweep_free_names(names);
+        if (rc)
+            return rc;
     }
-    asim_free(sum);
+    size_t bad = 0;
+    rc = asim_sweep_validate(sw, &bad, err);
+    if (rc && skip_invalid) {
+        if (!quiet)
+            fprintf(stderr, "sweep: warning: %zu of %zu configurations are invalid: recorded as errors "
+                    "(--skip-invalid)\n", bad, sw->nconfigs);
+        rc = 0;
+    }
     return rc;
 }
 
@@ -211,7 +197,8 @@ static int set_pareto(asim_objective *o, const char *text, asim_err *err)
     return 0;
 }
 
-enum { OPT_GRID = 1000, OPT_RANDOM, OPT_SAMPLES, OPT_REPS, OPT_KEEP, OPT_SHARD, OPT_PARETO, OPT_FORCE };
+enum { OPT_GRID = 1000, OPT_RANDOM, OPT_SAMPLES, OPT_REPS, OPT_KEEP, OPT_SHARD, OPT_PARETO, OPT_FORCE,
+       OPT_LINK, OPT_SKIP_INVALID };
 
 int asim_cmd_sweep(int argc, char **argv)
 {
@@ -224,6 +211,8 @@ int asim_cmd_sweep(int argc, char **argv)
         {"force", no_argument, NULL, OPT_FORCE},
         {"shard", required_argument, NULL, OPT_SHARD},
         {"pareto", required_argument, NULL, OPT_PARETO},
+        {"link", required_argument, NULL, OPT_LINK},
+        {"skip-invalid", no_argument, NULL, OPT_SKIP_INVALID},
         {NULL, 0, NULL, 0},
     };
     asim_cli_opts opt;
@@ -231,10 +220,11 @@ int asim_cmd_sweep(int argc, char **argv)
     opt.usage = usage;
     const char **grids = asim_calloc((size_t)argc + 1, sizeof *grids);
     const char **randoms = asim_calloc((size_t)argc + 1, sizeof *randoms);
-    size_t ngrid = 0, nrandom = 0;
+    const char **links = asim_calloc((size_t)argc + 1, sizeof *links);
+    size_t ngrid = 0, nrandom = 0, nlinks = 0;
     const char *shard = NULL, *pareto = NULL, *scenario = NULL;
     unsigned long samples = 0, reps = 10;
-    int keep = 0, force = 0, rc = 0;
+    int keep = 0, force = 0, skip_invalid = 0, rc = 0;
     asim_err err;
     asim_config cfg;
     int have_cfg = 0;
@@ -248,6 +238,8 @@ int asim_cmd_sweep(int argc, char **argv)
         switch (o) {
         case OPT_GRID:   grids[ngrid++] = optarg; break;
         case OPT_RANDOM: randoms[nrandom++] = optarg; break;
+        case OPT_LINK:   links[nlinks++] = optarg; break;
+        case OPT_SKIP_INVALID: skip_invalid = 1; break;
         case OPT_KEEP:   keep = 1; break;
         case OPT_FORCE:  force = 1; break;
         case OPT_SHARD:  shard = optarg; break;
@@ -311,12 +303,14 @@ int asim_cmd_sweep(int argc, char **argv)
     for (size_t i = 0; i < nrandom; i++)
         if ((rc = asim_sweep_add_random(&sw, randoms[i], &err)) != 0)
             goto bad_input;
+    for (size_t i = 0; i < nlinks; i++)
+        if ((rc = asim_sweep_add_link(&sw, links[i], &err)) != 0)
+            goto bad_input;
     if ((rc = asim_sweep_finish(&sw, samples, &err)) != 0)
         goto bad_input;
     if (shard && (rc = asim_sweep_parse_shard(shard, &sw.shard_k, &sw.shard_n, &err)) != 0)
         goto bad_input;
-
-    if ((rc = check_before_runs(&sw, force, &obj, opt.plot_metric, &err)) != 0)
+    if ((rc = check_before_running(&sw, &obj, opt.plot_metric, force, skip_invalid, opt.quiet, &err)) != 0)
         goto bad_input;
 
     char dir[PATH_MAX];
@@ -343,7 +337,7 @@ int asim_cmd_sweep(int argc, char **argv)
         goto done;
     }
     rc = asim_sweep_aggregate(&sw, &obj, dir, NULL, &agg, &err);
-    if (rc == 0 && (rc = check_metrics((const char *const *)agg.metrics, agg.nmetrics, &obj, opt.plot_metric, &err)) != 0)
+    if (rc == 0 && (rc = check_metrics(&agg, &obj, opt.plot_metric, &err)) != 0)
         goto bad_input;
     if (rc) {
         rc = fail(rc == ASIM_EINPUT ? 2 : 1, "%s", err.msg);
@@ -362,6 +356,9 @@ int asim_cmd_sweep(int argc, char **argv)
         if (!opt.quiet)
             printf("figures         %s/plots/\n", dir);
     }
+    char why[700];
+    if (sw.shard_n <= 1 && !asim_agg_any_feasible(&agg, &obj, why, sizeof why))
+        rc = fail(ASIM_EXIT_INFEASIBLE, "%s", why);
     goto done;
 
 bad_input:
@@ -374,5 +371,6 @@ done:
     asim_free(grids);
     asim_free(randoms);
     asim_cli_opts_free(&opt);
+    asim_free(links);
     return rc;
 }

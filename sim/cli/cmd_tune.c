@@ -77,7 +77,10 @@ static void usage(FILE *f)
           "  -q, --quiet              no progress and no report\n"
           "  -h, --help               this help\n"
           "\n"
-          "Exit status: 0 done, 1 runtime error or interrupted, 2 bad input.\n", f);
+          "Metric names are checked on a one-second probe run before the budget is spent.\n"
+          "Exit status: 0 done, 1 runtime error or interrupted, 2 bad input, 3 done but no\n"
+          "feasible point (none satisfies the constraints in the search, or the chosen one\n"
+          "fails them on the fresh replications; best.json is then the closest).\n", f);
 }
 
 /* "autoscale-sim tune: error: ..." on stderr; returns rc. */
@@ -524,6 +527,15 @@ int asim_cmd_tune(int argc, char **argv)
                   "replications = %lu runs", budget, np, reps, (np + 1) * reps);
         goto done;
     }
+    /* Metric names are checked on a one-second probe run, before the budget is spent. */
+    size_t nnames = 0;
+    char **names = asim_sweep_metric_names(&cfg, &nnames, &err);
+    if (names) {
+        rc = asim_objective_check_names(&obj, NULL, NULL, names, nnames, &err);
+        asim_sweep_free_names(names);
+        if (rc)
+            goto bad_input;
+    }
 
     char dir[PATH_MAX];
     if (opt.out)
@@ -708,6 +720,10 @@ int asim_cmd_tune(int argc, char **argv)
     if (fr && !fr->feasible)
         fprintf(stderr, "autoscale-sim tune: warning: on the fresh replications the best point %s\n",
                 fr->ok != fr->reps ? "has failed runs" : "violates a constraint (on its mean)");
+    if (b->status || !b->feasible || !fr || !fr->feasible)
+        rc = fail(ASIM_EXIT_INFEASIBLE, "no feasible point: %s", b->status ? "every evaluated point failed"
+                  : !b->feasible ? "no evaluated point satisfies the constraints (best.json is the closest)"
+                  : "the chosen point is not feasible on the fresh replications");
     goto done;
 
 bad_input:

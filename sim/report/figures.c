@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "sim/engine/timefmt.h"
 #include "sim/report/plot.h"
 
 #define MAX_POINTS 1500        /* per series: enough for any screen, keeps SVGs small */
@@ -72,6 +73,161 @@ static void fmt_g(char *buf, size_t len, double v)
         snprintf(buf, len, "?");
     else
         snprintf(buf, len, "%g", v);
+}
+
+/* ------------------------------------------------------------------ */
+/* wall-clock time axis                                                  */
+
+#define DEFAULT_START "2024-01-15T10:00:00Z"   /* settings_core.c's default */
+
+/* Does the run have an absolute start worth showing (doc/plots.md)?  A
+ * trace replay (its traffic happened at real instants), or a start_time the
+ * user set.  *t0 / *tz: the start in Unix seconds and its UTC offset. */
+static int wall_start(const asim_rundir *r, int64_t *t0, int *tz)
+{
+    const char *st = asim_rundir_setting_str(r, "start_time", DEFAULT_START);
+    const char *tp = asim_rundir_setting_str(r, "trace.path", "");
+    const cJSON *trs = cJSON_GetObjectItemCaseSensitive(r->settings, "traces");
+    int replay = tp[0] || cJSON_GetArraySize(trs) > 0;
+    asim_instant in;
+    if (!(replay || strcmp(st, DEFAULT_START) != 0) || asim_rfc3339_parse(st, strlen(st), 0, &in) != 0)
+        return 0;
+    *t0 = in.sec;
+    *tz = in.tz;
+    return 1;
+}
+
+/* RFC 3339 of whole second t (Unix) in zone tz, without the ".000". */
+static void rfc3339_s(int64_t t, int tz, char *buf, size_t len)
+{
+    asim_rfc3339_format(t * INT64_C(1000000000), tz, buf, len);
+    char *dot = strchr(buf, '.');
+    if (dot)
+        memmove(dot, dot + 4, strlen(dot + 4) + 1);
+}
+
+/* Tick positions (x units) and RFC 3339 labels for a wall-clock axis, as
+ * gnuplot arrays <name>_pos / <name>_lab, n_<name>: fewer than maxticks
+ * ticks, on whole steps of local time (1 s ... 1 week). */
+static void wall_ticks(asim_gp *g, const char *name, const tscale *sc, int64_t t0, int tz, int maxticks)
+{
+    static const int64_t steps[] = {1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800,
+                                    21600, 43200, 86400, 172800, 604800};
+    int64_t step = steps[ASIM_ARRAY_LEN(steps) - 1];
+    for (size_t i = 0; i < ASIM_ARRAY_LEN(steps); i++)
+        if (sc->dur / (double)steps[i] < (double)maxticks) {
+            step = steps[i];
+            break;
+        }
+    int64_t local0 = t0 + tz, rem = ((local0 % step) + step) % step;
+    int64_t first = rem ? local0 + step - rem : local0;
+    FILE *v = asim_gp_vars(g);
+    size_t n = 0;
+    for (int64_t t = first; (double)(t - local0) <= sc->dur + 1e-9; t += step)
+        n++;
+    fprintf(v, "n_%s = %zu\narray %s_pos[%zu]\narray %s_lab[%zu]\n", name, n, name, n ? n : 1, name, n ? n : 1);
+    size_t k = 0;
+    for (int64_t t = first; (double)(t - local0) <= sc->dur + 1e-9; t += step) {
+        char lab[48], nm[64];
+        rfc3339_s(t - tz, tz, lab, sizeof lab);
+        k++;
+        fprintf(v, "%s_pos[%zu] = %.10g\n", name, k, (double)(t - local0) / sc->div);
+        snprintf(nm, sizeof nm, "%s_lab[%zu]", name, k);
+        asim_gp_set_str(g, nm, lab);
+    }
+}
+
+/* wall, xlab and the tick arrays the scripts use: xt (wide panels, fewer
+ * than wide_ticks) and xtn (narrow dashboard panels, at most 2).  r NULL:
+ * time since start. */
+static void time_axis_vars(asim_gp *g, const asim_rundir *r, const tscale *sc, int wide_ticks)
+{
+    int64_t t0 = 0;
+    int tz = 0;
+    char lab[160];
+    int wall = r && wall_start(r, &t0, &tz);
+    asim_gp_set_num(g, "wall", wall);
+    if (wall) {
+        char st[48];
+        rfc3339_s(t0, tz, st, sizeof st);
+        snprintf(lab, sizeof lab, "wall-clock time, RFC 3339 (the run starts %s)", st);
+        wall_ticks(g, "xt", sc, t0, tz, wide_ticks);
+        wall_ticks(g, "xtn", sc, t0, tz, 3);
+    } else {
+        snprintf(lab, sizeof lab, "time since start (%s)", sc->unit);
+        fputs("n_xt = 0\narray xt_pos[1]\narray xt_lab[1]\nn_xtn = 0\narray xtn_pos[1]\narray xtn_lab[1]\n",
+              asim_gp_vars(g));
+    }
+    asim_gp_set_str(g, "xlab", lab);
+}
+
+/* The scaler metric's unit, from Prometheus's naming convention (the base
+ * unit is the name's suffix: webapp_response_time_seconds): seconds when the
+ * query reads a *_seconds series without turning it into a rate or a count;
+ * else the query's own value (no unit can be claimed).  Used as a y label. */
+static const char *query_label(const char *q)
+{
+    static const char *const not_seconds[] = {"rate(", "increase(", "deriv(", "_count", "_total", "count(",
+                                              "count_over_time(", "changes(", "resets("};
+    if (!strstr(q, "_seconds"))
+        return "metric (query value)";
+    for (size_t i = 0; i < ASIM_ARRAY_LEN(not_seconds); i++)
+        if (strstr(q, not_seconds[i]) && !strstr(q, "histogram_quantile("))
+            return "metric (query value)";
+    return "metric (s)";
+}
+
+/* The log-scale rule for latency panels (doc/plots.md): a log axis when the
+ * largest positive value is more than LOG_RATIO times the median of the
+ * positive values (at least 10 of them): one burst would otherwise flatten
+ * everything else against the floor. */
+#define LOG_RATIO 20.0
+
+typedef struct posvals {
+    double *v;
+    size_t n, cap;
+} posvals;
+
+static void posvals_add(posvals *p, double x)
+{
+    if (!(x > 0) || !isfinite(x))
+        return;
+    ASIM_GROW(p->v, p->cap, p->n + 1, 256);
+    p->v[p->n++] = x;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* 1 for a log axis by the rule above; *floor gets a lower bound for it
+ * (the smallest positive value, or NaN).  Frees p's values. */
+static int posvals_log(posvals *p, double *floor_v)
+{
+    int lg = 0;
+    *floor_v = NAN;
+    if (p->n >= 10) {
+        qsort(p->v, p->n, sizeof *p->v, cmp_double);
+        double med = p->v[p->n / 2], mx = p->v[p->n - 1];
+        lg = mx > LOG_RATIO * med;
+        *floor_v = p->v[0];
+    }
+    asim_free(p->v);
+    p->v = NULL;
+    p->n = p->cap = 0;
+    return lg;
+}
+
+/* Latency columns of the timeseries (p50, p95, p99) into p. */
+static void posvals_ts(posvals *p, const asim_rundir *r, const char *const *cols, size_t ncols)
+{
+    for (size_t k = 0; k < ncols; k++) {
+        int c = asim_table_col(&r->ts, cols[k]);
+        for (size_t i = 0; c >= 0 && i < r->ts.nrow; i++)
+            posvals_add(p, asim_table_num(&r->ts, i, c));
+    }
 }
 
 void asim_fig_policy_text(const asim_rundir *r, char *buf, size_t len)
@@ -359,6 +515,7 @@ static void common_vars(asim_gp *g, const asim_rundir *r, const tscale *sc)
     asim_gp_set_str(g, "t_policy", pol);
     asim_gp_set_str(g, "tunit", sc->unit);
     asim_gp_set_num(g, "tmax", sc->dur / sc->div);
+    time_axis_vars(g, r, sc, 5);
     asim_gp_set_num(g, "up_thr", asim_rundir_setting_num(r, "scaler.scale_up_threshold", NAN));
     asim_gp_set_num(g, "down_thr", asim_rundir_setting_num(r, "scaler.scale_down_threshold", NAN));
     asim_gp_set_num(g, "min_rep", asim_rundir_setting_num(r, "scaler.min_replicas", NAN));
@@ -628,6 +785,7 @@ static int timeline_data(asim_gp *g, const asim_rundir *r, const tscale *sc, asi
     asim_gp_set_num(g, "m_floor", mlog ? floor_v : 0);
     asim_gp_set_num(g, "m_max", mmax);
     asim_gp_set_str(g, "m_query", asim_rundir_setting_str(r, "scaler.query", "metric"));
+    asim_gp_set_str(g, "m_label", query_label(asim_rundir_setting_str(r, "scaler.query", "")));
 
     spans act = {0}, al = {0};
     collect_actions(r, sc, &act);
@@ -690,6 +848,20 @@ static int dashboard_data(asim_gp *g, const asim_rundir *r, const tscale *sc, as
         if (!isnan(v) && (isnan(mx) || v > mx))
             mx = v;
     }
+    /* Log axes for the two latency panels, by the max/median rule. */
+    posvals pv = {0};
+    double fl;
+    int crt = asim_table_col(&r->scrapes, "response_time");
+    for (size_t i = 0; crt >= 0 && i < r->scrapes.nrow; i++)
+        posvals_add(&pv, asim_table_num(&r->scrapes, i, crt));
+    int lg = posvals_log(&pv, &fl);
+    asim_gp_set_num(g, "rt_log", lg);
+    asim_gp_set_num(g, "rt_floor", lg ? fl / 2 : 0);
+    static const char *const pct[] = {"latency_p50", "latency_p95", "latency_p99"};
+    posvals_ts(&pv, r, pct, ASIM_ARRAY_LEN(pct));
+    lg = posvals_log(&pv, &fl);
+    asim_gp_set_num(g, "pct_log", lg);
+    asim_gp_set_num(g, "pct_floor", lg ? fl / 2 : 0);
     asim_gp_set_num(g, "r_now", now);
     asim_gp_set_num(g, "r_max", mx);
     asim_gp_set_num(g, "r_mean", asim_rundir_metric(r, "mean_replicas"));
@@ -798,7 +970,24 @@ int asim_plot_compare(const asim_rundir *runs, const char *const *labels, size_t
     }
     asim_gp_set_str(g, "tunit", sc.unit);
     asim_gp_set_num(g, "tmax", sc.dur / sc.div);
-    vars_names(g, "run", labels, n, 28);
+    /* Wall-clock ticks only when every run starts at the same instant. */
+    int64_t w0 = 0, wi = 0;
+    int z0 = 0, zi = 0, same_start = n > 0 && wall_start(&runs[0], &w0, &z0);
+    for (size_t i = 1; i < n && same_start; i++)
+        same_start = wall_start(&runs[i], &wi, &zi) && wi == w0;
+    time_axis_vars(g, same_start ? &runs[0] : NULL, &sc, 5);
+    /* Run names are never cut: the figure widens for the longest (in
+     * characters, not bytes). */
+    vars_names(g, "run", labels, n, 0);
+    size_t key_chars = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t c = 0;
+        for (const unsigned char *p = (const unsigned char *)labels[i]; *p; p++)
+            c += (*p & 0xC0) != 0x80;
+        if (c > key_chars)
+            key_chars = c;
+    }
+    asim_gp_set_num(g, "key_chars", (double)key_chars);
     FILE *v = asim_gp_vars(g);
     /* Per-run thresholds, and whether they all agree (drawn once then). */
     fprintf(v, "array up_thr[%zu]\narray down_thr[%zu]\n", n ? n : 1, n ? n : 1);
@@ -820,6 +1009,27 @@ int asim_plot_compare(const asim_rundir *runs, const char *const *labels, size_t
         }
     }
     asim_gp_set_num(g, "thr_same", same);
+    /* SLO lines on the p95 panel (once when every run has the same SLO), its
+     * log rule, and the metric's unit when every run's query has the same. */
+    fprintf(v, "array slo[%zu]\n", n ? n : 1);
+    int slo_same = 1;
+    const char *mlab = n ? query_label(asim_rundir_setting_str(&runs[0], "scaler.query", "")) : "metric";
+    posvals pv = {0};
+    static const char *const p95[] = {"latency_p95"};
+    for (size_t i = 0; i < n; i++) {
+        double sl = asim_rundir_setting_num(&runs[i], "slo.latency", 0.6);
+        fprintf(v, "slo[%zu] = %.10g\n", i + 1, sl);
+        slo_same &= sl == asim_rundir_setting_num(&runs[0], "slo.latency", 0.6);
+        if (strcmp(query_label(asim_rundir_setting_str(&runs[i], "scaler.query", "")), mlab) != 0)
+            mlab = "metric (query value)";
+        posvals_ts(&pv, &runs[i], p95, 1);
+    }
+    double fl;
+    int lg = posvals_log(&pv, &fl);
+    asim_gp_set_num(g, "slo_same", slo_same);
+    asim_gp_set_num(g, "p95_log", lg);
+    asim_gp_set_num(g, "p95_floor", lg ? fl / 2 : 0);
+    asim_gp_set_str(g, "m_label", mlab);
     double down0 = n ? asim_rundir_setting_num(&runs[0], "scaler.scale_down_threshold", NAN) : NAN;
     int mlog = !isnan(mmax) && up0 > 0 && mmax > 8 * up0;
     asim_gp_set_num(g, "m_log", mlog);

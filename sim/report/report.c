@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "sim/config/settings.h"
 #include "sim/report/figures.h"
 #include "sim/engine/output.h"
 #include "sim/report/plot.h"
@@ -92,6 +93,17 @@ const char *asim_metric_desc(const char *name)
 {
     const minfo *m = info(name);
     return m ? m->desc : "";
+}
+
+void asim_metric_axis_label(const char *name, char *buf, size_t len)
+{
+    const minfo *m = info(name);
+    const char *unit = !m ? "" : m->kind == K_PCT ? "fraction" : m->kind == K_USD ? "USD"
+                     : m->unit[0] ? m->unit : m->kind == K_INT ? "count" : "";
+    if (unit[0])
+        snprintf(buf, len, "%s (%s)", name, unit);
+    else
+        snprintf(buf, len, "%s", name);
 }
 
 void asim_metric_format(const char *name, double v, char *buf, size_t len)
@@ -297,8 +309,18 @@ static void print_table(FILE *f, const asim_rundir *runs, const char *const *lab
             w0 = (int)strlen(diff[j]);
     int *w = asim_malloc(n * sizeof *w);
     char buf[64];
+    /* A column is as wide as its label and every value in it: nothing is
+     * ever cut (a long query or name widens the table instead). */
     for (size_t i = 0; i < n; i++) {
         w[i] = (int)strlen(labels[i]) > 12 ? (int)strlen(labels[i]) : 12;
+        int pw = (int)strlen(asim_rundir_setting_str(&runs[i], "scaler.policy", "?"));
+        if (pw > w[i])
+            w[i] = pw;
+        for (size_t j = 0; j < nd; j++) {
+            const char *v = flat_get(&fl[i], diff[j]);
+            if (v && (int)strlen(v) > w[i])
+                w[i] = (int)strlen(v);
+        }
     }
     fprintf(f, "%-*s", w0, "metric");
     for (size_t i = 0; i < n; i++)
@@ -316,8 +338,7 @@ static void print_table(FILE *f, const asim_rundir *runs, const char *const *lab
         fprintf(f, "%-*s", w0, diff[j]);
         for (size_t i = 0; i < n; i++) {
             const char *v = flat_get(&fl[i], diff[j]);
-            snprintf(buf, sizeof buf, "%.*s", w[i] < 40 ? w[i] : 40, v ? v : "-");
-            fprintf(f, "  %*s", w[i], buf);
+            fprintf(f, "  %*s", w[i], v ? v : "-");
         }
         fputc('\n', f);
     }
@@ -422,10 +443,14 @@ int asim_compare_dirs_opts(const char *const *dirs, size_t n, const char *out_di
                 k = (size_t)snprintf(sub, sizeof sub, "runs differ in: seed");
                 break;
             }
-        for (size_t j = 0; j < nd && k < sizeof sub - 60; j++)
+        /* Whole names only: when they do not all fit on the line, the count
+         * of the rest (compare.csv has a column for each). */
+        size_t j = 0;
+        for (; j < nd && k + strlen(diff[j]) + 2 < 170; j++)
             k += (size_t)snprintf(sub + k, sizeof sub - k, "%s%s", k ? ", " : "runs differ in: ", diff[j]);
-        if (k >= sizeof sub - 60 && nd)
-            snprintf(sub + k, sizeof sub - k, ", ...");
+        if (j < nd)
+            snprintf(sub + k, sizeof sub - k, "%s%zu more setting%s (see compare.csv)", k ? " and " : "runs differ in ",
+                     nd - j, nd - j == 1 ? "" : "s");
         rc = asim_plot_compare(runs, labels, n, o->formats ? o->formats : ASIM_FMT_PNG | ASIM_FMT_SVG,
                                sub, base, err);
         asim_free(base);
@@ -505,6 +530,35 @@ static void md_code(FILE *f, const char *s)
         else if (*s == '\n' || *s == '\r') fputc(' ', f);
         else fputc(*s, f);
     }
+}
+
+/* The run's settings that differ from the defaults (or that the defaults do
+ * not have), as flattened paths; name, description and seed are left out
+ * (the report's header shows them).  run/def are filled for the values and
+ * freed by the caller (flat_free); the returned array points into run. */
+static const char **settings_changed(const asim_rundir *r, flat *run, flat *def, size_t *count)
+{
+    asim_config c;
+    asim_config_defaults(&c);
+    cJSON *dj = asim_config_to_json(&c);
+    asim_config_free(&c);
+    memset(run, 0, sizeof *run);
+    memset(def, 0, sizeof *def);
+    flatten(run, r->settings, "");
+    flatten(def, dj, "");
+    cJSON_Delete(dj);
+    const char **out = asim_malloc((run->n ? run->n : 1) * sizeof *out);
+    size_t k = 0;
+    for (size_t i = 0; i < run->n; i++) {
+        const char *p = run->path[i];
+        if (strcmp(p, "name") == 0 || strcmp(p, "description") == 0 || strcmp(p, "seed") == 0)
+            continue;
+        const char *d = flat_get(def, p);
+        if (!d || strcmp(d, run->val[i]) != 0)
+            out[k++] = p;
+    }
+    *count = k;
+    return out;
 }
 
 /* gnuplot's SVG, inlined: from "<svg" on, with ids and references to them
@@ -778,13 +832,38 @@ static int write_html(const char *path, const asim_rundir *r, const char *out_di
           "load meets the SLO latency (an M/G/c model of each replica; see doc/elasticity.md).</p>\n", f);
     html_metrics(f, r, 1);
 
-    fputs("<h2>Settings</h2>\n<pre>", f);
+    /* Only what differs from the defaults is shown; the full list folded. */
+    flat run, def;
+    size_t nch;
+    const char **ch = settings_changed(r, &run, &def, &nch);
+    fputs("<h2 id=\"settings\">Settings</h2>\n", f);
+    if (nch) {
+        fprintf(f, "<p>%zu setting%s differ%s from the defaults (<code>autoscale-sim settings</code> lists "
+                "them all):</p>\n<table id=\"settings-changed\"><tr><th>setting</th><th>value</th>"
+                "<th>default</th></tr>\n", nch, nch == 1 ? "" : "s", nch == 1 ? "s" : "");
+        for (size_t i = 0; i < nch; i++) {
+            const char *d = flat_get(&def, ch[i]);
+            fputs("<tr><td><code>", f);
+            html_esc(f, ch[i]);
+            fputs("</code></td><td><code>", f);
+            html_esc(f, flat_get(&run, ch[i]));
+            fputs("</code></td><td><code>", f);
+            html_esc(f, d ? d : "(none)");
+            fputs("</code></td></tr>\n", f);
+        }
+        fputs("</table>\n", f);
+    } else
+        fputs("<p>Every setting has its default value.</p>\n", f);
+    asim_free(ch);
+    flat_free(&run);
+    flat_free(&def);
+    fputs("<details id=\"settings-all\"><summary>All settings (as in summary.json)</summary>\n<pre>", f);
     char *js = cJSON_Print(r->settings);
     if (js) {
         html_esc(f, js);
         cJSON_free(js);
     }
-    fputs("</pre>\n", f);
+    fputs("</pre>\n</details>\n", f);
     fprintf(f, "<footer>Written by autoscale-sim %s from the files of this run directory: "
             "<a href=\"summary.json\">summary.json</a>, <a href=\"timeseries.csv\">timeseries.csv</a>, "
             "<a href=\"events.csv\">events.csv</a>, <a href=\"scrapes.csv\">scrapes.csv</a>, "
@@ -867,6 +946,38 @@ static int write_md(const char *path, const asim_rundir *r, int have_figs, asim_
             fputs(" |\n", f);
         }
     }
+    flat run, def;
+    size_t nch;
+    const char **ch = settings_changed(r, &run, &def, &nch);
+    fputs("\n## Settings that differ from the defaults\n\n", f);
+    if (nch) {
+        fputs("| setting | value | default |\n|---|---|---|\n", f);
+        for (size_t i = 0; i < nch; i++) {
+            const char *d = flat_get(&def, ch[i]);
+            fputs("| `", f);
+            md_code(f, ch[i]);
+            fputs("` | `", f);
+            md_code(f, flat_get(&run, ch[i]));
+            fputs("` | `", f);
+            md_code(f, d ? d : "(none)");
+            fputs("` |\n", f);
+        }
+    } else
+        fputs("Every setting has its default value.\n", f);
+    asim_free(ch);
+    flat_free(&def);
+    /* The full list as a table: user text (a query, a description) goes
+     * through md_text, never raw into the page. */
+    fputs("\n<details><summary>All settings</summary>\n\n| setting | value |\n|---|---|\n", f);
+    for (size_t i = 0; i < run.n; i++) {
+        fputs("| `", f);
+        md_code(f, run.path[i]);
+        fputs("` | ", f);
+        md_text(f, run.val[i]);
+        fputs(" |\n", f);
+    }
+    fputs("\n</details>\n", f);
+    flat_free(&run);
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(r->summary, "version");
     fprintf(f, "\n_Written by autoscale-sim %s; full settings in summary.json, every check in events.csv._\n",
             cJSON_IsString(ver) ? ver->valuestring : "?");

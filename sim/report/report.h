@@ -53,5 +53,9 @@ int asim_report_write(const char *dir, const char *out_dir, unsigned flags, asim
 const char *asim_metric_unit(const char *name);
 const char *asim_metric_desc(const char *name);
 void asim_metric_format(const char *name, double v, char *buf, size_t len);
+/* An axis label for a metric, with its unit: "replica_seconds (replica s)",
+ * "latency_p95 (s)", "error_ratio (fraction)", "scale_ups (count)"; the bare
+ * name when the unit is unknown.  Always NUL-terminated. */
+void asim_metric_axis_label(const char *name, char *buf, size_t len);
 
 #endif

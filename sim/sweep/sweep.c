@@ -34,6 +34,7 @@
 #include "sim/engine/output.h"
 #include "sim/engine/rng.h"
 #include "sim/run/simulate.h"
+#include "sim/sweep/pool.h"
 #include "sim/sweep/sweep_int.h"
 
 #define MAX_VALUES 1000000
@@ -117,6 +118,11 @@ void asim_sweep_free(asim_sweep *sw)
         asim_free(x->spec);
     }
     asim_free(sw->axes);
+    for (size_t l = 0; l < sw->nlinks; l++) {
+        asim_free(sw->links[l].key);
+        asim_free(sw->links[l].from);
+    }
+    asim_free(sw->links);
     asim_free(sw->scenario);
     asim_free(sw->base_json);
     asim_config_free(&sw->base);
@@ -361,6 +367,44 @@ static void draw_random(asim_sweep *sw, asim_sweep_axis *x)
     asim_rng_free(r);
 }
 
+/* Index of the axis sweeping key, or -1. */
+static long axis_of(const asim_sweep *sw, const char *key)
+{
+    for (size_t a = 0; a < sw->naxes; a++)
+        if (strcmp(sw->axes[a].key, key) == 0)
+            return (long)a;
+    return -1;
+}
+
+int asim_sweep_add_link(asim_sweep *sw, const char *spec, asim_err *err)
+{
+    const char *eq = strchr(spec, '=');
+    if (!eq || eq == spec || !eq[1] || strpbrk(spec, "\r\n"))
+        return asim_err_set(err, ASIM_EINPUT, "--link '%s': expected KEY=SWEPT_KEY "
+                            "(e.g. container.initial_replicas=scaler.min_replicas)", spec);
+    const char *from = eq + 1;
+    if (axis_of(sw, from) < 0)
+        return asim_err_set(err, ASIM_EINPUT, "--link %s: %s is not swept (give it --grid or --random)",
+                            spec, from);
+    char *key;
+    const char *rest;
+    /* split_spec checks the key: a known setting, not swept, not the seed. */
+    int rc = split_spec(sw, "--link", spec, &key, &rest, err);
+    if (rc)
+        return rc;
+    for (size_t l = 0; l < sw->nlinks; l++)
+        if (strcmp(sw->links[l].key, key) == 0) {
+            asim_err_set(err, ASIM_EINPUT, "--link: %s is linked twice", key);
+            asim_free(key);
+            return ASIM_EINPUT;
+        }
+    sw->links = asim_realloc(sw->links, (sw->nlinks + 1) * sizeof *sw->links);
+    sw->links[sw->nlinks].key = key;
+    sw->links[sw->nlinks].from = asim_strdup(from);
+    sw->nlinks++;
+    return 0;
+}
+
 int asim_sweep_finish(asim_sweep *sw, size_t samples, asim_err *err)
 {
     int any_random = 0;
@@ -396,6 +440,13 @@ int asim_sweep_finish(asim_sweep *sw, size_t samples, asim_err *err)
             h = asim_fnv1a64_str(h, x->values[i]);
         }
     }
+    /* Links change what runs compute; a sweep without them hashes as before. */
+    for (size_t l = 0; l < sw->nlinks; l++) {
+        h = asim_fnv1a64_str(h, "\nlink ");
+        h = asim_fnv1a64_str(h, sw->links[l].key);
+        h = asim_fnv1a64_str(h, "=");
+        h = asim_fnv1a64_str(h, sw->links[l].from);
+    }
     snprintf(buf, sizeof buf, "\nsamples %zu reps %u seed %llu\n", sw->samples, sw->reps,
              (unsigned long long)sw->seed);
     h = asim_fnv1a64_str(h, buf);
@@ -421,11 +472,94 @@ char *asim_sweep_assignments(const asim_sweep *sw, size_t c)
     size_t len = 1;
     for (size_t a = 0; a < sw->naxes; a++)
         len += strlen(sw->axes[a].key) + strlen(asim_sweep_value(sw, c, a)) + 2;
+    for (size_t l = 0; l < sw->nlinks; l++)
+        len += strlen(sw->links[l].key) + strlen(asim_sweep_value(sw, c, (size_t)axis_of(sw, sw->links[l].from))) + 2;
     char *s = asim_malloc(len), *p = s;
     *p = 0;
     for (size_t a = 0; a < sw->naxes; a++)
         p += sprintf(p, "%s=%s\n", sw->axes[a].key, asim_sweep_value(sw, c, a));
+    for (size_t l = 0; l < sw->nlinks; l++)
+        p += sprintf(p, "%s=%s\n", sw->links[l].key,
+                     asim_sweep_value(sw, c, (size_t)axis_of(sw, sw->links[l].from)));
     return s;
+}
+
+/* "a=1, b=2" from "a=1\nb=2\n", at most len bytes. */
+static void assignments_inline(char *buf, size_t len, const char *assign)
+{
+    size_t k = 0;
+    buf[0] = 0;
+    for (const char *p = assign; *p && k + 3 < len; p++) {
+        if (*p == '\n') {
+            if (p[1]) {
+                buf[k++] = ',';
+                buf[k++] = ' ';
+            }
+        } else
+            buf[k++] = *p;
+    }
+    buf[k < len ? k : len - 1] = 0;
+}
+
+int asim_sweep_validate(const asim_sweep *sw, size_t *ninvalid, asim_err *err)
+{
+    size_t bad = 0, first = 0;
+    char what[200] = "", why[300] = "";
+    for (size_t c = 0; c < sw->nconfigs; c++) {
+        char *assign = asim_sweep_assignments(sw, c);
+        asim_config cfg;
+        asim_err e = {""};
+        int rc = asim_pool_build_config(&cfg, &sw->base, assign, &e);
+        asim_config_free(&cfg);
+        if (rc) {
+            if (bad++ == 0) {
+                first = c;
+                assignments_inline(what, sizeof what, assign);
+                /* the builder applies the axes as --set; the user gave --grid */
+                snprintf(why, sizeof why, "%.299s", strncmp(e.msg, "--set: ", 7) == 0 ? e.msg + 7 : e.msg);
+            }
+        }
+        asim_free(assign);
+    }
+    if (ninvalid)
+        *ninvalid = bad;
+    if (!bad)
+        return 0;
+    return asim_err_set(err, ASIM_EINPUT, "%zu of %zu configurations are invalid, nothing was run; "
+                        "the first, config %zu (%.150s): %.200s. A setting that must follow a swept one "
+                        "can be linked (--link container.initial_replicas=scaler.min_replicas); "
+                        "--skip-invalid records invalid configurations as errors and runs the others",
+                        bad, sw->nconfigs, first, what, why);
+}
+
+char **asim_sweep_metric_names(const asim_config *base, size_t *n, asim_err *err)
+{
+    asim_config cfg;
+    asim_config_copy(&cfg, base);
+    /* One simulated second is enough: the summary's names depend on the
+     * configuration (alert rules, policy), not on what happened. */
+    if (cfg.duration > 1)
+        cfg.duration = 1;
+    asim_summary *sum = asim_malloc(sizeof *sum);
+    asim_run_stats st;
+    int rc = asim_simulate(&cfg, cfg.seed, NULL, 0, sum, &st, err);
+    asim_config_free(&cfg);
+    char **names = NULL;
+    if (rc == 0) {
+        names = asim_calloc(sum->n + 1, sizeof *names);
+        for (size_t i = 0; i < sum->n; i++)
+            names[i] = asim_strdup(sum->m[i].name);
+        *n = sum->n;
+    }
+    asim_free(sum);
+    return names;
+}
+
+void asim_sweep_free_names(char **names)
+{
+    for (size_t i = 0; names && names[i]; i++)
+        asim_free(names[i]);
+    asim_free(names);
 }
 
 uint64_t asim_sweep_seed(const asim_sweep *sw, unsigned r)
@@ -530,6 +664,40 @@ void asim_objective_text(const asim_objective *o, char *buf, size_t len)
     }
 }
 
+int asim_objective_check_names(const asim_objective *o, const char *extra, const char *extra_opt,
+                               char *const *names, size_t n, asim_err *err)
+{
+    const char *want[4 + ASIM_MAX_CONSTRAINTS], *opt[4 + ASIM_MAX_CONSTRAINTS];
+    size_t k = 0;
+    if (o->metric[0]) {
+        want[k] = o->metric;
+        opt[k++] = o->maximize ? "--maximize" : "--minimize";
+    }
+    for (size_t c = 0; c < o->ncons; c++) {
+        want[k] = o->cons[c].metric;
+        opt[k++] = "--subject-to";
+    }
+    want[k] = o->pareto_x;
+    opt[k++] = "--pareto";
+    want[k] = o->pareto_y;
+    opt[k++] = "--pareto";
+    if (extra) {
+        want[k] = extra;
+        opt[k++] = extra_opt;
+    }
+    for (size_t i = 0; i < k; i++) {
+        size_t j = 0;
+        while (j < n && strcmp(names[j], want[i]) != 0)
+            j++;
+        if (j < n)
+            continue;
+        const char *sug = asim_suggest(want[i], (const char *const *)names, n);
+        return asim_err_set(err, ASIM_EINPUT, "%s: no metric '%s' in the results%s%s%s", opt[i], want[i],
+                            sug ? " (did you mean " : "", sug ? sug : "", sug ? "?)" : "");
+    }
+    return 0;
+}
+
 /* ---- sweep.json -------------------------------------------------------------- */
 
 static cJSON *u64_json(uint64_t v)
@@ -590,6 +758,15 @@ int asim_sweep_write_json(const asim_sweep *sw, const asim_objective *o, const c
             cJSON_AddItemToArray(vals, cJSON_CreateString(x->values[i]));
         cJSON_AddItemToArray(axes, ax);
     }
+    if (sw->nlinks) {
+        cJSON *links = cJSON_AddArrayToObject(j, "links");
+        for (size_t l = 0; l < sw->nlinks; l++) {
+            cJSON *lk = cJSON_CreateObject();
+            cJSON_AddStringToObject(lk, "key", sw->links[l].key);
+            cJSON_AddStringToObject(lk, "from", sw->links[l].from);
+            cJSON_AddItemToArray(links, lk);
+        }
+    }
     if (o) {
         cJSON *ob = cJSON_AddObjectToObject(j, "objective");
         if (o->metric[0])
@@ -642,6 +819,22 @@ int asim_sweep_peek_json(const char *path, char *hash, size_t hl, char *shard, s
     snprintf(shard, sl, "%s", cJSON_IsString(s) ? s->valuestring : "1/1");
     *out = j;
     return 0;
+}
+
+/* Add an axis or link "key=value" read from sweep.json at path; errors are
+ * prefixed with the path. */
+static int add_stored(asim_sweep *sw, int (*add)(asim_sweep *, const char *, asim_err *), const char *key,
+                      const char *value, const char *path, asim_err *err)
+{
+    char *spec = asim_sweep_xasprintf("%s=%s", key, value);
+    int rc = add(sw, spec, err);
+    asim_free(spec);
+    if (rc) {
+        char m[sizeof err->msg];
+        snprintf(m, sizeof m, "%s", err->msg);
+        asim_err_set(err, rc, "%s: %.400s", path, m);
+    }
+    return rc;
 }
 
 int asim_sweep_read_json(asim_sweep *sw, asim_objective *obj, const char *dir, asim_err *err)
@@ -698,16 +891,20 @@ int asim_sweep_read_json(asim_sweep *sw, asim_objective *obj, const char *dir, a
             rc = asim_err_set(err, ASIM_EINPUT, "%s: $.axes: each needs \"key\" and \"grid\" or \"random\"", path);
             goto done;
         }
-        char *spec = asim_sweep_xasprintf("%s=%s", k->valuestring,
-                                          cJSON_IsString(g) ? g->valuestring : r->valuestring);
-        rc = cJSON_IsString(g) ? asim_sweep_add_grid(sw, spec, err) : asim_sweep_add_random(sw, spec, err);
-        asim_free(spec);
-        if (rc) {
-            char m[sizeof err->msg];
-            snprintf(m, sizeof m, "%s", err->msg);
-            asim_err_set(err, rc, "%s: %.400s", path, m);
+        if ((rc = add_stored(sw, cJSON_IsString(g) ? asim_sweep_add_grid : asim_sweep_add_random, k->valuestring,
+                             cJSON_IsString(g) ? g->valuestring : r->valuestring, path, err)) != 0)
+            goto done;
+    }
+    const cJSON *lk;
+    cJSON_ArrayForEach(lk, cJSON_GetObjectItemCaseSensitive(j, "links")) {
+        const cJSON *k = cJSON_GetObjectItemCaseSensitive(lk, "key");
+        const cJSON *f = cJSON_GetObjectItemCaseSensitive(lk, "from");
+        if (!cJSON_IsString(k) || !cJSON_IsString(f)) {
+            rc = asim_err_set(err, ASIM_EINPUT, "%s: $.links: each needs \"key\" and \"from\"", path);
             goto done;
         }
+        if ((rc = add_stored(sw, asim_sweep_add_link, k->valuestring, f->valuestring, path, err)) != 0)
+            goto done;
     }
     if ((rc = asim_sweep_finish(sw, (size_t)samples->valuedouble, err)) != 0)
         goto done;

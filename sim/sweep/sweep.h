@@ -39,12 +39,22 @@ typedef struct asim_sweep_axis {
     char **values;              /* as text, applied with asim_config_set */
 } asim_sweep_axis;
 
+/* A linked setting: in every configuration `key` takes the value of the
+ * swept setting `from` (--link container.initial_replicas=scaler.min_replicas),
+ * so a setting that must follow a swept one does not make configurations
+ * invalid.  Links add no configurations and no runs.csv columns. */
+typedef struct asim_sweep_link {
+    char *key, *from;
+} asim_sweep_link;
+
 typedef struct asim_sweep {
     asim_config base;           /* scenario + --set, validated */
     char *scenario;             /* path (or name) it was loaded from */
     char *base_json;            /* base as unformatted JSON: hashed, kept in sweep.json */
     asim_sweep_axis *axes;
     size_t naxes;
+    asim_sweep_link *links;
+    size_t nlinks;
     size_t samples;             /* random samples (1 when there is no random axis) */
     size_t nconfigs;
     unsigned reps;
@@ -66,6 +76,9 @@ int asim_sweep_add_grid(asim_sweep *sw, const char *spec, asim_err *err);
 /* Add a random axis "key=lo:hi" (numeric settings only).  Values are drawn
  * in asim_sweep_finish. */
 int asim_sweep_add_random(asim_sweep *sw, const char *spec, asim_err *err);
+/* Add a link "key=from" (after the axes): key a known setting that is not
+ * swept, from a swept one.  ASIM_EINPUT otherwise. */
+int asim_sweep_add_link(asim_sweep *sw, const char *spec, asim_err *err);
 /* Draw the random values (samples of them, from the sweep's seed), count the
  * configurations and compute the hash.  samples is ignored without random
  * axes.  ASIM_EINPUT when random axes have samples == 0, or there are more
@@ -75,8 +88,20 @@ void asim_sweep_free(asim_sweep *sw);        /* zeroed struct or NULL: no-op */
 
 /* Value of axis a in configuration c (text). */
 const char *asim_sweep_value(const asim_sweep *sw, size_t c, size_t a);
-/* "key=value\n..." for configuration c; caller frees. */
+/* "key=value\n..." for configuration c (axes, then links); caller frees. */
 char *asim_sweep_assignments(const asim_sweep *sw, size_t c);
+/* Build and validate every configuration of the definition (all shards)
+ * before anything runs.  0 when all are valid; else ASIM_EINPUT with a
+ * message giving how many are invalid, the first ones with their error, and
+ * how to link a setting that must follow a swept one.  *ninvalid (may be
+ * NULL) gets the count.  Cost: one config build per configuration. */
+int asim_sweep_validate(const asim_sweep *sw, size_t *ninvalid, asim_err *err);
+/* The names of the metrics a run of base produces (a run of at most 1
+ * simulated second, no files): what --minimize, --subject-to, --pareto and
+ * --plot-metric may name.  The list is NULL-terminated; free with
+ * asim_sweep_free_names.  NULL when the probe run fails (err says why). */
+char **asim_sweep_metric_names(const asim_config *base, size_t *n, asim_err *err);
+void asim_sweep_free_names(char **names);
 /* Seed of replication r. */
 uint64_t asim_sweep_seed(const asim_sweep *sw, unsigned r);
 /* Does configuration c belong to this process's shard? */
@@ -116,6 +141,11 @@ int asim_objective_apply(asim_objective *o, const char *minimize, const char *ma
 int asim_constraint_ok(const asim_constraint *c, double v);
 /* "minimize replica_seconds subject to slo_violation_seconds<=30". */
 void asim_objective_text(const asim_objective *o, char *buf, size_t len);
+/* Check the objective's metric names (and extra, may be NULL, labelled by
+ * extra_opt) against names[0..n).  ASIM_EINPUT naming the option, the
+ * metric and the closest known name. */
+int asim_objective_check_names(const asim_objective *o, const char *extra, const char *extra_opt,
+                               char *const *names, size_t n, asim_err *err);
 
 /* ---- sweep.json ------------------------------------------------------------ */
 
@@ -191,10 +221,6 @@ int asim_sweep_run(const asim_sweep *sw, const char *dir, const asim_sweep_opts 
  * else ASIM_EINPUT naming the configuration and the estimate. */
 int asim_sweep_check_budget(const asim_sweep *sw, int force, asim_err *err);
 
-/* The metrics a run of this sweep reports, from a 1 s simulation of the
- * first configuration that validates (no files): 1 with *sum filled, 0 when
- * none simulates (then the runs will say why). */
-int asim_sweep_probe_metrics(const asim_sweep *sw, asim_summary *sum);
 
 /* ---- aggregation ------------------------------------------------------------ */
 
@@ -230,6 +256,11 @@ typedef struct asim_agg {
  * satisfy every constraint; ties go to the lowest config.  Never fails. */
 void asim_agg_compute(asim_agg *a, const asim_sweep *sw, const asim_runs *runs, const asim_objective *o);
 int asim_agg_metric(const asim_agg *a, const char *name);     /* index or -1 */
+/* Is some configuration feasible (every replication ok, every constraint
+ * holds on the means)?  When none is, why goes into buf ("no configuration
+ * is feasible: ...") and sweep/merge exit with ASIM_EXIT_INFEASIBLE. */
+int asim_agg_any_feasible(const asim_agg *a, const asim_objective *o, char *buf, size_t len);
+#define ASIM_EXIT_INFEASIBLE 3
 /* DIR/summary.csv, written atomically. */
 int asim_agg_write_summary(const asim_agg *a, const asim_sweep *sw, const char *path, asim_err *err);
 /* The best configuration as a complete scenario (name "<name>-best", the

@@ -41,6 +41,19 @@ size_t asim_mean_ci(const double *x, size_t n, double *mean, double *sd, double 
     return k;
 }
 
+int asim_agg_any_feasible(const asim_agg *a, const asim_objective *o, char *buf, size_t len)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (a->rows[i].feasible)
+            return 1;
+    char ot[600];
+    asim_objective_text(o, ot, sizeof ot);
+    const char *st = strstr(ot, " subject to ");
+    snprintf(buf, len, "no configuration is feasible: none has every replication ok%s%s%s",
+             st ? " and " : "", st ? st + 12 : "", st ? " on its means" : "");
+    return 0;
+}
+
 int asim_agg_metric(const asim_agg *a, const char *name)
 {
     for (size_t m = 0; m < a->nmetrics; m++)

@@ -40,28 +40,3 @@ int asim_sweep_check_budget(const asim_sweep *sw, int force, asim_err *err)
     }
     return 0;
 }
-
-int asim_sweep_probe_metrics(const asim_sweep *sw, asim_summary *sum)
-{
-    memset(sum, 0, sizeof *sum);
-    for (size_t c = 0; c < sw->nconfigs; c++) {
-        if (!asim_sweep_in_shard(sw, c))
-            continue;
-        char *assign = asim_sweep_assignments(sw, c);
-        asim_config cfg;
-        asim_err err;
-        int rc = asim_pool_build_config(&cfg, &sw->base, assign, &err);
-        asim_free(assign);
-        if (rc == 0) {
-            if (cfg.duration > 1)
-                cfg.duration = 1;
-            asim_run_stats st;
-            rc = asim_simulate(&cfg, sw->seed, NULL, 0, sum, &st, &err);
-        }
-        asim_config_free(&cfg);
-        if (rc == 0)
-            return 1;
-        memset(sum, 0, sizeof *sum);
-    }
-    return 0;
-}

@@ -10,7 +10,9 @@
 #include <sys/stat.h>
 
 #include "sim/engine/output.h"
+#include "sim/config/settings.h"
 #include "sim/report/plot.h"
+#include "sim/report/report.h"
 #include "sim/sweep/sweep_int.h"
 
 /* ---- figures ------------------------------------------------------------------------- */
@@ -59,9 +61,24 @@ static size_t with_digit(const asim_sweep *sw, size_t ref, size_t ax, size_t d)
     return g * sw->samples + s;
 }
 
+/* A swept setting's axis label, with the setting's unit: "scaler.check_interval (s)". */
 static void gp_label(asim_gp *g, const char *var, const asim_sweep_axis *x)
 {
-    asim_gp_set_str(g, var, x->key);
+    const asim_setting *st = asim_setting_find(x->key);
+    char buf[400];
+    if (st && st->unit && st->unit[0])
+        snprintf(buf, sizeof buf, "%s (%s)", x->key, st->unit);
+    else
+        snprintf(buf, sizeof buf, "%s", x->key);
+    asim_gp_set_str(g, var, buf);
+}
+
+/* A metric's axis label, with its unit (report.h). */
+static void gp_metric_label(asim_gp *g, const char *var, const char *metric)
+{
+    char buf[200];
+    asim_metric_axis_label(metric, buf, sizeof buf);
+    asim_gp_set_str(g, var, buf);
 }
 
 /* A sweep figure being made: its gnuplot job and its script. */
@@ -168,8 +185,8 @@ static int plot_pareto(const asim_agg *a, const asim_objective *o, const char *o
         goto done;
     }
     asim_gp_set_str(g, "t_title", title);
-    asim_gp_set_str(g, "xlabel", o->pareto_x);
-    asim_gp_set_str(g, "ylabel", o->pareto_y);
+    gp_metric_label(g, "xlabel", o->pareto_x);
+    gp_metric_label(g, "ylabel", o->pareto_y);
     asim_gp_set_num(g, "has_best", a->best >= 0);
     asim_gp_set_num(g, "nonneg_x", xmin >= 0);
     asim_gp_set_num(g, "nonneg_y", ymin >= 0);
@@ -222,9 +239,9 @@ static void cell_label(char *buf, size_t len, double v)
 
 static void safe_name(char *out, size_t len, const char *key);
 
-static int plot_heatmap(const asim_agg *a, const asim_sweep *sw, size_t ax, size_t ay, int m, size_t ref,
-                        const char *metric, const char *out_base, unsigned formats, const char *title,
-                        const char *sub, asim_err *err)
+static int plot_heatmap(const asim_agg *a, const asim_sweep *sw, const asim_objective *o, size_t ax, size_t ay,
+                        int m, size_t ref, const char *metric, const char *out_base, unsigned formats,
+                        const char *title, const char *sub, asim_err *err)
 {
     figure fig;
     if (fig_start(&fig, "sweep_heatmap.gp", err) != 0)
@@ -235,32 +252,63 @@ static int plot_heatmap(const asim_agg *a, const asim_sweep *sw, size_t ax, size
     if (!d)
         goto done;
     const asim_sweep_axis *X = &sw->axes[ax], *Y = &sw->axes[ay];
-    fprintf(d, "# xi yi mean ci config ok label\n");
+    /* Infeasible cells (a constraint fails on the means) keep their colour,
+     * hatched, their label marked with a cross: the value still informs. */
+    fprintf(d, "# xi yi mean ci config ok label feasible\n");
     double lo = INFINITY, hi = -INFINITY;
+    size_t ninf = 0, nfeas = 0;
     for (size_t j = 0; j < Y->n; j++) {
         for (size_t i = 0; i < X->n; i++) {
             size_t c = with_digit(sw, with_digit(sw, ref, ax, i), ay, j);
             long r = row_of(a, c);
             double v = r >= 0 && a->rows[r].ok == a->rows[r].reps ? a->rows[r].mean[m] : NAN;
             double ci = r >= 0 ? a->rows[r].ci[m] : NAN;
+            int feas = r >= 0 && a->rows[r].feasible;
             if (isfinite(v)) {
                 lo = fmin(lo, v);
                 hi = fmax(hi, v);
-                char lab[32];
+                char lab[40];
                 cell_label(lab, sizeof lab, v);
-                fprintf(d, "%zu %zu %.10g %.10g %zu 1 %s\n", i, j, v, isnan(ci) ? 0 : ci, c, lab);
+                if (!feas)
+                    strcat(lab, " ✗");
+                ninf += !feas;
+                nfeas += (size_t)feas;
+                fprintf(d, "%zu %zu %.10g %.10g %zu 1 \"%s\" %d\n", i, j, v, isnan(ci) ? 0 : ci, c, lab, feas);
             } else
-                fprintf(d, "%zu %zu NaN NaN %zu 0 failed\n", i, j, c);
+                fprintf(d, "%zu %zu NaN NaN %zu 0 failed 0\n", i, j, c);
         }
         fputc('\n', d);
     }
+    /* The key says what the marks mean, and what was chosen or that nothing
+     * was; the objective goes in the subtitle. */
+    char ot[600], cons[600] = "", chosen[200], sub2[1400];
+    asim_objective_text(o, ot, sizeof ot);
+    const char *st = strstr(ot, " subject to ");
+    if (st)
+        snprintf(cons, sizeof cons, "✗ infeasible: %s fails on the means", st + 12);
+    else
+        snprintf(cons, sizeof cons, "✗ infeasible: a replication failed");
+    if (a->best >= 0)
+        snprintf(chosen, sizeof chosen, "outlined: the chosen configuration (config %llu, feasible)",
+                 (unsigned long long)a->rows[a->best].config);
+    else if (!o->metric[0])
+        snprintf(chosen, sizeof chosen, "nothing chosen (no --minimize or --maximize)");
+    else
+        snprintf(chosen, sizeof chosen, "no configuration is feasible: nothing chosen");
+    snprintf(sub2, sizeof sub2, "%s%s%s%s; %zu of %zu cells feasible", sub, sub[0] ? "\n" : "",
+             o->metric[0] || o->ncons ? "" : "no objective", o->metric[0] || o->ncons ? ot : "", nfeas,
+             X->n * Y->n);
+    asim_gp_set_num(g, "n_infeasible", (double)ninf);
+    asim_gp_set_num(g, "n_feasible", (double)nfeas);
+    asim_gp_set_str(g, "t_infeasible", cons);
+    asim_gp_set_str(g, "t_chosen", chosen);
     gp_tics(g, "x", X);
     gp_tics(g, "y", Y);
     asim_gp_set_str(g, "t_title", title);
-    asim_gp_set_str(g, "t_sub", sub);
+    asim_gp_set_str(g, "t_sub", sub2);
     gp_label(g, "xlabel", X);
     gp_label(g, "ylabel", Y);
-    asim_gp_set_str(g, "zlabel", metric);
+    gp_metric_label(g, "zlabel", metric);
     asim_gp_set_num(g, "nx", (double)X->n);
     asim_gp_set_num(g, "ny", (double)Y->n);
     asim_gp_set_num(g, "zmin", isfinite(lo) ? lo : 0);
@@ -335,7 +383,7 @@ static int plot_ci(const asim_agg *a, const asim_sweep *sw, size_t ax, int m, si
     asim_gp_set_str(g, "t_title", title);
     asim_gp_set_str(g, "t_sub", sub);
     gp_label(g, "xlabel", X);
-    asim_gp_set_str(g, "ylabel", metric);
+    gp_metric_label(g, "ylabel", metric);
     rc = fig_draw(&fig, out_base, formats, err);
 done:
     fig_end(&fig);
@@ -405,7 +453,7 @@ int asim_sweep_plot(const asim_agg *a, const asim_sweep *sw, const asim_objectiv
             char nm[200];
             safe_name(nm, sizeof nm, mk);
             out = k == 0 ? asim_sweep_path_join(base, "heatmap") : asim_sweep_xasprintf("%s/heatmap-%s", base, nm);
-            rc = plot_heatmap(a, sw, grid[0], grid[1], mi, ref, mk, out, formats, hk, sub, err);
+            rc = plot_heatmap(a, sw, o, grid[0], grid[1], mi, ref, mk, out, formats, hk, sub, err);
             asim_free(out);
             if (rc)
                 goto done;

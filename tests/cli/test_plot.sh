@@ -70,8 +70,11 @@ if [ $HAVE_GP = 1 ]; then
     # 3. run --plot, on a long run (downsampled series, minutes on the axis).
     $BIN run scenarios/diurnal.json --out "$TMP/long" --quiet --plot > /dev/null 2>&1
     expect "run --plot draws the figures" check_png "$TMP/long/timeline.png" 1400 1050
-    expect "a 1 h run is drawn in minutes, with bucket means" \
-        svg_has "$TMP/long/dashboard.svg" "time since start (min)" "means over"
+    expect "a long replay is drawn on wall-clock ticks, with bucket means" \
+        svg_has "$TMP/long/dashboard.svg" "wall-clock time, RFC 3339" "means over"
+    $BIN run scenarios/soak.json --out "$TMP/soak" --quiet > /dev/null 2>&1
+    $BIN plot "$TMP/soak" --figure timeline --format svg > /dev/null 2>&1
+    expect "a 1 h run (no absolute start) is drawn in minutes" svg_has "$TMP/soak/timeline.svg" "time since start (min)"
     size=$(stat -c %s "$TMP/long/timeline.svg")
     expect "a 1 h run's SVG stays small (< 1.5 MB, was $size)" test "$size" -lt 1500000
 
@@ -98,6 +101,63 @@ EOF
     expect "compare.png is a PNG" check_png "$TMP/cmp/compare.png" 1400 1100
     expect "compare.svg names the runs and what differs" \
         svg_has "$TMP/cmp/compare.svg" "Comparison: manual" "run" "low" "scaler.scale_up_threshold"
+
+    # 4b. Report-ready figures (issue 13).  Units on the axes (the scaler's
+    #     metric in seconds: its query reads a *_seconds gauge), the SLO line on
+    #     every latency panel.
+    expect "timeline: the metric axis is in seconds" svg_has "$d/timeline.svg" "metric (s)"
+    expect "dashboard: both latency panels in seconds with the SLO line" \
+        eval 'svg_has "$d/dashboard.svg" "response time (s)" &&
+              test "$(python3 -c "import sys,xml.etree.ElementTree as E; print(sum(t.strip() == \"SLO 0.6 s\" for t in E.parse(sys.argv[1]).getroot().itertext()))" "$d/dashboard.svg")" -eq 2'
+    expect "compare: metric and p95 axes in seconds, the SLO line" \
+        svg_has "$TMP/cmp/compare.svg" "metric (s)" "p95 latency (s)" "SLO 0.6 s"
+    $BIN run scenarios/manual.json --out "$TMP/rate" --quiet --plot --set 'scaler.query=sum(rate(webapp_total_requests[1m]))' \
+        --set scaler.scale_up_threshold=50 --set scaler.scale_down_threshold=10 > /dev/null 2>&1
+    expect "a rate query's axis claims no seconds" \
+        eval 'svg_has "$TMP/rate/timeline.svg" "metric (query value)" && ! svg_has "$TMP/rate/timeline.svg" "metric (s)" > /dev/null'
+    # Wall-clock ticks (RFC 3339) when the run has an absolute start: a
+    # start_time the user set, or a trace replay; time since start otherwise.
+    $BIN run scenarios/manual.json --out "$TMP/wall" --quiet --plot --set start_time=2024-03-10T08:00:00+01:00 > /dev/null 2>&1
+    expect "start_time set: RFC 3339 ticks in its own offset" \
+        svg_has "$TMP/wall/timeline.svg" "2024-03-10T08:00:00+01:00" "2024-03-10T08:02:00+01:00" \
+        "wall-clock time, RFC 3339 (the run starts 2024-03-10T08:00:00+01:00)"
+    expect "... on the dashboard too" svg_has "$TMP/wall/dashboard.svg" "2024-03-10T08:04:00+01:00"
+    expect "default start: time since start, no wall-clock tick" \
+        eval 'svg_has "$d/timeline.svg" "time since start (s)" && ! grep -q "2024-01-15T" "$d/timeline.svg"'
+    $BIN run scenarios/trace_window.json --out "$TMP/replay" --quiet --plot > /dev/null 2>&1
+    expect "a trace replay gets RFC 3339 ticks" \
+        svg_has "$TMP/replay/timeline.svg" "wall-clock time, RFC 3339" "2024-01-15T11:00:00Z"
+    # The log rule for latency panels: log when max > 20 x median of the
+    # positive values (doc/plots.md), checked against the run's own data.
+    for r in "$d" "$TMP/replay" "$TMP/wall"; do
+        expect "log scale on latency panels exactly where max/median > 20 ($(basename "$r"))" python3 - "$r" <<'EOF'
+import csv, sys, statistics, xml.etree.ElementTree as E
+r = sys.argv[1]
+def rule(vals):
+    v = sorted(x for x in vals if x > 0)
+    return len(v) >= 10 and v[-1] > 20 * v[len(v) // 2]
+num = lambda s: float(s) if s not in ('', 'NaN', 'nan') else 0.0
+rt = [num(row['response_time']) for row in csv.DictReader(open(r + '/scrapes.csv'))]
+ts = list(csv.DictReader(open(r + '/timeseries.csv')))
+pct = [num(row[c]) for row in ts for c in ('latency_p50', 'latency_p95', 'latency_p99')]
+text = '\n'.join(E.parse(r + '/dashboard.svg').getroot().itertext())
+got_rt = 'Response time over time (gauge per instance), log scale' in text
+got_pct = ', log scale' in text.split('Response time percentiles', 1)[1].split('\n', 1)[0]
+sys.exit(0 if (got_rt, got_pct) == (rule(rt), rule(pct)) else 1)
+EOF
+    done
+    # compare never cuts names: long run names whole in the legend (the page
+    # widens), a long differing value whole in the table.
+    long1=$TMP/cmp2/spike-baseline-seed-threshold-0.6-cooldowns-30-60-everything-at-its-default
+    long2=$TMP/cmp2/spike-aggressive-thresholds-up-0.3-down-0.1-with-a-per-job-query-and-a-long-note
+    q='avg(avg_over_time(webapp_response_time_seconds{job="webapp",instance=~".+"}[30s]))'
+    $BIN run scenarios/spike.json --out "$long1" --quiet > /dev/null 2>&1
+    $BIN run scenarios/spike.json --out "$long2" --quiet --set scaler.scale_up_threshold=0.3 \
+        --set scaler.scale_down_threshold=0.1 --set "scaler.query=$q" > /dev/null 2>&1
+    $BIN compare "$long1" "$long2" --out "$TMP/cmp2/out" --format svg > "$TMP/table2" 2> /dev/null
+    expect "compare: long run names whole in the figure" \
+        svg_has "$TMP/cmp2/out/compare.svg" "$(basename "$long1")" "$(basename "$long2")"
+    expect "compare: a long value whole in the table" grep -qF "$q" "$TMP/table2"
 
     # 5. A gnuplot error is a runtime error (1) that shows gnuplot's message.
     mkdir -p "$TMP/badgp"

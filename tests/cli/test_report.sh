@@ -74,6 +74,60 @@ if [ $have_gp = 1 ]; then
         eval 'grep -q "!\[Timeline\](timeline.png)" "$m" && test -s "$d/timeline.png" -a -s "$d/dashboard.png"'
 fi
 
+# Settings (issue 13): the report lists only those that differ from the
+# defaults (computed here from `settings --json` and summary.json), each with
+# its default; the full list is folded in a <details> element.
+$BIN settings --json > "$TMP/defaults.json"
+python3 - "$h" "$d/summary.json" "$TMP/defaults.json" "$m" > "$TMP/settings" 2>&1 <<'EOF'
+import json, sys
+from html.parser import HTMLParser
+html, summ, defs, md = sys.argv[1:5]
+def flat(o, p=''):
+    out = {}
+    for k, v in o.items():
+        q = p + '.' + k if p else k
+        if isinstance(v, dict): out.update(flat(v, q))
+        else: out[q] = v
+    return out
+run, dflt = flat(json.load(open(summ))['settings']), flat(json.load(open(defs)))
+want = {k for k, v in run.items() if k not in ('name', 'description', 'seed') and (k not in dflt or dflt[k] != v)}
+class P(HTMLParser):
+    def __init__(self):
+        super().__init__(); self.tab = self.det = False; self.rows = []; self.cell = None; self.det_pre = False
+    def handle_starttag(self, t, a):
+        a = dict(a)
+        if t == 'table' and a.get('id') == 'settings-changed': self.tab = True
+        if t == 'details' and a.get('id') == 'settings-all': self.det = True; self.det_open = 'open' in a
+        if t == 'pre' and self.det: self.det_pre = True
+        if self.tab and t == 'tr': self.rows.append([])
+        if self.tab and t == 'td': self.cell = ''
+    def handle_endtag(self, t):
+        if t == 'table': self.tab = False
+        if t == 'details': self.det = False
+        if t == 'td' and self.cell is not None: self.rows[-1].append(self.cell); self.cell = None
+    def handle_data(self, x):
+        if self.cell is not None: self.cell += x
+p = P(); p.feed(open(html, encoding='utf-8').read())
+mdtext = open(md, encoding='utf-8').read()
+mdc, _, mdfold = mdtext.partition('<details>')
+got = {r[0] for r in p.rows if r}
+checks = {
+    'the changed settings are exactly those that differ (%s)' % sorted(want): got == want and len(want) > 0,
+    'each row gives the default': all(len(r) == 3 and json.dumps(dflt[r[0]], separators=(',', ':')).strip('"') == r[2]
+                                      for r in p.rows if r and r[0] in dflt),
+    'an unchanged setting is not in the table': 'scaler.max_replicas' not in got,
+    'the full list is folded (<details>, closed)': p.det_pre and not p.det_open,
+    'report.md lists the same settings, the full list folded': all(('| `%s` |' % k) in mdc for k in want)
+        and '| `scaler.max_replicas` |' not in mdc and '| `scaler.max_replicas` |' in mdfold,
+}
+bad = [k for k, v in checks.items() if not v]
+for k in bad: print('  failed: ' + k)
+sys.exit(1 if bad else 0)
+EOF
+rc=$?
+cat "$TMP/settings"
+expect "report lists only the settings that differ from the defaults, the full list folded" test $rc -eq 0
+
 # Headless Chromium: loads offline, no console errors, both figures rendered.
 browser=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$browser" ] || [ $have_gp = 0 ]; then

@@ -8,7 +8,7 @@
 
 # A short spike (120 s simulated) keeps each run around a millisecond.
 SC=(scenarios/spike.json --duration 120)
-GRID=(--grid scaler.scale_up_breaches=1:3:1 --grid 'scaler.scale_down_threshold=0.1,0.7' --reps 2)
+GRID=(--grid scaler.scale_up_breaches=1:3:1 --grid 'scaler.scale_down_threshold=0.1,0.7' --reps 2 --skip-invalid)
 OBJ=(--minimize replica_seconds --subject-to 'slo_violation_seconds<=60')
 
 # 1. Usage errors: exit 2, a message naming the problem, nothing written.
@@ -29,10 +29,16 @@ $BIN sweep "${SC[@]}" "${GRID[@]}" --subject-to 'slo_violation_seconds=3' -o "$T
 expect "malformed --subject-to: exit 2" test $? -eq 2
 
 # 2. A sweep: 6 configurations x 2 reps; 0.7 as scale-down threshold is above
-#    the scale-up threshold (0.6): those 3 configurations fail, recorded.
+#    the scale-up threshold (0.6): those 3 configurations are invalid.  They are
+#    found before any run and refused (exit 2, nothing written) ...
+$BIN sweep "${SC[@]}" "${GRID[@]:0:6}" "${OBJ[@]}" -o "$TMP/invalid" 2> "$TMP/err"; rc=$?
+expect "invalid configurations refuse the sweep before any run: exit 2" test $rc -eq 2
+expect "... saying how many and which" grep -q "3 of 6 configurations are invalid.*config 1 (scaler.scale_up_breaches=1, scaler.scale_down_threshold=0.7)" "$TMP/err"
+expect "... and nothing written" test ! -e "$TMP/invalid"
+#    ... or, with --skip-invalid, recorded as failed rows while the others run.
 d=$TMP/whole
 $BIN sweep "${SC[@]}" "${GRID[@]}" "${OBJ[@]}" -o "$d" -j 2 > "$TMP/out" 2> "$TMP/err"; rc=$?
-expect "sweep exits 0 despite failed combinations" test $rc -eq 0
+expect "sweep --skip-invalid exits 0 despite failed combinations" test $rc -eq 0
 expect "runs.csv: header + 12 rows" test "$(wc -l < "$d/runs.csv")" -eq 13
 expect "runs.csv: the header starts config,rep,seed,<settings>,status,error" \
     grep -q '^config,rep,seed,scaler.scale_up_breaches,scaler.scale_down_threshold,status,error,requests,' "$d/runs.csv"
@@ -147,5 +153,80 @@ if command -v gnuplot > /dev/null; then
     expect "re-running a finished sweep runs nothing new" cmp -s "$d/runs.csv" "$r/runs.csv"
 else
     skip "sweep figures" "gnuplot not installed"
+fi
+# 8. Report-ready answers (issue 13): names checked before any run, linked
+#    axes, a distinct exit status when nothing is feasible.
+for bad in "--minimize replica_second" "--subject-to slo_violation_second<=60" "--pareto cost,latency_p96" \
+           "--plot-metric latency_p69"; do
+    # shellcheck disable=SC2086
+    $BIN sweep "${SC[@]}" --grid scaler.scale_up_breaches=1,2 --reps 2 $bad -o "$TMP/badmetric" -q 2> "$TMP/err"
+    rc=$?
+    expect "sweep $bad: exit 2" test $rc -eq 2
+    expect "... before any run (nothing written)" test ! -e "$TMP/badmetric"
+done
+expect "... with a suggestion" grep -q "did you mean latency_p99" "$TMP/err"
+$BIN tune "${SC[@]}" --param scaler.check_interval=2:30 --subject-to 'slo_violation_second<=1' \
+    --minimize replica_seconds --budget 8 --reps 2 -o "$TMP/badtune" -q 2> "$TMP/err"
+expect "tune: unknown constraint metric is exit 2 before any run" test $? -eq 2 -a ! -e "$TMP/badtune"
+# Sweeping scaler.min_replicas: initial_replicas = 1 makes min 2..4 invalid ...
+MIN=(--grid scaler.min_replicas=1:4:1 --grid scaler.scale_up_threshold=0.4,0.6 --reps 2 --minimize replica_seconds)
+$BIN sweep "${SC[@]}" "${MIN[@]}" -o "$TMP/nolink" -q 2> "$TMP/err"
+expect "min_replicas swept alone: exit 2 before any run" test $? -eq 2 -a ! -e "$TMP/nolink"
+expect "... 6 of 8 invalid, suggesting --link" grep -q "6 of 8 configurations are invalid.*--link container.initial_replicas=scaler.min_replicas" "$TMP/err"
+# ... and --link makes initial_replicas follow it: every configuration runs.
+l=$TMP/link
+$BIN sweep "${SC[@]}" "${MIN[@]}" --link container.initial_replicas=scaler.min_replicas -o "$l" -q --keep-runs
+expect "linked sweep exits 0" test $? -eq 0
+expect "linked sweep: 16 runs, none failed" \
+    test "$(tail -n +2 "$l/runs.csv" | wc -l)" -eq 16 -a "$(tail -n +2 "$l/runs.csv" | grep -c ',error,')" -eq 0
+follow=$(for k in 2 3 4 5 6 7; do
+    python3 -c "import json,sys; s=json.load(open(sys.argv[1]))['settings']; print(s['container']['initial_replicas'] == s['scaler']['min_replicas'])" "$l/runs/c$k-r0/summary.json"
+done | sort -u)
+expect "linked sweep: each run started with initial_replicas = its min_replicas" test "$follow" = True
+expect "sweep.json records the link" grep -q '"from":[[:space:]]*"scaler.min_replicas"' "$l/sweep.json"
+$BIN sweep "${SC[@]}" "${MIN[@]}" --link container.initial_replicas=scaler.max_replicas -o "$TMP/l2" -q 2> "$TMP/err"
+expect "--link from a setting that is not swept: exit 2" test $? -eq 2
+expect "... naming it" grep -q "scaler.max_replicas is not swept" "$TMP/err"
+# Nothing feasible: exit 3 (documented), the answer files still written, no best.
+$BIN sweep --help | grep -q "3 done but no configuration"
+expect "sweep --help documents exit status 3" test $? -eq 0
+$BIN tune --help | grep -q "3 done but no"
+expect "tune --help documents exit status 3" test $? -eq 0
+n=$TMP/infeasible
+$BIN sweep "${SC[@]}" --grid scaler.scale_up_threshold=0.4,0.6 --reps 2 --minimize replica_seconds \
+    --subject-to 'slo_violation_seconds<=0' -o "$n" > "$TMP/out" 2> "$TMP/err"
+expect "sweep with no feasible configuration: exit 3" test $? -eq 3
+expect "... saying so" grep -q "no configuration is feasible" "$TMP/err"
+expect "... summary.csv written, no best.json" test -s "$n/summary.csv" -a ! -e "$n/best.json"
+$BIN tune "${SC[@]}" --param scaler.check_interval=2:30 --minimize replica_seconds \
+    --subject-to 'slo_violation_seconds<=0' --budget 8 --reps 2 --fresh-reps 2 -o "$TMP/tinf" -q 2> /dev/null
+expect "tune with no feasible point: exit 3" test $? -eq 3
+# The heat map marks infeasible cells and outlines the chosen one only when
+# it exists (it is feasible); the axes carry units.  replica_seconds>=130
+# makes the cheapest (120 replica-seconds) configurations infeasible.
+if command -v gnuplot > /dev/null; then
+    HM=(--grid scaler.scale_up_breaches=1:3:1 --grid scaler.check_interval=2,5,10 --reps 2 --minimize replica_seconds
+        --plot --format svg -q)
+    h=$TMP/heat
+    $BIN sweep "${SC[@]}" "${HM[@]}" --subject-to 'replica_seconds>=130' -o "$h"
+    expect "heat map sweep exits 0" test $? -eq 0
+    col() { awk -F, -v n="$1" 'NR==1 {for (i=1;i<=NF;i++) if ($i==n) c=i; next} {print $1, $c}' "$h/summary.csv"; }
+    ninf=$(col feasible | awk '$2 == 0' | wc -l)
+    best=$(col best | awk '$2 == 1 {print $1}')
+    expect "some cells infeasible, some feasible (the test means something)" test "$ninf" -ge 1 -a "$ninf" -lt 9
+    expect "heat map: one crossed label per infeasible cell" test "$(grep -c '[0-9.k]* ✗<' "$h/plots/heatmap.svg")" -eq "$ninf"
+    expect "heat map: the key explains the mark" grep -q '✗ infeasible: replica_seconds>=130 fails on the means' "$h/plots/heatmap.svg"
+    expect "heat map: the outlined cell is the chosen config, and it is feasible" \
+        eval 'grep -q "outlined: the chosen configuration (config $best, feasible)" "$h/plots/heatmap.svg" &&
+              test "$(col feasible | awk -v b="$best" "\$1 == b {print \$2}")" = 1'
+    expect "heat map: axes and colour bar carry units" \
+        eval 'grep -q "scaler.check_interval (s)" "$h/plots/heatmap.svg" && grep -q "replica_seconds (replica s) (mean)" "$h/plots/heatmap.svg"'
+    $BIN sweep "${SC[@]}" "${HM[@]}" --subject-to 'replica_seconds>=1000' -o "$TMP/heat0" 2> /dev/null
+    expect "nothing feasible: exit 3, figures still drawn" test $? -eq 3 -a -s "$TMP/heat0/plots/heatmap.svg"
+    expect "... the heat map says so and outlines nothing" \
+        eval 'grep -q "no configuration is feasible: nothing chosen" "$TMP/heat0/plots/heatmap.svg" &&
+              ! grep -q "outlined" "$TMP/heat0/plots/heatmap.svg"'
+else
+    skip "heat map marks" "gnuplot not installed"
 fi
 finish
