@@ -25,6 +25,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 /* ---------------------------------------------------------------------
@@ -32,7 +33,8 @@
  * --------------------------------------------------------------------- */
 
 static const char *const format_names[] = {
-    "auto", "timestamps", "counts", "rates", "access_log", "prometheus"
+    "auto", "timestamps", "counts", "rates", "access_log", "prometheus",
+    "nginx_json", "gcp_lb", "alb", "jtl", "k6", "locust"
 };
 
 const char *asim_trace_format_name(asim_trace_format f)
@@ -49,12 +51,31 @@ int asim_trace_format_parse(const char *name, asim_trace_format *f)
 
 const char *asim_trace_format_names(void)
 {
-    return "auto, timestamps, counts, rates, access_log, prometheus";
+    return "auto, timestamps, counts, rates, access_log, prometheus, nginx_json, gcp_lb, alb, jtl, k6, locust";
+}
+
+int asim_trace_is_stages(asim_trace_format f)
+{
+    return f == ASIM_TRACE_K6 || f == ASIM_TRACE_LOCUST;
 }
 
 int asim_trace_is_rate(asim_trace_format f)
 {
-    return f == ASIM_TRACE_COUNTS || f == ASIM_TRACE_RATES || f == ASIM_TRACE_PROMETHEUS;
+    return f == ASIM_TRACE_COUNTS || f == ASIM_TRACE_RATES || f == ASIM_TRACE_PROMETHEUS ||
+           asim_trace_is_stages(f);
+}
+
+/* Formats read whole into points (r->pts) when the reader opens. */
+static int in_memory(asim_trace_format f)
+{
+    return f == ASIM_TRACE_PROMETHEUS || asim_trace_is_stages(f);
+}
+
+/* Formats parsed by libcsv (the others are read line by line). */
+static int is_csv(asim_trace_format f)
+{
+    return f == ASIM_TRACE_TIMESTAMPS || f == ASIM_TRACE_COUNTS || f == ASIM_TRACE_RATES ||
+           f == ASIM_TRACE_JTL;
 }
 
 void asim_trace_opts_init(asim_trace_opts *o, asim_trace_format f)
@@ -80,6 +101,10 @@ void asim_trace_opts_from_spec(asim_trace_opts *o, const asim_trace_spec *s)
     o->time_unit_ns = s->time_unit_ns > 0 ? s->time_unit_ns : ASIM_NS_PER_SEC;
     o->log_format = s->log_format;
     o->reorder_window = s->reorder_window;
+    o->filter = &s->filter;
+    o->latency_field = s->latency_field;
+    o->latency_unit = s->latency_unit;
+    o->user_rate = s->user_rate;
 }
 
 /* ---------------------------------------------------------------------
@@ -260,13 +285,10 @@ static int next_line(asim_trace_reader *r, const char **line, size_t *len)
             r->cap *= 2;
             r->buf = asim_realloc(r->buf, r->cap);
         }
-        size_t got = fread(r->buf + r->end, 1, r->cap - r->end, r->f);
-        r->end += got;
-        if (got == 0) {
-            if (ferror(r->f))
-                return trace_fail_rc(r, ASIM_ERUNTIME, 0, "read error: %s", strerror(errno));
-            r->eof = 1;
-        }
+        long got = trace_input_read(r, r->buf + r->end, r->cap - r->end);
+        if (got < 0) return -1;
+        r->end += (size_t)got;
+        if (got == 0) r->eof = 1;
     }
 }
 
@@ -287,13 +309,13 @@ int trace_read_all(asim_trace_reader *r, char **out, size_t *n)
             cap *= 2;
             buf = asim_realloc(buf, cap + 1);
         }
-        size_t got = fread(buf + len, 1, cap - len, r->f);
-        len += got;
+        long got = trace_input_read(r, buf + len, cap - len);
+        if (got < 0) {
+            asim_free(buf);
+            return -1;
+        }
+        len += (size_t)got;
         if (got == 0) break;
-    }
-    if (ferror(r->f)) {
-        asim_free(buf);
-        return trace_fail_rc(r, ASIM_ERUNTIME, 0, "read error: %s", strerror(errno));
     }
     buf[len] = 0;
     *out = buf;
@@ -326,16 +348,22 @@ asim_trace_reader *asim_trace_open_stream(FILE *f, const char *name, const asim_
     r->tcol_i = 0;
     r->vcol_i = 1;
     r->ccol_i = -1;
-    r->caching = o->format != ASIM_TRACE_PROMETHEUS;   /* prometheus is in memory anyway */
-    int bad_fmt = o->format == ASIM_TRACE_AUTO || (unsigned)o->format > ASIM_TRACE_PROMETHEUS;
+    r->caching = !in_memory(o->format);   /* those are in memory anyway */
+    r->span_from = INT64_MIN;
+    r->span_to = INT64_MAX;
+    int bad_fmt = o->format == ASIM_TRACE_AUTO || (unsigned)o->format > ASIM_TRACE_LOCUST;
     if (bad_fmt) {
         trace_fail_rc(r, ASIM_EINPUT, 0, "format %s: resolve it before opening", asim_trace_format_name(o->format));
+    } else if (trace_filter_open(r) < 0 || trace_input_open(r) < 0) {
+        /* failed */
     } else if (o->format == ASIM_TRACE_PROMETHEUS) {
         trace_prom_load(r);
+    } else if (asim_trace_is_stages(o->format)) {
+        trace_stages_load(r);
     } else {
         r->cap = LINEBUF_INIT;
         r->buf = asim_malloc(r->cap);
-        if (o->format != ASIM_TRACE_ACCESS_LOG) trace_csv_reset(r);
+        if (is_csv(o->format)) trace_csv_reset(r);
     }
     if (r->rc) {
         if (err) *err = r->err;
@@ -362,6 +390,8 @@ void asim_trace_close(asim_trace_reader *r)
 {
     if (!r) return;
     if (r->csv_on) csv_free(&r->csv);
+    trace_input_close(r);
+    trace_filter_close(r);
     if (r->f && r->own_f) fclose(r->f);
     asim_free(r->buf);
     asim_free(r->row);
@@ -382,7 +412,7 @@ static int fill(asim_trace_reader *r)
         int got = next_line(r, &line, &len);
         if (got < 0) return -1;
         if (got == 0) {
-            if (r->o.format != ASIM_TRACE_ACCESS_LOG && trace_csv_finish(r) < 0) return -1;
+            if (is_csv(r->o.format) && trace_csv_finish(r) < 0) return -1;
             r->input_done = 1;
             while (r->hn) {                /* flush the reorder window */
                 asim_trace_rec out = heap_pop(r);
@@ -393,19 +423,36 @@ static int fill(asim_trace_reader *r)
             }
             break;
         }
-        if (r->o.format == ASIM_TRACE_ACCESS_LOG) trace_clf_line(r, line, len);
-        else trace_csv_feed(r, line, len);
+        switch (r->o.format) {
+        case ASIM_TRACE_ACCESS_LOG: trace_clf_line(r, line, len); break;
+        case ASIM_TRACE_NGINX_JSON:
+        case ASIM_TRACE_GCP_LB: trace_json_line(r, line, len); break;
+        case ASIM_TRACE_ALB: trace_alb_line(r, line, len); break;
+        default: trace_csv_feed(r, line, len); break;
+        }
     }
     return r->rc ? -1 : 0;
 }
 
 static int next_record(asim_trace_reader *r, asim_trace_rec *rec, asim_err *err);
 
+/* A record leaves the reader: its logged latency joins the histogram (first
+ * pass, inside the span).  Done on delivery, not on peek, so the span set
+ * after peeking the first record applies to it too. */
+static void account(asim_trace_reader *r, const asim_trace_rec *rec)
+{
+    if (r->pass == 0 && isfinite(rec->latency) && rec->t >= r->span_from && rec->t < r->span_to) {
+        if (!r->lat) r->lat = asim_hist_create();
+        asim_hist_add(r->lat, rec->latency);
+    }
+}
+
 int asim_trace_next(asim_trace_reader *r, asim_trace_rec *rec, asim_err *err)
 {
     if (r->have_peek) {
         *rec = r->peeked;
         r->have_peek = 0;
+        account(r, rec);
         return 1;
     }
     if (r->cached && r->pass > 0) {
@@ -414,6 +461,7 @@ int asim_trace_next(asim_trace_reader *r, asim_trace_rec *rec, asim_err *err)
         return 1;
     }
     int k = next_record(r, rec, err);
+    if (k == 1 && !r->in_peek) account(r, rec);
     if (r->pass == 0 && r->caching) {
         if (k == 1 && r->ncache < CACHE_MAX) {
             if (r->ncache % 1024 == 0)
@@ -434,13 +482,14 @@ int asim_trace_next(asim_trace_reader *r, asim_trace_rec *rec, asim_err *err)
 static int next_record(asim_trace_reader *r, asim_trace_rec *rec, asim_err *err)
 {
     if (!r->rc) {
-        if (r->o.format == ASIM_TRACE_PROMETHEUS) {
+        if (in_memory(r->o.format)) {
             if (r->ipts < r->npts) {
                 rec->t = r->pts[r->ipts].t;
                 rec->value = r->pts[r->ipts].v;
                 rec->cls = -1;
                 rec->tz_offset = 0;
                 rec->line = 0;
+                rec->latency = NAN;
                 r->ipts++;
                 if (r->pass == 0) r->records++;
                 return 1;
@@ -458,6 +507,9 @@ static int next_record(asim_trace_reader *r, asim_trace_rec *rec, asim_err *err)
             if (r->skipped)
                 trace_fail_rc(r, ASIM_EINPUT, 0, "no valid records: all %llu were skipped; the first: %s",
                         (unsigned long long)r->skipped, r->first_skip);
+            else if (r->filtered)
+                trace_fail_rc(r, ASIM_EINPUT, 0, "no records left: the filters dropped all %llu requests",
+                              (unsigned long long)r->filtered);
             else
                 trace_fail_rc(r, ASIM_EINPUT, 0, "empty trace (no records)");
             if (err) *err = r->err;
@@ -475,7 +527,9 @@ static int next_record(asim_trace_reader *r, asim_trace_rec *rec, asim_err *err)
 int asim_trace_peek(asim_trace_reader *r, asim_trace_rec *rec, asim_err *err)
 {
     if (!r->have_peek) {
+        r->in_peek = 1;
         int k = asim_trace_next(r, &r->peeked, err);
+        r->in_peek = 0;
         if (k <= 0) return k;
         r->have_peek = 1;
     }
@@ -504,7 +558,7 @@ int asim_trace_rewind(asim_trace_reader *r, asim_err *err)
     r->hn = 0;
     r->qn = 0;
     r->qhead = 0;
-    if (r->o.format == ASIM_TRACE_PROMETHEUS) {
+    if (in_memory(r->o.format)) {
         r->ipts = 0;
         return 0;
     }
@@ -512,13 +566,14 @@ int asim_trace_rewind(asim_trace_reader *r, asim_err *err)
         return asim_err_set(err, ASIM_ERUNTIME, "%s: cannot rewind the trace to loop it%s",
                             r->name, r->own_f ? "" : " (standard input)");
     clearerr(r->f);
+    trace_input_rewind(r);
     r->beg = r->end = 0;
     r->eof = r->discarding = 0;
     r->lineno = 0;
     r->input_done = 0;
     r->header_seen = 0;
     r->dcache_len = 0;
-    if (r->o.format != ASIM_TRACE_ACCESS_LOG) trace_csv_reset(r);
+    if (is_csv(r->o.format)) trace_csv_reset(r);
     return 0;
 }
 
@@ -527,3 +582,12 @@ uint64_t asim_trace_skipped(const asim_trace_reader *r) { return r->skipped; }
 uint64_t asim_trace_lines(const asim_trace_reader *r) { return r->lines; }
 const char *asim_trace_first_skip(const asim_trace_reader *r) { return r->first_skip; }
 const char *asim_trace_name(const asim_trace_reader *r) { return r->name; }
+uint64_t asim_trace_filtered(const asim_trace_reader *r) { return r->filtered; }
+int asim_trace_filtering(const asim_trace_reader *r) { return r->flt.on; }
+const asim_hist *asim_trace_latency(const asim_trace_reader *r) { return r->lat; }
+
+void asim_trace_set_span(asim_trace_reader *r, int64_t from, int64_t to)
+{
+    r->span_from = from;
+    r->span_to = to;
+}

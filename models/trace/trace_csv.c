@@ -19,11 +19,6 @@ static int is_index(const char *s)
     return 1;
 }
 
-static const char *field(const asim_trace_reader *r, int i, size_t *len)
-{
-    *len = r->flen[i];
-    return r->row + r->foff[i];
-}
 
 static int name_eq(const char *a, size_t alen, const char *b)
 {
@@ -33,7 +28,7 @@ static int name_eq(const char *a, size_t alen, const char *b)
 
 /* Resolve a column option against the header row (or without one).
  * def is the 0-based default, -1 for none.  0 or -1 (fatal). */
-static int resolve_col(asim_trace_reader *r, const char *opt, const char *what, int def,
+int trace_resolve_col(asim_trace_reader *r, const char *opt, const char *what, int def,
                        int have_header, long line, int *out)
 {
     if (!opt[0]) { *out = def; return 0; }
@@ -51,7 +46,7 @@ static int resolve_col(asim_trace_reader *r, const char *opt, const char *what, 
     char cols[200] = "";
     for (int i = 0; i < r->nf; i++) {
         size_t len;
-        const char *f = field(r, i, &len);
+        const char *f = trace_field(r, i, &len);
         if (name_eq(f, len, opt)) { *out = i; return 0; }
         char ex[40];
         size_t used = strlen(cols);
@@ -79,6 +74,15 @@ static void handle_row(asim_trace_reader *r)
     int rate = asim_trace_is_rate(r->o.format);
     size_t len;
     const char *f;
+    if (r->o.format == ASIM_TRACE_JTL) {
+        if (!r->header_seen) {
+            r->header_seen = 1;
+            trace_jtl_header(r, line);
+        } else {
+            trace_jtl_row(r, line);
+        }
+        return;
+    }
     if (!r->header_seen) {
         r->header_seen = 1;
         int header = r->o.header == ASIM_HEADER_YES;
@@ -89,18 +93,18 @@ static void handle_row(asim_trace_reader *r)
                 int ti = r->tcol[0] ? atoi(r->tcol) - 1 : def_t;
                 int64_t ns;
                 int tz;
-                header = ti >= r->nf || (f = field(r, ti, &len),
+                header = ti >= r->nf || (f = trace_field(r, ti, &len),
                           asim_time_parse_any(f, len, r->o.time_unit_ns, &ns, &tz) != 0);
                 if (!header && rate) {     /* "t,count" rows always have a number in column 2 */
                     int vi = r->vcol[0] && is_index(r->vcol) ? atoi(r->vcol) - 1 : 1;
                     double v;
-                    header = vi < r->nf && (f = field(r, vi, &len), parse_value(f, len, &v) != 0);
+                    header = vi < r->nf && (f = trace_field(r, vi, &len), parse_value(f, len, &v) != 0);
                 }
             }
         }
-        if (resolve_col(r, r->tcol, "time_column", def_t, header, line, &r->tcol_i) < 0 ||
-            resolve_col(r, r->vcol, "value_column", rate ? 1 : -1, header, line, &r->vcol_i) < 0 ||
-            resolve_col(r, r->ccol, "class_column", -1, header, line, &r->ccol_i) < 0)
+        if (trace_resolve_col(r, r->tcol, "time_column", def_t, header, line, &r->tcol_i) < 0 ||
+            trace_resolve_col(r, r->vcol, "value_column", rate ? 1 : -1, header, line, &r->vcol_i) < 0 ||
+            trace_resolve_col(r, r->ccol, "class_column", -1, header, line, &r->ccol_i) < 0)
             return;
         if (!rate) r->vcol_i = -1;
         if (header) return;
@@ -114,8 +118,8 @@ static void handle_row(asim_trace_reader *r)
             r->nf == 1 ? " (is the delimiter right?)" : "");
         return;
     }
-    asim_trace_rec rec = { 0, 1.0, -1, 0, line };
-    f = field(r, r->tcol_i, &len);
+    asim_trace_rec rec = { 0, 1.0, -1, 0, line, NAN };
+    f = trace_field(r, r->tcol_i, &len);
     if (asim_time_parse_any(f, len, r->o.time_unit_ns, &rec.t, &rec.tz_offset) != 0) {
         char ex[48];
         trace_bad(r, line, "cannot read the timestamp '%s' (expected seconds or RFC 3339)",
@@ -123,7 +127,7 @@ static void handle_row(asim_trace_reader *r)
         return;
     }
     if (rate) {
-        f = field(r, r->vcol_i, &len);
+        f = trace_field(r, r->vcol_i, &len);
         char ex[48];
         if (parse_value(f, len, &rec.value) != 0 || !isfinite(rec.value)) {
             trace_bad(r, line, "cannot read the %s '%s' (expected a finite number)",
@@ -138,7 +142,7 @@ static void handle_row(asim_trace_reader *r)
     }
     if (r->o.classify) {
         if (r->ccol_i >= 0) {
-            f = field(r, r->ccol_i, &len);
+            f = trace_field(r, r->ccol_i, &len);
             rec.cls = r->o.classify(r->o.classify_ctx, f, len);
         }
     }

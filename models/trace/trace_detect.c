@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
 /* ---------------------------------------------------------------------
  * Format detection
@@ -31,6 +32,44 @@ static int contains_ci(const char *hay, const char *needle)
     return 0;
 }
 
+#define HEAD_MAX (64 << 10)
+
+/* A JSON start: NDJSON logs (a whole object on the first line), k6 or Locust
+ * stages, else a Prometheus response. */
+static asim_trace_format detect_json(const char *line, size_t len, const char *head)
+{
+    cJSON *o = line[0] == '{' ? cJSON_ParseWithLength(line, len) : NULL;
+    int one_line_object = cJSON_IsObject(o);
+    int logs = one_line_object && !cJSON_GetObjectItemCaseSensitive(o, "stages") &&
+               !cJSON_GetObjectItemCaseSensitive(o, "scenarios") && !cJSON_GetObjectItemCaseSensitive(o, "data") &&
+               !cJSON_GetObjectItemCaseSensitive(o, "errorType");
+    int gcp = one_line_object && cJSON_GetObjectItemCaseSensitive(o, "httpRequest");
+    cJSON_Delete(o);
+    if (gcp) return ASIM_TRACE_GCP_LB;
+    if (logs) return ASIM_TRACE_NGINX_JSON;
+    if (strstr(head, "\"resultType\"") || strstr(head, "\"metric\"")) return ASIM_TRACE_PROMETHEUS;
+    if (strstr(head, "\"scenarios\"") || (strstr(head, "\"stages\"") && strstr(head, "\"target\"")))
+        return ASIM_TRACE_K6;
+    if (strstr(head, "\"spawn_rate\"") || strstr(head, "\"users\"")) return ASIM_TRACE_LOCUST;
+    return ASIM_TRACE_PROMETHEUS;
+}
+
+/* An ALB line: its type, then an RFC 3339 time. */
+static int is_alb(const char *line)
+{
+    static const char *const types[] = { "http ", "https ", "h2 ", "grpcs ", "ws ", "wss " };
+    for (size_t i = 0; i < ASIM_ARRAY_LEN(types); i++) {
+        size_t n = strlen(types[i]);
+        if (strncmp(line, types[i], n) == 0) {
+            const char *t = line + n, *e = strchr(t, ' ');
+            int64_t ns;
+            int tz;
+            return e && asim_time_parse_rfc3339(t, (size_t)(e - t), &ns, &tz) == 0;
+        }
+    }
+    return 0;
+}
+
 int asim_trace_detect(const char *path, asim_trace_format *fmt, asim_err *err)
 {
     FILE *f = fopen(path, "rb");
@@ -45,20 +84,52 @@ int asim_trace_detect(const char *path, asim_trace_format *fmt, asim_err *err)
                             "cannot be detected without consuming it: save it to a file first, or name the "
                             "format (trace.format / --format)", path);
     }
+    fclose(f);
+    /* gzopen reads plain files as they are and inflates gzip ones (magic bytes) */
+    gzFile gz = gzopen(path, "rb");
+    if (!gz) return asim_err_set(err, ASIM_EINPUT, "%s: cannot open trace: %s", path, strerror(errno));
+    char *head = asim_malloc(HEAD_MAX + 1);
+    int got = gzread(gz, head, HEAD_MAX);
+    int zerr = 0;
+    const char *zmsg = got < 0 ? gzerror(gz, &zerr) : NULL;
+    gzclose(gz);
+    if (got < 0) {
+        int rc = asim_err_set(err, ASIM_EINPUT, "%s: cannot read the trace (%s)", path, zmsg ? zmsg : "zlib error");
+        asim_free(head);
+        return rc;
+    }
+    head[got] = 0;
     char line[8192];
     size_t len = 0;
     int found = 0;
-    while (fgets(line, sizeof line, f)) {
-        len = strlen(line);
+    for (const char *p = head; *p && !found;) {
+        size_t n = strcspn(p, "\n");
+        size_t m = n < sizeof line - 1 ? n : sizeof line - 1;
+        memcpy(line, p, m);
+        line[m] = 0;
+        p += n + (p[n] == '\n');
+        len = m;
         char *s = line;
         if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) { s += 3; len -= 3; }
         while (len && isspace((unsigned char)s[len - 1])) s[--len] = 0;
         while (*s == ' ' || *s == '\t') { s++; len--; }
-        if (len) { memmove(line, s, len + 1); found = 1; break; }
+        if (len) { memmove(line, s, len + 1); found = 1; }
     }
-    fclose(f);
-    if (!found) return asim_err_set(err, ASIM_EINPUT, "%s: empty trace (no records)", path);
-    if (line[0] == '{' || line[0] == '[') { *fmt = ASIM_TRACE_PROMETHEUS; return 0; }
+    if (!found) {
+        asim_free(head);
+        return asim_err_set(err, ASIM_EINPUT, "%s: empty trace (no records)", path);
+    }
+    if (line[0] == '{' || line[0] == '[') {
+        *fmt = detect_json(line, len, head);
+        asim_free(head);
+        return 0;
+    }
+    asim_free(head);
+    if (is_alb(line)) { *fmt = ASIM_TRACE_ALB; return 0; }
+    if (strncmp(line, "timeStamp,", 10) == 0 || (strstr(line, "timeStamp") && strstr(line, "elapsed"))) {
+        *fmt = ASIM_TRACE_JTL;
+        return 0;
+    }
     const char *lb = strchr(line, '['), *rb = lb ? strchr(lb, ']') : NULL;
     int64_t ns;
     int tz;
@@ -92,6 +163,6 @@ int asim_trace_detect(const char *path, asim_trace_format *fmt, asim_err *err)
         }
     }
     return asim_err_set(err, ASIM_EINPUT, "%s: cannot tell the trace format from its first line "
-                        "(set format to one of: timestamps, counts, rates, access_log, prometheus; "
+                        "(set format to one of: timestamps, counts, rates, access_log, prometheus, nginx_json, gcp_lb, alb, jtl, k6, locust; "
                         "a CSV header with a column named count or rate also tells)", path);
 }

@@ -28,6 +28,7 @@
 #include "sim/engine/output.h"
 #include "models/trace/trace_transform.h"
 #include "sim/engine/timefmt.h"
+#include "sim/engine/stats.h"
 
 typedef struct topts {
     asim_trace_spec spec;
@@ -53,7 +54,8 @@ static void usage(FILE *f)
           "          integrated over each bin, or sampled as a Poisson process into\n"
           "          timestamps/access_log.\n"
           "\n"
-          "FORMAT: timestamps, counts, rates, access_log, prometheus (input: also auto)\n"
+          "FORMAT: timestamps, counts, rates, access_log, prometheus; input also: auto, nginx_json,\n"
+          "        gcp_lb, alb, jtl, k6, locust (doc/replay.md); gzip input is inflated\n"
           "\n"
           "options:\n"
           "  -f, --format F          the input's format (default: detected from its first line)\n"
@@ -91,6 +93,7 @@ static int open_input(topts *o, const char *path, asim_trace_reader **rd, asim_r
         if (asim_trace_detect(path, &o->spec.format, &err) != 0) return fail(2, "%s", err.msg);
     }
     if (o->spec.on_error == ASIM_ONERR_INHERIT) o->spec.on_error = ASIM_ONERR_FAIL;
+    if (asim_trace_is_stages(o->spec.format)) o->spec.interpolation = ASIM_INTERP_LINEAR;
     *rd = NULL;
     *it = NULL;
     if (asim_trace_is_rate(o->spec.format)) {
@@ -224,6 +227,7 @@ typedef struct tstats {
     binner b1, b60;
     double iat_cv;                /* NaN unless request timestamps */
     double peak_rate;             /* rate traces: max instantaneous rate */
+    const asim_hist *lat;         /* logged latencies (request traces that carry them) */
 } tstats;
 
 static void print_stats(const tstats *s, int json)
@@ -261,6 +265,15 @@ static void print_stats(const tstats *s, int json)
         else cJSON_AddNullToObject(o, "dispersion_1m");
         if (isfinite(s->iat_cv)) cJSON_AddNumberToObject(o, "interarrival_cv", s->iat_cv);
         else cJSON_AddNullToObject(o, "interarrival_cv");
+        if (s->lat) {
+            cJSON *l = cJSON_AddObjectToObject(o, "latency");
+            cJSON_AddNumberToObject(l, "count", (double)asim_hist_count(s->lat));
+            cJSON_AddNumberToObject(l, "mean", asim_hist_mean(s->lat));
+            cJSON_AddNumberToObject(l, "p50", asim_hist_quantile(s->lat, 0.5));
+            cJSON_AddNumberToObject(l, "p95", asim_hist_quantile(s->lat, 0.95));
+            cJSON_AddNumberToObject(l, "p99", asim_hist_quantile(s->lat, 0.99));
+            cJSON_AddNumberToObject(l, "max", asim_hist_max(s->lat));
+        }
         char *txt = cJSON_Print(o);
         puts(txt);
         cJSON_free(txt);
@@ -285,6 +298,11 @@ static void print_stats(const tstats *s, int json)
     printf("dispersion    %.3g (1 s), %.3g (1 min)   variance/mean of counts; 1 = Poisson\n", idx1, idx60);
     if (isfinite(s->iat_cv))
         printf("interarrival  cv %.3g   (1 = Poisson, > 1 bursty)\n", s->iat_cv);
+    if (s->lat)
+        printf("latency       %llu logged: mean %.4g s, p50 %.4g s, p95 %.4g s, p99 %.4g s, max %.4g s\n",
+               (unsigned long long)asim_hist_count(s->lat), asim_hist_mean(s->lat),
+               asim_hist_quantile(s->lat, 0.5), asim_hist_quantile(s->lat, 0.95),
+               asim_hist_quantile(s->lat, 0.99), asim_hist_max(s->lat));
 }
 
 static int stats_events(tstats *st, asim_trace_reader *rd)
@@ -367,9 +385,10 @@ static int cmd_stats(topts *o, const char *file)
     st.b1.width = 1;
     st.b60.width = 60;
     rc = rd ? stats_events(&st, rd) : stats_rates(&st, it);
+    if (rd) st.lat = asim_trace_latency(rd);
+    if (rc == 0) print_stats(&st, o->json);
     asim_trace_close(rd);
     asim_rate_iter_close(it);
-    if (rc == 0) print_stats(&st, o->json);
     return rc;
 }
 
@@ -495,6 +514,9 @@ static int cmd_convert(topts *o, const char *in, const char *out)
 {
     if (!o->have_to) return fail(2, "convert: give the output format with --to");
     if (o->to == ASIM_TRACE_AUTO) return fail(2, "convert: --to needs a format, not auto");
+    if (o->to > ASIM_TRACE_PROMETHEUS)
+        return fail(2, "convert: --to %s: the output is one of timestamps, counts, rates, access_log, prometheus "
+                    "(the other formats are read only)", asim_trace_format_name(o->to));
     asim_trace_reader *rd;
     asim_rate_iter *it;
     int rc = open_input(o, in, &rd, &it);
