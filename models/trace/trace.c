@@ -323,6 +323,28 @@ int trace_read_all(asim_trace_reader *r, char **out, size_t *n)
     return 0;
 }
 
+cJSON *trace_read_json(asim_trace_reader *r, size_t max)
+{
+    char *text = NULL;
+    size_t n = 0;
+    if (trace_read_all(r, &text, &n) < 0) return NULL;
+    if (n > max) {
+        asim_free(text);
+        trace_fail_rc(r, ASIM_EINPUT, 0, "larger than %zu bytes", max);
+        return NULL;
+    }
+    const char *text_end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, n, &text_end, 0);
+    if (!root) {
+        size_t off = text_end ? (size_t)(text_end - text) : 0;
+        long line = 1;
+        for (size_t i = 0; i < off && i < n; i++) line += text[i] == '\n';
+        trace_fail_rc(r, ASIM_EINPUT, line, "not valid JSON (near byte %zu)", off);
+    }
+    asim_free(text);
+    return root;
+}
+
 static void copy_opt(char *dst, const char *src)
 {
     snprintf(dst, ASIM_TRACE_COL_MAX, "%s", src ? src : "");

@@ -41,7 +41,7 @@ enum { ASIM_LOGFMT_AUTO = 0, ASIM_LOGFMT_COMMON = 1, ASIM_LOGFMT_COMBINED = 2 };
 enum { ASIM_HEADER_AUTO = 0, ASIM_HEADER_YES = 1, ASIM_HEADER_NO = 2 };
 enum { ASIM_SPEEDUP_KEEP_RATE = 0, ASIM_SPEEDUP_SCALE_RATE = 1 };
 enum { ASIM_PROFILE_REPLACE = 0, ASIM_PROFILE_ADD = 1 };
-/* Unit of a latency field; AUTO = the format's own (doc/replay.md). */
+/* Unit of a latency field; AUTO = the format's own (doc/traces.md). */
 enum { ASIM_LATU_AUTO = 0, ASIM_LATU_S = 1, ASIM_LATU_MS = 2, ASIM_LATU_US = 3 };
 
 #define ASIM_TRACE_FILTER_MAX 256
@@ -105,7 +105,7 @@ typedef struct asim_trace_spec {
     int loop;                            /* 1: replay again when the window ends */
     double duration;                     /* sim s the trace plays; 0 = until it ends */
     char cls[ASIM_TRACE_NAME_MAX];       /* every request is of this class ("" = by path/shares) */
-    /* real-world inputs (doc/replay.md) */
+    /* real-world inputs (doc/traces.md) */
     asim_trace_filter filter;            /* request traces: which requests to replay */
     char latency_field[ASIM_TRACE_COL_MAX]; /* where the logged latency is ("" = the format's default) */
     int latency_unit;                    /* ASIM_LATU_* */

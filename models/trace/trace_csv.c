@@ -55,19 +55,6 @@ int trace_resolve_col(asim_trace_reader *r, const char *opt, const char *what, i
     return trace_fail_rc(r, ASIM_EINPUT, line, "%s '%s' is not in the header (columns: %s)", what, opt, cols);
 }
 
-static int parse_value(const char *s, size_t len, double *v)
-{
-    trace_trim(&s, &len);
-    if (len == 0 || len > 64) return -1;
-    char tmp[72];
-    memcpy(tmp, s, len);
-    tmp[len] = 0;
-    char *e;
-    errno = 0;
-    *v = strtod(tmp, &e);
-    return *e || errno == ERANGE ? -1 : 0;
-}
-
 static void handle_row(asim_trace_reader *r)
 {
     long line = r->row_line ? r->row_line : r->lineno;
@@ -98,7 +85,7 @@ static void handle_row(asim_trace_reader *r)
                 if (!header && rate) {     /* "t,count" rows always have a number in column 2 */
                     int vi = r->vcol[0] && is_index(r->vcol) ? atoi(r->vcol) - 1 : 1;
                     double v;
-                    header = vi < r->nf && (f = trace_field(r, vi, &len), parse_value(f, len, &v) != 0);
+                    header = vi < r->nf && (f = trace_field(r, vi, &len), trace_parse_double(f, len, &v) != 0);
                 }
             }
         }
@@ -129,7 +116,7 @@ static void handle_row(asim_trace_reader *r)
     if (rate) {
         f = trace_field(r, r->vcol_i, &len);
         char ex[48];
-        if (parse_value(f, len, &rec.value) != 0 || !isfinite(rec.value)) {
+        if (trace_parse_double(f, len, &rec.value) != 0 || !isfinite(rec.value)) {
             trace_bad(r, line, "cannot read the %s '%s' (expected a finite number)",
                 r->o.format == ASIM_TRACE_COUNTS ? "count" : "rate", trace_excerpt(f, len, ex, sizeof ex));
             return;

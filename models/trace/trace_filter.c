@@ -164,7 +164,7 @@ int trace_filter_open(asim_trace_reader *r)
     if (r->o.latency_field && r->o.latency_field[0] &&
         (!asim_trace_has_field(fmt, "latency") || fmt == ASIM_TRACE_GCP_LB || fmt == ASIM_TRACE_ALB))
         return trace_fail_rc(r, ASIM_EINPUT, 0, "latency_field: the %s format %s", asim_trace_format_name(fmt),
-                             asim_trace_has_field(fmt, "latency") ? "has a fixed latency field (doc/replay.md)" :
+                             asim_trace_has_field(fmt, "latency") ? "has a fixed latency field (doc/traces.md)" :
                              "carries no latency");
     snprintf(r->lfield, sizeof r->lfield, "%s", lf);
     r->o.latency_field = r->lfield;
@@ -195,14 +195,8 @@ int trace_latency_parse(const asim_trace_reader *r, const char *s, size_t len, d
 {
     trace_trim(&s, &len);
     if (r->o.format == ASIM_TRACE_GCP_LB && len && s[len - 1] == 's') len--;   /* "0.123s" */
-    if (len == 0 || len > 40 || (len == 1 && s[0] == '-')) return -1;
-    char tmp[48];
-    memcpy(tmp, s, len);
-    tmp[len] = 0;
-    char *e;
-    errno = 0;
-    double v = strtod(tmp, &e);
-    if (*e || errno || !isfinite(v) || v < 0) return -1;
+    double v;
+    if ((len == 1 && s[0] == '-') || trace_parse_double(s, len, &v) != 0 || !isfinite(v) || v < 0) return -1;
     *sec = v * r->lscale;
     return 0;
 }

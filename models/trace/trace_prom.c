@@ -33,19 +33,8 @@ static int prom_timestamp(const cJSON *t, int64_t *ns)
 
 int trace_prom_load(asim_trace_reader *r)
 {
-    char *text = NULL;
-    size_t n = 0;
-    if (trace_read_all(r, &text, &n) < 0) return -1;
-    const char *text_end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(text, n, &text_end, 0);
-    if (!root) {
-        size_t off = text_end ? (size_t)(text_end - text) : 0;
-        long line = 1;
-        for (size_t i = 0; i < off && i < n; i++) line += text[i] == '\n';
-        asim_free(text);
-        return trace_fail_rc(r, ASIM_EINPUT, line, "not valid JSON (near byte %zu)", off);
-    }
-    asim_free(text);
+    cJSON *root = trace_read_json(r, PROM_MAX_BYTES);
+    if (!root) return -1;
     const cJSON *result = NULL;
     const char *rpath = "$";
     if (cJSON_IsArray(root)) {

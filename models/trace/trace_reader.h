@@ -142,6 +142,9 @@ int trace_order_push(asim_trace_reader *r, const asim_trace_rec *rec);
 int trace_blank(const char *s, size_t len);
 /* The whole (remaining) input into a NUL-terminated buffer (owned by the caller).  0 or -1. */
 int trace_read_all(asim_trace_reader *r, char **out, size_t *n);
+/* The whole input parsed as one JSON document (at most max bytes); NULL with
+ * the reader failed ("NAME:LINE: not valid JSON (near byte N)"). */
+cJSON *trace_read_json(asim_trace_reader *r, size_t max);
 
 /* --- input (trace_input.c): plain or gzip --- */
 /* Look for gzip's magic at the start of r->f and set up inflation.  0 or -1. */
@@ -166,6 +169,8 @@ int trace_latency_parse(const asim_trace_reader *r, const char *s, size_t len, d
 
 /* --- time text (trace_time.c) --- */
 void trace_trim(const char **s, size_t *len);
+/* A decimal number (blanks around allowed, at most 64 characters) -> *v.  0 or -1. */
+int trace_parse_double(const char *s, size_t len, double *v);
 
 /* --- per-format parsers --- */
 void trace_csv_reset(asim_trace_reader *r);                          /* trace_csv.c */

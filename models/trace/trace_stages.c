@@ -216,15 +216,18 @@ static int k6_scenario(stctx *c, const cJSON *sc, const char *jp, plin *f)
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(sc, "stages");
     snprintf(p, sizeof p, "%.200s.stages", jp);
     const char *e = ex->valuestring;
-    if (strcmp(e, "ramping-vus") == 0) {
-        double v0 = 1;
-        if (num(c, sc, "startVUs", jp, &v0) < 0) return -1;
-        return k6_stages(c, st, p, start, v0, c->user_rate, f);
-    }
-    if (strcmp(e, "ramping-arrival-rate") == 0) {
-        double r0 = 0, unit = 1;
-        if (num(c, sc, "startRate", jp, &r0) < 0 || time_unit(c, sc, jp, &unit) < 0) return -1;
-        return k6_stages(c, st, p, start, r0, 1 / unit, f);
+    /* a scenario is 0 outside its span: explicit zeros at both ends, so the
+     * sum of several does not ramp across another one's start or end */
+    plin_add(f, start, 0);
+    if (strcmp(e, "ramping-vus") == 0 || strcmp(e, "ramping-arrival-rate") == 0) {
+        double v0 = 1, unit = 1;
+        int arr = strcmp(e, "ramping-arrival-rate") == 0;
+        if (arr) v0 = 0;
+        if (num(c, sc, arr ? "startRate" : "startVUs", jp, &v0) < 0 || (arr && time_unit(c, sc, jp, &unit) < 0) ||
+            k6_stages(c, st, p, start, v0, arr ? 1 / unit : c->user_rate, f) < 0)
+            return -1;
+        plin_add(f, f->p[f->n - 1].t, 0);
+        return 0;
     }
     int vus = strcmp(e, "constant-vus") == 0;
     if (vus || strcmp(e, "constant-arrival-rate") == 0) {
@@ -237,6 +240,7 @@ static int k6_scenario(stctx *c, const cJSON *sc, const char *jp, plin *f)
         double rate = vus ? v * c->user_rate : v / unit;
         plin_add(f, start, rate);
         plin_add(f, start + dur, rate);
+        plin_add(f, start + dur, 0);
         return 0;
     }
     snprintf(p, sizeof p, "%.200s.executor", jp);
@@ -345,23 +349,8 @@ static int locust_load(stctx *c, const cJSON *root, plin *out)
 
 int trace_stages_load(asim_trace_reader *r)
 {
-    char *text = NULL;
-    size_t n = 0;
-    if (trace_read_all(r, &text, &n) < 0) return -1;
-    if (n > STAGES_MAX_BYTES) {
-        asim_free(text);
-        return trace_fail_rc(r, ASIM_EINPUT, 0, "larger than %zu bytes: not a stage list", STAGES_MAX_BYTES);
-    }
-    const char *text_end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(text, n, &text_end, 0);
-    if (!root) {
-        size_t off = text_end ? (size_t)(text_end - text) : 0;
-        long line = 1;
-        for (size_t i = 0; i < off && i < n; i++) line += text[i] == '\n';
-        asim_free(text);
-        return trace_fail_rc(r, ASIM_EINPUT, line, "not valid JSON (near byte %zu)", off);
-    }
-    asim_free(text);
+    cJSON *root = trace_read_json(r, STAGES_MAX_BYTES);
+    if (!root) return -1;
     stctx c = { r, r->o.user_rate > 0 ? r->o.user_rate : 1 };
     plin f = { NULL, 0, 0 };
     int rc = r->o.format == ASIM_TRACE_K6 ? k6_load(&c, root, &f) : locust_load(&c, root, &f);

@@ -189,3 +189,16 @@ void asim_time_format_clf(int64_t ns, int tz, char *buf, size_t len)
     snprintf(buf, len, "%02d/%.3s/%04d:%02d:%02d:%02d %c%02d%02d", d, months + 3 * (mo - 1), y,
              h, mi, s, tz < 0 ? '-' : '+', abs(tz) / 3600, abs(tz) / 60 % 60);
 }
+
+int trace_parse_double(const char *s, size_t len, double *v)
+{
+    trace_trim(&s, &len);
+    if (len == 0 || len > 64) return -1;
+    char tmp[72];
+    memcpy(tmp, s, len);
+    tmp[len] = 0;
+    char *e;
+    errno = 0;
+    *v = strtod(tmp, &e);
+    return *e || errno == ERANGE ? -1 : 0;
+}

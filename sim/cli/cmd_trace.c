@@ -55,7 +55,7 @@ static void usage(FILE *f)
           "          timestamps/access_log.\n"
           "\n"
           "FORMAT: timestamps, counts, rates, access_log, prometheus; input also: auto, nginx_json,\n"
-          "        gcp_lb, alb, jtl, k6, locust (doc/replay.md); gzip input is inflated\n"
+          "        gcp_lb, alb, jtl, k6, locust (doc/traces.md); gzip input is inflated\n"
           "\n"
           "options:\n"
           "  -f, --format F          the input's format (default: detected from its first line)\n"
