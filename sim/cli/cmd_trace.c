@@ -70,6 +70,12 @@ static void usage(FILE *f)
           "      --value-column C    CSV column of the count or rate (default 2)\n"
           "      --time-unit U       unit of numeric timestamps: s (default), ms, us, ns\n"
           "      --interpolation I   rate inputs: constant (default) or linear between points\n"
+          "      --reorder-window S  sort records up to S seconds late (logs written at completion)\n"
+          "      --filter K=V        request traces: keep only status=2xx,3xx | path=RE2 | method=GET,POST |\n"
+          "                          user_agent=RE2 (repeatable; doc/traces.md#request-filters)\n"
+          "      --latency-field F   where the log keeps the latency (stats prints its distribution)\n"
+          "      --latency-unit U    auto (default), s, ms, us\n"
+          "      --user-rate R       k6/locust: requests per second per VU/user (default 1)\n"
           "      --json              stats: print JSON\n"
           "  -h, --help              this help\n"
           "\n"
@@ -592,6 +598,22 @@ static int parse_format(const char *v, asim_trace_format *f, const char *opt)
     return 0;
 }
 
+/* --filter KEY=VALUE (status, path, method, user_agent), checked now. */
+static int parse_filter(asim_trace_filter *f, const char *kv)
+{
+    const char *eq = strchr(kv, '=');
+    size_t k = eq ? (size_t)(eq - kv) : 0;
+    char *dst = !eq ? NULL : k == 6 && strncmp(kv, "status", 6) == 0 ? f->status :
+                k == 4 && strncmp(kv, "path", 4) == 0 ? f->path : k == 6 && strncmp(kv, "method", 6) == 0 ? f->method :
+                k == 10 && strncmp(kv, "user_agent", 10) == 0 ? f->user_agent : NULL;
+    if (!dst) return fail(2, "--filter '%s': expected status=..., path=..., method=... or user_agent=...", kv);
+    if (strlen(eq + 1) >= ASIM_TRACE_FILTER_MAX) return fail(2, "--filter '%s': too long", kv);
+    snprintf(dst, ASIM_TRACE_FILTER_MAX, "%s", eq + 1);
+    asim_err err;
+    if (asim_trace_filter_check(f, &err) != 0) return fail(2, "--filter: %s", err.msg);
+    return 0;
+}
+
 int asim_cmd_trace(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -601,6 +623,9 @@ int asim_cmd_trace(int argc, char **argv)
         {"time-column", required_argument, 0, 'T'}, {"value-column", required_argument, 0, 'V'},
         {"time-unit", required_argument, 0, 'u'}, {"interpolation", required_argument, 0, 'I'},
         {"time-format", required_argument, 0, 'F'}, {"json", no_argument, 0, 'j'},
+        {"reorder-window", required_argument, 0, 'R'}, {"filter", required_argument, 0, 'X'},
+        {"latency-field", required_argument, 0, 'L'}, {"latency-unit", required_argument, 0, 'U'},
+        {"user-rate", required_argument, 0, 'Y'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     if (argc < 2) {
@@ -624,7 +649,7 @@ int asim_cmd_trace(int argc, char **argv)
     char *end;
     char **av = argv + 1;
     /* options may follow the subcommand and the files */
-    while ((c = getopt_long(argc - 1, argv + 1, ":f:t:i:s:e:d:T:V:u:I:F:jh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc - 1, argv + 1, ":f:t:i:s:e:d:T:V:u:I:F:jhR:X:L:U:Y:", longopts, NULL)) != -1) {
         switch (c) {
         case 'f': if (parse_format(optarg, &o.spec.format, "--format")) return 2; break;
         case 't': if (parse_format(optarg, &o.to, "--to")) return 2; o.have_to = 1; break;
@@ -669,6 +694,26 @@ int asim_cmd_trace(int argc, char **argv)
             else return fail(2, "--time-format '%s': expected seconds or rfc3339", optarg);
             break;
         case 'j': o.json = 1; break;
+        case 'R':
+            if (asim_seconds_parse(optarg, &o.spec.reorder_window) != 0 ||
+                !(o.spec.reorder_window >= 0 && o.spec.reorder_window <= 86400))
+                return fail(2, "--reorder-window '%s': expected seconds from 0 to 86400", optarg);
+            break;
+        case 'X': if (parse_filter(&o.spec.filter, optarg) != 0) return 2; break;
+        case 'L': snprintf(o.spec.latency_field, sizeof o.spec.latency_field, "%s", optarg); break;
+        case 'U': {
+            static const char *const lu[] = { "auto", "s", "ms", "us" };
+            int k = 0;
+            while (k < 4 && strcmp(optarg, lu[k]) != 0) k++;
+            if (k == 4) return fail(2, "--latency-unit '%s': expected auto, s, ms or us", optarg);
+            o.spec.latency_unit = k;
+            break;
+        }
+        case 'Y':
+            o.spec.user_rate = strtod(optarg, &end);
+            if (*end || !(o.spec.user_rate > 0 && o.spec.user_rate <= 1e6))
+                return fail(2, "--user-rate '%s': expected requests per second per user, above 0", optarg);
+            break;
         case 'h': usage(stdout); return 0;
         case ':': return fail(2, "option %s needs a value", av[optind - 1]);
         default: return fail(2, "unknown option '%s' (see --help)", av[optind - 1]);

@@ -38,6 +38,17 @@ expect "logged latency mean = awk's mean of elapsed ($mean s)" near "$got" "$mea
 expect "report shows real and simulated latency" grep -q "Real and simulated latency" "$TMP/run/report.html"
 expect "report.md too" grep -q "| p95 |" "$TMP/run/report.md"
 
+# --- trace stats with the reader's options ---
+n=$(awk -F, 'NR > 1 && $4 ~ /^2/ && $14 ~ /\/api\//' $D/jmeter.jtl | wc -l)
+got=$("$BIN" trace stats $D/jmeter.jtl --reorder-window 1 --filter status=2xx --filter 'path=/api/.*' --json)
+expect "stats --filter: requests = awk's 2xx /api rows ($n)" test "$(num requests <<<"$got")" = "$n"
+expect "stats: the logged latency of each of them" test "$(num count <<<"$got")" = "$n"
+"$BIN" trace stats $D/jmeter.jtl 2>"$TMP/err"; rc=$?
+expect "jtl out of order without a reorder window exits 2" test $rc -eq 2
+expect "... naming file:line" grep -q "jmeter.jtl:[0-9]*: timestamp" "$TMP/err"
+"$BIN" trace stats $D/jmeter.jtl --filter 'path=(' 2>"$TMP/err"; rc=$?
+expect "bad --filter regex exits 2" test $rc -eq 2
+
 # --- k6 stages from the command line ---
 "$BIN" run scenarios/manual.json --set trace.path=$D/k6_stages.json --set trace.user_rate=2 --duration 120 \
     -q -o "$TMP/k6" 2>"$TMP/err"; rc=$?
