@@ -720,6 +720,51 @@ static void lat_pair(const asim_rundir *r, const char *stat, char *real, char *s
     asim_metric_format(b, cJSON_IsNumber(y) ? y->valuedouble : NAN, sim, len);
 }
 
+static double metric_num(const asim_rundir *r, const char *name)
+{
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(r->metrics, name);
+    return cJSON_IsNumber(n) ? n->valuedouble : NAN;
+}
+
+/* The two distributions as paired horizontal bars (inline SVG, no gnuplot:
+ * the report stays self-contained); one scale for both, in seconds. */
+static void svg_latency_bars(FILE *f, const asim_rundir *r)
+{
+    static const char *const colour[2] = { "#1f77b4", "#ff7f0e" };
+    static const char *const who[2] = { "trace_latency_", "latency_" };
+    double top = 0;
+    for (size_t i = 0; i < ASIM_ARRAY_LEN(lat_stats); i++)
+        for (int k = 0; k < 2; k++) {
+            char name[48];
+            snprintf(name, sizeof name, "%s%s", who[k], lat_stats[i]);
+            double v = metric_num(r, name);
+            if (isfinite(v) && v > top) top = v;
+        }
+    if (!(top > 0)) return;
+    const int left = 60, width = 420, row = 34, height = (int)ASIM_ARRAY_LEN(lat_stats) * row + 40;
+    fprintf(f, "<figure id=\"fig-latency\"><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+            "font-family=\"sans-serif\" font-size=\"12\">\n", left + width + 90, height);
+    for (size_t i = 0; i < ASIM_ARRAY_LEN(lat_stats); i++) {
+        int y = 10 + (int)i * row;
+        fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n", left - 6, y + 17, lat_stats[i]);
+        for (int k = 0; k < 2; k++) {
+            char name[48];
+            snprintf(name, sizeof name, "%s%s", who[k], lat_stats[i]);
+            double v = metric_num(r, name);
+            double w = isfinite(v) ? v / top * width : 0;
+            fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"13\" fill=\"%s\"/>"
+                    "<text x=\"%.1f\" y=\"%d\">%.4g s</text>\n", left, y + k * 14, w, colour[k],
+                    left + w + 4, y + k * 14 + 11, v);
+        }
+    }
+    int ly = height - 18;
+    fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%d\" y=\"%d\">logged (real)</text>"
+            "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%d\" y=\"%d\">simulated</text>\n",
+            left, ly, colour[0], left + 16, ly + 10, left + 140, ly, colour[1], left + 156, ly + 10);
+    fputs("</svg><figcaption>Latency of the replayed requests as the trace logged it, and of the simulated "
+          "requests, on one scale (seconds).</figcaption></figure>\n", f);
+}
+
 static void html_latency_compare(FILE *f, const asim_rundir *r)
 {
     if (!have_real_latency(r)) return;
@@ -737,6 +782,7 @@ static void html_latency_compare(FILE *f, const asim_rundir *r)
         fputs("</td></tr>\n", f);
     }
     fputs("</tbody></table>\n", f);
+    svg_latency_bars(f, r);
 }
 
 static void md_latency_compare(FILE *f, const asim_rundir *r)

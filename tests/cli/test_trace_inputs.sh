@@ -37,6 +37,7 @@ got=$(num trace_latency_mean < "$TMP/run/summary.json")
 expect "logged latency mean = awk's mean of elapsed ($mean s)" near "$got" "$mean" 1e-9
 expect "report shows real and simulated latency" grep -q "Real and simulated latency" "$TMP/run/report.html"
 expect "report.md too" grep -q "| p95 |" "$TMP/run/report.md"
+expect "report draws both distributions" grep -q '<figure id="fig-latency"><svg' "$TMP/run/report.html"
 
 # --- trace stats with the reader's options ---
 n=$(awk -F, 'NR > 1 && $4 ~ /^2/ && $14 ~ /\/api\//' $D/jmeter.jtl | wc -l)
@@ -56,6 +57,9 @@ expect "k6 run exits 0" test $rc -eq 0
 req=$(num requests < "$TMP/k6/summary.json")
 # expected 2 x 1815 = 3630 (doc/traces.md); Poisson sd 60: 4 sd
 expect "k6: requests within 4 sd of 3630 ($req)" near "$req" 3630 241
+
+"$BIN" report "$TMP/k6" >/dev/null 2>&1
+expect "no logged latency, no comparison" not grep -q "Real and simulated latency" "$TMP/k6/report.html"
 
 # --- filters on a format without the field, bad lines ---
 "$BIN" run scenarios/manual.json --set trace.path=$D/jmeter.jtl --set trace.filter.method=GET -q -o "$TMP/x" 2>"$TMP/err"; rc=$?
