@@ -120,6 +120,16 @@ static asim_trace_format detected(const char *path)
 
 #define SEC(s) ((int64_t)(s) * 1000000000)
 
+/* text written as name must be detected as f and read into n records. */
+static got sample(const char *name, const char *text, asim_trace_format f, size_t n)
+{
+    const char *p = put(name, text);
+    CHECK_MSG(detected(p) == f, "%s", name);
+    got g = read_as(p, f, NULL, NULL, 0, 0);
+    CHECK_MSG(g.rc == 0 && g.n == n, "%s: rc %d, %zu records: %s", name, g.rc, g.n, g.msg);
+    return g;
+}
+
 /* ---- gzip ------------------------------------------------------------------- */
 
 static const char clf[] =
@@ -235,15 +245,14 @@ static void test_access_log_latency(void)
 
 static void test_nginx_json(void)
 {
-    const char *p = put("n.log",
+    static const char text[] =
         "{\"msec\":\"1705323600.200\",\"request\":\"GET /api/report?x=1 HTTP/1.1\",\"status\":\"200\","
         "\"request_time\":\"0.364\",\"http_user_agent\":\"curl/8.4.0\"}\n"
         "\n"
         "{\"time_iso8601\":\"2024-01-15T14:00:01+01:00\",\"request_method\":\"POST\",\"uri\":\"/api/cart\","
-        "\"status\":500,\"request_time\":0.1,\"http_user_agent\":\"Mozilla/5.0\"}\n");
-    CHECK(detected(p) == ASIM_TRACE_NGINX_JSON);
-    got g = read_as(p, ASIM_TRACE_NGINX_JSON, NULL, NULL, 0, 0);
-    CHECK(g.rc == 0 && g.n == 2);
+        "\"status\":500,\"request_time\":0.1,\"http_user_agent\":\"Mozilla/5.0\"}\n";
+    got g = sample("n.log", text, ASIM_TRACE_NGINX_JSON, 2);
+    const char *p = put("n.log", text);
     /* nginx logs at completion: the arrival is msec - request_time */
     CHECK(g.rec[0].t == SEC(1705323600) + 200000000 - 364000000);
     CHECK(g.rec[1].t == SEC(1705323601) - 100000000 && g.rec[1].tz_offset == 3600);   /* 13:00:01Z */
@@ -267,14 +276,13 @@ static void test_nginx_json(void)
 
 static void test_gcp_lb(void)
 {
-    const char *p = put("gcp.jsonl",
+    static const char text[] =
         "{\"httpRequest\":{\"requestMethod\":\"GET\",\"requestUrl\":\"https://shop.example.com/api/x?y=1\","
         "\"status\":200,\"userAgent\":\"curl/8\",\"latency\":\"0.053s\"},\"timestamp\":\"2024-01-15T09:00:00.123456789Z\"}\n"
         "{\"httpRequest\":{\"requestMethod\":\"GET\",\"requestUrl\":\"https://shop.example.com\",\"status\":503,"
-        "\"latency\":\"1.5s\"},\"timestamp\":\"2024-01-15T09:00:01Z\"}\n");
-    CHECK(detected(p) == ASIM_TRACE_GCP_LB);
-    got g = read_as(p, ASIM_TRACE_GCP_LB, NULL, NULL, 0, 0);
-    CHECK(g.rc == 0 && g.n == 2);
+        "\"latency\":\"1.5s\"},\"timestamp\":\"2024-01-15T09:00:01Z\"}\n";
+    got g = sample("gcp.jsonl", text, ASIM_TRACE_GCP_LB, 2);
+    const char *p = put("gcp.jsonl", text);
     CHECK(g.rec[0].t == SEC(1705309200) + 123456789);          /* 2024-01-15T09:00:00Z = 1705309200 */
     CHECK_NEAR(g.lat_mean, (0.053 + 1.5) / 2, 1e-12);
     asim_trace_filter flt;
