@@ -161,10 +161,10 @@ void trace_clf_line(asim_trace_reader *r, const char *s, size_t len)
     }
     if (r->lat_i > 0 && clf_latency(r, extra, end, &rec.latency) < 0) return;
     /* method and path: the request's first two words ("GET /x HTTP/1.1"); path "" if malformed */
-    const char *sp = memchr(req, ' ', (size_t)(req_end - req));
+    const char *sp = r->o.classify || r->flt.on ? memchr(req, ' ', (size_t)(req_end - req)) : NULL;
     q.path = req_end;
     q.path_len = 0;
-    if (sp) {
+    if (sp) {                          /* (only looked for when something uses them) */
         q.method = req;
         q.method_len = (size_t)(sp - req);
         q.path = sp + 1;

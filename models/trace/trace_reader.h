@@ -15,7 +15,8 @@
 #include "sim/engine/stats.h"
 
 #define LINEBUF_INIT (64u << 10)
-#define CACHE_MAX 65536           /* records kept to loop a small trace from memory (2 MiB) */
+/* records kept to loop a small trace from memory: 2 MiB of them */
+#define CACHE_MAX ((size_t)(2u << 20) / sizeof(asim_trace_rec))
 #define PROM_MAX_BYTES ((size_t)1 << 30)
 
 #include <cjson/cJSON.h>
