@@ -830,10 +830,11 @@ static void test_fuzz_regressions(void)
         static uint8_t buf[1 << 20];
         size_t n = fread(buf, 1, sizeof buf, f);
         fclose(f);
-        for (int fmt = ASIM_TRACE_TIMESTAMPS; fmt <= ASIM_TRACE_PROMETHEUS; fmt++) {
+        for (int fmt = ASIM_TRACE_TIMESTAMPS; fmt <= ASIM_TRACE_LOCUST; fmt++) {
             fuzz_trace_read(buf, n, (asim_trace_format)fmt);
             fuzz_trace_source(buf, n, (asim_trace_format)fmt);
         }
+        fuzz_trace_inputs(buf, n);
         files++;
     }
     closedir(d);

@@ -24,6 +24,7 @@
 
 #include <math.h>
 #include <regex.h>
+#include "sim/engine/stats.h"
 #include <stdio.h>
 #include <string.h>
 #include "sim/engine/rng.h"
@@ -373,6 +374,39 @@ int asim_sources_error(const asim_sources *s, asim_err *err)
     return 0;
 }
 
+/* Filtered requests (when a trace has a filter) and the logged latencies of
+ * the replayed requests, pooled over traces: trace_latency_* sit beside the
+ * simulated latency_* so the two distributions read side by side. */
+static void summarize_inputs(const asim_sources *s, asim_summary *sum)
+{
+    double filtered = 0;
+    int any_filter = 0;
+    asim_hist *lat = NULL;
+    for (size_t i = 0; i < s->ntraces; i++) {
+        const asim_source *src = s->src[s->traces[i].src];
+        int on = 0;
+        filtered += (double)asim_trace_source_filtered(src, &on);
+        any_filter |= on;
+        const asim_hist *h = asim_trace_source_latency(src);
+        if (h) {
+            if (!lat) lat = asim_hist_create();
+            asim_hist_merge(lat, h);
+        }
+    }
+    if (any_filter) asim_summary_set(sum, "trace_filtered_requests", filtered);
+    if (!lat) return;
+    static const double q[3] = { 0.5, 0.95, 0.99 };
+    double v[3];
+    asim_hist_quantiles(lat, q, 3, v);
+    asim_summary_set(sum, "trace_latency_count", (double)asim_hist_count(lat));
+    asim_summary_set(sum, "trace_latency_mean", asim_hist_mean(lat));
+    asim_summary_set(sum, "trace_latency_p50", v[0]);
+    asim_summary_set(sum, "trace_latency_p95", v[1]);
+    asim_summary_set(sum, "trace_latency_p99", v[2]);
+    asim_summary_set(sum, "trace_latency_max", asim_hist_max(lat));
+    asim_hist_destroy(lat);
+}
+
 void asim_sources_summarize(const asim_sources *s, asim_summary *sum)
 {
     if (s->ntraces == 0) return;
@@ -384,6 +418,7 @@ void asim_sources_summarize(const asim_sources *s, asim_summary *sum)
     }
     asim_summary_set(sum, "trace_records", records);
     asim_summary_set(sum, "trace_skipped_lines", skipped);
+    summarize_inputs(s, sum);
     if (s->ntraces > 1)
         for (size_t i = 0; i < s->ntraces; i++) {
             char name[ASIM_METRIC_NAME_MAX];

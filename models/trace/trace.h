@@ -15,6 +15,17 @@
  * `reorder_window` seconds, and (b) Prometheus JSON, parsed whole by cJSON
  * (a query_range response is bounded by Prometheus's 11,000 points per series).
  *
+ * Any input may be gzip-compressed: the reader recognises gzip's magic bytes
+ * (1f 8b, RFC 1952), not the file name, and inflates it as it streams
+ * (zlib; concatenated members, as `cat a.gz b.gz` makes, are read in turn).
+ *
+ * Request formats may carry more than a time: status, method, path, user
+ * agent and the logged latency.  Filters (asim_trace_filter) keep only the
+ * matching requests (the others are counted, asim_trace_filtered); the
+ * latency of every kept record inside the span set by asim_trace_set_span
+ * is collected into a histogram (asim_trace_latency), so a run can show the
+ * real latency distribution beside the simulated one.
+ *
  * Bad input (unparsable line, timestamp out of order, negative count, empty
  * file, unknown log format, "status":"error") is reported as
  * "FILE:LINE: problem" or "FILE: $.json.path: problem".  With on_error=skip a
@@ -52,6 +63,10 @@ typedef struct asim_trace_opts {
     double reorder_window;            /* s, request formats */
     asim_trace_classify_fn classify;  /* NULL: records get cls -1 */
     void *classify_ctx;
+    const asim_trace_filter *filter;  /* NULL: every request (copied at open) */
+    const char *latency_field;        /* NULL/"" = the format's default (none for CLF) */
+    int latency_unit;                 /* ASIM_LATU_* */
+    double user_rate;                 /* k6 VUs / Locust users -> req/s (0 = 1 per user) */
 } asim_trace_opts;
 
 /* Defaults: on_error fail, ',' header auto, columns 1 and 2, seconds,
@@ -67,6 +82,7 @@ typedef struct asim_trace_rec {
     int cls;                  /* from classify; -1 when the format has no path */
     int tz_offset;            /* s east of UTC the timestamp was written in */
     long line;                /* 1-based line of the record; 0 for JSON */
+    double latency;           /* s, as logged; NaN when the format or line has none */
 } asim_trace_rec;
 
 /* Open a file ("-" is stdin, which cannot be rewound).  Copies the options'
@@ -100,19 +116,43 @@ uint64_t asim_trace_lines(const asim_trace_reader *r);      /* lines read, first
 /* "FILE:LINE: problem" of the first skipped line, "" if none. */
 const char *asim_trace_first_skip(const asim_trace_reader *r);
 const char *asim_trace_name(const asim_trace_reader *r);
+/* Requests dropped by the filters, first pass. */
+uint64_t asim_trace_filtered(const asim_trace_reader *r);
+int asim_trace_filtering(const asim_trace_reader *r);   /* 1 when a filter is set */
+/* Latencies are collected for records with from <= t < to (trace ns);
+ * by default every record.  Call before the first asim_trace_next. */
+void asim_trace_set_span(asim_trace_reader *r, int64_t from, int64_t to);
+/* Histogram (sim/engine/stats.h) of the logged latencies (s) of the first
+ * pass's records inside the span; NULL when the format carries none or no
+ * record had one.  Owned by the reader. */
+const struct asim_hist *asim_trace_latency(const asim_trace_reader *r);
+/* 1 when the format can carry a latency, status, method, path or user agent. */
+int asim_trace_has_field(asim_trace_format f, const char *field);
+/* Check a filter's syntax (status list, regexes) without opening a file:
+ * 0, or ASIM_EINPUT with err naming the field ("filter.status: ..."). */
+int asim_trace_filter_check(const asim_trace_filter *f, asim_err *err);
+/* Fill s's empty filter fields, latency field and unit, and user rate from
+ * the trace.* settings of tc (asim_trace_effective calls it). */
+void asim_trace_fold_inputs(const asim_trace_cfg *tc, asim_trace_spec *s);
 
-/* Guess a file's format from its first line: '{' or '[' -> prometheus,
- * an access-log line -> access_log, one CSV column -> timestamps, a header
- * naming a count/rate column -> counts/rates.  ASIM_EINPUT with a message
+/* Guess a file's format from its start (inflated if gzip): JSON with
+ * "stages" -> k6 or locust, other JSON documents -> prometheus, one JSON
+ * object per line -> gcp_lb (with "httpRequest") or nginx_json, an
+ * access-log line -> access_log, an ALB log line -> alb, a JMeter header ->
+ * jtl, one CSV column -> timestamps, a header naming a count/rate column ->
+ * counts/rates.  ASIM_EINPUT with a message
  * saying what to set when it cannot tell. */
 int asim_trace_detect(const char *path, asim_trace_format *f, asim_err *err);
 
 /* Format names as in scenario files: "auto", "timestamps", "counts", "rates",
- * "access_log", "prometheus".  parse returns 0, or -1 for an unknown name. */
+ * "access_log", "prometheus", "nginx_json", "gcp_lb", "alb", "jtl", "k6", "locust".  parse returns 0, or -1 for an unknown name. */
 const char *asim_trace_format_name(asim_trace_format f);
 int asim_trace_format_parse(const char *name, asim_trace_format *f);
 const char *asim_trace_format_names(void);   /* comma-separated, for messages */
-/* 1 for counts, rates and prometheus (a rate function), 0 for request formats. */
+/* 1 for counts, rates, prometheus, k6 and locust (a rate function), 0 for
+ * request formats.  asim_trace_is_stages: k6 and locust (a rate that is
+ * linear between points and ends at the last one). */
+int asim_trace_is_stages(asim_trace_format f);
 int asim_trace_is_rate(asim_trace_format f);
 
 /* --- time text ------------------------------------------------------- */

@@ -26,7 +26,13 @@ typedef enum asim_trace_format {
     ASIM_TRACE_COUNTS,        /* CSV timestamp,count: requests in [t_i, t_i+1) */
     ASIM_TRACE_RATES,         /* CSV timestamp,rate: req/s at t_i */
     ASIM_TRACE_ACCESS_LOG,    /* Common / Combined Log Format */
-    ASIM_TRACE_PROMETHEUS     /* query_range JSON, series summed, read as a rate */
+    ASIM_TRACE_PROMETHEUS,    /* query_range JSON, series summed, read as a rate */
+    ASIM_TRACE_NGINX_JSON,    /* one JSON object per line: nginx log_format escape=json, ingress-nginx */
+    ASIM_TRACE_GCP_LB,        /* Google Cloud HTTP(S) load balancer: Cloud Logging LogEntry per line */
+    ASIM_TRACE_ALB,           /* AWS Application Load Balancer access log (space-separated) */
+    ASIM_TRACE_JTL,           /* JMeter results CSV (timeStamp,elapsed,label,responseCode,...) */
+    ASIM_TRACE_K6,            /* k6 options JSON: stages (ramping VUs or ramping-arrival-rate) */
+    ASIM_TRACE_LOCUST         /* Locust LoadTestShape-style stages JSON */
 } asim_trace_format;
 
 enum { ASIM_ONERR_INHERIT = -1, ASIM_ONERR_FAIL = 0, ASIM_ONERR_SKIP = 1 };
@@ -35,6 +41,19 @@ enum { ASIM_LOGFMT_AUTO = 0, ASIM_LOGFMT_COMMON = 1, ASIM_LOGFMT_COMBINED = 2 };
 enum { ASIM_HEADER_AUTO = 0, ASIM_HEADER_YES = 1, ASIM_HEADER_NO = 2 };
 enum { ASIM_SPEEDUP_KEEP_RATE = 0, ASIM_SPEEDUP_SCALE_RATE = 1 };
 enum { ASIM_PROFILE_REPLACE = 0, ASIM_PROFILE_ADD = 1 };
+/* Unit of a latency field; AUTO = the format's own (doc/traces.md). */
+enum { ASIM_LATU_AUTO = 0, ASIM_LATU_S = 1, ASIM_LATU_MS = 2, ASIM_LATU_US = 3 };
+
+#define ASIM_TRACE_FILTER_MAX 256
+
+/* Which requests of a request trace are replayed (every non-empty test must
+ * hold).  A filter on a field the format does not carry is a config error. */
+typedef struct asim_trace_filter {
+    char status[ASIM_TRACE_FILTER_MAX];      /* "200-399,404", "2xx,3xx", "!5xx"; "" = any */
+    char path[ASIM_TRACE_FILTER_MAX];        /* RE2, the whole path (query string included) */
+    char method[ASIM_TRACE_FILTER_MAX];      /* "GET,POST" (case-sensitive, as logged) */
+    char user_agent[ASIM_TRACE_FILTER_MAX];  /* RE2, the whole user agent */
+} asim_trace_filter;
 
 /* A window bound as the user wrote it. */
 typedef enum asim_when_kind {
@@ -86,6 +105,11 @@ typedef struct asim_trace_spec {
     int loop;                            /* 1: replay again when the window ends */
     double duration;                     /* sim s the trace plays; 0 = until it ends */
     char cls[ASIM_TRACE_NAME_MAX];       /* every request is of this class ("" = by path/shares) */
+    /* real-world inputs (doc/traces.md) */
+    asim_trace_filter filter;            /* request traces: which requests to replay */
+    char latency_field[ASIM_TRACE_COL_MAX]; /* where the logged latency is ("" = the format's default) */
+    int latency_unit;                    /* ASIM_LATU_* */
+    double user_rate;                    /* k6 VUs / Locust users: requests per second per user */
 } asim_trace_spec;
 
 /* A request class.  Classes are numbered from 1 in the order given; class 0 is
@@ -132,6 +156,10 @@ typedef struct asim_trace_cfg {
     double thin;                         /* times every trace's keep probability */
     int loop;                            /* 1: every trace loops */
     char window[96];                     /* "FROM,TO" overriding every trace's window */
+    asim_trace_filter filter;            /* trace.filter.*: fills every trace's empty filter fields */
+    char latency_field[ASIM_TRACE_COL_MAX]; /* trace.latency_field: for traces without their own */
+    int latency_unit;                    /* trace.latency_unit: for traces without their own */
+    double user_rate;                    /* trace.user_rate: for traces without their own (0 = none) */
 
     /* load control (load_events) */
     double load_increase;                /* factor of /load/increase */

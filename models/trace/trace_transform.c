@@ -609,6 +609,7 @@ typedef struct pstream {
     int interp;
     int64_t interval;          /* trace ns, 0 = previous */
     int counts;
+    int stages;                /* k6/Locust: the last point ends the trace */
     /* knots of the current pass */
     int have_prev, have_mid;
     int64_t pt, pdt;           /* previous knot time, previous spacing */
@@ -637,6 +638,8 @@ static void pstream_init(pstream *p, asim_trace_reader *rd, const tmap *m, const
     p->interp = spec->interpolation;
     p->interval = spec->interval > 0 ? ASIM_SEC(spec->interval) : 0;
     p->counts = spec->format == ASIM_TRACE_COUNTS;
+    p->stages = asim_trace_is_stages(spec->format);
+    if (p->stages) p->interp = ASIM_INTERP_LINEAR;   /* stage lists ramp linearly and end at their last point */
 }
 
 static double to_sim(const pstream *p, int64_t t)
@@ -680,6 +683,10 @@ static int knot(pstream *p, int64_t t, double v, int last)
 {
     if (last) {
         if (!p->have_prev) return 0;
+        if (p->stages) {
+            if (p->pass == 0) p->data_end = p->pt;
+            return 0;
+        }
         int64_t dt = p->interval ? p->interval : p->pdt;
         if (dt <= 0) {
             asim_err_set(&p->err, ASIM_EINPUT, "%s: a single point: set interval (seconds) to say "
@@ -941,6 +948,18 @@ uint64_t asim_trace_source_records(const asim_source *s)
     return asim_is_trace_source(s) ? asim_trace_records(((const trace_common *)s)->rd) : 0;
 }
 
+uint64_t asim_trace_source_filtered(const asim_source *s, int *on)
+{
+    const asim_trace_reader *rd = asim_is_trace_source(s) ? ((const trace_common *)s)->rd : NULL;
+    if (on) *on = rd && asim_trace_filtering(rd);
+    return rd ? asim_trace_filtered(rd) : 0;
+}
+
+const struct asim_hist *asim_trace_source_latency(const asim_source *s)
+{
+    return asim_is_trace_source(s) ? asim_trace_latency(((const trace_common *)s)->rd) : NULL;
+}
+
 const char *asim_trace_source_first_skip(const asim_source *s)
 {
     return asim_is_trace_source(s) ? asim_trace_first_skip(((const trace_common *)s)->rd) : "";
@@ -969,6 +988,7 @@ static int map_setup(asim_trace_reader *rd, const asim_trace_spec *sp, const cha
     }
     m->from = from;
     m->to = to;
+    asim_trace_set_span(rd, from, to);   /* the logged latencies of the replayed window */
     m->speedup = sp->speedup > 0 ? sp->speedup : 1;
     m->offset = ASIM_SEC(sp->offset);
     m->sim_end = sp->duration > 0 ? m->offset + ASIM_SEC(sp->duration) : ASIM_TIME_MAX;
@@ -1148,6 +1168,7 @@ int asim_trace_effective(const asim_trace_cfg *tc, asim_trace_spec *out, size_t 
         s->offset += tc->offset;
         s->loop = s->loop || tc->loop;
         if (tc->window[0]) { s->window_from = wf; s->window_to = wt; }
+        asim_trace_fold_inputs(tc, s);
         n++;
     }
     return (int)n;

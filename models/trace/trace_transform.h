@@ -83,6 +83,10 @@ int asim_trace_source_error(const asim_source *s, asim_err *err);
 uint64_t asim_trace_source_skipped(const asim_source *s);
 uint64_t asim_trace_source_records(const asim_source *s);
 const char *asim_trace_source_first_skip(const asim_source *s);
+/* Requests the filters dropped (*on: 1 when the trace has a filter), and the
+ * logged latencies of the replayed window (NULL if none): trace.h. */
+uint64_t asim_trace_source_filtered(const asim_source *s, int *on);
+const struct asim_hist *asim_trace_source_latency(const asim_source *s);
 
 /* --- a rate trace's rate function (trace stats / convert) -------------- */
 

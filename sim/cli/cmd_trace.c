@@ -31,6 +31,7 @@
 #include "models/trace/trace_transform.h"
 #include "sim/engine/timefmt.h"
 #include "sim/run/budget.h"
+#include "sim/engine/stats.h"
 
 typedef struct topts {
     asim_trace_spec spec;
@@ -57,7 +58,8 @@ static void usage(FILE *f)
           "          integrated over each bin, or sampled as a Poisson process into\n"
           "          timestamps/access_log.\n"
           "\n"
-          "FORMAT: timestamps, counts, rates, access_log, prometheus (input: also auto)\n"
+          "FORMAT: timestamps, counts, rates, access_log, prometheus; input also: auto, nginx_json,\n"
+          "        gcp_lb, alb, jtl, k6, locust (doc/traces.md); gzip input is inflated\n"
           "\n"
           "options:\n"
           "  -f, --format F          the input's format (default: detected from its first line)\n"
@@ -73,6 +75,12 @@ static void usage(FILE *f)
           "      --value-column C    CSV column of the count or rate (default 2)\n"
           "      --time-unit U       unit of numeric timestamps: s (default), ms, us, ns\n"
           "      --interpolation I   rate inputs: constant (default) or linear between points\n"
+          "      --reorder-window S  sort records up to S seconds late (logs written at completion)\n"
+          "      --filter K=V        request traces: keep only status=2xx,3xx | path=RE2 | method=GET,POST |\n"
+          "                          user_agent=RE2 (repeatable; doc/traces.md#request-filters)\n"
+          "      --latency-field F   where the log keeps the latency (stats prints its distribution)\n"
+          "      --latency-unit U    auto (default), s, ms, us\n"
+          "      --user-rate R       k6/locust: requests per second per VU/user (default 1)\n"
           "      --json              stats: print JSON\n"
           "  -h, --help              this help\n"
           "\n"
@@ -111,6 +119,7 @@ static int open_input(topts *o, const char *path, tinput *in)
         if (asim_trace_detect(path, &o->spec.format, &err) != 0) return fail(2, "%s", err.msg);
     }
     if (o->spec.on_error == ASIM_ONERR_INHERIT) o->spec.on_error = ASIM_ONERR_FAIL;
+    if (asim_trace_is_stages(o->spec.format)) o->spec.interpolation = ASIM_INTERP_LINEAR;
     *rd = NULL;
     *it = NULL;
     if (asim_trace_is_rate(o->spec.format)) {
@@ -245,6 +254,7 @@ typedef struct tstats {
     binner b1, b60;
     double iat_cv;                /* NaN unless request timestamps */
     double peak_rate;             /* rate traces: max instantaneous rate */
+    const asim_hist *lat;         /* logged latencies (request traces that carry them) */
 } tstats;
 
 static void print_stats(const tstats *s, int json)
@@ -282,6 +292,15 @@ static void print_stats(const tstats *s, int json)
         else cJSON_AddNullToObject(o, "dispersion_1m");
         if (isfinite(s->iat_cv)) cJSON_AddNumberToObject(o, "interarrival_cv", s->iat_cv);
         else cJSON_AddNullToObject(o, "interarrival_cv");
+        if (s->lat) {
+            cJSON *l = cJSON_AddObjectToObject(o, "latency");
+            cJSON_AddNumberToObject(l, "count", (double)asim_hist_count(s->lat));
+            cJSON_AddNumberToObject(l, "mean", asim_hist_mean(s->lat));
+            cJSON_AddNumberToObject(l, "p50", asim_hist_quantile(s->lat, 0.5));
+            cJSON_AddNumberToObject(l, "p95", asim_hist_quantile(s->lat, 0.95));
+            cJSON_AddNumberToObject(l, "p99", asim_hist_quantile(s->lat, 0.99));
+            cJSON_AddNumberToObject(l, "max", asim_hist_max(s->lat));
+        }
         char *txt = cJSON_Print(o);
         puts(txt);
         cJSON_free(txt);
@@ -306,6 +325,11 @@ static void print_stats(const tstats *s, int json)
     printf("dispersion    %.3g (1 s), %.3g (1 min)   variance/mean of counts; 1 = Poisson\n", idx1, idx60);
     if (isfinite(s->iat_cv))
         printf("interarrival  cv %.3g   (1 = Poisson, > 1 bursty)\n", s->iat_cv);
+    if (s->lat)
+        printf("latency       %llu logged: mean %.4g s, p50 %.4g s, p95 %.4g s, p99 %.4g s, max %.4g s\n",
+               (unsigned long long)asim_hist_count(s->lat), asim_hist_mean(s->lat),
+               asim_hist_quantile(s->lat, 0.5), asim_hist_quantile(s->lat, 0.95),
+               asim_hist_quantile(s->lat, 0.99), asim_hist_max(s->lat));
 }
 
 static int stats_events(tstats *st, asim_trace_reader *rd)
@@ -387,8 +411,9 @@ static int cmd_stats(topts *o, const char *file)
     st.b1.width = 1;
     st.b60.width = 60;
     rc = in.rd ? stats_events(&st, in.rd) : stats_rates(&st, in.it);
-    close_input(&in);
+    if (in.rd) st.lat = asim_trace_latency(in.rd);
     if (rc == 0) print_stats(&st, o->json);
+    close_input(&in);
     return rc;
 }
 
@@ -575,6 +600,9 @@ static int cmd_convert(topts *o, const char *in, const char *out)
 {
     if (!o->have_to) return fail(2, "convert: give the output format with --to");
     if (o->to == ASIM_TRACE_AUTO) return fail(2, "convert: --to needs a format, not auto");
+    if (o->to > ASIM_TRACE_PROMETHEUS)
+        return fail(2, "convert: --to %s: the output is one of timestamps, counts, rates, access_log, prometheus "
+                    "(the other formats are read only)", asim_trace_format_name(o->to));
     tinput src;
     double width = o->interval > 0 ? o->interval : o->to == ASIM_TRACE_PROMETHEUS ? 15 : 60;
     int rc = convert_budget(o, in, width);
@@ -650,6 +678,22 @@ static int parse_format(const char *v, asim_trace_format *f, const char *opt)
     return 0;
 }
 
+/* --filter KEY=VALUE (status, path, method, user_agent), checked now. */
+static int parse_filter(asim_trace_filter *f, const char *kv)
+{
+    const char *eq = strchr(kv, '=');
+    size_t k = eq ? (size_t)(eq - kv) : 0;
+    char *dst = !eq ? NULL : k == 6 && strncmp(kv, "status", 6) == 0 ? f->status :
+                k == 4 && strncmp(kv, "path", 4) == 0 ? f->path : k == 6 && strncmp(kv, "method", 6) == 0 ? f->method :
+                k == 10 && strncmp(kv, "user_agent", 10) == 0 ? f->user_agent : NULL;
+    if (!dst) return fail(2, "--filter '%s': expected status=..., path=..., method=... or user_agent=...", kv);
+    if (strlen(eq + 1) >= ASIM_TRACE_FILTER_MAX) return fail(2, "--filter '%s': too long", kv);
+    snprintf(dst, ASIM_TRACE_FILTER_MAX, "%s", eq + 1);
+    asim_err err;
+    if (asim_trace_filter_check(f, &err) != 0) return fail(2, "--filter: %s", err.msg);
+    return 0;
+}
+
 int asim_cmd_trace(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -659,7 +703,10 @@ int asim_cmd_trace(int argc, char **argv)
         {"time-column", required_argument, 0, 'T'}, {"value-column", required_argument, 0, 'V'},
         {"time-unit", required_argument, 0, 'u'}, {"interpolation", required_argument, 0, 'I'},
         {"time-format", required_argument, 0, 'F'}, {"json", no_argument, 0, 'j'},
-        {"force", no_argument, 0, 'R'},
+        {"force", no_argument, 0, 'G'},
+        {"reorder-window", required_argument, 0, 'R'}, {"filter", required_argument, 0, 'X'},
+        {"latency-field", required_argument, 0, 'L'}, {"latency-unit", required_argument, 0, 'U'},
+        {"user-rate", required_argument, 0, 'Y'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     if (argc < 2) {
@@ -683,7 +730,7 @@ int asim_cmd_trace(int argc, char **argv)
     char *end;
     char **av = argv + 1;
     /* options may follow the subcommand and the files */
-    while ((c = getopt_long(argc - 1, argv + 1, ":f:t:i:s:e:d:T:V:u:I:F:jRh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc - 1, argv + 1, ":f:t:i:s:e:d:T:V:u:I:F:jGhR:X:L:U:Y:", longopts, NULL)) != -1) {
         switch (c) {
         case 'f': if (parse_format(optarg, &o.spec.format, "--format")) return 2; break;
         case 't': if (parse_format(optarg, &o.to, "--to")) return 2; o.have_to = 1; break;
@@ -728,7 +775,27 @@ int asim_cmd_trace(int argc, char **argv)
             else return fail(2, "--time-format '%s': expected seconds or rfc3339", optarg);
             break;
         case 'j': o.json = 1; break;
-        case 'R': o.force = 1; break;
+        case 'G': o.force = 1; break;
+        case 'R':
+            if (asim_seconds_parse(optarg, &o.spec.reorder_window) != 0 ||
+                !(o.spec.reorder_window >= 0 && o.spec.reorder_window <= 86400))
+                return fail(2, "--reorder-window '%s': expected seconds from 0 to 86400", optarg);
+            break;
+        case 'X': if (parse_filter(&o.spec.filter, optarg) != 0) return 2; break;
+        case 'L': snprintf(o.spec.latency_field, sizeof o.spec.latency_field, "%s", optarg); break;
+        case 'U': {
+            static const char *const lu[] = { "auto", "s", "ms", "us" };
+            int k = 0;
+            while (k < 4 && strcmp(optarg, lu[k]) != 0) k++;
+            if (k == 4) return fail(2, "--latency-unit '%s': expected auto, s, ms or us", optarg);
+            o.spec.latency_unit = k;
+            break;
+        }
+        case 'Y':
+            o.spec.user_rate = strtod(optarg, &end);
+            if (*end || !(o.spec.user_rate > 0 && o.spec.user_rate <= 1e6))
+                return fail(2, "--user-rate '%s': expected requests per second per user, above 0", optarg);
+            break;
         case 'h': usage(stdout); return 0;
         case ':': return fail(2, "option %s needs a value", av[optind - 1]);
         default: return fail(2, "unknown option '%s' (see --help)", av[optind - 1]);

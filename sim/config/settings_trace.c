@@ -29,14 +29,17 @@ static const char *const trace_keys[] = {
     "name", "path", "format", "on_error", "delimiter", "header", "time_column", "value_column",
     "class_column", "time_unit", "log_format", "interpolation", "interval", "resolution",
     "reorder_window", "copy_shift", "window", "speedup", "speedup_rate", "offset", "multiplier",
-    "thin", "loop", "duration", "class", NULL
+    "thin", "loop", "duration", "class", "filter", "latency_field", "latency_unit", "user_rate", NULL
 };
+static const char *const filter_keys[] = { "status", "path", "method", "user_agent", NULL };
 static const char *const class_keys[] = { "name", "path_regex", "share", "service_time", NULL };
 static const char *const event_keys[] = { "at", "action", NULL };
 
 static const char *const format_names[] = {
-    "auto", "timestamps", "counts", "rates", "access_log", "prometheus", NULL
+    "auto", "timestamps", "counts", "rates", "access_log", "prometheus",
+    "nginx_json", "gcp_lb", "alb", "jtl", "k6", "locust", NULL
 };
+static const char *const latu_names[] = { "auto", "s", "ms", "us", NULL };
 static const char *const on_error_names[] = { "fail", "skip", NULL };
 static const char *const profile_names[] = { "replace", "add", NULL };
 static const char *const interp_names[] = { "constant", "linear", NULL };
@@ -208,6 +211,28 @@ static int get_window(const asim_config *cfg, const cJSON *o, asim_trace_spec *s
     return 0;
 }
 
+/* "filter": {"status": "2xx,3xx", "path": RE2, "method": "GET,POST", "user_agent": RE2} */
+static int get_filter(const asim_config *cfg, const cJSON *o, asim_trace_filter *f, const char *jp,
+                      asim_err *err)
+{
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, "filter");
+    if (!n) return 0;
+    char kp[600];
+    asim_jpath_key(kp, sizeof kp, jp, "filter");
+    if (!cJSON_IsObject(n))
+        return asim_config_errf(cfg, err, kp, "expected {\"status\": \"2xx,3xx\", \"path\": REGEX, "
+                                "\"method\": \"GET,POST\", \"user_agent\": REGEX}");
+    int rc = asim_json_check_keys(cfg, n, filter_keys, kp, err);
+    if (rc || (rc = get_string(cfg, n, "status", f->status, sizeof f->status, kp, err)) ||
+        (rc = get_string(cfg, n, "path", f->path, sizeof f->path, kp, err)) ||
+        (rc = get_string(cfg, n, "method", f->method, sizeof f->method, kp, err)) ||
+        (rc = get_string(cfg, n, "user_agent", f->user_agent, sizeof f->user_agent, kp, err)))
+        return rc;
+    asim_err e;
+    if (asim_trace_filter_check(f, &e) != 0) return asim_config_errf(cfg, err, kp, "%s", e.msg);
+    return 0;
+}
+
 /* ---- traces ----------------------------------------------------------------- */
 
 static void base_name(const char *path, char *out, size_t len)
@@ -261,7 +286,11 @@ static int parse_trace(const asim_config *cfg, const cJSON *o, asim_trace_spec *
         (rc = get_number(cfg, o, "thin", &s->thin, 0, 1, 1, jp, err)) ||
         (rc = get_bool(cfg, o, "loop", &s->loop, jp, err)) ||
         (rc = get_number(cfg, o, "duration", &s->duration, 0, 1e9, 0, jp, err)) ||
-        (rc = get_string(cfg, o, "class", s->cls, sizeof s->cls, jp, err)))
+        (rc = get_string(cfg, o, "class", s->cls, sizeof s->cls, jp, err)) ||
+        (rc = get_filter(cfg, o, &s->filter, jp, err)) ||
+        (rc = get_string(cfg, o, "latency_field", s->latency_field, sizeof s->latency_field, jp, err)) ||
+        (rc = get_enum(cfg, o, "latency_unit", latu_names, &s->latency_unit, jp, err)) ||
+        (rc = get_number(cfg, o, "user_rate", &s->user_rate, 0, 1e6, 1, jp, err)))
         return rc;
     s->format = (asim_trace_format)fmt;
     s->on_error = onerr == -2 ? ASIM_ONERR_INHERIT : onerr;
@@ -378,6 +407,16 @@ static cJSON *traces_json(const asim_config *cfg)
         cJSON_AddBoolToObject(o, "loop", s->loop);
         cJSON_AddNumberToObject(o, "duration", s->duration);
         add_str_if(o, "class", s->cls);
+        if (s->filter.status[0] || s->filter.path[0] || s->filter.method[0] || s->filter.user_agent[0]) {
+            cJSON *f = cJSON_AddObjectToObject(o, "filter");
+            add_str_if(f, "status", s->filter.status);
+            add_str_if(f, "path", s->filter.path);
+            add_str_if(f, "method", s->filter.method);
+            add_str_if(f, "user_agent", s->filter.user_agent);
+        }
+        add_str_if(o, "latency_field", s->latency_field);
+        if (s->latency_unit) cJSON_AddStringToObject(o, "latency_unit", latu_names[s->latency_unit]);
+        if (s->user_rate > 0) cJSON_AddNumberToObject(o, "user_rate", s->user_rate);
         cJSON_AddItemToArray(a, o);
     }
     return a;
@@ -670,6 +709,35 @@ static double share_sum(const asim_trace_cfg *t, double at)
     return sum;
 }
 
+/* Filters, latency field and user rate against the trace's (resolved) format. */
+static int check_inputs(const asim_config *cfg, const asim_trace_spec *s, asim_trace_format f,
+                        const char *base, asim_err *err)
+{
+    char jp[160];
+    const char *fv[4] = { s->filter.status, s->filter.method, s->filter.path, s->filter.user_agent };
+    static const char *const fk[4] = { "status", "method", "path", "user_agent" };
+    asim_err e;
+    snprintf(jp, sizeof jp, "%s.filter", base);
+    if (asim_trace_filter_check(&s->filter, &e) != 0) return asim_config_errf(cfg, err, jp, "%s", e.msg);
+    for (int k = 0; k < 4; k++)
+        if (fv[k][0] && !asim_trace_has_field(f, fk[k])) {
+            snprintf(jp, sizeof jp, "%s.filter.%s", base, fk[k]);
+            return asim_config_errf(cfg, err, jp, "the trace's format (%s) has no %s field",
+                                    asim_trace_format_name(f), fk[k]);
+        }
+    if (s->latency_field[0] && (!asim_trace_has_field(f, "latency") || f == ASIM_TRACE_GCP_LB || f == ASIM_TRACE_ALB)) {
+        snprintf(jp, sizeof jp, "%s.latency_field", base);
+        return asim_config_errf(cfg, err, jp, "the trace's format (%s) %s", asim_trace_format_name(f),
+                                asim_trace_has_field(f, "latency") ? "has a fixed latency field" : "carries no latency");
+    }
+    if (s->user_rate > 0 && !asim_trace_is_stages(f) && s->user_rate != cfg->ext.trace.user_rate) {
+        snprintf(jp, sizeof jp, "%s.user_rate", base);
+        return asim_config_errf(cfg, err, jp, "user_rate applies to k6 and locust stage lists only "
+                                "(the trace's format is %s)", asim_trace_format_name(f));
+    }
+    return 0;
+}
+
 static int trace_validate(asim_config *cfg, asim_err *err)
 {
     asim_trace_cfg *t = &cfg->ext.trace;
@@ -739,14 +807,16 @@ static int trace_validate(asim_config *cfg, asim_err *err)
         snprintf(jp, sizeof jp, "%s.path", base);
         if (!asim_trace_resolve_path(cfg->source_file, s->path, path, sizeof path))
             return asim_config_errf(cfg, err, jp, "cannot open trace '%s'", path);
+        asim_trace_format f = s->format;
         if (s->format == ASIM_TRACE_AUTO) {
-            asim_trace_format f;
             asim_err derr;
             if (asim_trace_detect(path, &f, &derr) != 0) {
                 snprintf(jp, sizeof jp, "%s.format", base);
                 return asim_config_errf(cfg, err, jp, "%s", derr.msg);
             }
         }
+        int rc = check_inputs(cfg, s, f, base, err);
+        if (rc) return rc;
     }
     return 0;
 }
@@ -760,7 +830,7 @@ static const asim_setting trace_table[] = {
     { .path = "traces", .type = ASIM_SET_CUSTOM, .def = "[]", .unit = "",
       .parse = traces_parse, .to_json = traces_json,
       .help = "Recorded traffic to replay: [{\"path\": FILE (relative to the scenario), \"format\": "
-              "auto|timestamps|counts|rates|access_log|prometheus, \"window\": [FROM, TO], \"speedup\", "
+              "auto|timestamps|counts|rates|access_log|prometheus|nginx_json|gcp_lb|alb|jtl|k6|locust, \"window\": [FROM, TO], \"speedup\", "
               "\"speedup_rate\": keep_rate|scale_rate, \"offset\", \"multiplier\", \"thin\", \"loop\", "
               "\"duration\", \"interpolation\": constant|linear, \"class\", ...}] (doc/traces.md)" },
     { .path = "classes", .type = ASIM_SET_CUSTOM, .def = "[]", .unit = "",
@@ -787,6 +857,30 @@ static const asim_setting trace_table[] = {
     { .path = "trace.window", .type = ASIM_SET_STRING, .offset = offsetof(asim_config, ext.trace.window),
       .size = FSIZE(ext.trace.window), .def = "", .unit = "",
       .help = "\"FROM,TO\" replacing every trace's window (seconds from its start, RFC 3339 or HH:MM)" },
+    { .path = "trace.filter.status", .type = ASIM_SET_STRING, .offset = offsetof(asim_config, ext.trace.filter.status),
+      .size = FSIZE(ext.trace.filter.status), .def = "", .unit = "",
+      .help = "Replay only requests with these statuses: \"2xx,3xx\", \"200-399,404\", \"!5xx\" (request "
+              "traces that log a status; for every trace without its own filter)" },
+    { .path = "trace.filter.path", .type = ASIM_SET_STRING, .offset = offsetof(asim_config, ext.trace.filter.path),
+      .size = FSIZE(ext.trace.filter.path), .def = "", .unit = "",
+      .help = "Replay only requests whose whole path (query included) matches this RE2 regex (\"/api/.*\")" },
+    { .path = "trace.filter.method", .type = ASIM_SET_STRING, .offset = offsetof(asim_config, ext.trace.filter.method),
+      .size = FSIZE(ext.trace.filter.method), .def = "", .unit = "",
+      .help = "Replay only requests with these methods (\"GET,POST\")" },
+    { .path = "trace.filter.user_agent", .type = ASIM_SET_STRING,
+      .offset = offsetof(asim_config, ext.trace.filter.user_agent), .size = FSIZE(ext.trace.filter.user_agent),
+      .def = "", .unit = "",
+      .help = "Replay only requests whose whole user agent matches this RE2 regex (\"(?i:.*bot.*)\" keeps bots; "
+              "negate with a regex of the others)" },
+    { .path = "trace.latency_field", .type = ASIM_SET_STRING, .offset = offsetof(asim_config, ext.trace.latency_field),
+      .size = FSIZE(ext.trace.latency_field), .def = "", .unit = "",
+      .help = "Where a request trace logs its latency: access_log: the number of the field after the "
+              "Common/Combined ones (1 = the first); nginx_json: a key (default request_time); jtl: a column "
+              "(default elapsed).  Read into summary.json's trace_latency_* beside the simulated latency" },
+    ENUMT("trace.latency_unit", ext.trace.latency_unit, "auto", latu_names,
+          "Unit of the logged latency: auto (s; jtl ms), s (nginx $request_time), ms, us (Apache %D)"),
+    NUMT("trace.user_rate", ext.trace.user_rate, "0", 0, 1e6, "1/s",
+         "k6 VUs and Locust users -> requests per second per user (0 = 1: one request per second per user)"),
     { .path = "load.events", .type = ASIM_SET_CUSTOM, .def = "[]", .unit = "",
       .parse = events_parse, .to_json = events_json,
       .help = "The seed app's /load/<action> calls at sim times: [{\"at\": s, \"action\": "

@@ -58,6 +58,15 @@ static const minfo metric_info[] = {
     {"frozen_gauge_actions", K_INT, "", "scaling actions taken on such a frozen gauge"},
     {"alert_firing_seconds.", K_SEC, "s", "seconds the alert was firing"},
     {"alert_fired_count.", K_INT, "", "times the alert started firing"},
+    {"trace_records", K_INT, "", "records read from the traces (first pass)"},
+    {"trace_skipped_lines", K_INT, "", "bad trace lines skipped (on_error=skip)"},
+    {"trace_filtered_requests", K_INT, "", "trace requests dropped by the filters (status, path, method, user agent)"},
+    {"trace_latency_count", K_INT, "", "replayed trace requests with a logged latency"},
+    {"trace_latency_mean", K_SEC, "s", "mean logged (real) latency of the replayed requests"},
+    {"trace_latency_p50", K_SEC, "s", "median logged (real) latency"},
+    {"trace_latency_p95", K_SEC, "s", "95th percentile of the logged (real) latency"},
+    {"trace_latency_p99", K_SEC, "s", "99th percentile of the logged (real) latency"},
+    {"trace_latency_max", K_SEC, "s", "slowest logged (real) latency"},
     {"elastic_under_accuracy", K_PCT, "%", "theta_U: mean under-provisioned replicas relative to demand"},
     {"elastic_over_accuracy", K_PCT, "%", "theta_O: mean over-provisioned replicas relative to demand"},
     {"elastic_under_replicas", K_NUM, "replicas", "mean shortfall of ready replicas below demand"},
@@ -743,6 +752,105 @@ static void html_metrics(FILE *f, const asim_rundir *r, int elastic)
     fputs("</tbody></table>\n", f);
 }
 
+/* The logged (real) and simulated latency side by side, when the run
+ * replayed a trace that carries latencies (summary.json's trace_latency_*). */
+static const char *const lat_stats[] = { "mean", "p50", "p95", "p99", "max" };
+
+static int have_real_latency(const asim_rundir *r)
+{
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(r->metrics, "trace_latency_count");
+    return cJSON_IsNumber(n) && n->valuedouble > 0;
+}
+
+static void lat_pair(const asim_rundir *r, const char *stat, char *real, char *sim, size_t len)
+{
+    char a[40], b[40];
+    snprintf(a, sizeof a, "trace_latency_%s", stat);
+    snprintf(b, sizeof b, "latency_%s", stat);
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(r->metrics, a);
+    const cJSON *y = cJSON_GetObjectItemCaseSensitive(r->metrics, b);
+    asim_metric_format(b, cJSON_IsNumber(x) ? x->valuedouble : NAN, real, len);
+    asim_metric_format(b, cJSON_IsNumber(y) ? y->valuedouble : NAN, sim, len);
+}
+
+static double metric_num(const asim_rundir *r, const char *name)
+{
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(r->metrics, name);
+    return cJSON_IsNumber(n) ? n->valuedouble : NAN;
+}
+
+/* The two distributions as paired horizontal bars (inline SVG, no gnuplot:
+ * the report stays self-contained); one scale for both, in seconds. */
+static void svg_latency_bars(FILE *f, const asim_rundir *r)
+{
+    static const char *const colour[2] = { "#1f77b4", "#ff7f0e" };
+    static const char *const who[2] = { "trace_latency_", "latency_" };
+    double top = 0;
+    for (size_t i = 0; i < ASIM_ARRAY_LEN(lat_stats); i++)
+        for (int k = 0; k < 2; k++) {
+            char name[48];
+            snprintf(name, sizeof name, "%s%s", who[k], lat_stats[i]);
+            double v = metric_num(r, name);
+            if (isfinite(v) && v > top) top = v;
+        }
+    if (!(top > 0)) return;
+    const int left = 60, width = 420, row = 34, height = (int)ASIM_ARRAY_LEN(lat_stats) * row + 40;
+    fprintf(f, "<figure id=\"fig-latency\"><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+            "font-family=\"sans-serif\" font-size=\"12\">\n", left + width + 90, height);
+    for (size_t i = 0; i < ASIM_ARRAY_LEN(lat_stats); i++) {
+        int y = 10 + (int)i * row;
+        fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n", left - 6, y + 17, lat_stats[i]);
+        for (int k = 0; k < 2; k++) {
+            char name[48];
+            snprintf(name, sizeof name, "%s%s", who[k], lat_stats[i]);
+            double v = metric_num(r, name);
+            double w = isfinite(v) ? v / top * width : 0;
+            fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"13\" fill=\"%s\"/>"
+                    "<text x=\"%.1f\" y=\"%d\">%.4g s</text>\n", left, y + k * 14, w, colour[k],
+                    left + w + 4, y + k * 14 + 11, v);
+        }
+    }
+    int ly = height - 18;
+    fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%d\" y=\"%d\">logged (real)</text>"
+            "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%d\" y=\"%d\">simulated</text>\n",
+            left, ly, colour[0], left + 16, ly + 10, left + 140, ly, colour[1], left + 156, ly + 10);
+    fputs("</svg><figcaption>Latency of the replayed requests as the trace logged it, and of the simulated "
+          "requests, on one scale (seconds).</figcaption></figure>\n", f);
+}
+
+static void html_latency_compare(FILE *f, const asim_rundir *r)
+{
+    if (!have_real_latency(r)) return;
+    fputs("<h2>Real and simulated latency</h2>\n<p>Logged: the latency the trace recorded for the requests "
+          "it replayed (nginx <code>$request_time</code>, Apache <code>%D</code>, JMeter <code>elapsed</code>, "
+          "a load balancer's processing times). Simulated: every completed request of this run.</p>\n"
+          "<table><thead><tr><th>statistic</th><th>logged (real)</th><th>simulated</th></tr></thead><tbody>\n", f);
+    for (size_t i = 0; i < ASIM_ARRAY_LEN(lat_stats); i++) {
+        char a[64], b[64];
+        lat_pair(r, lat_stats[i], a, b, sizeof a);
+        fprintf(f, "<tr><td>%s</td><td class=\"n\">", lat_stats[i]);
+        html_esc(f, a);
+        fputs("</td><td class=\"n\">", f);
+        html_esc(f, b);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</tbody></table>\n", f);
+    svg_latency_bars(f, r);
+}
+
+static void md_latency_compare(FILE *f, const asim_rundir *r)
+{
+    if (!have_real_latency(r)) return;
+    fputs("\n## Real and simulated latency\n\nLogged: the latency the trace recorded for the requests it "
+          "replayed. Simulated: every completed request of this run.\n\n"
+          "| statistic | logged (real) | simulated |\n|---|---:|---:|\n", f);
+    for (size_t i = 0; i < ASIM_ARRAY_LEN(lat_stats); i++) {
+        char a[64], b[64];
+        lat_pair(r, lat_stats[i], a, b, sizeof a);
+        fprintf(f, "| %s | %s | %s |\n", lat_stats[i], a, b);
+    }
+}
+
 static void html_figure(FILE *f, const char *out_dir, const char *name, const char *caption, int have)
 {
     fprintf(f, "<figure id=\"fig-%s\">\n", name);
@@ -814,6 +922,8 @@ static int write_html(const char *path, const asim_rundir *r, const char *out_di
     }
     html_figure(f, out_dir, "timeline", cap_timeline, have_figs);
     html_figure(f, out_dir, "dashboard", cap_dashboard, have_figs);
+
+    html_latency_compare(f, r);
 
     fputs("<h2>Scaling events</h2>\n<p>Scaling decisions and actuations from <a href=\"events.csv\">events.csv</a> "
           "(orange: towards more replicas, blue: fewer).</p>\n", f);
@@ -930,6 +1040,7 @@ static int write_md(const char *path, const asim_rundir *r, int have_figs, asim_
     if (!shown)
         fputs("| | | no scaling action | | | | |\n", f);
 
+    md_latency_compare(f, r);
     for (int el = 0; el <= 1; el++) {
         fputs(el ? "\n## Elasticity (Herbst et al., against the demanded supply; see doc/elasticity.md)\n\n"
                  : "\n## Summary metrics\n\n", f);

@@ -36,6 +36,27 @@ static inline void fuzz_opts(asim_trace_opts *o, asim_trace_format f, uint8_t se
     o->classify = fuzz_classify;
 }
 
+/* Read every record twice (a rewind between), close the reader; the count.
+ * Aborts (a finding) if records go back in time (or repeat one, for rates). */
+static inline long fuzz_drain(asim_trace_reader *r, int rate)
+{
+    asim_trace_rec rec;
+    asim_err err;
+    long n = 0;
+    int k;
+    for (int pass = 0; pass < 2; pass++) {
+        int64_t last = INT64_MIN;
+        while ((k = asim_trace_next(r, &rec, &err)) == 1) {
+            if (rec.t < last || (rate && rec.t == last)) abort();
+            last = rec.t;
+            n++;
+        }
+        if (k < 0 || asim_trace_rewind(r, &err) != 0) break;
+    }
+    asim_trace_close(r);
+    return n;
+}
+
 /* Read every record of data as format f; returns the number read or -rc.
  * Aborts (a finding) if records go back in time. */
 static inline long fuzz_trace_read(const uint8_t *data, size_t size, asim_trace_format f)
@@ -49,21 +70,49 @@ static inline long fuzz_trace_read(const uint8_t *data, size_t size, asim_trace_
     asim_err err;
     asim_trace_reader *r = asim_trace_open_stream(mf, "fuzz", &o, &rc, &err);
     if (!r) return -rc;
-    asim_trace_rec rec;
-    long n = 0;
-    int k, rate = asim_trace_is_rate(f);
-    int64_t last = INT64_MIN;
-    for (int pass = 0; pass < 2; pass++) {
-        while ((k = asim_trace_next(r, &rec, &err)) == 1) {
-            if (rec.t < last || (rate && rec.t == last)) abort();
-            last = rec.t;
-            n++;
-        }
-        if (k < 0 || asim_trace_rewind(r, &err) != 0) break;
-        last = INT64_MIN;
-    }
-    asim_trace_close(r);
-    return n;
+    return fuzz_drain(r, asim_trace_is_rate(f));
+}
+
+/* The real-world readers (gzip, JSON logs, ALB, JTL, k6, Locust, access logs
+ * with latency fields) with filters: data[0] picks the format and reorder
+ * window, data[1] the filters and latency options; the rest is the file
+ * (inflated first when it starts with gzip's magic).  Returns the records
+ * read, or -rc.  Aborts if records go back in time. */
+static inline long fuzz_trace_inputs(const uint8_t *data, size_t size)
+{
+    static const asim_trace_format fmts[8] = {
+        ASIM_TRACE_ACCESS_LOG, ASIM_TRACE_NGINX_JSON, ASIM_TRACE_GCP_LB, ASIM_TRACE_ALB,
+        ASIM_TRACE_JTL, ASIM_TRACE_K6, ASIM_TRACE_LOCUST, ASIM_TRACE_NGINX_JSON
+    };
+    static const char *const statuses[4] = { "", "2xx,3xx", "!5xx", "200-399,404" };
+    static const char *const lat_fields[4] = { "", "1", "2", "request_time" };
+    if (size < 2) return 0;
+    uint8_t a = data[0], b = data[1];
+    asim_trace_format f = fmts[a & 7];
+    asim_trace_filter flt;
+    memset(&flt, 0, sizeof flt);
+    snprintf(flt.status, sizeof flt.status, "%s", statuses[b & 3]);
+    if (b & 4) snprintf(flt.path, sizeof flt.path, "/api/.*");
+    if ((b & 8) && f != ASIM_TRACE_JTL) snprintf(flt.method, sizeof flt.method, "GET,POST");
+    if ((b & 16) && f != ASIM_TRACE_JTL) snprintf(flt.user_agent, sizeof flt.user_agent, "(?i:.*bot.*)");
+    int request = !asim_trace_is_rate(f);
+    asim_trace_opts o;
+    asim_trace_opts_init(&o, f);
+    o.on_error = (a >> 3) & 1;
+    o.reorder_window = (a & 0x10) ? 2.5 : 0;
+    o.filter = request ? &flt : NULL;
+    o.latency_field = f == ASIM_TRACE_ACCESS_LOG ? lat_fields[(b >> 5) & 1] :
+                      f == ASIM_TRACE_NGINX_JSON ? lat_fields[2 + ((b >> 5) & 1)] : "";
+    o.latency_unit = (b >> 6) & 3;
+    o.user_rate = (a & 0x20) ? 0.5 : 0;
+    o.classify = fuzz_classify;
+    FILE *mf = size > 2 ? fmemopen((void *)(data + 2), size - 2, "rb") : tmpfile();
+    if (!mf) return 0;
+    int rc;
+    asim_err err;
+    asim_trace_reader *r = asim_trace_open_stream(mf, "fuzz", &o, &rc, &err);
+    if (!r) return -rc;
+    return fuzz_drain(r, !request);
 }
 
 /* The input as a file replayed through a transformed trace source: up to
