@@ -37,23 +37,8 @@
 #include <gsl/gsl_rng.h>
 #include "models/trace/trace.h"
 #include "models/stack/traffic.h"
-
-/* The load factor of the /load/... events: piecewise constant in sim time,
- * factor[i] from at[i] on, 1 before at[0]. */
-typedef struct asim_load_schedule {
-    size_t n;
-    double *at;               /* sim seconds, increasing */
-    double *factor;
-} asim_load_schedule;
-
-/* Build the schedule of cfg's load events (see doc/traces.md for the
- * factors).  Owned arrays; free with asim_load_schedule_free.  O(n^2), n <= 256. */
-void asim_load_schedule_build(const asim_trace_cfg *cfg, asim_load_schedule *out);
-void asim_load_schedule_free(asim_load_schedule *s);
-double asim_load_factor(const asim_load_schedule *s, double t);
-double asim_load_max(const asim_load_schedule *s);     /* >= the factor at any time */
-/* First breakpoint strictly after t (INFINITY if none). */
-double asim_load_next_change(const asim_load_schedule *s, double t);
+#include "models/trace/trace_load.h"
+#include "models/trace/trace_spec.h"
 
 /* Class of a request that has none from its trace (share draw). */
 typedef int (*asim_class_draw_fn)(void *ctx, asim_time t, gsl_rng *r);
@@ -105,30 +90,5 @@ int asim_rate_iter_next(asim_rate_iter *it, asim_rate_piece *p, asim_err *err);
 int64_t asim_rate_iter_origin(const asim_rate_iter *it, int *tz);
 asim_trace_reader *asim_rate_iter_reader(const asim_rate_iter *it);   /* for counters */
 void asim_rate_iter_close(asim_rate_iter *it);                        /* NULL is a no-op */
-
-/* --- scenario helpers (settings_trace.c, sources.c, cmd_trace.c) ------ */
-
-/* A window bound: "" or "null" (none), seconds ("3600", relative to the
- * first record), RFC 3339 (absolute) or "HH:MM[:SS]" (time of day).  0 or -1. */
-int asim_trace_when_parse(const char *text, asim_trace_when *w);
-/* The bound as text (inverse of the above; RFC 3339 in UTC). */
-void asim_trace_when_format(const asim_trace_when *w, char *buf, size_t len);
-
-/* A trace spec with every default (format auto, on_error inherited,
- * speedup/multiplier/thin 1, copy_shift 1 s, resolution by format). */
-void asim_trace_spec_defaults(asim_trace_spec *s);
-
-/* The traces a scenario plays, with the trace.* factors folded in (multiplier,
- * speedup, thin multiply; offset adds; loop ors; trace.window overrides;
- * on_error inherited) and the trace.path shortcut appended as a trace named
- * "trace".  Writes up to cap specs, returns the count.  -1 (err filled) when
- * trace.window does not parse. */
-int asim_trace_effective(const asim_trace_cfg *tc, asim_trace_spec *out, size_t cap, asim_err *err);
-
-/* Resolve a trace path: absolute as is; relative to the scenario file's
- * directory if that file exists there, else relative to the working
- * directory if it exists there, else the scenario-relative name (so the
- * error names it).  Returns 1 if the result exists, 0 if not. */
-int asim_trace_resolve_path(const char *scenario_file, const char *path, char *out, size_t len);
 
 #endif
