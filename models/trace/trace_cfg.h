@@ -35,6 +35,10 @@ enum { ASIM_LOGFMT_AUTO = 0, ASIM_LOGFMT_COMMON = 1, ASIM_LOGFMT_COMBINED = 2 };
 enum { ASIM_HEADER_AUTO = 0, ASIM_HEADER_YES = 1, ASIM_HEADER_NO = 2 };
 enum { ASIM_SPEEDUP_KEEP_RATE = 0, ASIM_SPEEDUP_SCALE_RATE = 1 };
 enum { ASIM_PROFILE_REPLACE = 0, ASIM_PROFILE_ADD = 1 };
+/* How several traces share the run's clock: on their absolute timestamps
+ * (the earliest record plays first, a log that began 3.5 min later plays 3.5
+ * min later), or each from its own start. */
+enum { ASIM_ALIGN_ABSOLUTE = 0, ASIM_ALIGN_START = 1 };
 
 /* A window bound as the user wrote it. */
 typedef enum asim_when_kind {
@@ -73,7 +77,9 @@ typedef struct asim_trace_spec {
     /* request traces (timestamps, access logs) */
     double resolution;                   /* s: a timestamp stands for [t, t+res) and its
                                             requests are spread uniformly; <0 = by format */
-    double reorder_window;               /* s: sort records up to this late */
+    double reorder_window;               /* s: sort records up to this late; <0 = trace.reorder_window */
+    double max_skip_fraction;            /* on_error=skip: more skipped lines than this share
+                                            of the lines read is an error; <0 = trace.max_skip_fraction */
     double copy_shift;                   /* s: max time shift of the extra copies made
                                             when the rate is multiplied by more than 1 */
     /* transformations */
@@ -132,6 +138,9 @@ typedef struct asim_trace_cfg {
     double thin;                         /* times every trace's keep probability */
     int loop;                            /* 1: every trace loops */
     char window[96];                     /* "FROM,TO" overriding every trace's window */
+    double reorder_window;               /* s: default of every trace's reorder_window */
+    double max_skip_fraction;            /* default of every trace's max_skip_fraction */
+    int align;                           /* ASIM_ALIGN_*: several traces on one clock */
 
     /* load control (load_events) */
     double load_increase;                /* factor of /load/increase */

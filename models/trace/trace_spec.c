@@ -67,6 +67,8 @@ void asim_trace_spec_defaults(asim_trace_spec *s)
     s->header = ASIM_HEADER_AUTO;
     s->time_unit_ns = ASIM_NS_PER_SEC;
     s->resolution = -1;
+    s->reorder_window = -1;
+    s->max_skip_fraction = -1;
     s->copy_shift = 1;
     s->speedup = 1;
     s->multiplier = 1;
@@ -99,6 +101,8 @@ int asim_trace_effective(const asim_trace_cfg *tc, asim_trace_spec *out, size_t 
             s->format = tc->format;
         } else break;
         if (s->on_error == ASIM_ONERR_INHERIT) s->on_error = tc->on_error;
+        if (s->reorder_window < 0) s->reorder_window = tc->reorder_window > 0 ? tc->reorder_window : 0;
+        if (s->max_skip_fraction < 0) s->max_skip_fraction = tc->max_skip_fraction;
         s->multiplier *= tc->multiplier;
         s->speedup *= tc->speedup > 0 ? tc->speedup : 1;
         s->thin *= tc->thin > 0 ? tc->thin : 1;
@@ -126,3 +130,51 @@ int asim_trace_resolve_path(const char *scenario_file, const char *path, char *o
     return 0;
 }
 
+
+/* ---------------------------------------------------------------------
+ * Times in messages
+ * --------------------------------------------------------------------- */
+
+/* Numbers below 1e8 s (1973-03-03) are read as relative seconds: no real
+ * log is that old, and a relative trace rarely spans three years. */
+#define ABSOLUTE_MIN_NS (INT64_C(100000000) * ASIM_NS_PER_SEC)
+
+int asim_trace_time_is_absolute(int64_t ns)
+{
+    return ns >= ABSOLUTE_MIN_NS || ns <= -ABSOLUTE_MIN_NS;
+}
+
+void asim_trace_offset_text(double sec, char *buf, size_t len)
+{
+    if (sec == floor(sec) && fabs(sec) < 1e15) snprintf(buf, len, "%s%.0f s", sec < 0 ? "-" : "+", fabs(sec));
+    else snprintf(buf, len, "%s%.3f s", sec < 0 ? "-" : "+", fabs(sec));
+}
+
+void asim_trace_time_text(int64_t ns, int tz, int64_t origin, char *buf, size_t len)
+{
+    if (!asim_trace_time_is_absolute(ns)) {
+        snprintf(buf, len, "%.9g s", ASIM_TO_SEC(ns));
+        return;
+    }
+    char when[48], off[48];
+    asim_time_format_rfc3339(ns, tz, when, sizeof when);
+    asim_trace_offset_text(ASIM_TO_SEC(ns - origin), off, sizeof off);
+    snprintf(buf, len, "%s (%s)", when, off);
+}
+
+/* ---------------------------------------------------------------------
+ * Skipped lines
+ * --------------------------------------------------------------------- */
+
+int asim_trace_check_skips(const asim_trace_reader *r, double max_fraction, asim_err *err)
+{
+    uint64_t skipped = asim_trace_skipped(r), read = skipped + asim_trace_records(r);
+    if (skipped == 0 || read == 0 || !(max_fraction >= 0)) return 0;
+    double share = (double)skipped / (double)read;
+    if (share <= max_fraction) return 0;
+    return asim_err_set(err, ASIM_EINPUT, "%s: %llu of %llu lines (%.1f %%) were skipped, more than "
+                        "max_skip_fraction (%g %%) allows: this is not the trace it claims to be "
+                        "(set trace.max_skip_fraction to accept it); the first: %s", asim_trace_name(r),
+                        (unsigned long long)skipped, (unsigned long long)read, 100 * share,
+                        100 * max_fraction, asim_trace_first_skip(r));
+}

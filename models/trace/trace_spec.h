@@ -32,4 +32,21 @@ int asim_trace_effective(const asim_trace_cfg *tc, asim_trace_spec *out, size_t 
  * error names it).  Returns 1 if the result exists, 0 if not. */
 int asim_trace_resolve_path(const char *scenario_file, const char *path, char *out, size_t len);
 
+/* With on_error=skip: ASIM_EINPUT (err filled, naming the file, the counts
+ * and the first skipped line) when more than max_fraction of the lines the
+ * reader has seen (records + skipped) were skipped; 0 otherwise. */
+int asim_trace_check_skips(const asim_trace_reader *r, double max_fraction, asim_err *err);
+
+/* --- times in messages ----------------------------------------------- */
+
+/* 1 if a record time is an instant (since the Unix epoch: dates, or epoch
+ * numbers after 1973), 0 if it is relative seconds ("0.5"). */
+int asim_trace_time_is_absolute(int64_t ns);
+/* "+200 s", "-3.250 s". */
+void asim_trace_offset_text(double sec, char *buf, size_t len);
+/* A record time for messages: "2024-01-15T14:03:20.000Z (+200 s)", the
+ * offset counted from origin (usually the trace's first record), in the
+ * record's own UTC offset tz; relative times as "2 s".  80 bytes suffice. */
+void asim_trace_time_text(int64_t ns, int tz, int64_t origin, char *buf, size_t len);
+
 #endif

@@ -34,15 +34,18 @@
 
 typedef struct tmap {
     int64_t from, to;          /* window, trace ns (to = INT64_MAX: open) */
+    int64_t zero;              /* trace ns that plays at sim `offset`: `from`, or with
+                                  several traces on one clock their common origin */
     double speedup;
-    asim_time offset;          /* sim ns where `from` plays */
-    asim_time sim_end;         /* offset + duration, or ASIM_TIME_MAX */
+    asim_time offset;          /* sim ns where `zero` plays */
+    asim_time start;           /* sim ns where `from` plays */
+    asim_time sim_end;         /* start + duration, or ASIM_TIME_MAX */
     int loop;
 } tmap;
 
 static asim_time map_ns(const tmap *m, int64_t t, asim_time shift)
 {
-    int64_t d = t - m->from;
+    int64_t d = t - m->zero;
     if (m->speedup != 1) d = (int64_t)llround((double)d / m->speedup);
     return m->offset + shift + d;
 }
@@ -198,7 +201,7 @@ static int estream_end_pass(estream *e)
                              "(less than 1 ms)", asim_trace_name(e->rd), ASIM_TO_SEC(e->period));
         return -1;
     }
-    if (e->map->sim_end != ASIM_TIME_MAX && e->map->offset + e->shift + e->period >= e->map->sim_end) {
+    if (e->map->sim_end != ASIM_TIME_MAX && e->map->start + e->shift + e->period >= e->map->sim_end) {
         e->done = 1;
         return 0;
     }
@@ -533,7 +536,7 @@ static void pstream_init(pstream *p, asim_trace_reader *rd, const tmap *m, const
 
 static double to_sim(const pstream *p, int64_t t)
 {
-    return ASIM_TO_SEC(p->map->offset) + p->shift + ASIM_TO_SEC(t - p->map->from) / p->map->speedup;
+    return ASIM_TO_SEC(p->map->offset) + p->shift + ASIM_TO_SEC(t - p->map->zero) / p->map->speedup;
 }
 
 /* Emit trace piece [a, b) with rates ra..rb, clipped to the window and the
@@ -629,7 +632,7 @@ static int pstream_end_pass(pstream *p)
         return -1;
     }
     if (!p->map->loop || p->pass_mass <= 0 || p->period <= 0 ||
-        ASIM_TO_SEC(p->map->offset) + p->shift + p->period >= end) {
+        ASIM_TO_SEC(p->map->start) + p->shift + p->period >= end) {
         p->done = 1;
         return 0;
     }
@@ -820,6 +823,13 @@ int asim_trace_source_error(const asim_source *s, asim_err *err)
     if (!asim_is_trace_source(s)) return 0;
     const trace_common *c = (const trace_common *)s;
     if (c->rc && err) *err = c->err;
+    if (!c->rc && c->rd) {
+        asim_err e;
+        if (asim_trace_check_skips(c->rd, c->spec.max_skip_fraction, &e) != 0) {
+            if (err) *err = e;
+            return ASIM_EINPUT;
+        }
+    }
     return c->rc;
 }
 
@@ -840,9 +850,11 @@ const char *asim_trace_source_first_skip(const asim_source *s)
 
 /* Open-time work shared by sources and rate iterators: the first record
  * fixes the origin (and fails fast on bad input); the window resolves
- * against it.  0, or -1 with *rc and err. */
-static int map_setup(asim_trace_reader *rd, const asim_trace_spec *sp, const char *path, tmap *m,
-                     int *rc, asim_err *err)
+ * against it, or against the common origin of several traces (origin
+ * non-NULL: its time and UTC offset), which then plays at sim `offset`.
+ * 0, or -1 with *rc and err. */
+static int map_setup(asim_trace_reader *rd, const asim_trace_spec *sp, const char *path,
+                     const asim_trace_rec *origin, tmap *m, int *rc, asim_err *err)
 {
     asim_trace_rec first;
     int k = asim_trace_peek(rd, &first, err);
@@ -851,8 +863,10 @@ static int map_setup(asim_trace_reader *rd, const asim_trace_spec *sp, const cha
         *rc = asim_err_set(err, ASIM_EINPUT, "%s: empty trace", path);
         return -1;
     }
-    int64_t from = resolve_when(&sp->window_from, first.t, first.tz_offset, first.t);
-    int64_t to = resolve_when(&sp->window_to, first.t, first.tz_offset, INT64_MAX);
+    int64_t base = origin ? origin->t : first.t;
+    int tz = origin ? origin->tz_offset : first.tz_offset;
+    int64_t from = resolve_when(&sp->window_from, base, tz, first.t);
+    int64_t to = resolve_when(&sp->window_to, base, tz, INT64_MAX);
     if (sp->window_to.kind == ASIM_WHEN_TOD && sp->window_from.kind == ASIM_WHEN_TOD && to <= from)
         to += 86400 * ASIM_NS_PER_SEC;      /* 22:00-02:00 crosses midnight */
     if (to <= from) {
@@ -861,9 +875,11 @@ static int map_setup(asim_trace_reader *rd, const asim_trace_spec *sp, const cha
     }
     m->from = from;
     m->to = to;
+    m->zero = origin ? resolve_when(&sp->window_from, base, tz, base) : from;
     m->speedup = sp->speedup > 0 ? sp->speedup : 1;
     m->offset = ASIM_SEC(sp->offset);
-    m->sim_end = sp->duration > 0 ? m->offset + ASIM_SEC(sp->duration) : ASIM_TIME_MAX;
+    m->start = map_ns(m, from, 0);
+    m->sim_end = sp->duration > 0 ? m->start + ASIM_SEC(sp->duration) : ASIM_TIME_MAX;
     m->loop = sp->loop;
     return 0;
 }
@@ -891,7 +907,7 @@ static int setup_common(trace_common *c, const asim_trace_source_params *p, int 
 
     c->rd = asim_trace_open(c->path, &c->opts, rc, err);
     if (!c->rd) return -1;
-    return map_setup(c->rd, sp, c->path, &c->map, rc, err);
+    return map_setup(c->rd, sp, c->path, p->has_origin ? &p->origin : NULL, &c->map, rc, err);
 }
 
 asim_source *asim_trace_source_create(const asim_trace_source_params *p, int *rc, asim_err *err)
@@ -943,6 +959,75 @@ asim_source *asim_trace_source_create(const asim_trace_source_params *p, int *rc
 }
 
 /* ---------------------------------------------------------------------
+ * What a source replays (coverage) and where traces start (alignment)
+ * --------------------------------------------------------------------- */
+
+int asim_trace_first_record(const asim_trace_spec *spec, const char *path, asim_trace_rec *first,
+                            int *rc, asim_err *err)
+{
+    asim_trace_opts o;
+    asim_trace_opts_from_spec(&o, spec);
+    int dummy;
+    if (!rc) rc = &dummy;
+    *rc = 0;
+    asim_trace_reader *rd = asim_trace_open(path, &o, rc, err);
+    if (!rd) return -1;
+    int k = asim_trace_peek(rd, first, err);
+    asim_trace_close(rd);
+    if (k == 1) return 0;
+    *rc = k < 0 ? -k : asim_err_set(err, ASIM_EINPUT, "%s: empty trace", path);
+    return -1;
+}
+
+/* One pass over the file with a fresh reader: the in-window records, the
+ * first and the last, and how many play before `until` (sim ns). */
+int asim_trace_source_coverage(const asim_source *src, asim_time horizon, asim_trace_coverage *cv,
+                               asim_err *err)
+{
+    memset(cv, 0, sizeof *cv);
+    if (!asim_is_trace_source(src)) return asim_err_set(err, ASIM_EINPUT, "not a trace source");
+    const trace_common *c = (const trace_common *)src;
+    const tmap *m = &c->map;
+    asim_trace_opts o = c->opts;
+    o.classify = NULL;
+    o.on_error = ASIM_ONERR_SKIP;              /* the run has judged the lines already */
+    int rc = 0;
+    asim_trace_reader *rd = asim_trace_open(c->path, &o, &rc, err);
+    if (!rd) return rc ? rc : ASIM_EINPUT;
+    int rate = asim_trace_is_rate(c->spec.format);
+    double res = c->spec.resolution >= 0 ? c->spec.resolution : c->spec.format == ASIM_TRACE_ACCESS_LOG ? 1 : 0;
+    asim_time until = horizon < m->sim_end ? horizon : m->sim_end;
+    int64_t prev = 0, gap = 0;
+    asim_trace_rec rec;
+    int k;
+    while ((k = asim_trace_next(rd, &rec, err)) == 1) {
+        if (rec.t < m->from && !rate) continue;
+        if (rec.t >= m->to) break;
+        if (cv->records == 0) { cv->data_from = rec.t < m->from ? m->from : rec.t; cv->tz = rec.tz_offset; }
+        else gap = rec.t - prev;
+        prev = rec.t;
+        cv->records++;
+        asim_time at = map_ns(m, rec.t, 0);
+        if (at >= 0 && at < until) cv->played++;
+        else if (at >= until) cv->cut = 1;
+    }
+    asim_trace_close(rd);
+    if (k < 0) return -k;
+    if (rate) gap = c->spec.interval > 0 ? ASIM_SEC(c->spec.interval) : gap;
+    else gap = ASIM_SEC(res);
+    cv->data_to = prev + gap < m->to ? prev + gap : m->to;
+    cv->zero = m->zero;
+    cv->loop = m->loop;
+    if (cv->loop) cv->cut = 0;                 /* it plays until the run ends */
+    if (cv->cut && m->sim_end <= horizon) cv->cut = 0;   /* its own duration ended it */
+    cv->absolute = asim_trace_time_is_absolute(m->zero);
+    cv->sim_from = ASIM_TO_SEC(map_ns(m, cv->data_from, 0));
+    cv->sim_to = ASIM_TO_SEC(map_ns(m, cv->data_to, 0));
+    if (m->sim_end != ASIM_TIME_MAX && cv->sim_to > ASIM_TO_SEC(m->sim_end)) cv->sim_to = ASIM_TO_SEC(m->sim_end);
+    return 0;
+}
+
+/* ---------------------------------------------------------------------
  * Rate iterator (trace stats / convert)
  * --------------------------------------------------------------------- */
 
@@ -967,7 +1052,7 @@ asim_rate_iter *asim_rate_iter_open(const asim_trace_spec *spec, const char *pat
     o.classify = classify;
     o.classify_ctx = ctx;
     it->rd = asim_trace_open(path, &o, rc, err);
-    if (!it->rd || map_setup(it->rd, &it->spec, path, &it->map, rc, err) < 0) {
+    if (!it->rd || map_setup(it->rd, &it->spec, path, NULL, &it->map, rc, err) < 0) {
         asim_rate_iter_close(it);
         return NULL;
     }

@@ -53,6 +53,9 @@ typedef struct asim_trace_source_params {
     asim_class_draw_fn draw_class;   /* requests without a class (NULL: class 0) */
     void *draw_ctx;
     const asim_load_schedule *load;  /* NULL: none; copied */
+    int has_origin;                  /* several traces on one clock (trace.align=absolute): */
+    asim_trace_rec origin;           /* the earliest first record of them (t, tz_offset); it
+                                        plays at sim `offset`, relative windows count from it */
 } asim_trace_source_params;
 
 /* Open the trace and read its first record (an empty or unreadable trace
@@ -62,12 +65,39 @@ asim_source *asim_trace_source_create(const asim_trace_source_params *p, int *rc
 
 /* 1 if s was made by asim_trace_source_create. */
 int asim_is_trace_source(const asim_source *s);
-/* An error met while the run went on (a bad line with on_error=fail): its
- * rc with err filled, or 0.  The source returned ASIM_TIME_MAX from then on. */
+/* An error met while the run went on (a bad line with on_error=fail; more
+ * skipped lines than the spec's max_skip_fraction allows): its rc with err
+ * filled, or 0.  The source returned ASIM_TIME_MAX from then on. */
 int asim_trace_source_error(const asim_source *s, asim_err *err);
 uint64_t asim_trace_source_skipped(const asim_source *s);
 uint64_t asim_trace_source_records(const asim_source *s);
 const char *asim_trace_source_first_skip(const asim_source *s);
+
+/* What a trace source replays, for summary.json and the run's warnings. */
+typedef struct asim_trace_coverage {
+    int64_t zero;             /* trace ns playing at sim time `offset` */
+    int64_t data_from;        /* trace ns: the first record in the window */
+    int64_t data_to;          /* trace ns: the end of the last (record + resolution,
+                                 or point + interval), at most the window's end */
+    int tz;                   /* the first record's UTC offset (s) */
+    int absolute;             /* times are instants (dates, epoch), not relative seconds */
+    double sim_from, sim_to;  /* sim s where data_from and data_to play (one pass) */
+    uint64_t records;         /* records (requests or rate points) in the window */
+    uint64_t played;          /* of those, the ones that play before the run's end */
+    int cut;                  /* the run ends before the trace does (not looping, not
+                                 ended by its own duration) */
+    int loop;
+} asim_trace_coverage;
+
+/* Read the source's file again (a fresh reader, the same options) and fill
+ * cv for a run ending at sim time horizon (ASIM_TIME_MAX: none).  0, or an
+ * error code with err.  Cost: one pass over the file. */
+int asim_trace_source_coverage(const asim_source *s, asim_time horizon, asim_trace_coverage *cv,
+                               asim_err *err);
+/* The first record of a trace file (what the source's clock starts from).
+ * 0, or -1 with *rc and err. */
+int asim_trace_first_record(const asim_trace_spec *spec, const char *path, asim_trace_rec *first,
+                            int *rc, asim_err *err);
 
 /* --- a rate trace's rate function (trace stats / convert) -------------- */
 
