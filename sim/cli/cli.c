@@ -75,7 +75,7 @@ static int starts_key(const char *p)
  * otherwise a string. */
 static cJSON *option_value(const char *v)
 {
-    cJSON *j = cJSON_Parse(v);
+    cJSON *j = cJSON_ParseWithOpts(v, NULL, 1);      /* the whole text, not a prefix */
     if (j && (cJSON_IsNumber(j) || cJSON_IsBool(j) || cJSON_IsNull(j) || cJSON_IsArray(j))) return j;
     cJSON_Delete(j);
     return cJSON_CreateString(v);
