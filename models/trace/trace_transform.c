@@ -1000,10 +1000,11 @@ int asim_trace_source_coverage(const asim_source *src, asim_time horizon, asim_t
     int64_t prev = 0, gap = 0;
     asim_trace_rec rec;
     int k;
+    int before = 0;                            /* a rate point before the window covers its start */
     while ((k = asim_trace_next(rd, &rec, err)) == 1) {
-        if (rec.t < m->from && !rate) continue;
+        if (rec.t < m->from) { before = rate; continue; }
         if (rec.t >= m->to) break;
-        if (cv->records == 0) { cv->data_from = rec.t < m->from ? m->from : rec.t; cv->tz = rec.tz_offset; }
+        if (cv->records == 0) { cv->data_from = before ? m->from : rec.t; cv->tz = rec.tz_offset; }
         else gap = rec.t - prev;
         prev = rec.t;
         cv->records++;
@@ -1015,6 +1016,7 @@ int asim_trace_source_coverage(const asim_source *src, asim_time horizon, asim_t
     if (k < 0) return -k;
     if (rate) gap = c->spec.interval > 0 ? ASIM_SEC(c->spec.interval) : gap;
     else gap = ASIM_SEC(res);
+    if (cv->records == 0) cv->data_from = prev = m->from, gap = 0;   /* nothing in the window */
     cv->data_to = prev + gap < m->to ? prev + gap : m->to;
     cv->zero = m->zero;
     cv->loop = m->loop;
