@@ -84,8 +84,9 @@ int asim_replayed_warn(const asim_replayed *r, FILE *f, const char *prefix)
         when_text(c, c->data_from, a, sizeof a);
         when_text(c, c->data_to, b, sizeof b);
         /* the trace instant at which the run stops */
-        double at = c->data_from + (r->duration - c->sim_from) / (c->sim_to - c->sim_from) *
-                                       (double)(c->data_to - c->data_from);
+        double span = c->sim_to - c->sim_from;
+        double at = (double)c->data_from +
+                    (span > 0 ? (r->duration - c->sim_from) / span * (double)(c->data_to - c->data_from) : 0);
         when_text(c, (int64_t)llround(at), cut, sizeof cut);
         fprintf(f, "%strace %s (%s) lasts %.6g s, from %s to %s, but the run stops after %.6g s, at %s: "
                 "%llu of its %llu records are replayed; --duration trace runs exactly the trace\n", prefix,
