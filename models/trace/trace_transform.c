@@ -996,7 +996,6 @@ int asim_trace_source_coverage(const asim_source *src, asim_time horizon, asim_t
     if (!rd) return rc ? rc : ASIM_EINPUT;
     int rate = asim_trace_is_rate(c->spec.format);
     double res = c->spec.resolution >= 0 ? c->spec.resolution : c->spec.format == ASIM_TRACE_ACCESS_LOG ? 1 : 0;
-    asim_time until = horizon < m->sim_end ? horizon : m->sim_end;
     int64_t prev = 0, gap = 0;
     asim_trace_rec rec;
     int k;
@@ -1009,8 +1008,11 @@ int asim_trace_source_coverage(const asim_source *src, asim_time horizon, asim_t
         prev = rec.t;
         cv->records++;
         asim_time at = map_ns(m, rec.t, 0);
-        if (at >= 0 && at < until) cv->played++;
-        else if (at >= until) cv->cut = 1;
+        /* an arrival at the horizon still runs, but a record spread over [t, t + res) from
+         * the horizon does not; the trace's own end (sim_end) is exclusive */
+        int in_run = at < horizon || (at == horizon && !(res > 0) && !rate);
+        if (at >= 0 && in_run && at < m->sim_end) cv->played++;
+        else if (!in_run) cv->cut = 1;
     }
     asim_trace_close(rd);
     if (k < 0) return -k;
@@ -1025,7 +1027,10 @@ int asim_trace_source_coverage(const asim_source *src, asim_time horizon, asim_t
     cv->absolute = asim_trace_time_is_absolute(m->zero);
     cv->sim_from = ASIM_TO_SEC(map_ns(m, cv->data_from, 0));
     cv->sim_to = ASIM_TO_SEC(map_ns(m, cv->data_to, 0));
-    if (m->sim_end != ASIM_TIME_MAX && cv->sim_to > ASIM_TO_SEC(m->sim_end)) cv->sim_to = ASIM_TO_SEC(m->sim_end);
+    if (m->sim_end != ASIM_TIME_MAX && cv->sim_to > ASIM_TO_SEC(m->sim_end)) {   /* its own duration ends it */
+        cv->sim_to = ASIM_TO_SEC(m->sim_end);
+        cv->data_to = m->zero + (int64_t)llround((double)(m->sim_end - m->offset) * m->speedup);
+    }
     return 0;
 }
 

@@ -78,7 +78,8 @@ typedef struct asim_trace_coverage {
     int64_t zero;             /* trace ns playing at sim time `offset` */
     int64_t data_from;        /* trace ns: the first record in the window */
     int64_t data_to;          /* trace ns: the end of the last (record + resolution,
-                                 or point + interval), at most the window's end */
+                                 or point + interval), at most the window's end, or
+                                 where the trace's own duration ends it */
     int tz;                   /* the first record's UTC offset (s) */
     int absolute;             /* times are instants (dates, epoch), not relative seconds */
     double sim_from, sim_to;  /* sim s where data_from and data_to play (one pass) */

@@ -55,6 +55,11 @@ expect "--duration trace runs" test $? -eq 0
 expect "--duration trace: the run lasts the trace (463 s)" grep -q '"duration":[[:space:]]*463,' "$TMP/r2/summary.json"
 expect "--duration trace: every request replayed" test "$(num requests < "$TMP/r2/summary.json")" = 463
 expect "--duration trace: no warning" not grep -q warning "$TMP/err2"
+"$BIN" run scenarios/manual.json --trace scenarios/traces/flash_crowd.csv --duration trace -q -o "$TMP/fc" 2> "$TMP/err"
+n=$(($(wc -l < scenarios/traces/flash_crowd.csv) - 1))
+expect "--duration trace on exact timestamps: all $n requests, the last at the run's end" \
+    test "$(num requests < "$TMP/fc/summary.json")" = "$n"
+expect "... and not reported as cut" not grep -q warning "$TMP/err"
 "$BIN" run scenarios/manual.json --trace "$TMP/my.log" --duration 600 -q -o "$TMP/r3" 2> "$TMP/err3"
 expect "a trace shorter than the run is a warning" grep -q 'trace my.log ends at 463 s of the run, at 2024-01-15T14:07:43.000Z (+463 s) of the trace, but the run lasts 600 s: its last 137 s have no traffic' "$TMP/err3"
 "$BIN" run scenarios/manual.json --duration trace -q -o "$TMP/r4" 2> "$TMP/err"
