@@ -19,6 +19,7 @@
 #include "models/trace/trace_transform.h"
 #include "sim/engine/rng.h"
 #include "sim/config/settings.h"
+#include "sim/cli/cli.h"
 #include "fuzz/fuzz_trace_body.h"
 
 static char tmpdir[256];
@@ -809,6 +810,165 @@ static void test_sources_errors_and_summary(void)
     asim_config_free(&cfg);
 }
 
+
+/* ---- honest replays (issue 13) ---------------------------------------------------- */
+
+/* A log of one request per second from 14:MM:SS of `start` s to `end` s. */
+static void write_seconds_log(const char *name, int start, int end)
+{
+    FILE *f = fopen(tpath(name), "w");
+    for (int i = start; i < end; i++)
+        fprintf(f, "h - - [15/Jan/2024:14:%02d:%02d +0000] \"GET / HTTP/1.1\" 200 1\n", i / 60, i % 60);
+    fclose(f);
+}
+
+static void test_time_text(void)
+{
+    char buf[96];
+    int64_t t0 = INT64_C(1705327200) * ASIM_NS_PER_SEC;       /* 2024-01-15T14:00:00Z */
+    asim_trace_time_text(t0 + 200 * ASIM_NS_PER_SEC, 0, t0, buf, sizeof buf);
+    CHECK_STR(buf, "2024-01-15T14:03:20.000Z (+200 s)");
+    asim_trace_time_text(t0 + 1500 * ASIM_NS_PER_MS, 3600, t0, buf, sizeof buf);
+    CHECK_STR(buf, "2024-01-15T15:00:01.500+01:00 (+1.500 s)");
+    asim_trace_time_text(2 * ASIM_NS_PER_SEC, 0, 0, buf, sizeof buf);     /* relative: no date */
+    CHECK_STR(buf, "2 s");
+    CHECK(asim_trace_time_is_absolute(t0) && !asim_trace_time_is_absolute(86400 * ASIM_NS_PER_SEC));
+    /* the reader's out-of-order message: RFC 3339 and offsets, never 1.7e+09 */
+    write_seconds_log("late.log", 0, 200);
+    FILE *f = fopen(tpath("late.log"), "a");
+    fputs("h - - [15/Jan/2024:14:00:10 +0000] \"GET / HTTP/1.1\" 200 1\n", f);
+    fclose(f);
+    asim_trace_opts o;
+    asim_trace_opts_init(&o, ASIM_TRACE_ACCESS_LOG);
+    o.reorder_window = 60;
+    asim_trace_rec rec[256];
+    size_t n;
+    asim_err err;
+    CHECK(read_all(tpath("late.log"), &o, rec, 256, &n, &err) == ASIM_EINPUT);
+    CHECK_MSG(has(err.msg, "late.log:201: timestamp 2024-01-15T14:00:10.000Z (+10 s) is") &&
+              has(err.msg, "(+") && strstr(err.msg, "e+09") == NULL, "%s", err.msg);
+}
+
+static void test_skip_fraction(void)
+{
+    /* 3 bad lines of 200: 1.5 % */
+    FILE *f = fopen(tpath("some_bad.log"), "w");
+    for (int i = 0; i < 200; i++) {
+        if (i % 70 == 5) fputs("garbage\n", f);
+        else fprintf(f, "h - - [15/Jan/2024:14:%02d:%02d +0000] \"GET / HTTP/1.1\" 200 1\n", i / 60, i % 60);
+    }
+    fclose(f);
+    asim_trace_opts o;
+    asim_trace_opts_init(&o, ASIM_TRACE_ACCESS_LOG);
+    o.on_error = ASIM_ONERR_SKIP;
+    asim_err err;
+    asim_trace_reader *r = asim_trace_open(tpath("some_bad.log"), &o, NULL, &err);
+    asim_trace_rec x;
+    while (asim_trace_next(r, &x, &err) == 1)
+        ;
+    CHECK(asim_trace_skipped(r) == 3);
+    CHECK(asim_trace_check_skips(r, 0.02, &err) == 0);
+    CHECK(asim_trace_check_skips(r, 0.01, &err) == ASIM_EINPUT && has(err.msg, "3 of 200 lines (1.5 %)") &&
+          has(err.msg, "some_bad.log:6:"));
+    asim_trace_close(r);
+    /* in a scenario: the default (1 %) stops the run, a setting lets it through */
+    asim_config cfg;
+    asim_sources *s = scenario_sources("{\"trace\": {\"on_error\": \"skip\"}, \"traces\": [{\"path\": "
+                                       "\"some_bad.log\"}]}", &cfg);
+    CHECK(s != NULL);
+    if (s) {
+        pull(asim_sources_get(s, 0), ASIM_TIME_MAX);
+        CHECK(asim_sources_error(s, &err) == ASIM_EINPUT && has(err.msg, "max_skip_fraction"));
+        asim_sources_destroy(s);
+    }
+    asim_config_free(&cfg);
+    s = scenario_sources("{\"trace\": {\"on_error\": \"skip\", \"max_skip_fraction\": 0.05}, "
+                         "\"traces\": [{\"path\": \"some_bad.log\"}]}", &cfg);
+    CHECK(s != NULL);
+    if (s) {
+        pull(asim_sources_get(s, 0), ASIM_TIME_MAX);
+        CHECK(asim_sources_error(s, &err) == 0);
+        asim_sources_destroy(s);
+    }
+    asim_config_free(&cfg);
+}
+
+static void test_align_and_coverage(void)
+{
+    write_seconds_log("early.log", 0, 300);     /* 14:00:00 .. 14:04:59 */
+    write_seconds_log("later.log", 210, 510);   /* 14:03:30 .. 14:08:29 */
+    asim_config cfg;
+    asim_err err;
+    const char *both = "{\"traces\": [{\"path\": \"early.log\"}, {\"path\": \"later.log\"}]}";
+    asim_sources *s = scenario_sources(both, &cfg);
+    CHECK(s != NULL && asim_sources_ntraces(s) == 2);
+    if (s) {
+        /* absolute (default): the later log starts 210 s into the run */
+        pulled a = pull(asim_sources_get(s, 0), ASIM_TIME_MAX), b = pull(asim_sources_get(s, 1), ASIM_TIME_MAX);
+        CHECK(a.first >= 0 && a.first < ASIM_NS_PER_SEC && a.n == 300);
+        CHECK_MSG(b.first >= 210 * ASIM_NS_PER_SEC && b.first < 211 * ASIM_NS_PER_SEC, "%lld", (long long)b.first);
+        asim_sources_trace t;
+        CHECK(asim_sources_trace_info(s, 1, ASIM_SEC(300), &t, &err) == 0);
+        CHECK(t.cov.records == 300 && t.cov.played == 90 && t.cov.cut);
+        CHECK_NEAR(t.cov.sim_from, 210, 1e-9);
+        CHECK_NEAR(t.cov.sim_to, 510, 1e-9);
+        CHECK(asim_sources_trace_info(s, 0, ASIM_SEC(300), &t, &err) == 0);
+        CHECK(t.cov.records == 300 && t.cov.played == 300 && !t.cov.cut && t.cov.absolute);
+        CHECK_NEAR(t.cov.sim_to, 300, 1e-9);     /* one-second log lines: the last one lasts 1 s */
+        asim_sources_destroy(s);
+    }
+    asim_config_free(&cfg);
+    /* align starts: both from 0 */
+    s = scenario_sources("{\"trace\": {\"align\": \"start\"}, \"traces\": [{\"path\": \"early.log\"}, "
+                         "{\"path\": \"later.log\"}]}", &cfg);
+    CHECK(s != NULL);
+    if (s) {
+        pulled b = pull(asim_sources_get(s, 1), ASIM_TIME_MAX);
+        CHECK(b.first >= 0 && b.first < ASIM_NS_PER_SEC);
+        asim_sources_destroy(s);
+    }
+    asim_config_free(&cfg);
+    /* a window in seconds counts from the common origin: both cut at the same instants */
+    s = scenario_sources("{\"trace\": {\"window\": \"240,360\"}, \"traces\": [{\"path\": \"early.log\"}, "
+                         "{\"path\": \"later.log\"}]}", &cfg);
+    CHECK(s != NULL);
+    if (s) {
+        pulled a = pull(asim_sources_get(s, 0), ASIM_TIME_MAX), b = pull(asim_sources_get(s, 1), ASIM_TIME_MAX);
+        CHECK_MSG(a.n == 60 && b.n == 120, "%ld %ld", a.n, b.n);
+        CHECK(a.first < ASIM_NS_PER_SEC && b.first < ASIM_NS_PER_SEC);
+        asim_sources_destroy(s);
+    }
+    asim_config_free(&cfg);
+}
+
+static void test_cli_trace_option(void)
+{
+    asim_config cfg;
+    asim_err err;
+    asim_config_defaults(&cfg);
+    char *set = asim_cli_trace_set(&cfg, "dir/a.log:window=14:01,14:03,multiplier=2,name=x", &err);
+    CHECK(set != NULL);
+    if (set) {
+        CHECK_MSG(asim_config_set(&cfg, set, &err) == 0, "%s: %s", set, err.msg);
+        CHECK(cfg.ext.trace.ntraces == 1);
+        if (cfg.ext.trace.ntraces == 1) {
+            const asim_trace_spec *t = &cfg.ext.trace.traces[0];
+            CHECK_STR(t->path, "dir/a.log");
+            CHECK_STR(t->name, "x");
+            CHECK(t->multiplier == 2 && t->window_from.kind == ASIM_WHEN_TOD && t->window_to.kind == ASIM_WHEN_TOD);
+            CHECK_NEAR(t->window_to.sec, 14 * 3600 + 180, 1e-9);
+        }
+        asim_free(set);
+    }
+    set = asim_cli_trace_set(&cfg, "b.log", &err);      /* a second one keeps the first */
+    CHECK(set && asim_config_set(&cfg, set, &err) == 0 && cfg.ext.trace.ntraces == 2);
+    asim_free(set);
+    set = asim_cli_trace_set(&cfg, "c.log:bogus_key=1", &err);
+    CHECK(set && asim_config_set(&cfg, set, &err) == ASIM_EINPUT && has(err.msg, "bogus_key"));
+    asim_free(set);
+    asim_config_free(&cfg);
+}
+
 /* ---- fuzz regressions ------------------------------------------------------------- */
 
 static void test_fuzz_regressions(void)
@@ -846,6 +1006,7 @@ int main(void)
     snprintf(tmpdir, sizeof tmpdir, "/tmp/asim-test-trace-XXXXXX");
     if (!mkdtemp(tmpdir)) { perror("mkdtemp"); return 2; }
     RUN(test_time_parse);
+    RUN(test_time_text);
     RUN(test_csv_reader);
     RUN(test_reader_errors);
     RUN(test_skip_and_reorder);
@@ -862,6 +1023,9 @@ int main(void)
     RUN(test_sources_classes);
     RUN(test_sources_profile_untouched);
     RUN(test_sources_errors_and_summary);
+    RUN(test_skip_fraction);
+    RUN(test_align_and_coverage);
+    RUN(test_cli_trace_option);
     RUN(test_fuzz_regressions);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);

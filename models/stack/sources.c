@@ -67,7 +67,15 @@ typedef struct wrap_source {
 typedef struct trace_entry {
     size_t src;                                /* index in src[] */
     char name[ASIM_TRACE_NAME_MAX];
+    char path[ASIM_TRACE_PATH_MAX + 1100];     /* resolved */
+    asim_trace_format format;                  /* resolved */
 } trace_entry;
+
+/* A trace to open: its spec (format resolved) and resolved path. */
+typedef struct trace_plan {
+    asim_trace_spec spec;
+    char path[ASIM_TRACE_PATH_MAX + 1100];
+} trace_plan;
 
 struct asim_sources {
     asim_source *src[MAX_SOURCES];
@@ -256,27 +264,53 @@ static int class_index(const asim_trace_cfg *tc, const char *name)
     return -1;
 }
 
-static int add_trace(asim_sources *s, const asim_config *cfg, const asim_trace_spec *spec0,
-                     size_t i, uint64_t seed, asim_err *err)
+/* Resolve a trace's path and format (the scenario's checks ran already,
+ * but the file system may have changed since). */
+static int plan_trace(const asim_config *cfg, const asim_trace_spec *spec, size_t i, trace_plan *tp,
+                      asim_err *err)
 {
     const asim_trace_cfg *tc = &cfg->ext.trace;
-    asim_trace_spec spec = *spec0;
-    char path[ASIM_TRACE_PATH_MAX + 1100], where[64];
+    tp->spec = *spec;
+    char where[64];
     if (i < tc->ntraces) snprintf(where, sizeof where, "$.traces[%zu].path", i);
     else snprintf(where, sizeof where, "$.trace.path");
-    if (!asim_trace_resolve_path(cfg->source_file, spec.path, path, sizeof path))
+    if (!asim_trace_resolve_path(cfg->source_file, spec->path, tp->path, sizeof tp->path))
         return asim_err_set(err, ASIM_EINPUT, "%s: %s: cannot open trace '%s'",
-                            cfg->source_file[0] ? cfg->source_file : "scenario", where, path);
-    if (spec.format == ASIM_TRACE_AUTO) {
-        int rc = asim_trace_detect(path, &spec.format, err);
-        if (rc) return rc;
+                            cfg->source_file[0] ? cfg->source_file : "scenario", where, tp->path);
+    if (tp->spec.format == ASIM_TRACE_AUTO) return asim_trace_detect(tp->path, &tp->spec.format, err);
+    return 0;
+}
+
+/* trace.align=absolute: the earliest first record of the traces whose times
+ * are instants (relative-time traces keep their own start).  0 when fewer
+ * than two traces take part (one trace plays as before). */
+static int common_origin(const trace_plan *plans, size_t n, asim_trace_rec *origin, int *is_abs,
+                         asim_err *err)
+{
+    int count = 0;
+    for (size_t i = 0; i < n; i++) {
+        asim_trace_rec first;
+        int rc = 0;
+        if (asim_trace_first_record(&plans[i].spec, plans[i].path, &first, &rc, err) != 0)
+            return rc ? -rc : -ASIM_EINPUT;
+        is_abs[i] = asim_trace_time_is_absolute(first.t);
+        if (!is_abs[i]) continue;
+        if (count == 0 || first.t < origin->t) *origin = first;
+        count++;
     }
+    return count;
+}
+
+static int add_trace(asim_sources *s, const asim_config *cfg, const trace_plan *tp,
+                     const asim_trace_rec *origin, uint64_t seed, asim_err *err)
+{
+    const asim_trace_cfg *tc = &cfg->ext.trace;
     asim_trace_source_params p;
     memset(&p, 0, sizeof p);
-    p.spec = &spec;
-    p.path = path;
+    p.spec = &tp->spec;
+    p.path = tp->path;
     p.seed = seed;
-    p.fixed_class = class_index(tc, spec.cls);
+    p.fixed_class = class_index(tc, tp->spec.cls);
     if (s->mix.any_re) {
         p.classify = classify;
         p.classify_ctx = &s->mix;
@@ -286,15 +320,40 @@ static int add_trace(asim_sources *s, const asim_config *cfg, const asim_trace_s
         p.draw_ctx = &s->mix;
     }
     p.load = s->load.n ? &s->load : NULL;
+    if (origin) {
+        p.has_origin = 1;
+        p.origin = *origin;
+    }
     int rc = 0;
     asim_source *src = asim_trace_source_create(&p, &rc, err);
     if (!src) return rc ? rc : ASIM_EINPUT;
     if (s->ntraces < ASIM_ARRAY_LEN(s->traces)) {
-        s->traces[s->ntraces].src = s->n;
-        snprintf(s->traces[s->ntraces].name, sizeof s->traces[0].name, "%s", spec.name);
-        s->ntraces++;
+        trace_entry *e = &s->traces[s->ntraces++];
+        e->src = s->n;
+        snprintf(e->name, sizeof e->name, "%s", tp->spec.name);
+        snprintf(e->path, sizeof e->path, "%s", tp->path);
+        e->format = tp->spec.format;
     }
     return add(s, src, NULL, err);
+}
+
+static int add_traces(asim_sources *s, const asim_config *cfg, const asim_trace_spec *specs, size_t n,
+                      uint64_t seed, asim_err *err)
+{
+    trace_plan *plans = asim_calloc(n ? n : 1, sizeof *plans);
+    int is_abs[ASIM_TRACE_MAX + 1] = {0};
+    asim_trace_rec origin;
+    memset(&origin, 0, sizeof origin);
+    int rc = 0, aligned = 0;
+    for (size_t i = 0; i < n && !rc; i++) rc = plan_trace(cfg, &specs[i], i, &plans[i], err);
+    if (!rc && n > 1 && cfg->ext.trace.align == ASIM_ALIGN_ABSOLUTE) {
+        aligned = common_origin(plans, n, &origin, is_abs, err);
+        if (aligned < 0) rc = -aligned;
+    }
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = add_trace(s, cfg, &plans[i], aligned > 1 && is_abs[i] ? &origin : NULL, seed, err);
+    asim_free(plans);
+    return rc;
 }
 
 int asim_sources_create(const asim_config *cfg, uint64_t seed, asim_sources **out, asim_err *err)
@@ -315,8 +374,7 @@ int asim_sources_create(const asim_config *cfg, uint64_t seed, asim_sources **ou
         (nspec == 0 || tc->profile == ASIM_PROFILE_ADD)) {
         if ((rc = add_profile(s, cfg, seed, err)) != 0) goto fail;
     }
-    for (int i = 0; i < nspec; i++)
-        if ((rc = add_trace(s, cfg, &specs[i], (size_t)i, seed, err)) != 0) goto fail;
+    if ((rc = add_traces(s, cfg, specs, (size_t)nspec, seed, err)) != 0) goto fail;
 
     s->classes[0] = cfg->app.service;
     s->nclasses = 1 + s->mix.n;
@@ -425,4 +483,18 @@ void asim_sources_summarize(const asim_sources *s, asim_summary *sum)
             snprintf(name, sizeof name, "trace_skipped_lines.%s", s->traces[i].name);
             asim_summary_set(sum, name, (double)asim_trace_source_skipped(s->src[s->traces[i].src]));
         }
+}
+
+size_t asim_sources_ntraces(const asim_sources *s) { return s->ntraces; }
+
+int asim_sources_trace_info(const asim_sources *s, size_t i, asim_time horizon, asim_sources_trace *out,
+                            asim_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (i >= s->ntraces) return asim_err_set(err, ASIM_EINPUT, "no trace %zu", i);
+    const trace_entry *e = &s->traces[i];
+    out->name = e->name;
+    out->path = e->path;
+    out->format = e->format;
+    return asim_trace_source_coverage(s->src[e->src], horizon, &out->cov, err);
 }

@@ -11,6 +11,7 @@
 #include "models/scenario/config.h"
 #include "sim/engine/summary.h"
 #include "models/stack/traffic.h"
+#include "models/trace/trace_transform.h"
 
 /* Arrival sources of one run.  Under load events the profile is thinned from
  * ceil(highest load factor) copies, one source each (so a spike adds
@@ -41,5 +42,18 @@ int asim_sources_error(const asim_sources *s, asim_err *err);
 
 /* Add the sources' own metrics (skipped lines, ...) to the summary. */
 void asim_sources_summarize(const asim_sources *s, asim_summary *sum);
+
+/* The traces the sources replay, in scenario order (trace.path last). */
+typedef struct asim_sources_trace {
+    const char *name;             /* the trace's name (its random streams) */
+    const char *path;             /* the file, resolved */
+    asim_trace_format format;     /* resolved */
+    asim_trace_coverage cov;      /* what of it plays in a run ending at `horizon` */
+} asim_sources_trace;
+size_t asim_sources_ntraces(const asim_sources *s);
+/* Trace i; reads its file once more (asim_trace_source_coverage).  0 or an
+ * error code with err.  Pointers in out live as long as s. */
+int asim_sources_trace_info(const asim_sources *s, size_t i, asim_time horizon, asim_sources_trace *out,
+                            asim_err *err);
 
 #endif

@@ -22,6 +22,8 @@
  *
  * The per-format parsers live beside this file (trace_reader.h lists them). */
 #include "models/trace/trace_reader.h"
+#include "models/trace/trace_spec.h"
+#include "sim/engine/timefmt.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -203,26 +205,31 @@ static asim_trace_rec heap_pop(asim_trace_reader *r)
     return top;
 }
 
-static void seconds_text(int64_t ns, char *buf, size_t len)
+/* A record's time for a message: RFC 3339 and its offset from the trace's
+ * first record for dates ("2024-01-15T14:03:20.000Z, +200 s"), seconds for
+ * relative timestamps ("2 s"), never a bare epoch number. */
+static void seconds_text(const asim_trace_reader *r, int64_t ns, int tz, char *buf, size_t len)
 {
-    snprintf(buf, len, "%.9g", ASIM_TO_SEC(ns));
+    asim_trace_time_text(ns, tz, r->have_first ? r->first_t : ns, buf, len);
 }
 
 /* A parsed record enters the ordering stage.  0 (accepted or skipped) or -1. */
 int trace_order_push(asim_trace_reader *r, const asim_trace_rec *rec)
 {
     int rate = asim_trace_is_rate(r->o.format);
+    if (!r->have_first) { r->first_t = rec->t; r->first_tz = rec->tz_offset; r->have_first = 1; }
     if (r->have_last && (rate ? rec->t <= r->last_t : rec->t < r->last_t)) {
-        char a[40], b[40];
-        seconds_text(rec->t, a, sizeof a);
-        seconds_text(r->last_t, b, sizeof b);
+        char a[80], b[80];
+        seconds_text(r, rec->t, rec->tz_offset, a, sizeof a);
+        seconds_text(r, r->last_t, rec->tz_offset, b, sizeof b);
         if (rate)
-            return trace_bad(r, rec->line, "timestamp %s s is not after the previous row's (%s s, line %ld): "
+            return trace_bad(r, rec->line, "timestamp %s is not after the previous row's, %s on line %ld: "
                        "points must be in strictly increasing time order", a, b, r->last_line);
-        return trace_bad(r, rec->line, "timestamp %s s is %.3f s before the previous record's (%s s, line %ld): "
+        return trace_bad(r, rec->line, "timestamp %s is %.3f s before the previous record's, %s on line %ld: "
                    "records must be in time order%s", a, ASIM_TO_SEC(r->last_t - rec->t), b,
                    r->last_line,
-                   r->window_ns ? " (beyond reorder_window)" :
+                   r->window_ns ? " (beyond reorder_window: several logs concatenated? give each its own "
+                                  "trace, or sort the file by time first)" :
                    " (access logs written at completion are often slightly out of order: "
                    "set reorder_window, in seconds, to sort them)");
     }

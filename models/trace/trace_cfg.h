@@ -54,6 +54,10 @@ typedef struct asim_trace_filter {
     char method[ASIM_TRACE_FILTER_MAX];      /* "GET,POST" (case-sensitive, as logged) */
     char user_agent[ASIM_TRACE_FILTER_MAX];  /* RE2, the whole user agent */
 } asim_trace_filter;
+/* How several traces share the run's clock: on their absolute timestamps
+ * (the earliest record plays first, a log that began 3.5 min later plays 3.5
+ * min later), or each from its own start. */
+enum { ASIM_ALIGN_ABSOLUTE = 0, ASIM_ALIGN_START = 1 };
 
 /* A window bound as the user wrote it. */
 typedef enum asim_when_kind {
@@ -92,7 +96,9 @@ typedef struct asim_trace_spec {
     /* request traces (timestamps, access logs) */
     double resolution;                   /* s: a timestamp stands for [t, t+res) and its
                                             requests are spread uniformly; <0 = by format */
-    double reorder_window;               /* s: sort records up to this late */
+    double reorder_window;               /* s: sort records up to this late; <0 = trace.reorder_window */
+    double max_skip_fraction;            /* on_error=skip: more skipped lines than this share
+                                            of the lines read is an error; <0 = trace.max_skip_fraction */
     double copy_shift;                   /* s: max time shift of the extra copies made
                                             when the rate is multiplied by more than 1 */
     /* transformations */
@@ -160,6 +166,9 @@ typedef struct asim_trace_cfg {
     char latency_field[ASIM_TRACE_COL_MAX]; /* trace.latency_field: for traces without their own */
     int latency_unit;                    /* trace.latency_unit: for traces without their own */
     double user_rate;                    /* trace.user_rate: for traces without their own (0 = none) */
+    double reorder_window;               /* s: default of every trace's reorder_window */
+    double max_skip_fraction;            /* default of every trace's max_skip_fraction */
+    int align;                           /* ASIM_ALIGN_*: several traces on one clock */
 
     /* load control (load_events) */
     double load_increase;                /* factor of /load/increase */

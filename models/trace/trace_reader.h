@@ -119,6 +119,8 @@ struct asim_trace_reader {
     asim_err err;
     uint64_t records, skipped, lines;
     char first_skip[512];
+    int64_t first_t;              /* the first record read: offsets in messages count from it */
+    int first_tz, have_first;
 
     /* access-log date cache: consecutive lines usually share the second */
     char dcache[48];

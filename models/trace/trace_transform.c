@@ -29,128 +29,23 @@
 #define RING_SECONDS 128                    /* per-second counts a request stream keeps */
 
 /* ---------------------------------------------------------------------
- * Load schedule
- * --------------------------------------------------------------------- */
-
-static double clampd(double v, double lo, double hi) { return v < lo ? lo : v > hi ? hi : v; }
-
-/* The factor right after every event with at <= t has been applied. */
-static double factor_at(const asim_trace_cfg *c, double t)
-{
-    double base = 1, spike_until = -INFINITY;
-    int spike_forever = 0;
-    for (size_t i = 0; i < c->nload_events && c->load_events[i].at <= t; i++) {
-        const asim_load_event *e = &c->load_events[i];
-        switch (e->action) {
-        case ASIM_LOAD_INCREASE: base = clampd(base * c->load_increase, c->load_min, c->load_max); break;
-        case ASIM_LOAD_DECREASE: base = clampd(base / c->load_decrease, c->load_min, c->load_max); break;
-        case ASIM_LOAD_RESET: base = 1; spike_until = -INFINITY; spike_forever = 0; break;
-        case ASIM_LOAD_SPIKE:
-            if (c->load_spike_duration > 0) spike_until = e->at + c->load_spike_duration;
-            else spike_forever = 1;
-            break;
-        }
-    }
-    return base * (spike_forever || t < spike_until ? c->load_spike : 1);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-void asim_load_schedule_build(const asim_trace_cfg *c, asim_load_schedule *out)
-{
-    memset(out, 0, sizeof *out);
-    size_t n = c->nload_events;
-    if (n == 0) return;
-    double *bp = asim_malloc(2 * n * sizeof *bp);
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        bp[m++] = c->load_events[i].at;
-        if (c->load_events[i].action == ASIM_LOAD_SPIKE && c->load_spike_duration > 0)
-            bp[m++] = c->load_events[i].at + c->load_spike_duration;
-    }
-    qsort(bp, m, sizeof *bp, cmp_double);
-    out->at = asim_malloc(m * sizeof *out->at);
-    out->factor = asim_malloc(m * sizeof *out->factor);
-    double prev = 1;
-    for (size_t i = 0; i < m; i++) {
-        if (i && bp[i] == bp[i - 1]) continue;
-        double f = factor_at(c, bp[i]);
-        if (f == prev) continue;            /* no change: not a breakpoint */
-        out->at[out->n] = bp[i];
-        out->factor[out->n] = f;
-        out->n++;
-        prev = f;
-    }
-    asim_free(bp);
-}
-
-void asim_load_schedule_free(asim_load_schedule *s)
-{
-    asim_free(s->at);
-    asim_free(s->factor);
-    memset(s, 0, sizeof *s);
-}
-
-double asim_load_factor(const asim_load_schedule *s, double t)
-{
-    if (!s || s->n == 0 || t < s->at[0]) return 1;
-    size_t lo = 0, hi = s->n;             /* last i with at[i] <= t */
-    while (hi - lo > 1) {
-        size_t mid = (lo + hi) / 2;
-        if (s->at[mid] <= t) lo = mid; else hi = mid;
-    }
-    return s->factor[lo];
-}
-
-double asim_load_max(const asim_load_schedule *s)
-{
-    double m = 1;
-    for (size_t i = 0; s && i < s->n; i++)
-        if (s->factor[i] > m) m = s->factor[i];
-    return m;
-}
-
-double asim_load_next_change(const asim_load_schedule *s, double t)
-{
-    if (!s || s->n == 0 || t >= s->at[s->n - 1]) return INFINITY;
-    size_t lo = 0, hi = s->n;             /* first i with at[i] > t */
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (s->at[mid] > t) hi = mid; else lo = mid + 1;
-    }
-    return s->at[lo];
-}
-
-static void schedule_copy(asim_load_schedule *dst, const asim_load_schedule *src)
-{
-    memset(dst, 0, sizeof *dst);
-    if (!src || src->n == 0) return;
-    dst->n = src->n;
-    dst->at = asim_malloc(src->n * sizeof *dst->at);
-    dst->factor = asim_malloc(src->n * sizeof *dst->factor);
-    memcpy(dst->at, src->at, src->n * sizeof *dst->at);
-    memcpy(dst->factor, src->factor, src->n * sizeof *dst->factor);
-}
-
-/* ---------------------------------------------------------------------
  * Trace time -> sim time
  * --------------------------------------------------------------------- */
 
 typedef struct tmap {
     int64_t from, to;          /* window, trace ns (to = INT64_MAX: open) */
+    int64_t zero;              /* trace ns that plays at sim `offset`: `from`, or with
+                                  several traces on one clock their common origin */
     double speedup;
-    asim_time offset;          /* sim ns where `from` plays */
-    asim_time sim_end;         /* offset + duration, or ASIM_TIME_MAX */
+    asim_time offset;          /* sim ns where `zero` plays */
+    asim_time start;           /* sim ns where `from` plays */
+    asim_time sim_end;         /* start + duration, or ASIM_TIME_MAX */
     int loop;
 } tmap;
 
 static asim_time map_ns(const tmap *m, int64_t t, asim_time shift)
 {
-    int64_t d = t - m->from;
+    int64_t d = t - m->zero;
     if (m->speedup != 1) d = (int64_t)llround((double)d / m->speedup);
     return m->offset + shift + d;
 }
@@ -306,7 +201,7 @@ static int estream_end_pass(estream *e)
                              "(less than 1 ms)", asim_trace_name(e->rd), ASIM_TO_SEC(e->period));
         return -1;
     }
-    if (e->map->sim_end != ASIM_TIME_MAX && e->map->offset + e->shift + e->period >= e->map->sim_end) {
+    if (e->map->sim_end != ASIM_TIME_MAX && e->map->start + e->shift + e->period >= e->map->sim_end) {
         e->done = 1;
         return 0;
     }
@@ -644,7 +539,7 @@ static void pstream_init(pstream *p, asim_trace_reader *rd, const tmap *m, const
 
 static double to_sim(const pstream *p, int64_t t)
 {
-    return ASIM_TO_SEC(p->map->offset) + p->shift + ASIM_TO_SEC(t - p->map->from) / p->map->speedup;
+    return ASIM_TO_SEC(p->map->offset) + p->shift + ASIM_TO_SEC(t - p->map->zero) / p->map->speedup;
 }
 
 /* Emit trace piece [a, b) with rates ra..rb, clipped to the window and the
@@ -744,7 +639,7 @@ static int pstream_end_pass(pstream *p)
         return -1;
     }
     if (!p->map->loop || p->pass_mass <= 0 || p->period <= 0 ||
-        ASIM_TO_SEC(p->map->offset) + p->shift + p->period >= end) {
+        ASIM_TO_SEC(p->map->start) + p->shift + p->period >= end) {
         p->done = 1;
         return 0;
     }
@@ -935,6 +830,13 @@ int asim_trace_source_error(const asim_source *s, asim_err *err)
     if (!asim_is_trace_source(s)) return 0;
     const trace_common *c = (const trace_common *)s;
     if (c->rc && err) *err = c->err;
+    if (!c->rc && c->rd) {
+        asim_err e;
+        if (asim_trace_check_skips(c->rd, c->spec.max_skip_fraction, &e) != 0) {
+            if (err) *err = e;
+            return ASIM_EINPUT;
+        }
+    }
     return c->rc;
 }
 
@@ -967,9 +869,11 @@ const char *asim_trace_source_first_skip(const asim_source *s)
 
 /* Open-time work shared by sources and rate iterators: the first record
  * fixes the origin (and fails fast on bad input); the window resolves
- * against it.  0, or -1 with *rc and err. */
-static int map_setup(asim_trace_reader *rd, const asim_trace_spec *sp, const char *path, tmap *m,
-                     int *rc, asim_err *err)
+ * against it, or against the common origin of several traces (origin
+ * non-NULL: its time and UTC offset), which then plays at sim `offset`.
+ * 0, or -1 with *rc and err. */
+static int map_setup(asim_trace_reader *rd, const asim_trace_spec *sp, const char *path,
+                     const asim_trace_rec *origin, tmap *m, int *rc, asim_err *err)
 {
     asim_trace_rec first;
     int k = asim_trace_peek(rd, &first, err);
@@ -978,8 +882,10 @@ static int map_setup(asim_trace_reader *rd, const asim_trace_spec *sp, const cha
         *rc = asim_err_set(err, ASIM_EINPUT, "%s: empty trace", path);
         return -1;
     }
-    int64_t from = resolve_when(&sp->window_from, first.t, first.tz_offset, first.t);
-    int64_t to = resolve_when(&sp->window_to, first.t, first.tz_offset, INT64_MAX);
+    int64_t base = origin ? origin->t : first.t;
+    int tz = origin ? origin->tz_offset : first.tz_offset;
+    int64_t from = resolve_when(&sp->window_from, base, tz, first.t);
+    int64_t to = resolve_when(&sp->window_to, base, tz, INT64_MAX);
     if (sp->window_to.kind == ASIM_WHEN_TOD && sp->window_from.kind == ASIM_WHEN_TOD && to <= from)
         to += 86400 * ASIM_NS_PER_SEC;      /* 22:00-02:00 crosses midnight */
     if (to <= from) {
@@ -989,9 +895,11 @@ static int map_setup(asim_trace_reader *rd, const asim_trace_spec *sp, const cha
     m->from = from;
     m->to = to;
     asim_trace_set_span(rd, from, to);   /* the logged latencies of the replayed window */
+    m->zero = origin ? resolve_when(&sp->window_from, base, tz, base) : from;
     m->speedup = sp->speedup > 0 ? sp->speedup : 1;
     m->offset = ASIM_SEC(sp->offset);
-    m->sim_end = sp->duration > 0 ? m->offset + ASIM_SEC(sp->duration) : ASIM_TIME_MAX;
+    m->start = map_ns(m, from, 0);
+    m->sim_end = sp->duration > 0 ? m->start + ASIM_SEC(sp->duration) : ASIM_TIME_MAX;
     m->loop = sp->loop;
     return 0;
 }
@@ -1005,7 +913,7 @@ static int setup_common(trace_common *c, const asim_trace_source_params *p, int 
     c->fixed_class = p->fixed_class;
     c->draw_class = p->draw_class;
     c->draw_ctx = p->draw_ctx;
-    schedule_copy(&c->load, p->load);
+    asim_load_schedule_copy(&c->load, p->load);
     asim_trace_opts_from_spec(&c->opts, &c->spec);
     c->opts.classify = p->classify;
     c->opts.classify_ctx = p->classify_ctx;
@@ -1019,7 +927,7 @@ static int setup_common(trace_common *c, const asim_trace_source_params *p, int 
 
     c->rd = asim_trace_open(c->path, &c->opts, rc, err);
     if (!c->rd) return -1;
-    return map_setup(c->rd, sp, c->path, &c->map, rc, err);
+    return map_setup(c->rd, sp, c->path, p->has_origin ? &p->origin : NULL, &c->map, rc, err);
 }
 
 asim_source *asim_trace_source_create(const asim_trace_source_params *p, int *rc, asim_err *err)
@@ -1071,121 +979,77 @@ asim_source *asim_trace_source_create(const asim_trace_source_params *p, int *rc
 }
 
 /* ---------------------------------------------------------------------
- * Scenario helpers
+ * What a source replays (coverage) and where traces start (alignment)
  * --------------------------------------------------------------------- */
 
-int asim_trace_when_parse(const char *text, asim_trace_when *w)
+int asim_trace_first_record(const asim_trace_spec *spec, const char *path, asim_trace_rec *first,
+                            int *rc, asim_err *err)
 {
-    memset(w, 0, sizeof *w);
-    while (*text == ' ') text++;
-    size_t n = strlen(text);
-    while (n && text[n - 1] == ' ') n--;
-    if (n == 0 || (n == 4 && strncmp(text, "null", 4) == 0)) { w->kind = ASIM_WHEN_NONE; return 0; }
-    char buf[64];
-    if (n >= sizeof buf) return -1;
-    memcpy(buf, text, n);
-    buf[n] = 0;
-    double sec;
-    if (asim_time_parse_tod(buf, &sec) == 0) {
-        w->kind = ASIM_WHEN_TOD;
-        w->sec = sec;
-        return 0;
-    }
-    int64_t ns;
-    int tz;
-    if (n >= 10 && buf[4] == '-' && asim_time_parse_rfc3339(buf, n, &ns, &tz) == 0) {
-        w->kind = ASIM_WHEN_ABS;
-        w->abs_ns = ns;
-        return 0;
-    }
-    char *e;
-    double v = strtod(buf, &e);
-    if (*e || e == buf || !isfinite(v) || fabs(v) > 1e12) return -1;
-    w->kind = ASIM_WHEN_REL;
-    w->sec = v;
-    return 0;
+    asim_trace_opts o;
+    asim_trace_opts_from_spec(&o, spec);
+    int dummy;
+    if (!rc) rc = &dummy;
+    *rc = 0;
+    asim_trace_reader *rd = asim_trace_open(path, &o, rc, err);
+    if (!rd) return -1;
+    int k = asim_trace_peek(rd, first, err);
+    asim_trace_close(rd);
+    if (k == 1) return 0;
+    *rc = k < 0 ? -k : asim_err_set(err, ASIM_EINPUT, "%s: empty trace", path);
+    return -1;
 }
 
-void asim_trace_when_format(const asim_trace_when *w, char *buf, size_t len)
+/* One pass over the file with a fresh reader: the in-window records, the
+ * first and the last, and how many play before `until` (sim ns). */
+int asim_trace_source_coverage(const asim_source *src, asim_time horizon, asim_trace_coverage *cv,
+                               asim_err *err)
 {
-    switch (w->kind) {
-    case ASIM_WHEN_REL: snprintf(buf, len, "%.17g", w->sec); break;
-    case ASIM_WHEN_ABS: asim_time_format_rfc3339(w->abs_ns, 0, buf, len); break;
-    case ASIM_WHEN_TOD: {
-        int s = (int)w->sec;
-        if (s % 60) snprintf(buf, len, "%02d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
-        else snprintf(buf, len, "%02d:%02d", s / 3600, s / 60 % 60);
-        break;
+    memset(cv, 0, sizeof *cv);
+    if (!asim_is_trace_source(src)) return asim_err_set(err, ASIM_EINPUT, "not a trace source");
+    const trace_common *c = (const trace_common *)src;
+    const tmap *m = &c->map;
+    asim_trace_opts o = c->opts;
+    o.classify = NULL;
+    o.on_error = ASIM_ONERR_SKIP;              /* the run has judged the lines already */
+    int rc = 0;
+    asim_trace_reader *rd = asim_trace_open(c->path, &o, &rc, err);
+    if (!rd) return rc ? rc : ASIM_EINPUT;
+    int rate = asim_trace_is_rate(c->spec.format);
+    double res = c->spec.resolution >= 0 ? c->spec.resolution : c->spec.format == ASIM_TRACE_ACCESS_LOG ? 1 : 0;
+    int64_t prev = 0, gap = 0;
+    asim_trace_rec rec;
+    int k;
+    int before = 0;                            /* a rate point before the window covers its start */
+    while ((k = asim_trace_next(rd, &rec, err)) == 1) {
+        if (rec.t < m->from) { before = rate; continue; }
+        if (rec.t >= m->to) break;
+        if (cv->records == 0) { cv->data_from = before ? m->from : rec.t; cv->tz = rec.tz_offset; }
+        else gap = rec.t - prev;
+        prev = rec.t;
+        cv->records++;
+        asim_time at = map_ns(m, rec.t, 0);
+        /* an arrival at the horizon still runs, but a record spread over [t, t + res) from
+         * the horizon does not; the trace's own end (sim_end) is exclusive */
+        int in_run = at < horizon || (at == horizon && !(res > 0) && !rate);
+        if (at >= 0 && in_run && at < m->sim_end) cv->played++;
+        else if (!in_run) cv->cut = 1;
     }
-    default: snprintf(buf, len, "%s", ""); break;
-    }
-}
-
-void asim_trace_spec_defaults(asim_trace_spec *s)
-{
-    memset(s, 0, sizeof *s);
-    s->format = ASIM_TRACE_AUTO;
-    s->on_error = ASIM_ONERR_INHERIT;
-    s->delimiter = ',';
-    s->header = ASIM_HEADER_AUTO;
-    s->time_unit_ns = ASIM_NS_PER_SEC;
-    s->resolution = -1;
-    s->copy_shift = 1;
-    s->speedup = 1;
-    s->multiplier = 1;
-    s->thin = 1;
-}
-
-int asim_trace_effective(const asim_trace_cfg *tc, asim_trace_spec *out, size_t cap, asim_err *err)
-{
-    asim_trace_when wf = { ASIM_WHEN_NONE, 0, 0 }, wt = wf;
-    if (tc->window[0]) {
-        char a[96];
-        snprintf(a, sizeof a, "%s", tc->window);
-        char *comma = strchr(a, ',');
-        if (!comma || asim_trace_when_parse(comma + 1, &wt) != 0 ||
-            (*comma = 0, asim_trace_when_parse(a, &wf) != 0)) {
-            asim_err_set(err, ASIM_EINPUT, "trace.window '%s': expected FROM,TO with each "
-                         "seconds from the trace's start, RFC 3339 or HH:MM[:SS] (either may be empty)",
-                         tc->window);
-            return -1;
-        }
-    }
-    size_t n = 0;
-    for (size_t i = 0; i <= tc->ntraces && n < cap; i++) {
-        asim_trace_spec *s = &out[n];
-        if (i < tc->ntraces) *s = tc->traces[i];
-        else if (tc->path[0]) {
-            asim_trace_spec_defaults(s);
-            snprintf(s->name, sizeof s->name, "trace");
-            snprintf(s->path, sizeof s->path, "%s", tc->path);
-            s->format = tc->format;
-        } else break;
-        if (s->on_error == ASIM_ONERR_INHERIT) s->on_error = tc->on_error;
-        s->multiplier *= tc->multiplier;
-        s->speedup *= tc->speedup > 0 ? tc->speedup : 1;
-        s->thin *= tc->thin > 0 ? tc->thin : 1;
-        s->offset += tc->offset;
-        s->loop = s->loop || tc->loop;
-        if (tc->window[0]) { s->window_from = wf; s->window_to = wt; }
-        asim_trace_fold_inputs(tc, s);
-        n++;
-    }
-    return (int)n;
-}
-
-int asim_trace_resolve_path(const char *scenario_file, const char *path, char *out, size_t len)
-{
-    if (path[0] == '/' || !scenario_file || !scenario_file[0] || !strchr(scenario_file, '/')) {
-        snprintf(out, len, "%s", path);
-        return access(out, R_OK) == 0;
-    }
-    const char *slash = strrchr(scenario_file, '/');
-    snprintf(out, len, "%.*s/%s", (int)(slash - scenario_file), scenario_file, path);
-    if (access(out, R_OK) == 0) return 1;
-    if (access(path, R_OK) == 0) {
-        snprintf(out, len, "%s", path);
-        return 1;
+    asim_trace_close(rd);
+    if (k < 0) return -k;
+    if (rate) gap = c->spec.interval > 0 ? ASIM_SEC(c->spec.interval) : gap;
+    else gap = ASIM_SEC(res);
+    if (cv->records == 0) cv->data_from = prev = m->from, gap = 0;   /* nothing in the window */
+    cv->data_to = prev + gap < m->to ? prev + gap : m->to;
+    cv->zero = m->zero;
+    cv->loop = m->loop;
+    if (cv->loop) cv->cut = 0;                 /* it plays until the run ends */
+    if (cv->cut && m->sim_end <= horizon) cv->cut = 0;   /* its own duration ended it */
+    cv->absolute = asim_trace_time_is_absolute(m->zero);
+    cv->sim_from = ASIM_TO_SEC(map_ns(m, cv->data_from, 0));
+    cv->sim_to = ASIM_TO_SEC(map_ns(m, cv->data_to, 0));
+    if (m->sim_end != ASIM_TIME_MAX && cv->sim_to > ASIM_TO_SEC(m->sim_end)) {   /* its own duration ends it */
+        cv->sim_to = ASIM_TO_SEC(m->sim_end);
+        cv->data_to = m->zero + (int64_t)llround((double)(m->sim_end - m->offset) * m->speedup);
     }
     return 0;
 }
@@ -1215,7 +1079,7 @@ asim_rate_iter *asim_rate_iter_open(const asim_trace_spec *spec, const char *pat
     o.classify = classify;
     o.classify_ctx = ctx;
     it->rd = asim_trace_open(path, &o, rc, err);
-    if (!it->rd || map_setup(it->rd, &it->spec, path, &it->map, rc, err) < 0) {
+    if (!it->rd || map_setup(it->rd, &it->spec, path, NULL, &it->map, rc, err) < 0) {
         asim_rate_iter_close(it);
         return NULL;
     }

@@ -37,23 +37,8 @@
 #include <gsl/gsl_rng.h>
 #include "models/trace/trace.h"
 #include "models/stack/traffic.h"
-
-/* The load factor of the /load/... events: piecewise constant in sim time,
- * factor[i] from at[i] on, 1 before at[0]. */
-typedef struct asim_load_schedule {
-    size_t n;
-    double *at;               /* sim seconds, increasing */
-    double *factor;
-} asim_load_schedule;
-
-/* Build the schedule of cfg's load events (see doc/traces.md for the
- * factors).  Owned arrays; free with asim_load_schedule_free.  O(n^2), n <= 256. */
-void asim_load_schedule_build(const asim_trace_cfg *cfg, asim_load_schedule *out);
-void asim_load_schedule_free(asim_load_schedule *s);
-double asim_load_factor(const asim_load_schedule *s, double t);
-double asim_load_max(const asim_load_schedule *s);     /* >= the factor at any time */
-/* First breakpoint strictly after t (INFINITY if none). */
-double asim_load_next_change(const asim_load_schedule *s, double t);
+#include "models/trace/trace_load.h"
+#include "models/trace/trace_spec.h"
 
 /* Class of a request that has none from its trace (share draw). */
 typedef int (*asim_class_draw_fn)(void *ctx, asim_time t, gsl_rng *r);
@@ -68,6 +53,9 @@ typedef struct asim_trace_source_params {
     asim_class_draw_fn draw_class;   /* requests without a class (NULL: class 0) */
     void *draw_ctx;
     const asim_load_schedule *load;  /* NULL: none; copied */
+    int has_origin;                  /* several traces on one clock (trace.align=absolute): */
+    asim_trace_rec origin;           /* the earliest first record of them (t, tz_offset); it
+                                        plays at sim `offset`, relative windows count from it */
 } asim_trace_source_params;
 
 /* Open the trace and read its first record (an empty or unreadable trace
@@ -77,8 +65,9 @@ asim_source *asim_trace_source_create(const asim_trace_source_params *p, int *rc
 
 /* 1 if s was made by asim_trace_source_create. */
 int asim_is_trace_source(const asim_source *s);
-/* An error met while the run went on (a bad line with on_error=fail): its
- * rc with err filled, or 0.  The source returned ASIM_TIME_MAX from then on. */
+/* An error met while the run went on (a bad line with on_error=fail; more
+ * skipped lines than the spec's max_skip_fraction allows): its rc with err
+ * filled, or 0.  The source returned ASIM_TIME_MAX from then on. */
 int asim_trace_source_error(const asim_source *s, asim_err *err);
 uint64_t asim_trace_source_skipped(const asim_source *s);
 uint64_t asim_trace_source_records(const asim_source *s);
@@ -87,6 +76,33 @@ const char *asim_trace_source_first_skip(const asim_source *s);
  * logged latencies of the replayed window (NULL if none): trace.h. */
 uint64_t asim_trace_source_filtered(const asim_source *s, int *on);
 const struct asim_hist *asim_trace_source_latency(const asim_source *s);
+
+/* What a trace source replays, for summary.json and the run's warnings. */
+typedef struct asim_trace_coverage {
+    int64_t zero;             /* trace ns playing at sim time `offset` */
+    int64_t data_from;        /* trace ns: the first record in the window */
+    int64_t data_to;          /* trace ns: the end of the last (record + resolution,
+                                 or point + interval), at most the window's end, or
+                                 where the trace's own duration ends it */
+    int tz;                   /* the first record's UTC offset (s) */
+    int absolute;             /* times are instants (dates, epoch), not relative seconds */
+    double sim_from, sim_to;  /* sim s where data_from and data_to play (one pass) */
+    uint64_t records;         /* records (requests or rate points) in the window */
+    uint64_t played;          /* of those, the ones that play before the run's end */
+    int cut;                  /* the run ends before the trace does (not looping, not
+                                 ended by its own duration) */
+    int loop;
+} asim_trace_coverage;
+
+/* Read the source's file again (a fresh reader, the same options) and fill
+ * cv for a run ending at sim time horizon (ASIM_TIME_MAX: none).  0, or an
+ * error code with err.  Cost: one pass over the file. */
+int asim_trace_source_coverage(const asim_source *s, asim_time horizon, asim_trace_coverage *cv,
+                               asim_err *err);
+/* The first record of a trace file (what the source's clock starts from).
+ * 0, or -1 with *rc and err. */
+int asim_trace_first_record(const asim_trace_spec *spec, const char *path, asim_trace_rec *first,
+                            int *rc, asim_err *err);
 
 /* --- a rate trace's rate function (trace stats / convert) -------------- */
 
@@ -109,30 +125,5 @@ int asim_rate_iter_next(asim_rate_iter *it, asim_rate_piece *p, asim_err *err);
 int64_t asim_rate_iter_origin(const asim_rate_iter *it, int *tz);
 asim_trace_reader *asim_rate_iter_reader(const asim_rate_iter *it);   /* for counters */
 void asim_rate_iter_close(asim_rate_iter *it);                        /* NULL is a no-op */
-
-/* --- scenario helpers (settings_trace.c, sources.c, cmd_trace.c) ------ */
-
-/* A window bound: "" or "null" (none), seconds ("3600", relative to the
- * first record), RFC 3339 (absolute) or "HH:MM[:SS]" (time of day).  0 or -1. */
-int asim_trace_when_parse(const char *text, asim_trace_when *w);
-/* The bound as text (inverse of the above; RFC 3339 in UTC). */
-void asim_trace_when_format(const asim_trace_when *w, char *buf, size_t len);
-
-/* A trace spec with every default (format auto, on_error inherited,
- * speedup/multiplier/thin 1, copy_shift 1 s, resolution by format). */
-void asim_trace_spec_defaults(asim_trace_spec *s);
-
-/* The traces a scenario plays, with the trace.* factors folded in (multiplier,
- * speedup, thin multiply; offset adds; loop ors; trace.window overrides;
- * on_error inherited) and the trace.path shortcut appended as a trace named
- * "trace".  Writes up to cap specs, returns the count.  -1 (err filled) when
- * trace.window does not parse. */
-int asim_trace_effective(const asim_trace_cfg *tc, asim_trace_spec *out, size_t cap, asim_err *err);
-
-/* Resolve a trace path: absolute as is; relative to the scenario file's
- * directory if that file exists there, else relative to the working
- * directory if it exists there, else the scenario-relative name (so the
- * error names it).  Returns 1 if the result exists, 0 if not. */
-int asim_trace_resolve_path(const char *scenario_file, const char *path, char *out, size_t len);
 
 #endif

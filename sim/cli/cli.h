@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include "sim/engine/common.h"
+#include "models/scenario/config.h"
 
 /* Print "autoscale-sim <cmd>: error: <fmt...>\n" to stderr and return rc, so
  * a command writes `return asim_cli_error("run", 2, "...", ...);`. */
@@ -37,5 +38,13 @@ int asim_cli_parse_seed(const char *text, uint64_t *seed);
  * white space skipped, as strtoul does) with lo <= value <= hi.  0 with *v
  * set, or -1 (*v untouched). */
 int asim_cli_parse_ulong(const char *text, unsigned long lo, unsigned long hi, unsigned long *v);
+
+/* --trace FILE[:key=value,...]: one more trace with any of a scenario
+ * trace's keys (doc/traces.md), as the assignment "traces=[...]" (the
+ * scenario's traces plus this one) for asim_config_set.  Options are split at
+ * a ':' or ',' followed by "key=", so window=14:00,16:00 keeps its comma;
+ * numbers, true/false and [arrays] are JSON, anything else a string.  The
+ * caller frees the text; NULL with err on a malformed argument. */
+char *asim_cli_trace_set(const asim_config *cfg, const char *arg, asim_err *err);
 
 #endif

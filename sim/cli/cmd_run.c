@@ -35,6 +35,7 @@
 #include "sim/engine/output.h"
 #include "sim/config/settings.h"
 #include "sim/run/simulate.h"
+#include "sim/run/replayed.h"
 
 #ifndef ASIM_PREFIX
 #define ASIM_PREFIX "/usr/local"
@@ -57,7 +58,12 @@ static void usage(FILE *f)
           "  --set KEY.PATH=VALUE   override a setting, e.g. --set scaler.max_replicas=4;\n"
           "                         repeatable, applied in order after the scenario file;\n"
           "                         VALUE is JSON for structured settings (traffic.profile)\n"
-          "  --duration S           simulated seconds (same as --set duration=S)\n"
+          "  --duration S           simulated seconds (same as --set duration=S); 'trace':\n"
+          "                         exactly as long as the traces play (one pass of each)\n"
+          "  --trace FILE[:K=V,...] replay one more trace, with any key of a scenario's\n"
+          "                         trace: --trace access.log:reorder_window=120,multiplier=2\n"
+          "                         (repeatable; doc/traces.md).  A run whose traces come\n"
+          "                         from the command line is named after them\n"
           "  -q, --quiet            no progress and no summary on the terminal\n"
           "  --export openmetrics   also write metrics.om (OpenMetrics text)\n"
           "  --run-label NAME       with --export: label every series of metrics.om run=\"NAME\"\n"
@@ -392,7 +398,32 @@ static int set_option(asim_config *cfg, const char *option, const char *path, co
     return rc;
 }
 
-enum { OPT_EXPORT = 1000, OPT_PLOT, OPT_REPORT, OPT_FORCE, OPT_RUN_LABEL };
+enum { OPT_EXPORT = 1000, OPT_PLOT, OPT_REPORT, OPT_FORCE, OPT_RUN_LABEL, OPT_TRACE };
+
+/* Was a setting given with --set (the last part of a "path=value")? */
+static int was_set(const char *const *sets, size_t n, const char *path)
+{
+    size_t len = strlen(path);
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(sets[i], path, len) == 0 && sets[i][len] == '=') return 1;
+    return 0;
+}
+
+/* --trace options, applied after the --set ones (each as "traces=[...]"),
+ * appended to sets so validation can blame them. */
+static int add_traces(asim_config *cfg, const char *const *traces, size_t ntraces, const char **sets,
+                      size_t *nsets, char **owned, asim_err *err)
+{
+    for (size_t i = 0; i < ntraces; i++) {
+        char *set = asim_cli_trace_set(cfg, traces[i], err);
+        if (!set) return ASIM_EINPUT;
+        owned[i] = set;
+        sets[(*nsets)++] = set;
+        int rc = asim_config_set(cfg, set, err);
+        if (rc) return rc;
+    }
+    return 0;
+}
 
 int asim_cmd_run(int argc, char **argv)
 {
@@ -402,6 +433,7 @@ int asim_cmd_run(int argc, char **argv)
         {"report", no_argument, NULL, OPT_REPORT},
         {"force", no_argument, NULL, OPT_FORCE},
         {"run-label", required_argument, NULL, OPT_RUN_LABEL},
+        {"trace", required_argument, NULL, OPT_TRACE},
         {NULL, 0, NULL, 0},
     };
     asim_cli_opts opt;
@@ -409,6 +441,9 @@ int asim_cmd_run(int argc, char **argv)
     opt.usage = usage;
     const char *scenario = NULL;
     int plot = 0, report = 0, force = 0, rc = 0;
+    const char **traces = asim_calloc((size_t)argc + 1, sizeof *traces);
+    char **owned = asim_calloc((size_t)argc + 1, sizeof *owned);
+    size_t ntraces = 0;
     unsigned flags = 0;
 
     int o;
@@ -425,6 +460,7 @@ int asim_cmd_run(int argc, char **argv)
             asim_simulate_set_run_label(optarg);
             flags |= ASIM_RUN_OM_LABELS;
             break;
+        case OPT_TRACE:    traces[ntraces++] = optarg; break;
         case OPT_EXPORT:
             if (strcmp(optarg, "openmetrics") != 0) {
                 rc = fail(2, "--export: unknown format '%s' (supported: openmetrics)", optarg);
@@ -462,12 +498,32 @@ int asim_cmd_run(int argc, char **argv)
         }
         scenario = path;
     }
-    if ((rc = asim_config_load(&cfg, scenario, &err)) != 0 ||
-        (rc = asim_config_set_all(&cfg, opt.sets, opt.nsets, &err)) != 0 ||
-        (opt.duration && (rc = set_option(&cfg, "--duration", "duration", opt.duration, &err)) != 0) ||
+    int trace_duration = opt.duration && strcmp(opt.duration, "trace") == 0;
+    if ((rc = asim_config_load(&cfg, scenario, &err)) != 0)
+        goto bad_input;
+    asim_config file_cfg;                   /* the scenario as its file says, for naming */
+    asim_config_copy(&file_cfg, &cfg);
+    if ((rc = asim_config_set_all(&cfg, opt.sets, opt.nsets, &err)) != 0 ||
+        (rc = add_traces(&cfg, traces, ntraces, opt.sets, &opt.nsets, owned, &err)) != 0 ||
+        (opt.duration && !trace_duration && (rc = set_option(&cfg, "--duration", "duration", opt.duration, &err)) != 0) ||
         (opt.seed && (rc = set_option(&cfg, "--seed", "seed", opt.seed, &err)) != 0) ||
-        (rc = asim_config_validate_sets(&cfg, opt.sets, opt.nsets, &err)) != 0 ||
-        (rc = asim_budget_check(&cfg, force, &err)) != 0)
+        (rc = asim_config_validate_sets(&cfg, opt.sets, opt.nsets, &err)) != 0) {
+        asim_config_free(&file_cfg);
+        goto bad_input;
+    }
+    asim_replayed_rename(&cfg, &file_cfg, was_set(opt.sets, opt.nsets, "name"), was_set(opt.sets, opt.nsets, "description"));
+    asim_config_free(&file_cfg);
+    if (trace_duration) {
+        double end = 0;
+        char text[64];
+        if ((rc = asim_replayed_end(&cfg, &end, &err)) != 0)
+            goto bad_input;
+        snprintf(text, sizeof text, "%.17g", end);
+        if ((rc = set_option(&cfg, "--duration", "duration", text, &err)) != 0 ||
+            (rc = asim_config_validate_sets(&cfg, opt.sets, opt.nsets, &err)) != 0)
+            goto bad_input;
+    }
+    if ((rc = asim_budget_check(&cfg, force, &err)) != 0)
         goto bad_input;
 
     char out_dir[PATH_MAX];
@@ -499,6 +555,7 @@ int asim_cmd_run(int argc, char **argv)
     sigaction(SIGHUP, &sa, &old_hup);
     if (!opt.quiet)
         flags |= ASIM_RUN_PROGRESS;
+    flags |= ASIM_RUN_WARNINGS;
     asim_summary sum;
     asim_run_stats stats = {0, 0, 0};
     double t0 = wall_now();
@@ -535,6 +592,10 @@ bad_input:
 free_cfg:
     asim_config_free(&cfg);
 done:
+    for (size_t i = 0; i < ntraces; i++)
+        asim_free(owned[i]);
+    asim_free(owned);
+    asim_free(traces);
     asim_cli_opts_free(&opt);
     return rc;
 }

@@ -32,6 +32,7 @@
 #include "sim/engine/timefmt.h"
 #include "sim/run/budget.h"
 #include "sim/engine/stats.h"
+#include "sim/config/settings.h"
 
 typedef struct topts {
     asim_trace_spec spec;
@@ -70,12 +71,15 @@ static void usage(FILE *f)
           "      --seed N            convert: seed for sampling a rate trace into requests (default 1)\n"
           "      --force             convert: write even when the output is estimated above 8 GiB\n"
           "      --on-error E        fail (default) or skip bad lines (counted and reported)\n"
+          "      --max-skip-fraction F  with --on-error skip: skipping more than this share\n"
+          "                          of the lines is an error (default 0.01)\n"
+          "      --reorder-window S  request traces: records up to S seconds late are put\n"
+          "                          back in order (default 60; 0: they must be in order)\n"
           "      --delimiter C       CSV delimiter of the input (default ','; 'tab' for a tab)\n"
           "      --time-column C     CSV column of the time: a header name or a number from 1\n"
           "      --value-column C    CSV column of the count or rate (default 2)\n"
           "      --time-unit U       unit of numeric timestamps: s (default), ms, us, ns\n"
           "      --interpolation I   rate inputs: constant (default) or linear between points\n"
-          "      --reorder-window S  sort records up to S seconds late (logs written at completion)\n"
           "      --filter K=V        request traces: keep only status=2xx,3xx | path=RE2 | method=GET,POST |\n"
           "                          user_agent=RE2 (repeatable; doc/traces.md#request-filters)\n"
           "      --latency-field F   where the log keeps the latency (stats prints its distribution)\n"
@@ -131,6 +135,16 @@ static int open_input(topts *o, const char *path, tinput *in)
         *rd = asim_trace_open(path, &opts, &rc, &err);
         if (!*rd) return fail(rc ? rc : 2, "%s", err.msg);
     }
+    return 0;
+}
+
+static double max_skip_fraction = 0.01;     /* --max-skip-fraction */
+
+/* Too many skipped lines is an error (exit 2); fewer are a warning. */
+static int check_skips(const asim_trace_reader *rd)
+{
+    asim_err err;
+    if (asim_trace_check_skips(rd, max_skip_fraction, &err) != 0) return fail(2, "%s", err.msg);
     return 0;
 }
 
@@ -367,7 +381,7 @@ static int stats_events(tstats *st, asim_trace_reader *rd)
     st->records = asim_trace_records(rd);
     st->skipped = asim_trace_skipped(rd);
     report_skips(rd);
-    return 0;
+    return check_skips(rd);
 }
 
 static int stats_rates(tstats *st, asim_rate_iter *it)
@@ -395,7 +409,7 @@ static int stats_rates(tstats *st, asim_rate_iter *it)
     st->records = asim_trace_records(rd);
     st->skipped = asim_trace_skipped(rd);
     report_skips(rd);
-    return 0;
+    return check_skips(rd);
 }
 
 static int cmd_stats(topts *o, const char *file)
@@ -652,8 +666,9 @@ static int cmd_convert(topts *o, const char *in, const char *out)
         cJSON_free(txt);
     }
     cJSON_Delete(w.root);
-    if (src.rd) report_skips(src.rd);
-    else report_skips(asim_rate_iter_reader(src.it));
+    const asim_trace_reader *crd = src.rd ? src.rd : asim_rate_iter_reader(src.it);
+    report_skips(crd);
+    if (rc == 0) rc = check_skips(crd);
     close_input(&src);
     if (to_stdout) {
         fflush(stdout);
@@ -704,7 +719,7 @@ int asim_cmd_trace(int argc, char **argv)
         {"time-unit", required_argument, 0, 'u'}, {"interpolation", required_argument, 0, 'I'},
         {"time-format", required_argument, 0, 'F'}, {"json", no_argument, 0, 'j'},
         {"force", no_argument, 0, 'G'},
-        {"reorder-window", required_argument, 0, 'R'}, {"filter", required_argument, 0, 'X'},
+        {"reorder-window", required_argument, 0, 'R'}, {"max-skip-fraction", required_argument, 0, 'M'}, {"filter", required_argument, 0, 'X'},
         {"latency-field", required_argument, 0, 'L'}, {"latency-unit", required_argument, 0, 'U'},
         {"user-rate", required_argument, 0, 'Y'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
@@ -723,6 +738,13 @@ int asim_cmd_trace(int argc, char **argv)
     topts o;
     memset(&o, 0, sizeof o);
     asim_trace_spec_defaults(&o.spec);
+    {   /* the defaults of trace.reorder_window and trace.max_skip_fraction */
+        asim_config dflt;
+        asim_config_defaults(&dflt);
+        o.spec.reorder_window = dflt.ext.trace.reorder_window;
+        max_skip_fraction = dflt.ext.trace.max_skip_fraction;
+        asim_config_free(&dflt);
+    }
     o.seed = 1;
     optind = 1;
     opterr = 0;
@@ -730,7 +752,7 @@ int asim_cmd_trace(int argc, char **argv)
     char *end;
     char **av = argv + 1;
     /* options may follow the subcommand and the files */
-    while ((c = getopt_long(argc - 1, argv + 1, ":f:t:i:s:e:d:T:V:u:I:F:jGhR:X:L:U:Y:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc - 1, argv + 1, ":f:t:i:s:e:d:T:V:u:I:F:jGhR:M:X:L:U:Y:", longopts, NULL)) != -1) {
         switch (c) {
         case 'f': if (parse_format(optarg, &o.spec.format, "--format")) return 2; break;
         case 't': if (parse_format(optarg, &o.to, "--to")) return 2; o.have_to = 1; break;
@@ -774,13 +796,18 @@ int asim_cmd_trace(int argc, char **argv)
             else if (strcmp(optarg, "seconds") == 0) o.rfc3339 = 0;
             else return fail(2, "--time-format '%s': expected seconds or rfc3339", optarg);
             break;
-        case 'j': o.json = 1; break;
-        case 'G': o.force = 1; break;
         case 'R':
             if (asim_seconds_parse(optarg, &o.spec.reorder_window) != 0 ||
                 !(o.spec.reorder_window >= 0 && o.spec.reorder_window <= 86400))
-                return fail(2, "--reorder-window '%s': expected seconds from 0 to 86400", optarg);
+                return fail(2, "--reorder-window '%s': expected seconds in [0, 86400] or a duration (30s)", optarg);
             break;
+        case 'M':
+            max_skip_fraction = strtod(optarg, &end);
+            if (*end || !*optarg || !(max_skip_fraction >= 0 && max_skip_fraction <= 1))
+                return fail(2, "--max-skip-fraction '%s': expected a number in [0, 1]", optarg);
+            break;
+        case 'j': o.json = 1; break;
+        case 'G': o.force = 1; break;
         case 'X': if (parse_filter(&o.spec.filter, optarg) != 0) return 2; break;
         case 'L': snprintf(o.spec.latency_field, sizeof o.spec.latency_field, "%s", optarg); break;
         case 'U': {

@@ -28,8 +28,8 @@ _Static_assert(sizeof(asim_trace_format) == sizeof(int), "ENUM settings store an
 static const char *const trace_keys[] = {
     "name", "path", "format", "on_error", "delimiter", "header", "time_column", "value_column",
     "class_column", "time_unit", "log_format", "interpolation", "interval", "resolution",
-    "reorder_window", "copy_shift", "window", "speedup", "speedup_rate", "offset", "multiplier",
-    "thin", "loop", "duration", "class", "filter", "latency_field", "latency_unit", "user_rate", NULL
+    "reorder_window", "max_skip_fraction", "copy_shift", "window", "speedup", "speedup_rate", "offset",
+    "multiplier", "thin", "loop", "duration", "class", "filter", "latency_field", "latency_unit", "user_rate", NULL
 };
 static const char *const filter_keys[] = { "status", "path", "method", "user_agent", NULL };
 static const char *const class_keys[] = { "name", "path_regex", "share", "service_time", NULL };
@@ -42,6 +42,7 @@ static const char *const format_names[] = {
 static const char *const latu_names[] = { "auto", "s", "ms", "us", NULL };
 static const char *const on_error_names[] = { "fail", "skip", NULL };
 static const char *const profile_names[] = { "replace", "add", NULL };
+static const char *const align_names[] = { "absolute", "start", NULL };
 static const char *const interp_names[] = { "constant", "linear", NULL };
 static const char *const logfmt_names[] = { "auto", "common", "combined", NULL };
 static const char *const speedup_names[] = { "keep_rate", "scale_rate", NULL };
@@ -277,6 +278,7 @@ static int parse_trace(const asim_config *cfg, const cJSON *o, asim_trace_spec *
         (rc = get_number(cfg, o, "interval", &s->interval, 0, 1e9, 0, jp, err)) ||
         (rc = get_number(cfg, o, "resolution", &s->resolution, 0, 86400, 0, jp, err)) ||
         (rc = get_number(cfg, o, "reorder_window", &s->reorder_window, 0, 86400, 0, jp, err)) ||
+        (rc = get_number(cfg, o, "max_skip_fraction", &s->max_skip_fraction, 0, 1, 0, jp, err)) ||
         (rc = get_number(cfg, o, "copy_shift", &s->copy_shift, 0, 86400, 1, jp, err)) ||
         (rc = get_window(cfg, o, s, jp, err)) ||
         (rc = get_number(cfg, o, "speedup", &s->speedup, 0, 1e6, 1, jp, err)) ||
@@ -394,7 +396,8 @@ static cJSON *traces_json(const asim_config *cfg)
         cJSON_AddStringToObject(o, "interpolation", interp_names[s->interpolation]);
         cJSON_AddNumberToObject(o, "interval", s->interval);
         if (s->resolution >= 0) cJSON_AddNumberToObject(o, "resolution", s->resolution);
-        cJSON_AddNumberToObject(o, "reorder_window", s->reorder_window);
+        if (s->reorder_window >= 0) cJSON_AddNumberToObject(o, "reorder_window", s->reorder_window);
+        if (s->max_skip_fraction >= 0) cJSON_AddNumberToObject(o, "max_skip_fraction", s->max_skip_fraction);
         cJSON_AddNumberToObject(o, "copy_shift", s->copy_shift);
         cJSON *w = cJSON_AddArrayToObject(o, "window");
         cJSON_AddItemToArray(w, when_json(&s->window_from));
@@ -832,7 +835,8 @@ static const asim_setting trace_table[] = {
       .help = "Recorded traffic to replay: [{\"path\": FILE (relative to the scenario), \"format\": "
               "auto|timestamps|counts|rates|access_log|prometheus|nginx_json|gcp_lb|alb|jtl|k6|locust, \"window\": [FROM, TO], \"speedup\", "
               "\"speedup_rate\": keep_rate|scale_rate, \"offset\", \"multiplier\", \"thin\", \"loop\", "
-              "\"duration\", \"interpolation\": constant|linear, \"class\", ...}] (doc/traces.md)" },
+              "\"duration\", \"interpolation\": constant|linear, \"class\", \"reorder_window\", "
+              "\"max_skip_fraction\", ...}] (doc/traces.md)" },
     { .path = "classes", .type = ASIM_SET_CUSTOM, .def = "[]", .unit = "",
       .parse = classes_parse, .to_json = classes_json,
       .help = "Request classes 1, 2, ... (class 0 is app.service_time): [{\"name\", \"path_regex\" "
@@ -881,6 +885,16 @@ static const asim_setting trace_table[] = {
           "Unit of the logged latency: auto (s; jtl ms), s (nginx $request_time), ms, us (Apache %D)"),
     NUMT("trace.user_rate", ext.trace.user_rate, "0", 0, 1e6, "1/s",
          "k6 VUs and Locust users -> requests per second per user (0 = 1: one request per second per user)"),
+    NUMT("trace.reorder_window", ext.trace.reorder_window, "60", 0, 86400, "s",
+         "Every trace (unless it sets its own): records up to this late are put back in time order "
+         "(Apache logs each request at completion with its start time; 60 s is Apache's default Timeout); "
+         "0 = records must be in order"),
+    NUMT("trace.max_skip_fraction", ext.trace.max_skip_fraction, "0.01", 0, 1, "",
+         "With on_error=skip, a trace that skips more than this share of its lines is an error "
+         "(unless the trace sets its own)"),
+    ENUMT("trace.align", ext.trace.align, "absolute", align_names,
+          "Several traces: on their absolute timestamps (a log that began later plays later), "
+          "or each from its own start"),
     { .path = "load.events", .type = ASIM_SET_CUSTOM, .def = "[]", .unit = "",
       .parse = events_parse, .to_json = events_json,
       .help = "The seed app's /load/<action> calls at sim times: [{\"at\": s, \"action\": "

@@ -508,8 +508,11 @@ static void vars_names(asim_gp *g, const char *array, const char *const *names, 
 /* Title lines and the shared scalars of both figures. */
 static void common_vars(asim_gp *g, const asim_rundir *r, const tscale *sc)
 {
-    char buf[512], pol[400];
-    snprintf(buf, sizeof buf, "%s  (seed %.0f)", r->scenario, r->seed);
+    char buf[1024], pol[400], rep[600];
+    if (asim_rundir_replays_text(r, 1, rep, sizeof rep))      /* say what it replays */
+        snprintf(buf, sizeof buf, "%s  (seed %.0f)  replays %s", r->scenario, r->seed, rep);
+    else
+        snprintf(buf, sizeof buf, "%s  (seed %.0f)", r->scenario, r->seed);
     asim_gp_set_str(g, "t_run", buf);
     asim_fig_policy_text(r, pol, sizeof pol);
     asim_gp_set_str(g, "t_policy", pol);

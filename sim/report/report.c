@@ -896,7 +896,14 @@ static int write_html(const char *path, const asim_rundir *r, const char *out_di
     html_esc(f, r->scenario);
     fprintf(f, " <span style=\"font-weight:normal;color:#666\">seed %.0f</span></h1>\n<p class=\"sub\">", r->seed);
     html_esc(f, pol);
-    fputs("</p>\n<p class=\"desc\">", f);
+    fputs("</p>\n", f);
+    char rep[2048];
+    if (asim_rundir_replays_text(r, 0, rep, sizeof rep)) {
+        fputs("<p class=\"sub\">Replays ", f);
+        html_esc(f, rep);
+        fputs("</p>\n", f);
+    }
+    fputs("<p class=\"desc\">", f);
     html_esc(f, asim_rundir_setting_str(r, "description", ""));
     fprintf(f, "</p>\n<p class=\"sub\">Simulated %g s from %s; SLO latency %g s.</p>\n",
             asim_rundir_setting_num(r, "duration", NAN), asim_rundir_setting_str(r, "start_time", "?"),
@@ -997,6 +1004,12 @@ static int write_md(const char *path, const asim_rundir *r, int have_figs, asim_
     fprintf(f, " (seed %.0f)\n\n", r->seed);
     md_text(f, pol);
     fputs("\n\n", f);
+    char replays[2048];
+    if (asim_rundir_replays_text(r, 0, replays, sizeof replays)) {
+        fputs("Replays ", f);
+        md_text(f, replays);
+        fputs("\n\n", f);
+    }
     const char *desc = asim_rundir_setting_str(r, "description", "");
     if (*desc) {
         md_text(f, desc);

@@ -374,3 +374,55 @@ double asim_rundir_metric(const asim_rundir *r, const char *name)
     const cJSON *v = r->metrics ? cJSON_GetObjectItemCaseSensitive(r->metrics, name) : NULL;
     return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
+
+/* One trace of summary.json's "replays" as text. */
+static size_t replay_one(const cJSON *o, int brief, char *buf, size_t len)
+{
+    const cJSON *file = cJSON_GetObjectItemCaseSensitive(o, "file");
+    const cJSON *from = cJSON_GetObjectItemCaseSensitive(o, "from");
+    const cJSON *to = cJSON_GetObjectItemCaseSensitive(o, "to");
+    double secs = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "trace_seconds"));
+    double a = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "plays_from"));
+    double b = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "plays_to"));
+    double n = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "records"));
+    double in = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "records_in_run"));
+    int cut = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "cut"));
+    int loop = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "loop"));
+    char f[48] = "?", t[48] = "?";
+    if (cJSON_IsString(from)) snprintf(f, sizeof f, "%s", from->valuestring);
+    else if (cJSON_IsNumber(from)) snprintf(f, sizeof f, "%g s", from->valuedouble);
+    if (cJSON_IsString(to)) snprintf(t, sizeof t, "%s", to->valuestring);
+    else if (cJSON_IsNumber(to)) snprintf(t, sizeof t, "%g s", to->valuedouble);
+    int k;
+    if (brief)
+        k = snprintf(buf, len, "%s %s to %s%s", cJSON_IsString(file) ? file->valuestring : "?", f, t,
+                     cut ? " (cut)" : loop ? " (looped)" : "");
+    else
+        k = snprintf(buf, len, "%s, %s to %s (%g s of trace) at %g..%g s of the run%s: %.0f of its %.0f "
+                     "records within the run%s", cJSON_IsString(file) ? file->valuestring : "?", f, t, secs, a, b,
+                     loop ? ", looped" : "", in, n, cut ? " (the run ends before the trace)" : "");
+    return k < 0 ? 0 : (size_t)k < len ? (size_t)k : len - 1;
+}
+
+int asim_rundir_replays_text(const asim_rundir *r, int brief, char *buf, size_t len)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(r->summary, "replays");
+    buf[0] = 0;
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) == 0 || len < 2) return 0;
+    size_t used = 0;
+    int n = 0;
+    const cJSON *o;
+    int several = cJSON_GetArraySize(a) > 1;
+    cJSON_ArrayForEach(o, a) {
+        if (used + 3 >= len) break;
+        if (n++) used += (size_t)snprintf(buf + used, len - used, brief ? ", " : "; ");
+        if (brief && several) {          /* a title line: the file names only */
+            const cJSON *file = cJSON_GetObjectItemCaseSensitive(o, "file");
+            int k = snprintf(buf + used, len - used, "%s", cJSON_IsString(file) ? file->valuestring : "?");
+            used += k < 0 ? 0 : (size_t)k < len - used ? (size_t)k : len - used - 1;
+        } else {
+            used += replay_one(o, brief, buf + used, len - used);
+        }
+    }
+    return n;
+}

@@ -77,6 +77,12 @@ const char *asim_rundir_setting_str(const asim_rundir *r, const char *path, cons
 /* A summary metric; NaN when absent or null. */
 double asim_rundir_metric(const asim_rundir *r, const char *name);
 
+/* What the run replays (summary.json "replays"), as one line: brief for a
+ * figure title ("my.log 2024-01-15T14:00:00.000Z to 2024-01-15T14:07:43.000Z
+ * (cut)"), else with lengths, where it plays and the records within the run.
+ * Returns the number of traces (0: none, buf ""). */
+int asim_rundir_replays_text(const asim_rundir *r, int brief, char *buf, size_t len);
+
 /* "<dir>/<name>" in a buffer the caller frees. */
 char *asim_path_join(const char *dir, const char *name);
 

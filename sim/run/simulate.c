@@ -40,6 +40,7 @@
 #include "models/prometheus/openmetrics.h"
 #include "models/scaling/policy_util.h"
 #include "sim/engine/timefmt.h"
+#include "sim/run/replayed.h"
 
 enum { F_TIMESERIES, F_SCRAPES, F_EVENTS, F_LOG, F_ALERTS, F_NFILES };
 static const char *const file_names[F_NFILES] = {
@@ -596,12 +597,14 @@ static void summarize(sim *s, asim_summary *sum)
     if (s->elastic) asim_elastic_finish(s->elastic, sum);
 }
 
-static int write_summary(const sim *s, const char *dir, const asim_summary *sum, asim_err *err)
+static int write_summary(const sim *s, const char *dir, const asim_summary *sum, const asim_replayed *rp,
+                         asim_err *err)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "scenario", s->cfg->name);
     cJSON_AddNumberToObject(root, "seed", (double)s->seed);
     cJSON_AddStringToObject(root, "version", ASIM_VERSION);
+    if (rp && rp->n) cJSON_AddItemToObject(root, "replays", asim_replayed_json(rp));
     cJSON *m = cJSON_AddObjectToObject(root, "metrics");
     for (size_t i = 0; i < sum->n; i++) {
         if (isfinite(sum->m[i].value)) cJSON_AddNumberToObject(m, sum->m[i].name, sum->m[i].value);
@@ -646,6 +649,13 @@ int asim_simulate(const asim_config *cfg, uint64_t seed, const char *out_dir,
     run_seconds(&s);
     rc = asim_sources_error(s.sources, err);
     summarize(&s, sum);
+    /* what the traces covered: for summary.json and the run's warnings */
+    asim_replayed *rp = NULL;
+    if (rc == 0 && asim_sources_ntraces(s.sources) > 0 && (s.have_files || (flags & ASIM_RUN_WARNINGS))) {
+        rp = asim_malloc(sizeof *rp);
+        rc = asim_replayed_collect(s.sources, cfg, rp, err);
+        if (rc == 0 && (flags & ASIM_RUN_WARNINGS)) asim_replayed_warn(rp, stderr, "autoscale-sim run: warning: ");
+    }
     if (stats) {
         stats->events = asim_evq_dispatched(s.q);
         stats->requests = s.arrivals;
@@ -658,8 +668,9 @@ int asim_simulate(const asim_config *cfg, uint64_t seed, const char *out_dir,
             rc = asim_om_finish(s.om, err);
             s.om = NULL;
         }
-        if (rc == 0) rc = write_summary(&s, out_dir, sum, err);
+        if (rc == 0) rc = write_summary(&s, out_dir, sum, rp, err);
     }
+    asim_free(rp);
     destroy_models(&s);
     return rc;
 }

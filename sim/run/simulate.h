@@ -15,8 +15,9 @@
 
 enum {
     ASIM_RUN_OPENMETRICS = 1u << 0,   /* also write metrics.om */
+    ASIM_RUN_PROGRESS    = 1u << 1,   /* progress lines on stderr */
     ASIM_RUN_OM_LABELS   = 1u << 2,   /* ... with run and seed labels on every series */
-    ASIM_RUN_PROGRESS    = 1u << 1    /* progress lines on stderr */
+    ASIM_RUN_WARNINGS    = 1u << 3    /* warnings about the traces on stderr (replayed.h) */
 };
 
 /* Engine counters for speed reporting (the caller measures wall time). */

@@ -60,7 +60,7 @@ expect "sampling is reproducible" cmp -s "$TMP/s.csv" "$TMP/s2.csv"
 # --- bad input: exit 2, file:line and the problem ---
 bad() {   # name content format expected-message
     printf "$2" > "$TMP/$1"
-    "$BIN" trace stats "$TMP/$1" --format "$3" > /dev/null 2> "$TMP/err"
+    "$BIN" trace stats "$TMP/$1" --format "$3" --reorder-window 0 > /dev/null 2> "$TMP/err"
     local rc=$?
     expect "bad input $1 exits 2" test $rc -eq 2
     expect "bad input $1: message" grep -qF "$4" "$TMP/err"
@@ -78,8 +78,12 @@ printf 'a,b\n1,2\n' > "$TMP/amb.csv"
 expect "undetectable format says what to set" grep -q "set format to one of" "$TMP/err"
 printf 'h - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 1\nbroken\n' > "$TMP/skip.log"
 "$BIN" trace stats "$TMP/skip.log" --on-error skip --json > "$TMP/out" 2> "$TMP/err"
-expect "stats --on-error skip exits 0" test $? -eq 0
+expect "stats --on-error skip: 1 of 2 lines skipped is above max_skip_fraction" test $? -eq 2
+"$BIN" trace stats "$TMP/skip.log" --on-error skip --max-skip-fraction 0.5 --json > "$TMP/out" 2> "$TMP/err"
+expect "stats --on-error skip --max-skip-fraction 0.5 exits 0" test $? -eq 0
 expect "stats reports the skipped line" grep -q "skipped 1 bad line(s); the first: $TMP/skip.log:2:" "$TMP/err"
+"$BIN" trace stats "$TMP/ooo.csv" --format timestamps > /dev/null 2> "$TMP/err"
+expect "stats sorts lines up to 60 s out of order by default" test $? -eq 0
 
 # --- scenarios: on_error in a run, and summary.json ---
 for i in $(seq 0 299); do printf 'h - - [15/Jan/2024:14:%02d:%02d +0000] "GET / HTTP/1.1" 200 1\n' $((i / 60)) $((i % 60)); done > "$TMP/run.log"
