@@ -31,6 +31,7 @@
 #include "sim/run/budget.h"
 #include "sim/cli/cli.h"
 #include "sim/engine/output.h"
+#include "sim/config/import.h"
 #include "sim/config/settings.h"
 #include "sim/run/simulate.h"
 
@@ -56,6 +57,12 @@ static void usage(FILE *f)
           "                         repeatable, applied in order after the scenario file;\n"
           "                         VALUE is JSON for structured settings (traffic.profile)\n"
           "  --duration S           simulated seconds (same as --set duration=S)\n"
+          "  --from FILE            read settings from the stack's own files: prometheus.yml,\n"
+          "                         rule files (recording and alerting rules), docker-compose.yml\n"
+          "                         or .env (the scaler's variables), an HPA manifest; repeatable,\n"
+          "                         applied over the scenario, before --set (autoscale-sim import)\n"
+          "  --prometheus-config P  prometheus.yml's path inside Prometheus (for --from; see\n"
+          "                         autoscale-sim import --help)\n"
           "  -q, --quiet            no progress and no summary on the terminal\n"
           "  --export openmetrics   also write metrics.om (OpenMetrics text)\n"
           "  --plot                 draw the figures afterwards (autoscale-sim plot DIR)\n"
@@ -419,7 +426,7 @@ static int set_option(asim_config *cfg, const char *option, const char *path, co
     return rc;
 }
 
-enum { OPT_SEED = 1000, OPT_SET, OPT_DURATION, OPT_EXPORT, OPT_PLOT, OPT_REPORT, OPT_FORCE };
+enum { OPT_SEED = 1000, OPT_SET, OPT_DURATION, OPT_EXPORT, OPT_PLOT, OPT_REPORT, OPT_FORCE, OPT_FROM, OPT_PROMCFG };
 
 int asim_cmd_run(int argc, char **argv)
 {
@@ -433,12 +440,16 @@ int asim_cmd_run(int argc, char **argv)
         {"plot", no_argument, NULL, OPT_PLOT},
         {"report", no_argument, NULL, OPT_REPORT},
         {"force", no_argument, NULL, OPT_FORCE},
+        {"from", required_argument, NULL, OPT_FROM},
+        {"prometheus-config", required_argument, NULL, OPT_PROMCFG},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *out = NULL, *seed_text = NULL, *duration = NULL, *scenario = NULL;
     const char **sets = asim_calloc((size_t)argc + 1, sizeof *sets);
-    size_t nsets = 0;
+    const char **from = asim_calloc((size_t)argc + 1, sizeof *from);
+    const char *promcfg = NULL;
+    size_t nsets = 0, nfrom = 0;
     int quiet = 0, plot = 0, report = 0, force = 0, rc = 0;
     unsigned flags = 0;
 
@@ -455,6 +466,8 @@ int asim_cmd_run(int argc, char **argv)
         case OPT_PLOT:     plot = 1; break;
         case OPT_REPORT:   report = 1; break;
         case OPT_FORCE:    force = 1; break;
+        case OPT_FROM:     from[nfrom++] = optarg; break;
+        case OPT_PROMCFG:  promcfg = optarg; break;
         case OPT_EXPORT:
             if (strcmp(optarg, "openmetrics") != 0) {
                 rc = fail(2, "--export: unknown format '%s' (supported: openmetrics)", optarg);
@@ -490,6 +503,7 @@ int asim_cmd_run(int argc, char **argv)
         scenario = path;
     }
     if ((rc = asim_config_load(&cfg, scenario, &err)) != 0 ||
+        (rc = asim_import_apply(&cfg, from, nfrom, promcfg, stderr, &err)) != 0 ||
         (rc = asim_config_set_all(&cfg, sets, nsets, &err)) != 0 ||
         (duration && (rc = set_option(&cfg, "--duration", "duration", duration, &err)) != 0) ||
         (seed_text && (rc = set_option(&cfg, "--seed", "seed", seed_text, &err)) != 0) ||
@@ -563,5 +577,6 @@ free_cfg:
     asim_config_free(&cfg);
 done:
     asim_free(sets);
+    asim_free(from);
     return rc;
 }
