@@ -25,6 +25,7 @@
 #include <cjson/cJSON.h>
 #include <yaml.h>
 
+#include "models/prometheus/rules.h"
 #include "sim/config/settings.h"
 #include "sim/engine/timefmt.h"
 
@@ -951,6 +952,16 @@ cJSON *asim_import_finish(asim_import *im)
                 cJSON *rules = cJSON_DetachItemFromObjectCaseSensitive(c, "rules");
                 cJSON_AddStringToObject(c, "file", file);
                 cJSON_AddItemToObject(c, "rules", rules);
+                cJSON *iv = cJSON_GetObjectItemCaseSensitive(c, "interval");
+                double sec = cJSON_IsNumber(iv) ? iv->valuedouble : im->eval_interval;
+                const char *gname = cJSON_GetObjectItemCaseSensitive(c, "name")->valuestring;
+                if (im->notes && sec > 0) {
+                    int64_t ns = (int64_t)llround(sec * 1e9);
+                    uint64_t off = asim_rule_group_hash(gname, file) % (uint64_t)ns;
+                    fprintf(im->notes, "%s: group '%s': evaluated every %g s at Unix times %.3f s past a multiple "
+                            "of %g s (Prometheus's offset for this name and file)\n", im->rf[i].path, gname, sec,
+                            (double)(off / 1000000) / 1000.0, sec);
+                }
                 for (cJSON *r = rules->child; r; r = r->next) alerts |= cJSON_HasObjectItem(r, "alert");
                 cJSON_AddItemToArray(groups, c);
             }
