@@ -193,22 +193,7 @@ groups:
 EOF
 (cd "$TMP/p" && $BIN_ABS import --prometheus-config "$TMP/p/prom.yml" prom.yml rules/groups.yml 2>&1 >/dev/null) \
     | sed -n "s/.*group '\([a-z_]*\)': evaluated every \([0-9.]*\) s at Unix times \([0-9.]*\) s past.*/\1 \2 \3/p" > "$TMP/ours"
-PROM_PID=
-trap '[ -n "$PROM_PID" ] && kill "$PROM_PID" 2>/dev/null && wait "$PROM_PID" 2>/dev/null; rm -rf "$TMP"' EXIT
-PORT=
-for try in 1 2 3 4 5; do
-    port=$((20000 + (RANDOM * 7 + $$ + try * 977) % 30000))
-    prometheus --config.file="$TMP/p/prom.yml" --storage.tsdb.path="$TMP/p/data" \
-        --web.listen-address="127.0.0.1:$port" --log.level=error > "$TMP/p/log" 2>&1 &
-    PROM_PID=$!
-    for i in $(seq 1 100); do
-        kill -0 "$PROM_PID" 2>/dev/null || break
-        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then PORT=$port; break; fi
-        sleep 0.05
-    done
-    [ -n "$PORT" ] && break
-    kill "$PROM_PID" 2>/dev/null; wait "$PROM_PID" 2>/dev/null; PROM_PID=
-done
+start_prometheus "$TMP/p/prom.yml" "$TMP/p/data" "$TMP/p/log"
 if [ -z "$PORT" ]; then
     fail prometheus_started "$(tail -3 "$TMP/p/log")"
 else
