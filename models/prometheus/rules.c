@@ -250,7 +250,7 @@ static void eval_record(asim_rules *r, record_rule *rr, asim_tsdb *db, int64_t t
         r->ids[i] = rr->cur[i];
     }
     /* "vector contains metrics with the same labelset after applying rule labels" */
-    qsort(r->ids, nel, sizeof *r->ids, cmp_int);
+    if (nel > 1) qsort(r->ids, nel, sizeof *r->ids, cmp_int);
     for (size_t i = 1; i < nel; i++)
         if (r->ids[i] == r->ids[i - 1]) {
             r->errors++;
@@ -261,9 +261,9 @@ static void eval_record(asim_rules *r, record_rule *rr, asim_tsdb *db, int64_t t
         asim_tsdb_append(db, rr->cur[i], t_ms, v);
     }
     for (size_t p = 0; p < rr->nprev; p++)
-        if (!bsearch(&rr->prev[p], r->ids, nel, sizeof *r->ids, cmp_int))
+        if (nel == 0 || !bsearch(&rr->prev[p], r->ids, nel, sizeof *r->ids, cmp_int))
             asim_tsdb_append_stale(db, rr->prev[p], t_ms);
-    memcpy(rr->prev, r->ids, nel * sizeof *rr->prev);
+    if (nel) memcpy(rr->prev, r->ids, nel * sizeof *rr->prev);
     rr->nprev = nel;
 }
 

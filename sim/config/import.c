@@ -130,14 +130,15 @@ typedef struct ignored_key {
 static int check_map(asim_import *im, yaml_node_t *m, const char *where, const char *const *known,
                      const ignored_key *ign, asim_err *err)
 {
-    if (!m || m->type != YAML_MAPPING_NODE) return yerr(im, err, m, "%s: expected a mapping", where);
+    const char *sep = *where ? ": " : "";
+    if (!m || m->type != YAML_MAPPING_NODE) return yerr(im, err, m, "%s%sexpected a mapping", where, sep);
     for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
         yaml_node_t *k = node(im, p->key);
         const char *ks = scalar(k);
-        if (!ks) return yerr(im, err, k, "%s: a key must be a plain string", where);
+        if (!ks) return yerr(im, err, k, "%s%sa key must be a plain string", where, sep);
         for (yaml_node_pair_t *q = m->data.mapping.pairs.start; q < p; q++)
             if (scalar(node(im, q->key)) && strcmp(scalar(node(im, q->key)), ks) == 0)
-                return yerr(im, err, k, "%s: key '%s' is repeated", where, ks);
+                return yerr(im, err, k, "%s%skey '%s' is repeated", where, sep, ks);
         int ok = 0;
         for (size_t i = 0; known && known[i] && !ok; i++) ok = strcmp(known[i], ks) == 0;
         for (size_t i = 0; ign && ign[i].key && !ok; i++)
@@ -145,7 +146,7 @@ static int check_map(asim_import *im, yaml_node_t *m, const char *where, const c
                 note(im, k, "%s%s%s: ignored (%s)", where, *where ? "." : "", ks, ign[i].why);
                 ok = 1;
             }
-        if (!ok) return yerr(im, err, k, "%s: unknown field '%s'", where, ks);
+        if (!ok) return yerr(im, err, k, "%s%sunknown field '%s'", where, sep, ks);
     }
     return 0;
 }

@@ -109,8 +109,11 @@ if [ $? -eq 0 ]; then ok "scaler_reads_recorded_series ($(cat "$TMP/rr_check"))"
 # The extra delay: first scale-up time with and without the recording rule.
 later=0; earlier=0; sum_rr=0; sum_direct=0
 for s in $(seq 1 20); do
-    $BIN run scenarios/recording_rule.json --seed "$s" -q -o "$TMP/d_rr" 2>/dev/null
-    $BIN run scenarios/manual.json --seed "$s" -q -o "$TMP/d_direct" 2>/dev/null
+    rm -rf "$TMP/d_rr" "$TMP/d_direct"
+    if ! $BIN run scenarios/recording_rule.json --seed "$s" -q -o "$TMP/d_rr" 2>"$TMP/d_err" ||
+       ! $BIN run scenarios/manual.json --seed "$s" -q -o "$TMP/d_direct" 2>>"$TMP/d_err"; then
+        fail "delay runs, seed $s" "$(head -3 "$TMP/d_err")"; earlier=99; break
+    fi
     a=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["metrics"]["time_to_first_scale_up"])' "$TMP/d_rr/summary.json")
     b=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["metrics"]["time_to_first_scale_up"])' "$TMP/d_direct/summary.json")
     sum_rr=$(python3 -c "print($sum_rr + $a)"); sum_direct=$(python3 -c "print($sum_direct + $b)")
