@@ -19,15 +19,16 @@ CC      ?= cc
 CXX     ?= c++
 V       ?= 0
 
-BUILD_PKGS = libgsl-dev libcjson-dev libcsv-dev libdouble-conversion-dev libre2-dev zlib1g-dev g++ gnuplot-nox pkg-config
+BUILD_PKGS = libgsl-dev libcjson-dev libcsv-dev libdouble-conversion-dev libre2-dev zlib1g-dev libyaml-dev libxxhash-dev g++ gnuplot-nox pkg-config
 TEST_PKGS  = prometheus parallel chromium fonts-dejavu-core python3 curl iproute2
 
 # Evaluated on first use, i.e. when the first compile or link runs, after
 # `deps` (an order-only prerequisite of every object) has installed pkg-config
 # and the libraries on a fresh machine; then cached.
-PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags gsl libcjson zlib 2>/dev/null))$(PKG_CFLAGS)
-PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs gsl libcjson 2>/dev/null) \
+PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags gsl libcjson zlib yaml-0.1 2>/dev/null))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs gsl libcjson yaml-0.1 2>/dev/null) \
               $(shell pkg-config --libs zlib 2>/dev/null || echo -lz) \
+              $(shell pkg-config --libs libxxhash 2>/dev/null || echo -lxxhash) \
               $(shell pkg-config --libs libcsv 2>/dev/null || echo -lcsv) \
               $(shell pkg-config --libs re2 2>/dev/null || echo -lre2))$(PKG_LIBS)
 

@@ -85,6 +85,8 @@ typedef struct alert {
 
 typedef struct rule {
     char name[ASIM_ALERT_NAME_MAX];
+    int group;                    /* rule group evaluating it; -1: the default group */
+    size_t pos;                   /* its index in that group */
     char *expr;                   /* expanded */
     asim_promql *e;
     int64_t for_ms, keep_ms;
@@ -145,40 +147,71 @@ const asim_alert_rule_cfg *asim_alerts_defaults(size_t *n)
 /* ------------------------------------------------------------------ */
 /* building the rule set                                                */
 
-/* One rule in effect and where it came from, for messages. */
+/* One rule in effect, where it came from (for messages) and which rule
+ * group evaluates it (-1: the default group, every evaluation_interval). */
 typedef struct eff_rule {
     const asim_alert_rule_cfg *c;
     char jpath[200];
+    int group;
+    size_t pos;                   /* index of the rule in its group */
 } eff_rule;
 
-/* Defaults (unless replaced; a scenario rule of the same name takes the
- * default's place), then the scenario's other rules.  Returns the count;
- * *out is owned by the caller. */
-static size_t effective_rules(const asim_alerts_cfg *ac, eff_rule **out)
+/* The alerting rules of prometheus.rule_groups, in order: group, position. */
+static size_t group_alerts(const asim_config *cfg, eff_rule *v)
 {
+    const asim_rule_groups_cfg *rg = &cfg->ext.rules;
+    size_t n = 0;
+    for (size_t g = 0; g < rg->ngroups; g++)
+        for (size_t k = 0; k < rg->groups[g].nrules; k++) {
+            const asim_group_rule_cfg *r = &rg->rules[rg->groups[g].first + k];
+            if (r->record) continue;
+            if (v) {
+                v[n].c = &r->rule;
+                v[n].group = (int)g;
+                v[n].pos = k;
+                snprintf(v[n].jpath, sizeof v[n].jpath, "$.prometheus.rule_groups[%zu].rules[%zu]", g, k);
+            }
+            n++;
+        }
+    return n;
+}
+
+/* Defaults (unless replaced; a scenario rule of the same name, from
+ * alerts.rules or a rule group, takes the default's place), then the
+ * other rules of alerts.rules, then those of the rule groups.  Returns the
+ * count; *out is owned by the caller. */
+static size_t effective_rules(const asim_config *cfg, eff_rule **out)
+{
+    const asim_alerts_cfg *ac = &cfg->ext.alerts;
     size_t nd = ac->replace_defaults ? 0 : ASIM_ARRAY_LEN(default_rules);
-    eff_rule *v = asim_calloc(nd + ac->nrules + 1, sizeof *v);
-    char *used = asim_calloc(ac->nrules + 1, 1);
+    size_t ng = group_alerts(cfg, NULL);
+    eff_rule *user = asim_calloc(ac->nrules + ng + 1, sizeof *user);
+    for (size_t u = 0; u < ac->nrules; u++) {
+        user[u].c = &ac->rules[u];
+        user[u].group = -1;
+        snprintf(user[u].jpath, sizeof user[u].jpath, "$.alerts.rules[%zu]", u);
+    }
+    group_alerts(cfg, user + ac->nrules);
+    size_t nu = ac->nrules + ng;
+    eff_rule *v = asim_calloc(nd + nu + 1, sizeof *v);
+    char *used = asim_calloc(nu + 1, 1);
     size_t n = 0;
     for (size_t d = 0; d < nd; d++) {
         v[n].c = &default_rules[d];
+        v[n].group = -1;
         snprintf(v[n].jpath, sizeof v[n].jpath, "$.alerts(default %.100s)", default_rules[d].alert);
-        for (size_t u = 0; u < ac->nrules; u++)
-            if (strcmp(ac->rules[u].alert, default_rules[d].alert) == 0) {
-                v[n].c = &ac->rules[u];
-                snprintf(v[n].jpath, sizeof v[n].jpath, "$.alerts.rules[%zu]", u);
+        for (size_t u = 0; u < nu; u++)
+            if (strcmp(user[u].c->alert, default_rules[d].alert) == 0) {
+                v[n] = user[u];
                 used[u] = 1;
                 break;
             }
         n++;
     }
-    for (size_t u = 0; u < ac->nrules; u++) {
-        if (used[u]) continue;
-        v[n].c = &ac->rules[u];
-        snprintf(v[n].jpath, sizeof v[n].jpath, "$.alerts.rules[%zu]", u);
-        n++;
-    }
+    for (size_t u = 0; u < nu; u++)
+        if (!used[u]) v[n++] = user[u];
     asim_free(used);
+    asim_free(user);
     *out = v;
     return n;
 }
@@ -248,7 +281,7 @@ static int parse_error(const asim_config *cfg, const char *msg, const int *srcpo
     return asim_config_errf(cfg, err, jpath, "%s", msg);
 }
 
-static int valid_metric_name(const char *s)
+int asim_valid_metric_name(const char *s)
 {
     if (!*s || !(s[0] == '_' || s[0] == ':' || ((s[0] | 32) >= 'a' && (s[0] | 32) <= 'z'))) return 0;
     for (const char *p = s + 1; *p; p++)
@@ -264,6 +297,8 @@ static int build_rule(const asim_config *cfg, const eff_rule *er, rule *r, asim_
     const asim_alert_rule_cfg *c = er->c;
     char jp[240];
     snprintf(r->name, sizeof r->name, "%s", c->alert);
+    r->group = er->group;
+    r->pos = er->pos;
     r->firing_since = -1;
     r->for_ms = (int64_t)llround(c->for_s * 1000);
     r->keep_ms = (int64_t)llround(c->keep_firing_for * 1000);
@@ -274,7 +309,7 @@ static int build_rule(const asim_config *cfg, const eff_rule *er, rule *r, asim_
         r->labels[i] = (asim_label){ r->cl[i].name, r->cl[i].value };
 
     snprintf(jp, sizeof jp, "%s.alert", er->jpath);
-    if (!valid_metric_name(c->alert))
+    if (!asim_valid_metric_name(c->alert))
         return asim_config_errf(cfg, err, jp, "'%s' is not a valid alert name ([a-zA-Z_:][a-zA-Z0-9_:]*)", c->alert);
     if (strlen(c->alert) + strlen("alert_firing_seconds.") >= ASIM_METRIC_NAME_MAX)
         return asim_config_errf(cfg, err, jp, "alert name too long for summary metrics (at most %d characters)",
@@ -345,11 +380,19 @@ int asim_alerts_create(const asim_config *cfg, asim_alerts **out, asim_err *err)
     a->write_series = cfg->ext.alerts.write_series;
     if (asim_rfc3339_ms(cfg->start_time, &a->epoch_ms) != 0) a->epoch_ms = 0;
     eff_rule *er;
-    size_t n = effective_rules(&cfg->ext.alerts, &er);
+    size_t n = effective_rules(cfg, &er);
     a->r = asim_calloc(n + 1, sizeof *a->r);
     for (size_t i = 0; i < n; i++) {
         a->n = i + 1;
-        if (build_rule(cfg, &er[i], &a->r[i], err) != 0) {
+        int rc = build_rule(cfg, &er[i], &a->r[i], err);
+        for (size_t k = 0; rc == 0 && k < i; k++)
+            if (strcmp(a->r[k].name, a->r[i].name) == 0) {
+                char jp[240];
+                snprintf(jp, sizeof jp, "%s.alert", er[i].jpath);
+                rc = asim_config_errf(cfg, err, jp, "alert '%s' is also defined at %s: the simulator keeps one "
+                                      "summary per alert name, so rename one", a->r[i].name, er[k].jpath);
+            }
+        if (rc != 0) {
             asim_free(er);
             asim_alerts_destroy(a);
             return ASIM_EINPUT;
@@ -645,7 +688,27 @@ static void eval_rule(asim_alerts *a, rule *r, asim_tsdb *db, int64_t t_ms, FILE
 
 void asim_alerts_eval(asim_alerts *a, asim_tsdb *db, int64_t t_ms, FILE *csv)
 {
-    for (size_t i = 0; i < a->n; i++) eval_rule(a, &a->r[i], db, t_ms, csv);
+    for (size_t i = 0; i < a->n; i++)
+        if (a->r[i].group < 0) eval_rule(a, &a->r[i], db, t_ms, csv);
+}
+
+void asim_alerts_eval_rule(asim_alerts *a, size_t i, asim_tsdb *db, int64_t t_ms, FILE *csv)
+{
+    eval_rule(a, &a->r[i], db, t_ms, csv);
+}
+
+long asim_alerts_find(const asim_alerts *a, int group, size_t pos)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (a->r[i].group == group && a->r[i].pos == pos) return (long)i;
+    return -1;
+}
+
+int asim_alerts_has_default_group(const asim_alerts *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (a->r[i].group < 0) return 1;
+    return 0;
 }
 
 void asim_alerts_finish(asim_alerts *a, int64_t end_ms, asim_summary *sum)

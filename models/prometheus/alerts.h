@@ -50,12 +50,22 @@ void asim_alerts_destroy(asim_alerts *a);                 /* NULL is a no-op */
 int64_t asim_alerts_reach_ms(const asim_alerts *a, int64_t lookback_ms);
 /* Header line of alerts.csv. */
 void asim_alerts_csv_header(FILE *csv);
-/* Evaluate every rule, in order, at t_ms (ms since t=0 of the tsdb's
+/* Evaluate every rule of the default group, in order, at t_ms (ms since t=0 of the tsdb's
  * timestamps); state changes go to csv (may be NULL), time column in
  * seconds (t_ms / 1000).  Calls must come with increasing t_ms.  Cost: one
  * PromQL evaluation per rule, plus O(k log k) per rule for k result
  * elements; allocates only when a new alert appears. */
 void asim_alerts_eval(asim_alerts *a, asim_tsdb *db, int64_t t_ms, FILE *csv);
+/* Rules of prometheus.rule_groups (rules_cfg.h) are in the set too (a
+ * group alert named like a default replaces it), but asim_alerts_eval
+ * leaves them to their group (rules.h), which evaluates each in its turn
+ * with asim_alerts_eval_rule.  asim_alerts_find gives the index of the
+ * alerting rule at position pos of group g (-1: none);
+ * asim_alerts_has_default_group says whether any rule is left for
+ * asim_alerts_eval. */
+void asim_alerts_eval_rule(asim_alerts *a, size_t i, asim_tsdb *db, int64_t t_ms, FILE *csv);
+long asim_alerts_find(const asim_alerts *a, int group, size_t pos);
+int asim_alerts_has_default_group(const asim_alerts *a);
 /* Close open firing intervals at end_ms and add alert_firing_seconds.<name>
  * (seconds during which at least one alert of the rule was firing; 0 if
  * never) and alert_fired_count.<name> (pending -> firing transitions) per
@@ -87,6 +97,9 @@ void asim_alerts_set_write_series(asim_alerts *a, int on);
  * so a promtool test can compare alert values bit for bit. */
 void asim_alerts_write_rules_yaml(const asim_alerts *a, FILE *f, const char *group,
                                   double interval, int value_annotation);
+
+/* A valid metric / alert name: [a-zA-Z_:][a-zA-Z0-9_:]*. */
+int asim_valid_metric_name(const char *s);
 
 /* Check the alerts settings of cfg (names, labels, expressions after
  * substitution) without keeping anything: the settings validate hook. */

@@ -7,6 +7,7 @@
 #define ASIM_EXT_CONFIG_H
 
 #include "models/prometheus/alerts_cfg.h"
+#include "models/prometheus/rules_cfg.h"
 #include "models/trace/trace_cfg.h"
 #include "models/scaling/policies_cfg.h"
 #include "models/scenario/slo_cfg.h"
@@ -14,6 +15,7 @@
 typedef struct asim_ext_cfg {
     asim_slo_cfg slo;
     asim_alerts_cfg alerts;
+    asim_rule_groups_cfg rules;      /* prometheus.rule_groups */
     asim_trace_cfg trace;
     asim_policies_cfg policies;
 } asim_ext_cfg;

@@ -33,6 +33,7 @@
 #include "sim/cli/cli_opts.h"
 #include "sim/engine/cleanup.h"
 #include "sim/engine/output.h"
+#include "sim/config/import.h"
 #include "sim/config/settings.h"
 #include "sim/run/simulate.h"
 #include "sim/run/replayed.h"
@@ -64,6 +65,12 @@ static void usage(FILE *f)
           "                         trace: --trace access.log:reorder_window=120,multiplier=2\n"
           "                         (repeatable; doc/traces.md).  A run whose traces come\n"
           "                         from the command line is named after them\n"
+          "  --from FILE            read settings from the stack's own files: prometheus.yml,\n"
+          "                         rule files (recording and alerting rules), docker-compose.yml\n"
+          "                         or .env (the scaler's variables), an HPA manifest; repeatable,\n"
+          "                         applied over the scenario, before --set (autoscale-sim import)\n"
+          "  --prometheus-config P  prometheus.yml's path inside Prometheus (for --from; see\n"
+          "                         autoscale-sim import --help)\n"
           "  -q, --quiet            no progress and no summary on the terminal\n"
           "  --export openmetrics   also write metrics.om (OpenMetrics text)\n"
           "  --run-label NAME       with --export: label every series of metrics.om run=\"NAME\"\n"
@@ -398,7 +405,7 @@ static int set_option(asim_config *cfg, const char *option, const char *path, co
     return rc;
 }
 
-enum { OPT_EXPORT = 1000, OPT_PLOT, OPT_REPORT, OPT_FORCE, OPT_RUN_LABEL, OPT_TRACE };
+enum { OPT_EXPORT = 1000, OPT_PLOT, OPT_REPORT, OPT_FORCE, OPT_RUN_LABEL, OPT_TRACE, OPT_FROM, OPT_PROMCFG };
 
 /* Was a setting given with --set (the last part of a "path=value")? */
 static int was_set(const char *const *sets, size_t n, const char *path)
@@ -434,6 +441,8 @@ int asim_cmd_run(int argc, char **argv)
         {"force", no_argument, NULL, OPT_FORCE},
         {"run-label", required_argument, NULL, OPT_RUN_LABEL},
         {"trace", required_argument, NULL, OPT_TRACE},
+        {"from", required_argument, NULL, OPT_FROM},
+        {"prometheus-config", required_argument, NULL, OPT_PROMCFG},
         {NULL, 0, NULL, 0},
     };
     asim_cli_opts opt;
@@ -444,6 +453,9 @@ int asim_cmd_run(int argc, char **argv)
     const char **traces = asim_calloc((size_t)argc + 1, sizeof *traces);
     char **owned = asim_calloc((size_t)argc + 1, sizeof *owned);
     size_t ntraces = 0;
+    const char **from = asim_calloc((size_t)argc + 1, sizeof *from);
+    const char *promcfg = NULL;
+    size_t nfrom = 0;
     unsigned flags = 0;
 
     int o;
@@ -461,6 +473,8 @@ int asim_cmd_run(int argc, char **argv)
             flags |= ASIM_RUN_OM_LABELS;
             break;
         case OPT_TRACE:    traces[ntraces++] = optarg; break;
+        case OPT_FROM:     from[nfrom++] = optarg; break;
+        case OPT_PROMCFG:  promcfg = optarg; break;
         case OPT_EXPORT:
             if (strcmp(optarg, "openmetrics") != 0) {
                 rc = fail(2, "--export: unknown format '%s' (supported: openmetrics)", optarg);
@@ -499,7 +513,8 @@ int asim_cmd_run(int argc, char **argv)
         scenario = path;
     }
     int trace_duration = opt.duration && strcmp(opt.duration, "trace") == 0;
-    if ((rc = asim_config_load(&cfg, scenario, &err)) != 0)
+    if ((rc = asim_config_load(&cfg, scenario, &err)) != 0 ||
+        (rc = asim_import_apply(&cfg, from, nfrom, promcfg, stderr, &err)) != 0)
         goto bad_input;
     asim_config file_cfg;                   /* the scenario as its file says, for naming */
     asim_config_copy(&file_cfg, &cfg);
@@ -597,5 +612,6 @@ done:
     asim_free(owned);
     asim_free(traces);
     asim_cli_opts_free(&opt);
+    asim_free(from);
     return rc;
 }

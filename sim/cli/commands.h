@@ -36,5 +36,7 @@ int asim_cmd_report(int argc, char **argv);
 int asim_cmd_sweep(int argc, char **argv);
 int asim_cmd_merge(int argc, char **argv);
 int asim_cmd_tune(int argc, char **argv);
+/* The user's prometheus.yml, rule files, compose environment, HPA manifest -> settings. */
+int asim_cmd_import(int argc, char **argv);
 
 #endif

@@ -25,6 +25,7 @@ static const command commands[] = {
     {"promql",   asim_cmd_promql,   "evaluate a PromQL expression over recorded samples"},
     {"replay",   asim_cmd_replay,   "dry-run a scenario's scaling policy over a recorded metric series"},
     {"alerts",   asim_cmd_alerts,   "evaluate alerting rules"},
+    {"import",   asim_cmd_import,   "scenario settings from prometheus.yml, rule files, compose env, HPA manifest"},
     {"trace",    asim_cmd_trace,    "inspect and convert traffic traces"},
     {"plot",     asim_cmd_plot,     "draw a run's figures with gnuplot"},
     {"compare",  asim_cmd_compare,  "compare runs or policies side by side"},

@@ -1,5 +1,6 @@
-/* settings_alerts.c -- the alerts feature's settings (alerts_cfg.h):
- * alerts.rules, alerts.replace_defaults, alerts.write_series.
+/* settings_alerts.c -- the settings of Prometheus rules: alerts.rules,
+ * alerts.replace_defaults, alerts.write_series (alerts_cfg.h) and
+ * prometheus.rule_groups (rules_cfg.h), which share the rule parser.
  *
  * alerts.rules is parsed here into fixed-size structs (so a config copies
  * with one memcpy of the array); everything that needs other settings --
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 #include "models/prometheus/alerts.h"
+#include "models/prometheus/rules.h"
 
 static const char *const rule_keys[] = {
     "alert", "expr", "for", "keep_firing_for", "labels", "annotations", NULL
@@ -180,43 +182,176 @@ static int rules_parse(asim_config *cfg, const cJSON *node, const char *jpath, a
     return 0;
 }
 
+static cJSON *rule_json(const asim_alert_rule_cfg *r, int record)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, record ? "record" : "alert", r->alert);
+    cJSON_AddStringToObject(o, "expr", r->expr);
+    if (!record) {
+        cJSON_AddNumberToObject(o, "for", r->for_s);
+        if (r->keep_firing_for > 0) cJSON_AddNumberToObject(o, "keep_firing_for", r->keep_firing_for);
+    }
+    if (r->nlabels) {
+        cJSON *l = cJSON_AddObjectToObject(o, "labels");
+        for (int k = 0; k < r->nlabels; k++) cJSON_AddStringToObject(l, r->labels[k].name, r->labels[k].value);
+    }
+    return o;
+}
+
 static cJSON *rules_json(const asim_config *cfg)
 {
     cJSON *a = cJSON_CreateArray();
-    for (size_t i = 0; i < cfg->ext.alerts.nrules; i++) {
-        const asim_alert_rule_cfg *r = &cfg->ext.alerts.rules[i];
+    for (size_t i = 0; i < cfg->ext.alerts.nrules; i++)
+        cJSON_AddItemToArray(a, rule_json(&cfg->ext.alerts.rules[i], 0));
+    return a;
+}
+
+/* ---- prometheus.rule_groups ------------------------------------------- */
+
+static const char *const group_keys[] = { "name", "file", "interval", "rules", NULL };
+static const char *const record_keys[] = { "record", "expr", "labels", NULL };
+
+/* A recording rule {"record", "expr", "labels"} or an alerting rule. */
+static int parse_group_rule(const asim_config *cfg, const cJSON *node, asim_group_rule_cfg *out,
+                            const char *jp, asim_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!cJSON_IsObject(node) || !cJSON_GetObjectItemCaseSensitive(node, "record"))
+        return parse_rule(cfg, node, &out->rule, jp, err);
+    int rc = asim_json_check_keys(cfg, node, record_keys, jp, err);
+    if (rc) return rc;
+    out->record = 1;
+    if ((rc = rule_string(cfg, node, "record", out->rule.alert, sizeof out->rule.alert,
+                          "the recorded metric's name", jp, err)) ||
+        (rc = rule_string(cfg, node, "expr", out->rule.expr, sizeof out->rule.expr, "a PromQL expression", jp, err)))
+        return rc;
+    return rule_labels(cfg, node, &out->rule, jp, err);
+}
+
+static int parse_group(asim_config *cfg, const cJSON *node, asim_rule_group_cfg *g, asim_group_rule_cfg **rules,
+                       size_t *nrules, const char *jp, asim_err *err)
+{
+    if (!cJSON_IsObject(node))
+        return asim_config_errf(cfg, err, jp, "expected a group {\"name\": NAME, \"interval\": s, \"rules\": [...]}");
+    int rc = asim_json_check_keys(cfg, node, group_keys, jp, err);
+    if (rc) return rc;
+    if ((rc = rule_string(cfg, node, "name", g->name, sizeof g->name, "the group's name", jp, err)))
+        return rc;
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(node, "file");
+    if (f && (rc = rule_string(cfg, node, "file", g->file, sizeof g->file,
+                               "the path Prometheus loaded the rule file from", jp, err)))
+        return rc;
+    if ((rc = rule_duration(cfg, node, "interval", &g->interval, jp, err)))
+        return rc;
+    char kp[600];
+    asim_jpath_key(kp, sizeof kp, jp, "interval");
+    if (g->interval > 0 && g->interval < 0.001)
+        return asim_config_errf(cfg, err, kp, "%g s is below 1 ms", g->interval);
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(node, "rules");
+    asim_jpath_key(kp, sizeof kp, jp, "rules");
+    if (!r) return asim_config_errf(cfg, err, jp, "missing \"rules\" (a list of recording and alerting rules)");
+    if (!cJSON_IsArray(r))
+        return asim_config_errf(cfg, err, kp, "expected an array of rules");
+    g->first = *nrules;
+    size_t i = 0;
+    for (const cJSON *e = r->child; e; e = e->next, i++) {
+        char ip[640];
+        if (snprintf(ip, sizeof ip, "%s[%zu]", kp, i) >= (int)sizeof ip) ip[sizeof ip - 1] = 0;
+        *rules = asim_realloc(*rules, (*nrules + 1) * sizeof **rules);
+        if ((rc = parse_group_rule(cfg, e, &(*rules)[*nrules], ip, err)))
+            return rc;
+        (*nrules)++;
+        g->nrules++;
+    }
+    return 0;
+}
+
+static int groups_parse(asim_config *cfg, const cJSON *node, const char *jpath, asim_err *err)
+{
+    if (!cJSON_IsArray(node))
+        return asim_config_errf(cfg, err, jpath, "expected an array of rule groups like [{\"name\": \"aggregations\", "
+                                "\"interval\": \"10s\", \"rules\": [{\"record\": NAME, \"expr\": PROMQL}]}]");
+    size_t n = (size_t)cJSON_GetArraySize(node), i = 0, nrules = 0;
+    asim_rule_group_cfg *groups = asim_calloc(n ? n : 1, sizeof *groups);
+    asim_group_rule_cfg *rules = asim_malloc(sizeof *rules);
+    int rc = 0;
+    for (const cJSON *g = node->child; g && !rc; g = g->next, i++) {
+        char jp[600];
+        if (snprintf(jp, sizeof jp, "%s[%zu]", jpath, i) >= (int)sizeof jp) jp[sizeof jp - 1] = 0;
+        rc = parse_group(cfg, g, &groups[i], &rules, &nrules, jp, err);
+        for (size_t k = 0; rc == 0 && k < i; k++)
+            if (strcmp(groups[k].name, groups[i].name) == 0 && strcmp(groups[k].file, groups[i].file) == 0) {
+                char kp[640];
+                asim_jpath_key(kp, sizeof kp, jp, "name");
+                rc = asim_config_errf(cfg, err, kp, "group '%s' is repeated in the same file (Prometheus rejects this)",
+                                      groups[i].name);
+            }
+    }
+    if (rc) {
+        asim_free(groups);
+        asim_free(rules);
+        return rc;
+    }
+    asim_free(cfg->ext.rules.groups);
+    asim_free(cfg->ext.rules.rules);
+    cfg->ext.rules.groups = groups;
+    cfg->ext.rules.ngroups = n;
+    cfg->ext.rules.rules = rules;
+    cfg->ext.rules.nrules = nrules;
+    return 0;
+}
+
+static cJSON *groups_json(const asim_config *cfg)
+{
+    const asim_rule_groups_cfg *rg = &cfg->ext.rules;
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < rg->ngroups; i++) {
+        const asim_rule_group_cfg *g = &rg->groups[i];
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "alert", r->alert);
-        cJSON_AddStringToObject(o, "expr", r->expr);
-        cJSON_AddNumberToObject(o, "for", r->for_s);
-        if (r->keep_firing_for > 0) cJSON_AddNumberToObject(o, "keep_firing_for", r->keep_firing_for);
-        if (r->nlabels) {
-            cJSON *l = cJSON_AddObjectToObject(o, "labels");
-            for (int k = 0; k < r->nlabels; k++) cJSON_AddStringToObject(l, r->labels[k].name, r->labels[k].value);
-        }
+        cJSON_AddStringToObject(o, "name", g->name);
+        if (g->file[0]) cJSON_AddStringToObject(o, "file", g->file);
+        cJSON_AddNumberToObject(o, "interval", g->interval);
+        cJSON *rs = cJSON_AddArrayToObject(o, "rules");
+        for (size_t k = 0; k < g->nrules; k++)
+            cJSON_AddItemToArray(rs, rule_json(&rg->rules[g->first + k].rule, rg->rules[g->first + k].record));
         cJSON_AddItemToArray(a, o);
     }
     return a;
 }
 
-static void alerts_free(asim_config *cfg)
+static void rules_free(asim_config *cfg)
 {
     asim_free(cfg->ext.alerts.rules);
     cfg->ext.alerts.rules = NULL;
     cfg->ext.alerts.nrules = 0;
+    asim_free(cfg->ext.rules.groups);
+    asim_free(cfg->ext.rules.rules);
+    cfg->ext.rules.groups = NULL;
+    cfg->ext.rules.rules = NULL;
+    cfg->ext.rules.ngroups = cfg->ext.rules.nrules = 0;
 }
 
-static void alerts_copy(asim_config *dst, const asim_config *src)
+static void *dup_array(const void *src, size_t n, size_t size)
 {
-    size_t n = src->ext.alerts.nrules;
-    dst->ext.alerts.rules = asim_malloc((n ? n : 1) * sizeof *dst->ext.alerts.rules);
-    if (n) memcpy(dst->ext.alerts.rules, src->ext.alerts.rules, n * sizeof *dst->ext.alerts.rules);
-    dst->ext.alerts.nrules = n;
+    void *d = asim_malloc((n ? n : 1) * size);
+    if (n) memcpy(d, src, n * size);
+    return d;
+}
+
+static void rules_copy(asim_config *dst, const asim_config *src)
+{
+    dst->ext.alerts.rules = dup_array(src->ext.alerts.rules, src->ext.alerts.nrules, sizeof *src->ext.alerts.rules);
+    dst->ext.alerts.nrules = src->ext.alerts.nrules;
+    dst->ext.rules.groups = dup_array(src->ext.rules.groups, src->ext.rules.ngroups, sizeof *src->ext.rules.groups);
+    dst->ext.rules.ngroups = src->ext.rules.ngroups;
+    dst->ext.rules.rules = dup_array(src->ext.rules.rules, src->ext.rules.nrules, sizeof *src->ext.rules.rules);
+    dst->ext.rules.nrules = src->ext.rules.nrules;
 }
 
 static int alerts_validate(asim_config *cfg, asim_err *err)
 {
-    return asim_alerts_check(cfg, err);
+    int rc = asim_alerts_check(cfg, err);
+    return rc ? rc : asim_rules_check(cfg, err);
 }
 
 static const asim_setting alerts_table[] = {
@@ -233,6 +368,13 @@ static const asim_setting alerts_table[] = {
     { .path = "alerts.write_series", .type = ASIM_SET_BOOL,
       .offset = offsetof(asim_config, ext.alerts.write_series), .size = sizeof(int), .def = "true",
       .help = "Write ALERTS and ALERTS_FOR_STATE series, as Prometheus does (queries and the OpenMetrics export see them)" },
+    { .path = "prometheus.rule_groups", .type = ASIM_SET_CUSTOM, .def = "[]", .unit = "",
+      .parse = groups_parse, .to_json = groups_json,
+      .help = "Prometheus rule groups, as in a rule file: [{\"name\": NAME, \"file\": PATH, \"interval\": s, "
+              "\"rules\": [{\"record\": NAME, \"expr\": PROMQL, \"labels\": {...}} or an alerting rule]}]; each "
+              "group is evaluated every interval (0: prometheus.evaluation_interval) at Prometheus's offset for "
+              "(name, file), rules in order, recorded series written into the tsdb; alerting rules named like a "
+              "default replace it (doc/rules.md)" },
     { .path = NULL },
 };
 
@@ -240,6 +382,6 @@ const asim_settings_group asim_settings_alerts = {
     .table = alerts_table,
     .count = ASIM_ARRAY_LEN(alerts_table) - 1,
     .validate = alerts_validate,
-    .free_owned = alerts_free,
-    .copy_owned = alerts_copy,
+    .free_owned = rules_free,
+    .copy_owned = rules_copy,
 };

@@ -35,6 +35,7 @@
 #include "models/stack/sources.h"
 #include "models/stack/closed.h"
 #include "models/prometheus/alerts.h"
+#include "models/prometheus/rules.h"
 #include "sim/run/elastic.h"
 #include "models/promql/promql.h"
 #include "models/prometheus/openmetrics.h"
@@ -63,6 +64,7 @@ typedef struct sim {
     asim_prom *prom;
     asim_scaler *scaler;
     asim_alerts *alerts;
+    asim_rules *rules;                 /* prometheus.rule_groups */
     asim_elastic *elastic;
     asim_om *om;                       /* OpenMetrics export, when asked */
     /* files */
@@ -408,6 +410,17 @@ static void on_alert_eval(void *ctx, uint64_t arg, asim_time now)
     if (next <= s->horizon) asim_evq_at(s->q, next, on_alert_eval, s, arg);
 }
 
+/* One evaluation of rule group `arg`, on its own grid (rules.h). */
+static void on_group_eval(void *ctx, uint64_t arg, asim_time now)
+{
+    sim *s = ctx;
+    asim_rules_eval_group(s->rules, (size_t)arg, s->db, ASIM_TO_MS(now),
+                          (int64_t)(s->cfg->prometheus.lookback_delta * 1000 + 0.5),
+                          s->have_files ? s->f[F_ALERTS].f : NULL);
+    asim_time next = now + (asim_time)asim_rules_interval_ns(s->rules, (size_t)arg);
+    if (next <= s->horizon) asim_evq_at(s->q, next, on_group_eval, s, arg);
+}
+
 /* ------------------------------------------------------------------ */
 /* set-up and tear-down                                                 */
 
@@ -447,6 +460,7 @@ static void destroy_models(sim *s)
     if (s->om) asim_om_abort(s->om);
     for (int i = 0; i < F_NFILES; i++)
         if (s->have_files) asim_afile_abort(&s->f[i]);
+    asim_rules_destroy(s->rules);
     if (s->alerts) asim_alerts_destroy(s->alerts);
     if (s->elastic) asim_elastic_destroy(s->elastic);
     asim_scaler_destroy(s->scaler);
@@ -509,6 +523,10 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
     rc = asim_alerts_create(cfg, &s->alerts, err);
     if (rc) return rc;
     int64_t ar = asim_alerts_reach_ms(s->alerts, lookback_ms);
+    if (ar > reach) reach = ar;
+    rc = asim_rules_create(cfg, s->alerts, &s->rules, err);
+    if (rc) return rc;
+    ar = asim_rules_reach_ms(s->rules, lookback_ms);
     if (ar > reach) reach = ar;
     s->db = asim_tsdb_create(reach + 2 * (int64_t)(cfg->prometheus.scrape_interval * 1000) + 1000);
 
@@ -594,6 +612,7 @@ static void summarize(sim *s, asim_summary *sum)
     asim_summary_set(sum, "frozen_gauge_actions", (double)s->frozen_actions);
     asim_sources_summarize(s->sources, sum);
     if (s->alerts) asim_alerts_finish(s->alerts, ASIM_TO_MS(s->horizon), sum);
+    if (s->rules) asim_rules_finish(s->rules, sum);
     if (s->elastic) asim_elastic_finish(s->elastic, sum);
 }
 
@@ -641,10 +660,14 @@ int asim_simulate(const asim_config *cfg, uint64_t seed, const char *out_dir,
         s.closed = asim_closed_create(s.q, cfg->traffic.clients, &cfg->traffic.think, s.rng_think,
                                       0, end, on_client_send, &s);
     }
-    if (s.alerts) {
+    if (s.alerts && asim_alerts_has_default_group(s.alerts)) {
         asim_time period = ASIM_SEC(cfg->prometheus.evaluation_interval);
         asim_time offset = asim_rng_phase(0, "rule_group:webapp", period);
         asim_evq_at(s.q, offset, on_alert_eval, &s, 0);
+    }
+    for (size_t g = 0; g < asim_rules_ngroups(s.rules); g++) {
+        asim_time first = (asim_time)asim_rules_first_ns(s.rules, g, s.epoch_ms * 1000000);
+        if (first <= s.horizon) asim_evq_at(s.q, first, on_group_eval, &s, g);
     }
     run_seconds(&s);
     rc = asim_sources_error(s.sources, err);

@@ -22,3 +22,26 @@ skip() {
 finish() { echo "RESULT passed=$T_PASS failed=$T_FAIL skipped=$T_SKIP"; [ "$T_FAIL" -eq 0 ]; }
 # not CMD...: succeeds when CMD fails (for use with expect)
 not() { ! "$@"; }
+
+# start_prometheus CONFIG DATA_DIR LOG: a real prometheus on a free loopback
+# port; sets PORT (empty if it did not start) and PROM_PID, and stops it on
+# exit.
+PROM_PID=
+start_prometheus() {
+    trap '[ -n "$PROM_PID" ] && kill "$PROM_PID" 2>/dev/null && wait "$PROM_PID" 2>/dev/null; rm -rf "$TMP"' EXIT
+    PORT=
+    local try port i
+    for try in 1 2 3 4 5; do
+        port=$((20000 + (RANDOM * 7 + $$ + try * 977) % 30000))
+        prometheus --config.file="$1" --storage.tsdb.path="$2" \
+            --web.listen-address="127.0.0.1:$port" --log.level=error > "$3" 2>&1 &
+        PROM_PID=$!
+        for i in $(seq 1 100); do
+            kill -0 "$PROM_PID" 2>/dev/null || break
+            if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then PORT=$port; break; fi
+            sleep 0.05
+        done
+        [ -n "$PORT" ] && break
+        kill "$PROM_PID" 2>/dev/null; wait "$PROM_PID" 2>/dev/null; PROM_PID=
+    done
+}

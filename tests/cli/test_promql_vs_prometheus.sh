@@ -245,22 +245,7 @@ if ! promtool tsdb create-blocks-from openmetrics "$TMP/server.om" "$TMP/promdat
 fi
 printf 'global:\n  scrape_interval: 1m\n' > "$TMP/prom.yml"
 
-PROM_PID=
-trap '[ -n "$PROM_PID" ] && kill "$PROM_PID" 2>/dev/null && wait "$PROM_PID" 2>/dev/null; rm -rf "$TMP"' EXIT
-PORT=
-for try in 1 2 3 4 5; do
-    port=$((20000 + (RANDOM * 7 + $$ + try * 977) % 30000))
-    prometheus --config.file="$TMP/prom.yml" --storage.tsdb.path="$TMP/promdata" \
-        --web.listen-address="127.0.0.1:$port" --log.level=error > "$TMP/prom.log" 2>&1 &
-    PROM_PID=$!
-    for i in $(seq 1 100); do
-        kill -0 "$PROM_PID" 2>/dev/null || break
-        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then PORT=$port; break; fi
-        sleep 0.05
-    done
-    [ -n "$PORT" ] && break
-    kill "$PROM_PID" 2>/dev/null; wait "$PROM_PID" 2>/dev/null; PROM_PID=
-done
+start_prometheus "$TMP/prom.yml" "$TMP/promdata" "$TMP/prom.log"
 
 urlencode() {
     local s=$1 out= c i
