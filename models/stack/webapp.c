@@ -289,8 +289,11 @@ static void record_latency(asim_webapp *w, double lat, double service)
     if (fabs(w->dur_sum) >= fabs(lat)) w->dur_comp += (w->dur_sum - t) + lat;
     else w->dur_comp += (lat - t) + w->dur_sum;
     w->dur_sum = t;
+    /* The bucket is the number of bounds below lat (le is inclusive; the
+     * bounds ascend): counted without branches, since where a latency falls
+     * is a coin toss a search would mispredict. */
     int b = 0;
-    while (b < w->p.nbuckets && lat > w->p.bucket_bounds[b]) b++;  /* le is inclusive */
+    for (int k = 0; k < w->p.nbuckets; k++) b += lat > w->p.bucket_bounds[k];
     w->bucket[b]++;
     w->last_latency = lat;
     w->win_sum += lat;
