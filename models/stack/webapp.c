@@ -49,6 +49,8 @@ struct asim_webapp {
     double dur_sum, dur_comp;      /* Neumaier-compensated sum of latencies */
     uint64_t *bucket;              /* nbuckets + 1 (the +Inf bucket) */
     uint64_t *bucket_cum;          /* scratch for snapshots */
+    double *bound_pad;             /* the bounds, then +Inf up to 2 bstep - 1 entries */
+    int bstep;                     /* the largest power of two <= nbuckets (1 if none) */
     double last_latency;
     double last_service;           /* demand of the last completed request (handler gauge) */
     int scrapes_in;                /* in-band scrapes in service or waiting */
@@ -94,6 +96,11 @@ asim_webapp *asim_webapp_create(asim_evq *q, const asim_webapp_params *p,
     w->ring = asim_malloc((size_t)(w->cap > 0 ? w->cap : 1) * sizeof *w->ring);
     w->bucket = asim_calloc((size_t)p->nbuckets + 1, sizeof *w->bucket);
     w->bucket_cum = asim_calloc((size_t)p->nbuckets + 1, sizeof *w->bucket_cum);
+    w->bstep = 1;
+    while (w->bstep * 2 <= p->nbuckets) w->bstep *= 2;
+    w->bound_pad = asim_malloc((size_t)(2 * w->bstep) * sizeof *w->bound_pad);
+    for (int k = 0; k < 2 * w->bstep; k++)
+        w->bound_pad[k] = k < p->nbuckets ? p->bucket_bounds[k] : INFINITY;
     w->last_completion = -1;
     w->syn_free = -1;
     return w;
@@ -112,6 +119,7 @@ void asim_webapp_destroy(asim_webapp *w)
     asim_free(w->ring);
     asim_free(w->bucket);
     asim_free(w->bucket_cum);
+    asim_free(w->bound_pad);
     asim_free(w);
 }
 
@@ -290,10 +298,13 @@ static void record_latency(asim_webapp *w, double lat, double service)
     else w->dur_comp += (lat - t) + w->dur_sum;
     w->dur_sum = t;
     /* The bucket is the number of bounds below lat (le is inclusive; the
-     * bounds ascend): counted without branches, since where a latency falls
-     * is a coin toss a search would mispredict. */
+     * bounds ascend): a binary search without branches (where a latency
+     * falls is a coin toss a branch would mispredict).  Each step keeps b
+     * <= that number; the padding (+Inf) is never below lat, and the steps
+     * sum to 2 bstep - 1 >= nbuckets. */
     int b = 0;
-    for (int k = 0; k < w->p.nbuckets; k++) b += lat > w->p.bucket_bounds[k];
+    for (int step = w->bstep; step > 0; step >>= 1)
+        b += lat > w->bound_pad[b + step - 1] ? step : 0;
     w->bucket[b]++;
     w->last_latency = lat;
     w->win_sum += lat;
