@@ -1,4 +1,16 @@
-/* evq.c -- the pending-event set: an indexed 4-ary min-heap over a node pool.
+/* evq.c -- the pending-event set: a sorted array while small, an indexed
+ * 4-ary min-heap otherwise, over a node pool.
+ *
+ * Small queues (at most SORTED_MAX pending): heap[0..n) sorted in descending
+ * order, so a pop takes the last entry and a push inserts from that end,
+ * moving only the entries due before the new one.  A simulation's queue is
+ * small and shaped (the soak: ~10 pending, the next arrival and a few
+ * completions near, periodic timers seconds away), and there the heap's pop,
+ * which sifts a far timer from the root back down, was the largest single
+ * cost of a request (doc/engine.md).  A push into a full array reverses it
+ * (ascending order is a heap) and the heap serves until a removal leaves
+ * SORTED_BACK entries; the gap between the two keeps a queue hovering near
+ * one size from converting back and forth.
  *
  * Why a 4-ary heap: tests/bench_evq.c measures binary, 4-ary and 8-ary heaps
  * and a pairing heap on the hold model (pop the minimum, push it back at
@@ -40,8 +52,9 @@
  * settles a stale root by the ordinary removal.  Pop order is unchanged: keys
  * (time, sequence) are unique, so the order never depends on heap shape.
  *
- * Invariants: heap[0..n) is a 4-ary min-heap on (at, tie), except that
- * heap[0] is a dispatched entry while stale_root is set; for every pending
+ * Invariants: if sorted, heap[0..n) is in strictly descending (at, tie) order
+ * and stale_root is 0; else heap[0..n) is a 4-ary min-heap on (at, tie),
+ * except that heap[0] is a dispatched entry while stale_root is set; for every pending
  * node k, heap[nodes[k].pos] has node index k; now <= heap[0].at. */
 #include "sim/engine/evq.h"
 
