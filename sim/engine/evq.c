@@ -55,7 +55,7 @@
  * Invariants: if sorted, heap[0..n) is in strictly descending (at, tie) order
  * and stale_root is 0; else heap[0..n) is a 4-ary min-heap on (at, tie),
  * except that heap[0] is a dispatched entry while stale_root is set; for every pending
- * node k, heap[nodes[k].pos] has node index k; now <= heap[0].at. */
+ * node k, heap[nodes[k].pos] has node index k; now <= the earliest pending time. */
 #include "sim/engine/evq.h"
 
 #include <assert.h>
