@@ -279,10 +279,13 @@ static size_t fmt_double_fast(char *p, double v)
 }
 
 /* Output files repeat many values: latency quantiles are histogram bucket
- * midpoints, the scaler's metric holds between checks.  A small direct-mapped
- * cache of recent texts (per thread: no locking, no sharing) skips the digit
- * generation for them; integers are cheaper to print than to look up. */
-#define FMT_CACHE_SIZE 64
+ * midpoints (a few hundred distinct ones in a run), the scaler's metric holds
+ * between checks.  A direct-mapped cache of recent texts (per thread: no
+ * locking, no sharing; 40 KB) skips the digit generation for them; integers
+ * are cheaper to print than to look up.  64 entries caught a quarter of the
+ * soak's numbers, 1024 entries 56 %. */
+#define FMT_CACHE_SIZE 1024            /* a power of two: FMT_CACHE_BITS */
+#define FMT_CACHE_BITS 10
 typedef struct fmt_cached {
     uint64_t bits;
     uint8_t len;                 /* 0: empty slot */
@@ -297,7 +300,7 @@ static size_t fmt_double_cached(char *p, double v)
         return fmt_double_fast(p, v);
     uint64_t u;
     memcpy(&u, &v, sizeof u);
-    fmt_cached *c = &fmt_cache[(u * UINT64_C(0x9E3779B97F4A7C15)) >> 58];
+    fmt_cached *c = &fmt_cache[(u * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - FMT_CACHE_BITS)];
     if (c->len && c->bits == u) {
         memcpy(p, c->text, c->len);
         return c->len;
