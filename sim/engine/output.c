@@ -282,8 +282,8 @@ static size_t fmt_double_fast(char *p, double v)
  * midpoints (a few hundred distinct ones in a run), the scaler's metric holds
  * between checks.  A direct-mapped cache of recent texts (per thread: no
  * locking, no sharing; 40 KB) skips the digit generation for them; integers
- * are cheaper to print than to look up.  64 entries caught a quarter of the
- * soak's numbers, 1024 entries 56 %. */
+ * are cheaper to print than to look up.  1024 entries instead of 64 generate
+ * digits for 39 % fewer numbers in the soak (9.1k instead of 14.9k per hour). */
 #define FMT_CACHE_SIZE 1024            /* a power of two: FMT_CACHE_BITS */
 #define FMT_CACHE_BITS 10
 typedef struct fmt_cached {
