@@ -201,6 +201,13 @@ static size_t fmt_double_slow(char *p, double v)
     return (size_t)snprintf(p, ASIM_FMT_DOUBLE_LEN, "%.17g", v);
 }
 
+/* a (>= 0 or NaN) is a whole number up to 1e15: a == floor(a) without the
+ * libm call (floor is not inlined without SSE4.1); truncation is exact there. */
+static inline int whole(double a)
+{
+    return a <= 1e15 && a == (double)(int64_t)a;
+}
+
 /* Binary digits after the point in a's exact value (normal a > 0): its
  * exact decimal expansion has as many digits after the point, the last a 5. */
 static int fraction_bits(double a)
@@ -255,7 +262,7 @@ static size_t fmt_double_fast(char *p, double v)
     if (signbit(v))
         p[n++] = '-';
     double a = fabs(v);
-    if (a <= 1e15 && a == floor(a))
+    if (whole(a))
         return n + put_u64(p + n, (uint64_t)a);
     if (a < DBL_MIN)
         return fmt_double_slow(p, v);
@@ -295,8 +302,7 @@ static _Thread_local fmt_cached fmt_cache[FMT_CACHE_SIZE];
 
 static size_t fmt_double_cached(char *p, double v)
 {
-    double a = fabs(v);
-    if (a <= 1e15 && a == floor(a))
+    if (whole(fabs(v)))
         return fmt_double_fast(p, v);
     uint64_t u;
     memcpy(&u, &v, sizeof u);
