@@ -224,7 +224,10 @@ static long model_min(const model_ev *m, size_t n)
     return best;
 }
 
-static int random_run(uint64_t seed, int nops)
+/* osc: the mix swings between mostly schedules and mostly removals whenever
+ * the pending count reaches 4 or 40, so the queue crosses its sorted/heap
+ * thresholds (evq.c: 24 and 12) back and forth. */
+static int random_run(uint64_t seed, int nops, int osc)
 {
     enum { MAXEV = 20000 };
     static model_ev m[MAXEV];
@@ -235,8 +238,15 @@ static int random_run(uint64_t seed, int nops)
     asim_evq *q = asim_evq_create(0);
     xs_state = seed;
     l.n = 0;
+    int down = 0;
     for (int op = 0; op < nops && nm < MAXEV; op++) {
         uint64_t r = xs() % 100;
+        if (osc) {
+            if (npending >= 40) down = 1;
+            if (npending <= 4) down = 0;
+            if (down && r < 40) r = 75 + r % 25;       /* a step instead */
+            else if (!down && r >= 75) r %= 40;         /* a schedule instead */
+        }
         asim_time now = asim_evq_now(q);
         if (r < 40) {                                   /* schedule; small range forces ties */
             asim_time at = now + (asim_time)(xs() % 20);
@@ -294,8 +304,10 @@ static void test_random_against_model(void)
 {
     int nops = getenv("ASIM_SANITIZED") ? 4000 : 20000;
     for (uint64_t seed = 1; seed <= 8; seed++) {
-        int bad = random_run(seed * UINT64_C(0x9E3779B97F4A7C15), nops);
+        int bad = random_run(seed * UINT64_C(0x9E3779B97F4A7C15), nops, 0);
         CHECK_MSG(bad == 0, "seed %llu: %d mismatches", (unsigned long long)seed, bad);
+        bad = random_run(seed * UINT64_C(0x9E3779B97F4A7C15), nops, 1);
+        CHECK_MSG(bad == 0, "seed %llu, oscillating: %d mismatches", (unsigned long long)seed, bad);
     }
 }
 

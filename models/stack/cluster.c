@@ -53,6 +53,7 @@ struct asim_cluster {
     int target;                 /* target of the running/last playbook */
     int queued_target;          /* -1: none */
     asim_time last_completion;
+    int port_slot;              /* published_port: route_published's last answer; -2: stale */
 };
 
 static void on_started(void *ctx, uint64_t slot, asim_time now);
@@ -131,6 +132,7 @@ static void set_state(asim_cluster *cl, int i, asim_cstate s)
 {
     container *k = &cl->c[i];
     if (k->state == s) return;
+    cl->port_slot = -2;
     if (k->state == ASIM_CONTAINER_READY) ready_remove(cl, i);
     cl->count[k->state]--;
     cl->count[s]++;
@@ -358,6 +360,7 @@ asim_cluster *asim_cluster_create(asim_evq *q, const asim_config *cfg,
     cl->rng = *rngs;
     cl->queued_target = -1;
     cl->last_completion = -1;
+    cl->port_slot = -2;
     for (int i = 0; i < cfg->container.initial_replicas; i++)
         create_container(cl, ASIM_CONTAINER_READY, 0);
     if (cl->capslots == 0) {             /* zero initial replicas */
@@ -397,10 +400,14 @@ static int least_connections(const asim_cluster *cl)
  * to it while it is not ready is refused. */
 static void route_published(asim_cluster *cl, const asim_request *r, asim_time now)
 {
-    int best = -1;
-    for (int i = 0; i < cl->nslots; i++) {
-        if (cl->c[i].state == ASIM_CONTAINER_REMOVED) continue;
-        if (best < 0 || cl->c[i].number < cl->c[best].number) best = i;
+    int best = cl->port_slot;            /* numbers and states change only in set_state */
+    if (best == -2) {
+        best = -1;
+        for (int i = 0; i < cl->nslots; i++) {
+            if (cl->c[i].state == ASIM_CONTAINER_REMOVED) continue;
+            if (best < 0 || cl->c[i].number < cl->c[best].number) best = i;
+        }
+        cl->port_slot = best;
     }
     if (best < 0 || cl->c[best].state != ASIM_CONTAINER_READY)
         cl->outer.failed(cl->outer.ctx, r, ASIM_FAIL_REJECTED, now);

@@ -1,4 +1,16 @@
-/* evq.c -- the pending-event set: an indexed 4-ary min-heap over a node pool.
+/* evq.c -- the pending-event set: a sorted array while small, an indexed
+ * 4-ary min-heap otherwise, over a node pool.
+ *
+ * Small queues (at most SORTED_MAX pending): heap[0..n) sorted in descending
+ * order, so a pop takes the last entry and a push inserts from that end,
+ * moving only the entries due before the new one.  A simulation's queue is
+ * small and shaped (the soak: ~10 pending, the next arrival and a few
+ * completions near, periodic timers seconds away), and there the heap's pop,
+ * which sifts a far timer from the root back down, was the largest single
+ * cost of a request (doc/engine.md).  A push into a full array reverses it
+ * (ascending order is a heap) and the heap serves until a removal leaves
+ * SORTED_BACK entries; the gap between the two keeps a queue hovering near
+ * one size from converting back and forth.
  *
  * Why a 4-ary heap: tests/bench_evq.c measures binary, 4-ary and 8-ary heaps
  * and a pairing heap on the hold model (pop the minimum, push it back at
@@ -40,9 +52,10 @@
  * settles a stale root by the ordinary removal.  Pop order is unchanged: keys
  * (time, sequence) are unique, so the order never depends on heap shape.
  *
- * Invariants: heap[0..n) is a 4-ary min-heap on (at, tie), except that
- * heap[0] is a dispatched entry while stale_root is set; for every pending
- * node k, heap[nodes[k].pos] has node index k; now <= heap[0].at. */
+ * Invariants: if sorted, heap[0..n) is in strictly descending (at, tie) order
+ * and stale_root is 0; else heap[0..n) is a 4-ary min-heap on (at, tie),
+ * except that heap[0] is a dispatched entry while stale_root is set; for every pending
+ * node k, heap[nodes[k].pos] has node index k; now <= the earliest pending time. */
 #include "sim/engine/evq.h"
 
 #include <assert.h>
@@ -78,6 +91,7 @@ struct asim_evq {
     uint64_t dispatched;
     int stopped;
     int stale_root;                /* heap[0] was dispatched, not yet removed */
+    int sorted;                    /* heap[0..n) sorted descending, not a heap */
 };
 
 #define NO_NODE UINT32_MAX
@@ -90,6 +104,10 @@ static inline key128 key(entry e) { return (key128)(uint64_t)e.at << 64 | e.tie;
 static inline int less(entry a, entry b) { return key(a) < key(b); }
 
 static inline uint32_t node_of(entry e) { return (uint32_t)(e.tie & NODE_MASK); }
+
+/* Small queues are a sorted array, large ones the heap (see the top). */
+#define SORTED_MAX  24     /* a schedule into a full sorted array makes it a heap */
+#define SORTED_BACK 12     /* a heap left with this many entries is sorted again */
 
 /* Place e at heap index i and record the position in its node. */
 static inline void put(asim_evq *q, size_t i, entry e)
@@ -153,6 +171,60 @@ static void fix(asim_evq *q, size_t i, entry e)
         sift_down(q, i, e);
 }
 
+/* --- sorted mode: heap[0..n) in descending order, the minimum last ------ */
+
+/* Insertion from the end: the entries moved are those due before e, which
+ * for the usual schedule (a completion, the next arrival) are the few other
+ * near-term events, not the periodic ones seconds away. */
+static inline void sorted_insert(asim_evq *q, entry e)
+{
+    entry *a = q->heap;
+    size_t i = q->n++;
+    while (i > 0 && less(a[i - 1], e)) {
+        put(q, i, a[i - 1]);
+        i--;
+    }
+    put(q, i, e);
+}
+
+static void sorted_remove(asim_evq *q, size_t i)
+{
+    for (size_t j = i + 1; j < q->n; j++)
+        put(q, j - 1, q->heap[j]);
+    q->n--;
+}
+
+/* Ascending order is a valid d-ary heap: reversing is the whole conversion. */
+static void to_heap(asim_evq *q)
+{
+    entry *a = q->heap;
+    for (size_t i = 0, j = q->n; i + 1 < j; i++, j--) {
+        entry t = a[i];
+        a[i] = a[j - 1];
+        a[j - 1] = t;
+    }
+    for (size_t i = 0; i < q->n; i++)
+        q->nodes[node_of(a[i])].pos = (uint32_t)i;
+    q->sorted = 0;
+}
+
+static void to_sorted(asim_evq *q)
+{
+    entry *a = q->heap;
+    size_t n = q->n;
+    q->n = 0;
+    for (size_t i = 0; i < n; i++)
+        sorted_insert(q, a[i]);            /* a[i] is never overwritten before it is read */
+    q->sorted = 1;
+}
+
+/* After a removal from the heap: small again, sorted again. */
+static inline void maybe_sort(asim_evq *q)
+{
+    if (q->n <= SORTED_BACK)
+        to_sorted(q);
+}
+
 /* Remove a dispatched root left in place by step. */
 static inline void settle(asim_evq *q)
 {
@@ -161,6 +233,7 @@ static inline void settle(asim_evq *q)
     q->stale_root = 0;
     if (--q->n > 0)
         sift_down(q, 0, q->heap[q->n]);
+    maybe_sort(q);
 }
 
 static void grow(asim_evq *q)
@@ -216,6 +289,7 @@ asim_evq *asim_evq_create(size_t capacity_hint)
 {
     asim_evq *q = asim_calloc(1, sizeof *q);
     q->free_head = NO_NODE;
+    q->sorted = 1;
     if (capacity_hint > NODE_MASK + 1)
         capacity_hint = NODE_MASK + 1;
     if (capacity_hint > 0) {
@@ -248,7 +322,11 @@ asim_timer asim_evq_at(asim_evq *q, asim_time at, asim_event_fn fn, void *ctx, u
     if (q->stale_root) {                   /* at >= now = the old root's time */
         q->stale_root = 0;
         sift_down(q, 0, e);
+    } else if (q->sorted && q->n < SORTED_MAX) {
+        sorted_insert(q, e);
     } else {
+        if (q->sorted)
+            to_heap(q);
         sift_up(q, q->n++, e);
     }
     return (uint64_t)q->nodes[k].gen << 32 | (k + 1);
@@ -275,7 +353,12 @@ int asim_evq_cancel(asim_evq *q, asim_timer h)
     if (k == NO_NODE)
         return 0;
     settle(q);
-    heap_remove(q, q->nodes[k].pos);
+    if (q->sorted) {
+        sorted_remove(q, q->nodes[k].pos);
+    } else {
+        heap_remove(q, q->nodes[k].pos);
+        maybe_sort(q);
+    }
     node_release(q, k);
     return 1;
 }
@@ -288,7 +371,12 @@ int asim_evq_reschedule(asim_evq *q, asim_timer h, asim_time at)
         return 0;
     settle(q);
     entry e = { at, next_tie(q, k) };
-    fix(q, q->nodes[k].pos, e);
+    if (q->sorted) {
+        sorted_remove(q, q->nodes[k].pos);
+        sorted_insert(q, e);
+    } else {
+        fix(q, q->nodes[k].pos, e);
+    }
     return 1;
 }
 
@@ -305,6 +393,8 @@ size_t asim_evq_capacity(const asim_evq *q) { return q->cap; }
 
 asim_time asim_evq_next_time(const asim_evq *q)
 {
+    if (q->sorted)
+        return q->n ? q->heap[q->n - 1].at : ASIM_TIME_MAX;
     if (!q->stale_root)
         return q->n ? q->heap[0].at : ASIM_TIME_MAX;
     /* the root is gone: the minimum is among its children */
@@ -320,10 +410,17 @@ asim_time asim_evq_next_time(const asim_evq *q)
 static inline int step(asim_evq *q, asim_time horizon)
 {
     settle(q);
-    if (q->n == 0 || q->heap[0].at > horizon)
-        return 0;
-    entry top = q->heap[0];
-    q->stale_root = 1;
+    entry top;
+    if (q->sorted) {
+        if (q->n == 0 || q->heap[q->n - 1].at > horizon)
+            return 0;
+        top = q->heap[--q->n];
+    } else {
+        if (q->n == 0 || q->heap[0].at > horizon)
+            return 0;
+        top = q->heap[0];
+        q->stale_root = 1;
+    }
     uint32_t k = node_of(top);
     node nd = q->nodes[k];
     node_release(q, k);

@@ -13,8 +13,9 @@
  * midpoint (geometric), clamped to [min, max].  q <= 0 gives the exact min,
  * q >= 1 the exact max.  Values below ASIM_HIST_MIN (underflow) are known to
  * within ASIM_HIST_MIN absolute; above ASIM_HIST_MAX (overflow) they report
- * the max.  Memory: ~37 KB per histogram; reset, merge and quantile visit
- * only the range of buckets touched since the last reset. */
+ * the max.  Memory: ~38 KB per histogram; merge visits only the range of
+ * buckets touched since the last reset, reset and quantiles only the
+ * non-zero buckets (a bitmap of them is kept). */
 #ifndef ASIM_STATS_H
 #define ASIM_STATS_H
 
