@@ -10,12 +10,14 @@
 #include "models/trace/trace_cfg.h"
 #include "models/scaling/policies_cfg.h"
 #include "models/scenario/slo_cfg.h"
+#include "models/stack/host_cfg.h"
 
 typedef struct asim_ext_cfg {
     asim_slo_cfg slo;
     asim_alerts_cfg alerts;
     asim_trace_cfg trace;
     asim_policies_cfg policies;
+    asim_hosts_cfg hosts;
 } asim_ext_cfg;
 
 #endif

@@ -62,6 +62,7 @@ typedef struct host {
     asim_time last;
     int runnable;
     double requested;
+    long nr_throttled;          /* of every group that ran here */
 } host;
 
 struct asim_hosts {
@@ -317,7 +318,10 @@ static void on_quota(void *ctx, uint64_t arg, asim_time now)
         g->throttled = 0;
     } else {
         g->used = g->quota;
-        if (!g->throttled) g->nr_throttled++;
+        if (!g->throttled) {
+            g->nr_throttled++;
+            g->hs->h[g->host].nr_throttled++;
+        }
         g->throttled = 1;
     }
     reshare(g->hs, g->host, g, now);
@@ -430,3 +434,5 @@ double asim_hosts_busy_seconds(asim_hosts *hs, int i)
 
 int asim_hosts_runnable(const asim_hosts *hs, int i) { return hs->h[i].runnable; }
 int asim_hosts_groups(const asim_hosts *hs, int i) { return hs->h[i].n; }
+double asim_hosts_busy_cores(const asim_hosts *hs, int i) { return hs->h[i].busy; }
+long asim_hosts_nr_throttled(const asim_hosts *hs, int i) { return hs->h[i].nr_throttled; }

@@ -91,5 +91,7 @@ long asim_cgroup_nr_throttled(const asim_cgroup *g); /* periods in which it was 
 double asim_hosts_busy_seconds(asim_hosts *h, int i);
 int asim_hosts_runnable(const asim_hosts *h, int i);
 int asim_hosts_groups(const asim_hosts *h, int i);
+double asim_hosts_busy_cores(const asim_hosts *h, int i);   /* cores in use now */
+long asim_hosts_nr_throttled(const asim_hosts *h, int i);   /* throttled periods of its groups so far */
 
 #endif

@@ -13,6 +13,7 @@
 #include <math.h>
 #include <string.h>
 #include "models/scenario/config.h"
+#include "models/stack/host.h"
 
 typedef struct slot {
     asim_request req;
@@ -59,6 +60,7 @@ struct asim_webapp {
     double window_gauge;
     uint64_t completed_at_scrape;
     asim_time last_completion;
+    asim_cgroup *cpu;              /* the container's cgroup on a shared host; NULL: own CPU */
     double cpu_area;               /* busy-worker-seconds / workers */
     asim_time cpu_last;
     /* dropped SYNs waiting for their retransmission */
@@ -76,6 +78,31 @@ static void cpu_advance(asim_webapp *w, asim_time now)
         w->cpu_last = now;
     }
 }
+
+/* A worker's request is CPU work: without a host its completion is an
+ * event `demand` from now; on a shared host the host's processor sharing
+ * decides when it ends (host.h).  slots[s].timer holds the event or the
+ * host's thread handle: non-zero while the worker is busy. */
+static void schedule_completion(asim_webapp *w, int s, asim_time now)
+{
+    double demand = w->slots[s].req.demand;
+    if (w->cpu) {
+        w->slots[s].timer = asim_cgroup_run(w->cpu, demand > 0 ? demand : 0, on_complete, w, (uint64_t)s);
+        return;
+    }
+    asim_time d = ASIM_SEC(demand);
+    if (d < 0) d = 0;
+    w->slots[s].timer = asim_evq_at(w->q, now + d, on_complete, w, (uint64_t)s);
+}
+
+static void cancel_completion(asim_webapp *w, int s)
+{
+    if (w->cpu) asim_cgroup_cancel(w->cpu, w->slots[s].timer);
+    else asim_evq_cancel(w->q, w->slots[s].timer);
+    w->slots[s].timer = 0;
+}
+
+void asim_webapp_set_cpu(asim_webapp *w, asim_cgroup *g) { w->cpu = g; }
 
 asim_webapp *asim_webapp_create(asim_evq *q, const asim_webapp_params *p,
                                 const asim_webapp_hooks *hooks, int id)
@@ -103,7 +130,7 @@ void asim_webapp_destroy(asim_webapp *w)
 {
     if (!w) return;
     for (int i = 0; i < w->p.workers; i++)
-        if (w->slots[i].timer) asim_evq_cancel(w->q, w->slots[i].timer);
+        if (w->slots[i].timer) cancel_completion(w, i);
     for (int i = 0; i < w->syn_cap; i++)
         if (w->syn[i].timer) asim_evq_cancel(w->q, w->syn[i].timer);
     asim_free(w->syn);
@@ -126,9 +153,7 @@ static void start_service(asim_webapp *w, const asim_request *r, asim_time now)
     cpu_advance(w, now);
     int s = w->free_slots[--w->nfree];
     w->slots[s].req = *r;
-    asim_time d = ASIM_SEC(r->demand);
-    if (d < 0) d = 0;
-    w->slots[s].timer = asim_evq_at(w->q, now + d, on_complete, w, (uint64_t)s);
+    schedule_completion(w, s, now);
 }
 
 static int ring_push(asim_webapp *w, const asim_request *r)
@@ -345,8 +370,7 @@ void asim_webapp_kill(asim_webapp *w, asim_time now)
     syn_fail_all(w, ASIM_FAIL_DROPPED, now);
     for (int i = 0; i < w->p.workers; i++) {
         if (!w->slots[i].timer) continue;
-        asim_evq_cancel(w->q, w->slots[i].timer);
-        w->slots[i].timer = 0;
+        cancel_completion(w, i);
         w->free_slots[w->nfree++] = i;
         fail_request(w, &w->slots[i].req, ASIM_FAIL_DROPPED, now);
     }
@@ -398,4 +422,7 @@ void asim_webapp_scrape(asim_webapp *w, asim_time now, asim_webapp_snapshot *s)
     }
     s->bucket_cum = w->bucket_cum;
     s->cpu_seconds = w->cpu_area;
+    /* On a shared host a busy worker may get less than a core: the counter
+     * is the CPU the cgroup really used, on the same scale (per worker). */
+    if (w->cpu) s->cpu_seconds = asim_cgroup_cpu_seconds(w->cpu) / w->p.workers;
 }

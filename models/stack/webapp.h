@@ -127,6 +127,12 @@ void asim_webapp_drain(asim_webapp *w, int mode, asim_time now);
  * DROPPED; pending completion events are cancelled. */
 void asim_webapp_kill(asim_webapp *w, asim_time now);
 
+/* Run on a shared host: requests' demands become CPU work of the cgroup
+ * (models/stack/host.h), done when processor sharing says so.  Call before
+ * the first request; the webapp does not own g. */
+struct asim_cgroup;
+void asim_webapp_set_cpu(asim_webapp *w, struct asim_cgroup *g);
+
 int asim_webapp_busy(const asim_webapp *w);
 int asim_webapp_waiting(const asim_webapp *w);
 int asim_webapp_in_flight(const asim_webapp *w);      /* busy + waiting */

@@ -59,6 +59,7 @@ extern const asim_settings_group asim_settings_slo;
 extern const asim_settings_group asim_settings_alerts;
 extern const asim_settings_group asim_settings_trace;
 extern const asim_settings_group asim_settings_policies;
+extern const asim_settings_group asim_settings_hosts;
 
 static const asim_settings_group *const groups[] = {
     &asim_settings_core,
@@ -66,6 +67,7 @@ static const asim_settings_group *const groups[] = {
     &asim_settings_alerts,
     &asim_settings_trace,
     &asim_settings_policies,
+    &asim_settings_hosts,
 };
 
 /* Iteration over every setting of every present group, in registry order. */
@@ -959,12 +961,27 @@ static cJSON *value_json(const asim_config *cfg, const asim_setting *s)
     return NULL;
 }
 
+/* An optional scalar setting still holding its default. */
+static int optional_at_default(const asim_config *cfg, const asim_setting *s)
+{
+    if (!s->optional || s->type == ASIM_SET_CUSTOM || s->size == 0)
+        return 0;
+    static _Thread_local asim_config scratch;
+    asim_err err;
+    memset((char *)&scratch + s->offset, 0, s->size);
+    if (set_from_text(&scratch, s, s->def ? s->def : "", s->path, &err) != 0)
+        return 0;
+    return memcmp((const char *)&scratch + s->offset, cfield(cfg, s), s->size) == 0;
+}
+
 cJSON *asim_config_to_json(const asim_config *cfg)
 {
     cJSON *root = cJSON_CreateObject();
     iter it = {0, 0};
     const asim_setting *s;
     while ((s = iter_next(&it))) {
+        if (optional_at_default(cfg, s))
+            continue;
         cJSON *v = value_json(cfg, s);
         if (!v)
             continue;

@@ -40,6 +40,8 @@
 #include "models/prometheus/openmetrics.h"
 #include "models/scaling/policy_util.h"
 #include "sim/engine/timefmt.h"
+#include "models/stack/host.h"
+#include "sim/run/hosts_out.h"
 
 enum { F_TIMESERIES, F_SCRAPES, F_EVENTS, F_LOG, F_ALERTS, F_NFILES };
 static const char *const file_names[F_NFILES] = {
@@ -64,6 +66,8 @@ typedef struct sim {
     asim_alerts *alerts;
     asim_elastic *elastic;
     asim_om *om;                       /* OpenMetrics export, when asked */
+    asim_hosts *hosts;                 /* shared hosts (hosts.count > 0), else NULL */
+    asim_hosts_out *hosts_out;         /* hosts.csv and host metrics */
     /* files */
     asim_afile f[F_NFILES];
     int have_files;
@@ -248,6 +252,7 @@ static void second_row(sim *s, asim_time now)
         asim_csv_int(w, asim_cluster_target(s->cl));
         asim_csv_end(w);
     }
+    if (s->hosts_out) asim_hosts_out_second(s->hosts_out, t);
     asim_hist_reset(s->lat_sec);
     s->sec_arrivals = s->sec_completed = s->sec_rejected = s->sec_timeouts = 0;
     if (s->progress && (int64_t)t % 600 == 599) report_progress(s, now);
@@ -444,6 +449,8 @@ static void destroy_models(sim *s)
     asim_scaler_destroy(s->scaler);
     asim_prom_destroy(s->prom);
     asim_cluster_destroy(s->cl);
+    asim_hosts_out_destroy(s->hosts_out);
+    asim_hosts_destroy(s->hosts);        /* after the cluster: its containers are cgroups here */
     asim_tsdb_destroy(s->db);
     asim_sources_destroy(s->sources);
     asim_closed_destroy(s->closed);      /* cancels its events: before the queue */
@@ -517,7 +524,8 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
     };
     asim_cluster_hooks ch = { s, NULL, on_actuation_done, on_cluster_changed };
     asim_cluster_rngs cr = { s->rng_start, s->rng_actuation, s->rng_balancer };
-    s->cl = asim_cluster_create(s->q, cfg, &ap, &wh, &ch, &cr);
+    if (cfg->ext.hosts.count > 0) s->hosts = asim_hosts_create(s->q, &cfg->ext.hosts);
+    s->cl = asim_cluster_create_on(s->q, cfg, &ap, &wh, &ch, &cr, s->hosts);
     asim_twmean_init(&s->running, 0, running_containers(s->cl));
     s->max_seen = running_containers(s->cl);
 
@@ -526,6 +534,10 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
     if (rc) return rc;
     s->elastic = asim_elastic_create(cfg);
 
+    if (s->hosts) {
+        rc = asim_hosts_out_create(s->hosts, dir, &s->hosts_out, err);
+        if (rc) return rc;
+    }
     if (dir) {
         rc = open_files(s, dir, err);
         if (rc) return rc;
@@ -581,6 +593,7 @@ static void summarize(sim *s, asim_summary *sum)
     asim_sources_summarize(s->sources, sum);
     if (s->alerts) asim_alerts_finish(s->alerts, ASIM_TO_MS(s->horizon), sum);
     if (s->elastic) asim_elastic_finish(s->elastic, sum);
+    if (s->hosts_out) asim_hosts_out_summarize(s->hosts_out, dur, sum);
 }
 
 static int write_summary(const sim *s, const char *dir, const asim_summary *sum, asim_err *err)
@@ -647,6 +660,7 @@ int asim_simulate(const asim_config *cfg, uint64_t seed, const char *out_dir,
     if (s.have_files) {
         for (int i = 0; i < F_NFILES && rc == 0; i++) rc = asim_afile_commit(&s.f[i], err);
         for (int i = 0; i < F_NFILES; i++) asim_afile_abort(&s.f[i]);
+        if (rc == 0 && s.hosts_out) rc = asim_hosts_out_commit(s.hosts_out, err);
         if (rc == 0 && s.om) {
             rc = asim_om_finish(s.om, err);
             s.om = NULL;
