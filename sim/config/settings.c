@@ -974,13 +974,31 @@ static int optional_at_default(const asim_config *cfg, const asim_setting *s)
     return memcmp((const char *)&scratch + s->offset, cfield(cfg, s), s->size) == 0;
 }
 
+/* A group whose optional settings all hold their defaults (the feature is
+ * off): those settings are left out of the JSON.  Once one is set, the
+ * whole group is written, so a summary shows the feature's full settings. */
+static int optional_group_off(const asim_config *cfg, const asim_settings_group *grp)
+{
+    int any = 0;
+    for (size_t i = 0; i < grp->count; i++) {
+        const asim_setting *s = &grp->table[i];
+        if (!s->optional) continue;
+        any = 1;
+        if (!optional_at_default(cfg, s)) return 0;
+    }
+    return any;
+}
+
 cJSON *asim_config_to_json(const asim_config *cfg)
 {
     cJSON *root = cJSON_CreateObject();
     iter it = {0, 0};
     const asim_setting *s;
+    int off[ASIM_ARRAY_LEN(groups)];
+    for (size_t g = 0; g < ASIM_ARRAY_LEN(groups); g++)
+        off[g] = groups[g]->table && optional_group_off(cfg, groups[g]);
     while ((s = iter_next(&it))) {
-        if (optional_at_default(cfg, s))
+        if (s->optional && off[it.g])
             continue;
         cJSON *v = value_json(cfg, s);
         if (!v)

@@ -42,9 +42,10 @@ typedef struct asim_setting {
     int (*parse)(asim_config *cfg, const struct cJSON *node, const char *jpath, asim_err *err);
     /* CUSTOM: the current value as JSON (for best.json / printing). */
     struct cJSON *(*to_json)(const asim_config *cfg);
-    /* A feature that is off by default (hosts.*): left out of
-     * asim_config_to_json while at its default, so the summaries of
-     * scenarios that do not use it stay as they were. */
+    /* A feature that is off by default (hosts.*): while every optional
+     * setting of its group holds its default, they are left out of
+     * asim_config_to_json, so the summaries of scenarios that do not use
+     * the feature stay as they were. */
     int optional;
 } asim_setting;
 
