@@ -1,8 +1,9 @@
 /* test_host.c -- processor sharing on hosts and CFS bandwidth limits
  * against theory nobody here wrote:
  *  - M/G/1-PS: mean response time E[S]/(1-rho) whatever the service
- *    distribution (Kleinrock 1967; Harchol-Balter, "Performance Modeling and
- *    Design of Computer Systems", 2013, ch. 22), for exponential, lognormal
+ *    distribution (Kleinrock, "Time-shared systems: a theoretical treatment", JACM
+ *    1967; Harchol-Balter, "Performance Modeling and Design of Computer
+ *    Systems", 2013, the M/G/1/PS chapter), for exponential, lognormal
  *    (cv 2) and deterministic service, ~1M requests each, within 2 %;
  *  - M/G/c with rates min(1, c/n) shared equally (a symmetric queue, hence
  *    insensitive: Kelly 1979): the number in system is that of M/M/c, so

@@ -698,10 +698,50 @@ out:
     return rc;
 }
 
+/* hosts.dat from the run's hosts.csv (runs on shared hosts only): time,
+ * host, utilisation, runnable threads, containers, throttled periods.
+ * Returns 1 when written, 0 when the run has no hosts.csv. */
+static int hosts_data(asim_gp *g, const asim_rundir *r, const tscale *sc, asim_err *err)
+{
+    char *path = asim_path_join(r->dir, "hosts.csv");
+    FILE *probe = fopen(path, "r");
+    if (!probe) {
+        asim_free(path);
+        return 0;
+    }
+    fclose(probe);
+    static const char *const req[] = {"time", "host", "cpu_utilisation", "runnable_threads", NULL};
+    asim_table t;
+    int rc = asim_table_read(&t, path, NULL, req, err);
+    asim_free(path);
+    if (rc)
+        return -rc;
+    FILE *f = asim_gp_data(g, "hosts.dat", err);
+    if (!f) {
+        asim_table_free(&t);
+        return -ASIM_ERUNTIME;
+    }
+    static const char *const cols[] = {"host", "cpu_utilisation", "runnable_threads", "containers",
+                                       "throttled_periods"};
+    int ct = asim_table_col(&t, "time"), c[5];
+    for (int k = 0; k < 5; k++) c[k] = asim_table_col(&t, cols[k]);
+    double nh = 0;
+    for (size_t i = 0; i < t.nrow; i++) {
+        fprintf(f, "%.6g", asim_table_num(&t, i, ct) / sc->div);
+        for (int k = 0; k < 5; k++) put_num(f, asim_table_num(&t, i, c[k]));
+        fputc('\n', f);
+        if (asim_table_num(&t, i, c[0]) > nh) nh = asim_table_num(&t, i, c[0]);
+    }
+    asim_table_free(&t);
+    asim_gp_set_num(g, "n_hosts", nh);
+    asim_gp_set_num(g, "cores", asim_rundir_setting_num(r, "hosts.cores", NAN));
+    return 1;
+}
+
 int asim_plot_rundir(const asim_rundir *r, unsigned figures, unsigned formats,
                      const char *out_dir, asim_err *err)
 {
-    char *gp_dash = NULL, *gp_time = NULL;
+    char *gp_dash = NULL, *gp_time = NULL, *gp_hosts = NULL;
     if ((figures & ASIM_FIG_DASHBOARD) && !(gp_dash = asim_plot_script("dashboard.gp", err)))
         return ASIM_ERUNTIME;
     if ((figures & ASIM_FIG_TIMELINE) && !(gp_time = asim_plot_script("timeline.gp", err))) {
@@ -747,12 +787,28 @@ int asim_plot_rundir(const asim_rundir *r, unsigned figures, unsigned formats,
         char *b = out_base(out_dir, "timeline");
         asim_gp_render(g, gp_time, b, formats);
         asim_free(b);
+        /* runs on shared hosts: hosts.png beside the timeline */
+        int hosts = hosts_data(g, r, &sc, err);
+        if (hosts < 0) {
+            rc = -hosts;
+            goto out;
+        }
+        if (hosts && !(gp_hosts = asim_plot_script("hosts.gp", err))) {
+            rc = ASIM_ERUNTIME;
+            goto out;
+        }
+        if (gp_hosts) {
+            b = out_base(out_dir, "hosts");
+            asim_gp_render(g, gp_hosts, b, formats);
+            asim_free(b);
+        }
     }
     rc = asim_gp_run(g, err);
 out:
     asim_gp_destroy(g);
     asim_free(gp_dash);
     asim_free(gp_time);
+    asim_free(gp_hosts);
     return rc;
 }
 
