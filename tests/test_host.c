@@ -201,50 +201,47 @@ static void run_batch(const asim_hosts_cfg *hc, double limit, int nthreads, doub
     asim_evq_destroy(q);
 }
 
-static void test_cfs_quota_one_thread(void)
+/* Threads started together in one group, computed by hand from
+ * Documentation/scheduler/sched-bwc.rst and equal shares: every thread
+ * ends at `end` s, the group throttled in `throttled` periods. */
+static void test_batches_by_hand(void)
 {
-    /* --cpus 0.5: quota 50 ms per 100 ms period.  120 ms of work runs
-     * 0-50, throttled 50-100, runs 100-150, throttled 150-200, runs
-     * 200-220: done at 220 ms, throttled in 2 periods. */
-    asim_hosts_cfg hc = host_cfg(4);
-    ends e;
-    long thr;
-    run_batch(&hc, 0.5, 1, 0.12, &e, &thr);
-    CHECK_NEAR(ASIM_TO_SEC(e.at[0]), 0.22, 1e-8);
-    CHECK(thr == 2);
-    /* fluid: 0.5 cores all along, 240 ms */
-    hc.limit_model = ASIM_QUOTA_FLUID;
-    run_batch(&hc, 0.5, 1, 0.12, &e, &thr);
-    CHECK_NEAR(ASIM_TO_SEC(e.at[0]), 0.24, 1e-8);
-    CHECK(thr == 0);
-}
-
-static void test_cfs_quota_parallel_burst(void)
-{
-    /* --cpus 1 on a 4-core host, 4 workers each with 100 ms of work: the
-     * four run in parallel and use the 100 ms quota in 25 ms, then wait
-     * 75 ms; 25 ms of progress per period, so all end at 325 ms after
-     * being throttled in 3 periods (the tail-latency effect of CFS quotas).
-     * The fluid model spreads 1 core over 4 threads: 400 ms. */
-    asim_hosts_cfg hc = host_cfg(4);
-    ends e;
-    long thr;
-    run_batch(&hc, 1.0, 4, 0.1, &e, &thr);
-    for (int i = 0; i < 4; i++) CHECK_NEAR(ASIM_TO_SEC(e.at[i]), 0.325, 1e-8);
-    CHECK(thr == 3);
-    hc.limit_model = ASIM_QUOTA_FLUID;
-    run_batch(&hc, 1.0, 4, 0.1, &e, &thr);
-    for (int i = 0; i < 4; i++) CHECK_NEAR(ASIM_TO_SEC(e.at[i]), 0.4, 1e-8);
-}
-
-static void test_saturated_host_shares(void)
-{
-    /* 6 threads of 1 s on 2 cores, equal shares 1/3 core: all end at 3 s. */
-    asim_hosts_cfg hc = host_cfg(2);
-    ends e;
-    long thr;
-    run_batch(&hc, 0, 6, 1.0, &e, &thr);
-    for (int i = 0; i < 6; i++) CHECK_NEAR(ASIM_TO_SEC(e.at[i]), 3.0, 1e-8);
+    static const struct {
+        const char *what;
+        int cores;
+        asim_quota_model model;
+        double limit;
+        int threads;
+        double work, end;
+        long throttled;
+    } cases[] = {
+        /* --cpus 0.5: quota 50 ms per 100 ms period.  120 ms of work runs
+         * 0-50, throttled 50-100, runs 100-150, throttled 150-200, runs
+         * 200-220: done at 220 ms, throttled in 2 periods. */
+        { "quota, one thread", 4, ASIM_QUOTA_PERIOD, 0.5, 1, 0.12, 0.22, 2 },
+        /* fluid: 0.5 cores all along, 240 ms */
+        { "fluid, one thread", 4, ASIM_QUOTA_FLUID, 0.5, 1, 0.12, 0.24, 0 },
+        /* --cpus 1 on a 4-core host, 4 workers each with 100 ms of work:
+         * the four run in parallel and use the 100 ms quota in 25 ms, then
+         * wait 75 ms; 25 ms of progress per period, so all end at 325 ms,
+         * throttled in 3 periods (the tail-latency effect of CFS quotas). */
+        { "quota, parallel burst", 4, ASIM_QUOTA_PERIOD, 1.0, 4, 0.1, 0.325, 3 },
+        /* the fluid model spreads 1 core over 4 threads: 400 ms */
+        { "fluid, parallel", 4, ASIM_QUOTA_FLUID, 1.0, 4, 0.1, 0.4, 0 },
+        /* 6 threads of 1 s on 2 cores, equal shares of 1/3 core: 3 s */
+        { "saturated host", 2, ASIM_QUOTA_PERIOD, 0, 6, 1.0, 3.0, 0 },
+    };
+    for (size_t k = 0; k < ASIM_ARRAY_LEN(cases); k++) {
+        asim_hosts_cfg hc = host_cfg(cases[k].cores);
+        hc.limit_model = cases[k].model;
+        ends e;
+        long thr;
+        run_batch(&hc, cases[k].limit, cases[k].threads, cases[k].work, &e, &thr);
+        for (int i = 0; i < cases[k].threads; i++)
+            CHECK_MSG(fabs(ASIM_TO_SEC(e.at[i]) - cases[k].end) < 1e-8, "%s: thread %d ends at %.9f s, not %g",
+                      cases[k].what, i, ASIM_TO_SEC(e.at[i]), cases[k].end);
+        CHECK_MSG(thr == cases[k].throttled, "%s: throttled %ld", cases[k].what, thr);
+    }
 }
 
 static void test_container_sharing(void)
@@ -343,9 +340,7 @@ static void test_cancel_and_placement(void)
 
 int main(void)
 {
-    RUN(test_cfs_quota_one_thread);
-    RUN(test_cfs_quota_parallel_burst);
-    RUN(test_saturated_host_shares);
+    RUN(test_batches_by_hand);
     RUN(test_container_sharing);
     RUN(test_no_contention_exact);
     RUN(test_cancel_and_placement);
