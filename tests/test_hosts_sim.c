@@ -1,6 +1,7 @@
 /* test_hosts_sim.c -- shared hosts inside a whole run (hosts.*, container.cpu_*):
  *  - hosts that are never saturated recover the model without hosts
- *    exactly: every summary metric bit for bit, start-up on the CPU too;
+ *    exactly: every summary metric bit for bit, start-up and playbook on
+ *    the CPU too;
  *  - a saturated host slows the replicas (latency up, utilisation 1);
  *  - a CPU limit throttles (cpu_throttled_periods > 0) and costs latency;
  *  - settings: a limit without hosts is an error naming its JSON path, and
@@ -47,7 +48,8 @@ static void test_unsaturated_hosts_recover_the_model(void)
 {
     asim_summary plain, hosted;
     run(NULL, 0, &plain);
-    static const char *const sets[] = { "hosts.count=3", "hosts.cores=64", "hosts.startup_cpu=true" };
+    static const char *const sets[] = { "hosts.count=3", "hosts.cores=64", "hosts.startup_cpu=true",
+                                         "hosts.playbook_cpu=true" };
     run(sets, ASIM_ARRAY_LEN(sets), &hosted);
     CHECK(get(&plain, "scale_ups") > 0);      /* the run does exercise scaling */
     int same = 1;

@@ -57,6 +57,7 @@ struct asim_cluster {
     int queued_target;          /* -1: none */
     asim_time last_completion;
     asim_hosts *hosts;          /* NULL: every replica has its own CPU */
+    asim_cgroup *playbook_cg;   /* hosts.playbook_cpu: the playbook's CPU on host 1 */
 };
 
 static void on_started(void *ctx, uint64_t slot, asim_time now);
@@ -327,7 +328,10 @@ static void start_playbook(asim_cluster *cl, int target, asim_time now)
     cl->actuating = 1;
     cl->target = target;
     double lat = asim_dist_sample(&cl->cfg->actuator.latency, cl->rng.actuation);
-    asim_evq_at(cl->q, now + ASIM_SEC(lat), on_applied, cl, (uint64_t)target);
+    if (cl->playbook_cg)        /* ansible is CPU-bound: slower on a busy host */
+        asim_cgroup_run(cl->playbook_cg, lat, on_applied, cl, (uint64_t)target);
+    else
+        asim_evq_at(cl->q, now + ASIM_SEC(lat), on_applied, cl, (uint64_t)target);
 }
 
 static void on_applied(void *ctx, uint64_t arg, asim_time now)
@@ -383,6 +387,8 @@ asim_cluster *asim_cluster_create_on(asim_evq *q, const asim_config *cfg,
     asim_cluster *cl = asim_calloc(1, sizeof *cl);
     cl->q = q;
     cl->hosts = hosts;
+    if (hosts && cfg->ext.hosts.playbook_cpu)
+        cl->playbook_cg = asim_hosts_place_on(hosts, 0, 0, 0.1, 0);
     cl->cfg = cfg;
     cl->app = *app;
     cl->outer = *app_hooks;
@@ -412,6 +418,7 @@ void asim_cluster_destroy(asim_cluster *cl)
     if (!cl) return;
     for (int i = 0; i < cl->nslots; i++)
         if (cl->c[i].state != ASIM_CONTAINER_REMOVED) remove_container(cl, i, -1);
+    asim_cgroup_release(cl->playbook_cg);
     asim_free(cl->c);
     asim_free(cl->ready);
     asim_free(cl->numbers.bits);

@@ -60,7 +60,8 @@ asim_cluster *asim_cluster_create(asim_evq *q, const asim_config *cfg,
                                   const asim_cluster_rngs *rngs);
 /* The same with the replicas on shared hosts (cfg->ext.hosts, host.h): each
  * container is a cgroup placed on a host, its requests are CPU work there,
- * and with hosts.startup_cpu its start-up too.  hosts NULL: asim_cluster_create. */
+ * with hosts.startup_cpu its start-up too, and with hosts.playbook_cpu the
+ * playbook is CPU work of one thread on the first host.  hosts NULL: asim_cluster_create. */
 struct asim_hosts;
 asim_cluster *asim_cluster_create_on(asim_evq *q, const asim_config *cfg,
                                      const asim_webapp_params *app,

@@ -51,6 +51,7 @@ struct asim_cgroup {
     long nr_throttled;
     asim_timer qtimer;
     double request;
+    int container;              /* placed by asim_hosts_place (counts for spread) */
 };
 
 typedef struct host {
@@ -63,6 +64,7 @@ typedef struct host {
     int runnable;
     double requested;
     long nr_throttled;          /* of every group that ran here */
+    int containers;             /* groups placed by asim_hosts_place */
 } host;
 
 struct asim_hosts {
@@ -364,7 +366,7 @@ static int pick_host(const asim_hosts *hs, double request)
         return best;
     }
     for (int i = 1; i < hs->cfg.count; i++)
-        if (hs->h[i].n < hs->h[best].n) best = i;
+        if (hs->h[i].containers < hs->h[best].containers) best = i;
     return best;
 }
 
@@ -392,7 +394,10 @@ asim_cgroup *asim_hosts_place_on(asim_hosts *hs, int hi, double limit, double pe
 
 asim_cgroup *asim_hosts_place(asim_hosts *hs, double limit, double period, double request)
 {
-    return asim_hosts_place_on(hs, pick_host(hs, request), limit, period, request);
+    asim_cgroup *g = asim_hosts_place_on(hs, pick_host(hs, request), limit, period, request);
+    g->container = 1;
+    hs->h[g->host].containers++;
+    return g;
 }
 
 void asim_cgroup_release(asim_cgroup *g)
@@ -410,6 +415,7 @@ void asim_cgroup_release(asim_cgroup *g)
     memmove(ho->g + pos, ho->g + pos + 1, (size_t)(ho->n - pos - 1) * sizeof *ho->g);
     ho->n--;
     ho->requested -= g->request;
+    ho->containers -= g->container;
     reshare(hs, g->host, NULL, now);
     asim_free(g->jobs);
     asim_free(g);
@@ -433,6 +439,6 @@ double asim_hosts_busy_seconds(asim_hosts *hs, int i)
 }
 
 int asim_hosts_runnable(const asim_hosts *hs, int i) { return hs->h[i].runnable; }
-int asim_hosts_groups(const asim_hosts *hs, int i) { return hs->h[i].n; }
+int asim_hosts_groups(const asim_hosts *hs, int i) { return hs->h[i].containers; }
 double asim_hosts_busy_cores(const asim_hosts *hs, int i) { return hs->h[i].busy; }
 long asim_hosts_nr_throttled(const asim_hosts *hs, int i) { return hs->h[i].nr_throttled; }

@@ -68,7 +68,8 @@ int asim_hosts_cores(const asim_hosts *h);
  * cores takes it (overcommitted). */
 asim_cgroup *asim_hosts_place(asim_hosts *h, double limit, double period, double request);
 /* A cgroup on host `host` (0-based), for tests and for groups that are not
- * containers (a playbook run on the first host). */
+ * containers (the playbook on the first host): these do not count as
+ * containers for placement or asim_hosts_groups. */
 asim_cgroup *asim_hosts_place_on(asim_hosts *h, int host, double limit, double period, double request);
 /* Remove the group; its running threads are dropped without callbacks. */
 void asim_cgroup_release(asim_cgroup *g);
@@ -87,7 +88,8 @@ int asim_cgroup_throttled(const asim_cgroup *g);     /* 1 while throttled */
 long asim_cgroup_nr_throttled(const asim_cgroup *g); /* periods in which it was throttled */
 
 /* Per host i: CPU-seconds used since time 0 (all cores together), the
- * number of runnable threads not throttled, and the groups placed there. */
+ * number of runnable threads not throttled, and the containers placed
+ * there (asim_hosts_place). */
 double asim_hosts_busy_seconds(asim_hosts *h, int i);
 int asim_hosts_runnable(const asim_hosts *h, int i);
 int asim_hosts_groups(const asim_hosts *h, int i);

@@ -33,6 +33,7 @@ typedef struct asim_hosts_cfg {
     asim_cpu_sharing sharing;
     asim_quota_model limit_model;
     int startup_cpu;              /* 1: container start-up is CPU work of one thread on its host */
+    int playbook_cpu;             /* 1: the playbook run is CPU work of one thread on host 1 */
     double cpu_limit;             /* container.cpu_limit: cores (docker --cpus), 0 = none */
     double cpu_period;            /* container.cpu_period: s (cpu.cfs_period_us) */
     double cpu_request;           /* container.cpu_request: cores reserved for placement */

@@ -43,6 +43,9 @@ static const asim_setting hosts_table[] = {
     { .path = "hosts.startup_cpu", .type = ASIM_SET_BOOL, HOSTS(startup_cpu), .def = "false",
       .help = "Container start-up is CPU work (container.start_latency CPU-seconds of one thread) on "
       "its host, so it takes longer on a busy host" },
+    { .path = "hosts.playbook_cpu", .type = ASIM_SET_BOOL, HOSTS(playbook_cpu), .def = "false",
+      .help = "The playbook run is CPU work (actuator.latency CPU-seconds of one thread) on the first "
+      "host, where the seed runs ansible, so it takes longer on a busy host" },
     { .path = "container.cpu_limit", .type = ASIM_SET_DOUBLE, HOSTS(cpu_limit), .def = "0", .min = 0,
       .max = 4096, .unit = "cores",
       .help = "CPU limit of each container (docker --cpus: cfs_quota_us / cfs_period_us); 0 none. Needs hosts" },
@@ -64,6 +67,9 @@ static int hosts_validate(asim_config *cfg, asim_err *err)
     if (h->startup_cpu)
         return asim_config_errf(cfg, err, "$.hosts.startup_cpu",
                                 "start-up on the CPU needs hosts (set hosts.count >= 1)");
+    if (h->playbook_cpu)
+        return asim_config_errf(cfg, err, "$.hosts.playbook_cpu",
+                                "the playbook on the CPU needs hosts (set hosts.count >= 1)");
     return 0;
 }
 
