@@ -60,6 +60,7 @@ extern const asim_settings_group asim_settings_alerts;
 extern const asim_settings_group asim_settings_trace;
 extern const asim_settings_group asim_settings_policies;
 extern const asim_settings_group asim_settings_hosts;
+extern const asim_settings_group asim_settings_services;
 
 static const asim_settings_group *const groups[] = {
     &asim_settings_core,
@@ -68,6 +69,7 @@ static const asim_settings_group *const groups[] = {
     &asim_settings_trace,
     &asim_settings_policies,
     &asim_settings_hosts,
+    &asim_settings_services,
 };
 
 /* Iteration over every setting of every present group, in registry order. */
@@ -918,6 +920,24 @@ int asim_config_validate(asim_config *cfg, asim_err *err)
         return asim_config_errf(cfg, err, "$.scaler.query", "invalid PromQL: %s", perr);
     asim_promql_free(q);
     return 0;
+}
+
+int asim_config_service(const asim_config *base, size_t i, asim_config *out, asim_err *err)
+{
+    const asim_service_spec *sp = &base->ext.services.v[i];
+    asim_config_copy(out, base);
+    /* the copy keeps no services: free them, as the copy owns its own */
+    asim_config_services_clear(out);
+    strfmt(out->container.service_name, sizeof out->container.service_name, "%s", sp->name);
+    strfmt(out->prometheus.job, sizeof out->prometheus.job, "%s", sp->name);
+    char jpath[64];
+    strfmt(jpath, sizeof jpath, "$.services[%zu]", i);
+    cJSON *o = cJSON_Parse(sp->overlay);
+    int rc = o ? load_object(out, o, "", jpath, err) : asim_config_errf(out, err, jpath, "bad overlay");
+    cJSON_Delete(o);
+    if (rc == 0)
+        rc = asim_config_validate(out, err);
+    return rc;
 }
 
 void asim_config_copy(asim_config *dst, const asim_config *src)

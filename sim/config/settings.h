@@ -118,6 +118,15 @@ const char *asim_suggest(const char *word, const char *const *cands, size_t n);
  * the bad value. */
 void asim_err_blame_set(asim_err *err, const asim_config *cfg, const char *const *sets, size_t n);
 
+/* The full configuration of service i (0-based) of base->ext.services:
+ * base's settings, container.service_name and prometheus.job set to the
+ * service's name, then its overlay, then validated.  out has no services
+ * of its own; free it with asim_config_free.  Errors name
+ * "$.services[i]..." in base's file.  0 or ASIM_EINPUT. */
+int asim_config_service(const asim_config *base, size_t i, asim_config *out, asim_err *err);
+/* Drop cfg's services (freeing their overlays). */
+void asim_config_services_clear(asim_config *cfg);
+
 /* ---- a command's configuration ---------------------------------------- */
 
 /* Apply the "path=value" texts of sets in order (asim_config_set each);

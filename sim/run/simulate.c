@@ -42,14 +42,24 @@
 #include "sim/engine/timefmt.h"
 #include "models/stack/host.h"
 #include "sim/run/hosts_out.h"
+#include "sim/engine/hash.h"
 
 enum { F_TIMESERIES, F_SCRAPES, F_EVENTS, F_LOG, F_ALERTS, F_NFILES };
 static const char *const file_names[F_NFILES] = {
     "timeseries.csv", "scrapes.csv", "events.csv", "scaler.log", "alerts.csv"
 };
 
-typedef struct sim {
+typedef struct sim sim;
+
+struct sim {
     const asim_config *cfg;
+    /* More services (cfg->ext.services): each a sim of its own on the
+     * parent's event queue, hosts and TSDB, with files in services/NAME/. */
+    const sim *parent;                 /* NULL for the scenario's own service */
+    sim *children;
+    size_t nchildren;
+    asim_config own_cfg;               /* a child's configuration (asim_config_service) */
+    char dir[4096];                    /* a child's directory, "" without files */
     uint64_t seed;
     asim_evq *q;
     asim_time horizon;
@@ -87,7 +97,7 @@ typedef struct sim {
     uint64_t blind_checks;             /* checks with a target whose last scrape timed out */
     int progress;                      /* ASIM_RUN_PROGRESS */
     double progress_wall;              /* wall clock of the last progress line */
-} sim;
+};
 
 /* Wall-clock seconds, for progress lines on stderr only: never in files. */
 static double wall_now(void)
@@ -267,6 +277,7 @@ static void run_seconds(sim *s)
     for (asim_time t = ASIM_NS_PER_SEC; t <= s->horizon; t += ASIM_NS_PER_SEC) {
         asim_evq_run(s->q, t - 1);
         second_row(s, t);
+        for (size_t i = 0; i < s->nchildren; i++) second_row(&s->children[i], t);
     }
     asim_evq_run(s->q, s->horizon);
 }
@@ -441,6 +452,13 @@ static int open_files(sim *s, const char *dir, asim_err *err)
 
 static void destroy_models(sim *s)
 {
+    for (size_t i = 0; i < s->nchildren; i++) {
+        destroy_models(&s->children[i]);
+        asim_config_free(&s->children[i].own_cfg);
+    }
+    asim_free(s->children);
+    s->children = NULL;
+    s->nchildren = 0;
     if (s->om) asim_om_abort(s->om);
     for (int i = 0; i < F_NFILES; i++)
         if (s->have_files) asim_afile_abort(&s->f[i]);
@@ -449,12 +467,14 @@ static void destroy_models(sim *s)
     asim_scaler_destroy(s->scaler);
     asim_prom_destroy(s->prom);
     asim_cluster_destroy(s->cl);
-    asim_hosts_out_destroy(s->hosts_out);
-    asim_hosts_destroy(s->hosts);        /* after the cluster: its containers are cgroups here */
-    asim_tsdb_destroy(s->db);
     asim_sources_destroy(s->sources);
     asim_closed_destroy(s->closed);      /* cancels its events: before the queue */
-    asim_evq_destroy(s->q);
+    if (!s->parent) {                    /* the shared parts */
+        asim_hosts_out_destroy(s->hosts_out);
+        asim_hosts_destroy(s->hosts);    /* after the clusters: their containers are cgroups here */
+        asim_tsdb_destroy(s->db);
+        asim_evq_destroy(s->q);
+    }
     asim_rng_free(s->rng_think);
     asim_rng_free(s->rng_service);
     asim_rng_free(s->rng_start);
@@ -462,6 +482,18 @@ static void destroy_models(sim *s)
     asim_rng_free(s->rng_balancer);
     asim_hist_destroy(s->lat_all);
     asim_hist_destroy(s->lat_sec);
+}
+
+static int query_reach(const asim_config *cfg, int64_t lookback_ms, int64_t *reach, asim_err *err);
+
+/* How far back (ms) a service's queries reach: the scaler's and its policy's. */
+static int service_reach(const asim_config *cfg, int64_t lookback_ms, int64_t *reach, asim_err *err)
+{
+    int rc = query_reach(cfg, lookback_ms, reach, err);
+    if (rc) return rc;
+    int64_t pr = asim_policies_reach_ms(cfg, lookback_ms);    /* policies' own queries */
+    if (pr > *reach) *reach = pr;
+    return 0;
 }
 
 /* How far back (ms) the scaler's query reaches; checks that it parses. */
@@ -473,6 +505,15 @@ static int query_reach(const asim_config *cfg, int64_t lookback_ms, int64_t *rea
     *reach = asim_promql_reach_ms(e, lookback_ms);
     asim_promql_free(e);
     return 0;
+}
+
+/* The seed of a service's random streams: the run seed for the scenario's
+ * own service; for another, the run seed mixed with the service's name, so
+ * adding a service never shifts the first one's streams. */
+static uint64_t stream_seed(const sim *s, uint64_t seed)
+{
+    const char *name = s->cfg->container.service_name;
+    return s->parent ? asim_fnv1a64(ASIM_FNV64_OFFSET ^ seed, name, strlen(name)) : seed;
 }
 
 static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
@@ -487,29 +528,40 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
     s->epoch_ms = epoch_ms;
     s->epoch = (time_t)(epoch_ms >= 0 ? epoch_ms / 1000 : -((-epoch_ms + 999) / 1000));
     s->first_scale_up = NAN;
-    s->q = asim_evq_create(256);
-    s->rng_service = asim_rng_stream(seed, "service");
-    s->rng_start = asim_rng_stream(seed, "container_start");
-    s->rng_actuation = asim_rng_stream(seed, "actuation");
-    s->rng_balancer = asim_rng_stream(seed, "balancer");
+    /* another service draws from streams of its own: the run seed mixed
+     * with its name, so adding a service never shifts the first one's */
+    uint64_t rseed = stream_seed(s, seed);
+    s->q = s->parent ? s->parent->q : asim_evq_create(256);
+    s->rng_service = asim_rng_stream(rseed, "service");
+    s->rng_start = asim_rng_stream(rseed, "container_start");
+    s->rng_actuation = asim_rng_stream(rseed, "actuation");
+    s->rng_balancer = asim_rng_stream(rseed, "balancer");
     s->lat_all = asim_hist_create();
     s->lat_sec = asim_hist_create();
-    int rc = asim_sources_create(cfg, seed, &s->sources, err);
+    int rc = asim_sources_create(cfg, rseed, &s->sources, err);
     if (rc) return rc;
     s->classes = asim_sources_classes(s->sources, &s->nclasses);
 
     /* The tsdb keeps what the longest query can reach, plus two scrapes. */
     int64_t lookback_ms = (int64_t)(cfg->prometheus.lookback_delta * 1000 + 0.5);
     int64_t reach = 0;
-    rc = query_reach(cfg, lookback_ms, &reach, err);
+    rc = service_reach(cfg, lookback_ms, &reach, err);
     if (rc) return rc;
-    int64_t pr = asim_policies_reach_ms(cfg, lookback_ms);    /* policies' own queries */
-    if (pr > reach) reach = pr;
-    rc = asim_alerts_create(cfg, &s->alerts, err);
-    if (rc) return rc;
-    int64_t ar = asim_alerts_reach_ms(s->alerts, lookback_ms);
-    if (ar > reach) reach = ar;
-    s->db = asim_tsdb_create(reach + 2 * (int64_t)(cfg->prometheus.scrape_interval * 1000) + 1000);
+    for (size_t i = 0; i < s->nchildren; i++) {             /* one TSDB for every service */
+        int64_t cr = 0;
+        rc = service_reach(&s->children[i].own_cfg, lookback_ms, &cr, err);
+        if (rc) return rc;
+        if (cr > reach) reach = cr;
+    }
+    if (s->parent) {
+        s->db = s->parent->db;
+    } else {                                                 /* one alert rule set */
+        rc = asim_alerts_create(cfg, &s->alerts, err);
+        if (rc) return rc;
+        int64_t ar = asim_alerts_reach_ms(s->alerts, lookback_ms);
+        if (ar > reach) reach = ar;
+        s->db = asim_tsdb_create(reach + 2 * (int64_t)(cfg->prometheus.scrape_interval * 1000) + 1000);
+    }
 
     static const asim_webapp_hooks wh_template = { 0 };
     asim_webapp_hooks wh = wh_template;
@@ -524,7 +576,8 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
     };
     asim_cluster_hooks ch = { s, NULL, on_actuation_done, on_cluster_changed };
     asim_cluster_rngs cr = { s->rng_start, s->rng_actuation, s->rng_balancer };
-    if (cfg->ext.hosts.count > 0) s->hosts = asim_hosts_create(s->q, &cfg->ext.hosts);
+    if (s->parent) s->hosts = s->parent->hosts;
+    else if (cfg->ext.hosts.count > 0) s->hosts = asim_hosts_create(s->q, &cfg->ext.hosts);
     s->cl = asim_cluster_create_on(s->q, cfg, &ap, &wh, &ch, &cr, s->hosts);
     asim_twmean_init(&s->running, 0, running_containers(s->cl));
     s->max_seen = running_containers(s->cl);
@@ -534,14 +587,14 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
     if (rc) return rc;
     s->elastic = asim_elastic_create(cfg);
 
-    if (s->hosts) {
+    if (s->hosts && !s->parent) {
         rc = asim_hosts_out_create(s->hosts, dir, &s->hosts_out, err);
         if (rc) return rc;
     }
     if (dir) {
         rc = open_files(s, dir, err);
         if (rc) return rc;
-        if (flags & ASIM_RUN_OPENMETRICS) {
+        if ((flags & ASIM_RUN_OPENMETRICS) && !s->parent) {
             char path[4096];
             snprintf(path, sizeof path, "%s/metrics.om", dir);
             rc = asim_om_create(path, s->epoch_ms, &s->om, err);
@@ -623,6 +676,67 @@ static int write_summary(const sim *s, const char *dir, const asim_summary *sum,
     return rc;
 }
 
+/* The other services of cfg (cfg->ext.services): their configurations, and
+ * with files their directories DIR/services/NAME. */
+static int prepare_services(sim *s, const asim_config *cfg, const char *dir, asim_err *err)
+{
+    size_t n = cfg->ext.services.n;
+    if (n == 0) return 0;
+    s->children = asim_calloc(n, sizeof *s->children);
+    s->nchildren = n;
+    for (size_t i = 0; i < n; i++) {
+        sim *c = &s->children[i];
+        c->parent = s;
+        int rc = asim_config_service(cfg, i, &c->own_cfg, err);
+        if (rc) return rc;
+        if (dir) {
+            snprintf(c->dir, sizeof c->dir, "%s/services/%s", dir, cfg->ext.services.v[i].name);
+            rc = asim_mkdirs(c->dir, err);
+            if (rc) return rc;
+        }
+    }
+    return 0;
+}
+
+/* First arrivals of every source; closed-loop clients. */
+static void start_traffic(sim *s, uint64_t seed)
+{
+    const asim_config *cfg = s->cfg;
+    for (size_t i = 0; i < asim_sources_count(s->sources); i++)
+        schedule_arrival(s, i, 0);
+    if (cfg->traffic.arrivals == ASIM_ARRIVALS_CLOSED) {
+        /* own stream "think": closed clients never shift another stream */
+        s->rng_think = asim_rng_stream(stream_seed(s, seed), "think");
+        asim_time end = cfg->traffic.repeat ? s->horizon : ASIM_SEC(asim_profile_length(&cfg->traffic));
+        s->closed = asim_closed_create(s->q, cfg->traffic.clients, &cfg->traffic.think, s->rng_think,
+                                       0, end, on_client_send, s);
+    }
+}
+
+/* Another service's summary: its own summary.json and files in its
+ * directory, and a few of its metrics in the run's summary as
+ * service.NAME.METRIC. */
+static void summarize_child(sim *c, asim_summary *run_sum, asim_err *err, int *rc)
+{
+    static const char *const keep[] = {
+        "requests", "completed", "latency_mean", "latency_p95", "error_ratio", "mean_replicas",
+        "max_replicas_seen", "scale_ups", "scale_downs", "time_to_first_scale_up"
+    };
+    asim_summary cs;
+    summarize(c, &cs);
+    for (size_t k = 0; k < ASIM_ARRAY_LEN(keep); k++) {
+        int found = 0;
+        double v = asim_summary_get(&cs, keep[k], &found);
+        char name[160];
+        snprintf(name, sizeof name, "service.%s.%s", c->cfg->container.service_name, keep[k]);
+        if (found) asim_summary_set(run_sum, name, v);
+    }
+    if (!c->have_files || !err) return;
+    for (int i = 0; i < F_NFILES && *rc == 0; i++) *rc = asim_afile_commit(&c->f[i], err);
+    for (int i = 0; i < F_NFILES; i++) asim_afile_abort(&c->f[i]);
+    if (*rc == 0) *rc = write_summary(c, c->dir, &cs, err);
+}
+
 int asim_simulate(const asim_config *cfg, uint64_t seed, const char *out_dir,
                   unsigned flags, asim_summary *sum, asim_run_stats *stats, asim_err *err)
 {
@@ -630,20 +744,18 @@ int asim_simulate(const asim_config *cfg, uint64_t seed, const char *out_dir,
     memset(&s, 0, sizeof s);
     s.progress = (flags & ASIM_RUN_PROGRESS) != 0;
     if (s.progress) s.progress_wall = wall_now();
-    int rc = build(&s, cfg, seed, out_dir, flags, err);
+    int rc = prepare_services(&s, cfg, out_dir, err);
+    if (rc == 0) rc = build(&s, cfg, seed, out_dir, flags, err);
+    for (size_t i = 0; i < s.nchildren && rc == 0; i++) {
+        sim *c = &s.children[i];
+        rc = build(c, &c->own_cfg, seed, c->dir[0] ? c->dir : NULL, flags, err);
+    }
     if (rc) {
         destroy_models(&s);
         return rc;
     }
-    for (size_t i = 0; i < asim_sources_count(s.sources); i++)
-        schedule_arrival(&s, i, 0);
-    if (cfg->traffic.arrivals == ASIM_ARRIVALS_CLOSED) {
-        /* own stream "think": closed clients never shift another stream */
-        s.rng_think = asim_rng_stream(seed, "think");
-        asim_time end = cfg->traffic.repeat ? s.horizon : ASIM_SEC(asim_profile_length(&cfg->traffic));
-        s.closed = asim_closed_create(s.q, cfg->traffic.clients, &cfg->traffic.think, s.rng_think,
-                                      0, end, on_client_send, &s);
-    }
+    start_traffic(&s, seed);
+    for (size_t i = 0; i < s.nchildren; i++) start_traffic(&s.children[i], seed);
     if (s.alerts) {
         asim_time period = ASIM_SEC(cfg->prometheus.evaluation_interval);
         asim_time offset = asim_rng_phase(0, "rule_group:webapp", period);
@@ -652,6 +764,10 @@ int asim_simulate(const asim_config *cfg, uint64_t seed, const char *out_dir,
     run_seconds(&s);
     rc = asim_sources_error(s.sources, err);
     summarize(&s, sum);
+    for (size_t i = 0; i < s.nchildren; i++) {
+        if (rc == 0) rc = asim_sources_error(s.children[i].sources, err);
+        summarize_child(&s.children[i], sum, rc == 0 ? err : NULL, &rc);
+    }
     if (stats) {
         stats->events = asim_evq_dispatched(s.q);
         stats->requests = s.arrivals;
