@@ -209,7 +209,7 @@ static void test_file_sd_in_step(void)
 static void block_workers(world *w, double demand, asim_time now)
 {
     for (int i = 0; i < 4; i++) {
-        asim_request r = { now, demand, 0, 0 };
+        asim_request r = { now, demand, 0, 0, 0, 0 };
         asim_cluster_route(w->cl, &r, now);
     }
 }

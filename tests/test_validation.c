@@ -68,7 +68,7 @@ static void failed(void *ctx, const asim_request *r, asim_fail_kind k, asim_time
 static void arrival(void *ctx, uint64_t arg, asim_time now)
 {
     bench *b = ctx;
-    asim_request r = { now, asim_dist_sample(&b->service, b->svc), 0, 0 };
+    asim_request r = { now, asim_dist_sample(&b->service, b->svc), 0, 0, 0, 0 };
     account(b, now);
     b->in_system++;
     asim_webapp_offer(b->w, &r, now);
@@ -195,7 +195,7 @@ static void test_mg1_lognormal_pk(void)
 static void client_send(void *ctx, int client, asim_time now)
 {
     bench *b = ctx;
-    asim_request r = { now, asim_dist_sample(&b->service, b->svc), 0, client + 1 };
+    asim_request r = { now, asim_dist_sample(&b->service, b->svc), 0, client + 1, 0, 0 };
     account(b, now);
     b->in_system++;
     asim_webapp_offer(b->w, &r, now);

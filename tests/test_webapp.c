@@ -57,7 +57,7 @@ static asim_webapp *make_syn(asim_evq *q, acct *a, int workers, int backlog, int
 
 static void offer(asim_webapp *w, double at, double demand)
 {
-    asim_request r = { ASIM_SEC(at), demand, 0, 0 };
+    asim_request r = { ASIM_SEC(at), demand, 0, 0, 0, 0 };
     asim_webapp_offer(w, &r, ASIM_SEC(at));
 }
 

@@ -21,6 +21,11 @@ typedef struct asim_service_spec {
 typedef struct asim_services_cfg {
     asim_service_spec *v;   /* owned */
     size_t n;
+    /* This service's requests call another: a fraction of them, after their
+     * CPU work, call service `call` and wait for its answer (calls.*). */
+    char call[64];          /* "" none */
+    double call_fraction;
+    int member;             /* built by asim_config_service: calls are checked by the run's config */
 } asim_services_cfg;
 
 #endif

@@ -194,6 +194,12 @@ static void fwd_failed(void *ctx, const asim_request *r, asim_fail_kind why, asi
     cl->outer.failed(cl->outer.ctx, r, why, now);
 }
 
+static uint32_t fwd_call(void *ctx, asim_webapp *w, int slot, const asim_request *r, asim_time now)
+{
+    asim_cluster *cl = ctx;
+    return cl->outer.call ? cl->outer.call(cl->outer.ctx, w, slot, r, now) : 0;
+}
+
 static void fwd_syn_retry(void *ctx, const asim_request *r, asim_time now)
 {
     asim_cluster *cl = ctx;
@@ -398,6 +404,7 @@ asim_cluster *asim_cluster_create_on(asim_evq *q, const asim_config *cfg,
     cl->inner.drained = on_drained;
     cl->inner.requeue = on_requeue;
     cl->inner.syn_retry = fwd_syn_retry;
+    cl->inner.call = fwd_call;
     cl->hooks = *hooks;
     cl->rng = *rngs;
     cl->queued_target = -1;

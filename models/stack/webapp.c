@@ -17,8 +17,11 @@
 
 typedef struct slot {
     asim_request req;
-    asim_timer timer;
+    asim_timer timer;              /* CALL_WAIT: waiting for a call to return */
+    uint32_t call_id;
 } slot;
+
+#define CALL_WAIT UINT64_MAX
 
 /* A connection whose SYN was dropped, waiting for its next retransmission
  * (or for the client to give up: attempt < 0).  Pooled: `next` links free
@@ -97,7 +100,8 @@ static void schedule_completion(asim_webapp *w, int s, asim_time now)
 
 static void cancel_completion(asim_webapp *w, int s)
 {
-    if (w->cpu) asim_cgroup_cancel(w->cpu, w->slots[s].timer);
+    if (w->slots[s].timer == CALL_WAIT) ;   /* nothing scheduled: the call's return is ignored */
+    else if (w->cpu) asim_cgroup_cancel(w->cpu, w->slots[s].timer);
     else asim_evq_cancel(w->q, w->slots[s].timer);
     w->slots[s].timer = 0;
 }
@@ -288,7 +292,7 @@ void asim_webapp_offer_scrape(asim_webapp *w, int target, int tag, double demand
     w->scrape_done = done;
     w->scrape_ctx = ctx;
     w->scrapes_in++;
-    asim_request r = { now, demand, -1 - target, tag };
+    asim_request r = { now, demand, -1 - target, tag, 0, 0 };
     asim_webapp_offer(w, &r, now);
 }
 
@@ -322,12 +326,38 @@ static void record_latency(asim_webapp *w, double lat, double service)
     w->win_n++;
 }
 
+static void finish(asim_webapp *w, int arg, int ok, asim_time now);
+
 static void on_complete(void *ctx, uint64_t arg, asim_time now)
 {
     asim_webapp *w = ctx;
     slot *s = &w->slots[arg];
-    asim_request r = s->req;
     s->timer = 0;
+    if (s->req.cls >= 0 && s->req.calls && w->h.call) {
+        uint32_t id = w->h.call(w->h.ctx, w, (int)arg, &s->req, now);
+        if (id) {               /* the worker blocks on the call (a sync worker) */
+            s->timer = CALL_WAIT;
+            s->call_id = id;
+            return;
+        }
+    }
+    finish(w, (int)arg, 1, now);
+}
+
+void asim_webapp_call_returned(asim_webapp *w, int arg, uint32_t id, int ok, asim_time now)
+{
+    if (arg < 0 || arg >= w->p.workers) return;
+    slot *s = &w->slots[arg];
+    if (s->timer != CALL_WAIT || s->call_id != id) return;
+    s->timer = 0;
+    finish(w, arg, ok, now);
+}
+
+/* Worker arg is done with its request: account for it, take the next. */
+static void finish(asim_webapp *w, int arg, int ok, asim_time now)
+{
+    slot *s = &w->slots[arg];
+    asim_request r = s->req;
     cpu_advance(w, now);
     /* The /metrics handler reads the metrics while it holds its worker: the
      * scraper's snapshot is taken before the worker and the scrape leave. */
@@ -336,6 +366,8 @@ static void on_complete(void *ctx, uint64_t arg, asim_time now)
     double lat = ASIM_TO_SEC(now - r.arrival);
     if (r.cls < 0) {
         w->scrapes_in--;
+    } else if (!ok) {
+        w->h.failed(w->h.ctx, &r, ASIM_FAIL_REJECTED, now);
     } else if (w->p.timeout > 0 && lat > w->p.timeout) {
         w->h.failed(w->h.ctx, &r, ASIM_FAIL_TIMEOUT, now);
     } else {

@@ -928,6 +928,12 @@ int asim_config_service(const asim_config *base, size_t i, asim_config *out, asi
     asim_config_copy(out, base);
     /* the copy keeps no services: free them, as the copy owns its own */
     asim_config_services_clear(out);
+    out->ext.services.call[0] = 0;          /* calls are per service: none unless the overlay says */
+    out->ext.services.call_fraction = 0;
+    out->ext.services.member = 1;
+    char nm[sizeof out->name];
+    strfmt(nm, sizeof nm, "%s.%s", base->name, sp->name);  /* "two_services.api" in titles */
+    memcpy(out->name, nm, sizeof nm);
     strfmt(out->container.service_name, sizeof out->container.service_name, "%s", sp->name);
     strfmt(out->prometheus.job, sizeof out->prometheus.job, "%s", sp->name);
     char jpath[64];

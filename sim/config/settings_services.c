@@ -71,7 +71,8 @@ static int services_parse(asim_config *cfg, const cJSON *node, const char *jpath
         return rc;
     }
     asim_config_services_clear(cfg);
-    cfg->ext.services = out;
+    cfg->ext.services.v = out.v;          /* calls.* stay as they are */
+    cfg->ext.services.n = out.n;
     return 0;
 }
 
@@ -94,11 +95,27 @@ static cJSON *services_json(const asim_config *cfg)
 
 /* Each service's configuration must build; a message from its own
  * validation names the service. */
+/* calls.service names a service of the run, not cfg's own. */
+static int call_ok(const asim_config *run, const asim_config *cfg, asim_err *err)
+{
+    const char *c = cfg->ext.services.call;
+    if (!*c) return 0;
+    if (strcmp(c, cfg->container.service_name) == 0)
+        return asim_config_errf(run, err, "$.calls.service", "a service cannot call itself (%s)", c);
+    if (strcmp(c, run->container.service_name) == 0 || run->ext.services.member) return 0;
+    for (size_t i = 0; i < run->ext.services.n; i++)
+        if (strcmp(c, run->ext.services.v[i].name) == 0) return 0;
+    return asim_config_errf(run, err, "$.calls.service", "no service named \"%s\" in this scenario", c);
+}
+
 static int services_validate(asim_config *cfg, asim_err *err)
 {
+    int rc0 = call_ok(cfg, cfg, err);
+    if (rc0) return rc0;
     for (size_t i = 0; i < cfg->ext.services.n; i++) {
         asim_config s;
         int rc = asim_config_service(cfg, i, &s, err);
+        if (rc == 0) rc = call_ok(cfg, &s, err);
         asim_config_free(&s);
         if (rc) {
             char m[sizeof err->msg + 96];
@@ -128,6 +145,13 @@ static const asim_setting services_table[] = {
       .help = "More services beside the scenario's own: [{\"name\": \"api\", then any scenario settings "
               "it changes, e.g. \"traffic\", \"scaler\", \"app\"}]; each has its own containers, "
               "traffic, scaler and Prometheus job (job = name), on the same hosts and TSDB" },
+    { .path = "calls.service", .type = ASIM_SET_STRING, .offset = offsetof(asim_config, ext.services.call),
+      .size = sizeof(((asim_config *)0)->ext.services.call), .def = "", .unit = "", .optional = 1,
+      .help = "A service this one's requests call (a name in services, or the scenario's own): after "
+              "its CPU work the worker waits for the answer; \"\" none" },
+    { .path = "calls.fraction", .type = ASIM_SET_DOUBLE, .offset = offsetof(asim_config, ext.services.call_fraction),
+      .size = sizeof(double), .def = "0", .min = 0, .max = 1, .unit = "", .optional = 1,
+      .help = "Fraction of requests that make the call (drawn per request from the stream \"calls\")" },
     { .path = NULL },
 };
 

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sim/report/plot.h"
+#include "sim/engine/output.h"
 
 #define MAX_POINTS 1500        /* per series: enough for any screen, keeps SVGs small */
 #define MA_WINDOW 30.0         /* s, the seed's Grafana "30-second moving average" */
@@ -820,6 +821,20 @@ int asim_plot_run(const char *dir, unsigned figures, unsigned formats, const cha
     if (rc)
         return rc;
     rc = asim_plot_rundir(&r, figures, formats, out_dir ? out_dir : r.dir, err);
+    /* a run with more services: each one's figures in services/NAME/ */
+    const cJSON *svcs = cJSON_GetObjectItemCaseSensitive(r.settings, "services");
+    const cJSON *sv;
+    cJSON_ArrayForEach(sv, svcs) {
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(sv, "name");
+        if (rc || !cJSON_IsString(nm)) continue;
+        char sub[4096];
+        snprintf(sub, sizeof sub, "%s/services/%s", r.dir, nm->valuestring);
+        char *o = out_dir ? asim_malloc(strlen(out_dir) + strlen(nm->valuestring) + 16) : NULL;
+        if (o) sprintf(o, "%s/services/%s", out_dir, nm->valuestring);
+        if (o) rc = asim_mkdirs(o, err);
+        if (rc == 0) rc = asim_plot_run(sub, figures, formats, o, err);
+        asim_free(o);
+    }
     asim_rundir_free(&r);
     return rc;
 }

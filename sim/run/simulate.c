@@ -51,6 +51,22 @@ static const char *const file_names[F_NFILES] = {
 
 typedef struct sim sim;
 
+/* Calls in progress between services: who waits for each.  Pooled (free
+ * list), grown geometrically: no allocation per call in steady state.  A
+ * call id is index + 1. */
+typedef struct callrec {
+    sim *caller;
+    int number;                        /* the caller's replica number */
+    int slot;                          /* its worker */
+    int next;                          /* free list */
+} callrec;
+
+typedef struct callreg {
+    callrec *v;
+    size_t cap;
+    int free_head;
+} callreg;
+
 struct sim {
     const asim_config *cfg;
     /* More services (cfg->ext.services): each a sim of its own on the
@@ -60,6 +76,9 @@ struct sim {
     size_t nchildren;
     asim_config own_cfg;               /* a child's configuration (asim_config_service) */
     char dir[4096];                    /* a child's directory, "" without files */
+    sim *call_target;                  /* calls.service, NULL: none */
+    gsl_rng *rng_calls;                /* stream "calls": which requests call */
+    callreg *calls;                    /* the run's calls in progress (the root's) */
     uint64_t seed;
     asim_evq *q;
     asim_time horizon;
@@ -120,9 +139,12 @@ static void report_progress(sim *s, asim_time now)
 /* ------------------------------------------------------------------ */
 /* accounting hooks                                                     */
 
+static void call_returned(sim *s, uint32_t id, int ok, asim_time now);
+
 static void on_completed(void *ctx, const asim_request *r, asim_time now)
 {
     sim *s = ctx;
+    if (r->parent) call_returned(s, r->parent, 1, now);
     double lat = ASIM_TO_SEC(now - r->arrival);
     asim_hist_add(s->lat_all, lat);
     asim_hist_add(s->lat_sec, lat);
@@ -135,10 +157,61 @@ static void on_completed(void *ctx, const asim_request *r, asim_time now)
 static void on_failed(void *ctx, const asim_request *r, asim_fail_kind why, asim_time now)
 {
     sim *s = ctx;
+    if (r->parent) call_returned(s, r->parent, 0, now);
     if (why == ASIM_FAIL_CONNECT_TIMEOUT) s->connect_timeouts++;   /* also a timeout, as the client sees it */
     if (why == ASIM_FAIL_TIMEOUT || why == ASIM_FAIL_CONNECT_TIMEOUT) { s->timeouts++; s->sec_timeouts++; }
     else { s->rejected++; s->sec_rejected++; if (why == ASIM_FAIL_DROPPED) s->dropped++; }
     if (r->tag > 0 && s->closed) asim_closed_returned(s->closed, r->tag - 1, now);
+}
+
+/* Worker `slot` of replica w of service s calls s->call_target: the callee
+ * gets a request of its own (its demand from its own service stream, its
+ * own accounting), and the caller's worker waits for it. */
+static uint32_t on_call(void *ctx, asim_webapp *w, int slot, const asim_request *r, asim_time now)
+{
+    sim *s = ctx;
+    ASIM_UNUSED(r);
+    sim *t = s->call_target;
+    callreg *g = s->calls;
+    if (!t || !g) return 0;
+    if (g->free_head < 0) {
+        size_t old = g->cap;
+        ASIM_GROW(g->v, g->cap, old + 1, 64);
+        for (size_t i = g->cap; i-- > old;) {
+            g->v[i].next = g->free_head;
+            g->free_head = (int)i;
+        }
+    }
+    int i = g->free_head;
+    g->free_head = g->v[i].next;
+    g->v[i].caller = s;
+    g->v[i].number = asim_webapp_id(w);
+    g->v[i].slot = slot;
+    asim_request c;
+    c.arrival = now;
+    c.cls = 0;
+    c.tag = 0;
+    c.demand = asim_dist_sample(&t->classes[0], t->rng_service);
+    c.calls = t->call_target && gsl_rng_uniform(t->rng_calls) < t->cfg->ext.services.call_fraction;
+    c.parent = (uint32_t)i + 1;
+    t->arrivals++;
+    t->sec_arrivals++;
+    asim_cluster_route(t->cl, &c, now);
+    return (uint32_t)i + 1;
+}
+
+/* The call `id` ended (ok 0: failed): wake its caller's worker, if the
+ * replica still exists (asim_webapp_call_returned ignores a stale id). */
+static void call_returned(sim *s, uint32_t id, int ok, asim_time now)
+{
+    callreg *g = s->calls;
+    if (!g || id == 0 || id > g->cap) return;
+    callrec rec = g->v[id - 1];
+    g->v[id - 1].next = g->free_head;
+    g->free_head = (int)id - 1;
+    int k = asim_cluster_find(rec.caller->cl, rec.number);
+    asim_webapp *w = k >= 0 ? asim_cluster_webapp(rec.caller->cl, k) : NULL;
+    if (w) asim_webapp_call_returned(w, rec.slot, id, ok, now);
 }
 
 static void on_syn_retry(void *ctx, const asim_request *r, asim_time now)
@@ -201,6 +274,8 @@ static void admit(sim *s, int cls, int tag, asim_time now)
     r.cls = cls < (int)s->nclasses ? cls : 0;
     r.tag = tag;
     r.demand = asim_dist_sample(&s->classes[r.cls], s->rng_service);
+    r.calls = s->call_target && gsl_rng_uniform(s->rng_calls) < s->cfg->ext.services.call_fraction;
+    r.parent = 0;
     s->arrivals++;
     s->sec_arrivals++;
     asim_cluster_route(s->cl, &r, now);
@@ -476,6 +551,11 @@ static void destroy_models(sim *s)
         asim_evq_destroy(s->q);
     }
     asim_rng_free(s->rng_think);
+    asim_rng_free(s->rng_calls);
+    if (!s->parent && s->calls) {
+        asim_free(s->calls->v);
+        asim_free(s->calls);
+    }
     asim_rng_free(s->rng_service);
     asim_rng_free(s->rng_start);
     asim_rng_free(s->rng_actuation);
@@ -569,6 +649,7 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
     wh.completed = on_completed;
     wh.failed = on_failed;
     wh.syn_retry = on_syn_retry;
+    wh.call = on_call;
     asim_webapp_params ap = {
         cfg->app.workers, cfg->app.backlog, cfg->app.timeout, cfg->app.service.mean,
         (int)cfg->app.gauge, asim_prom_default_buckets, asim_prom_default_nbuckets,
@@ -698,6 +779,29 @@ static int prepare_services(sim *s, const asim_config *cfg, const char *dir, asi
     return 0;
 }
 
+/* calls.service of each service: its target sim, its "calls" stream, the
+ * run's registry of calls in progress. */
+static void link_calls(sim *root, uint64_t seed)
+{
+    for (size_t i = 0; i <= root->nchildren; i++) {
+        sim *s = i == 0 ? root : &root->children[i - 1];
+        const char *c = s->cfg->ext.services.call;
+        if (!*c) continue;
+        for (size_t j = 0; j <= root->nchildren; j++) {
+            sim *t = j == 0 ? root : &root->children[j - 1];
+            if (t != s && strcmp(t->cfg->container.service_name, c) == 0) s->call_target = t;
+        }
+        if (!s->call_target) continue;
+        if (!root->calls) {
+            root->calls = asim_calloc(1, sizeof *root->calls);
+            root->calls->free_head = -1;
+        }
+        s->calls = root->calls;
+        s->rng_calls = asim_rng_stream(stream_seed(s, seed), "calls");
+    }
+    for (size_t i = 0; i < root->nchildren; i++) root->children[i].calls = root->calls;
+}
+
 /* First arrivals of every source; closed-loop clients. */
 static void start_traffic(sim *s, uint64_t seed)
 {
@@ -754,6 +858,7 @@ int asim_simulate(const asim_config *cfg, uint64_t seed, const char *out_dir,
         destroy_models(&s);
         return rc;
     }
+    link_calls(&s, seed);
     start_traffic(&s, seed);
     for (size_t i = 0; i < s.nchildren; i++) start_traffic(&s.children[i], seed);
     if (s.alerts) {
