@@ -120,11 +120,93 @@ static void test_settings(void)
     asim_config_free(&cfg);
 }
 
+/* ---- services and calls ----------------------------------------------- */
+
+static const char *const API =
+    "services=[{\"name\":\"api\",\"traffic\":{\"profile\":[{\"type\":\"constant\",\"duration\":180,\"rate\":0}]},"
+    "\"app\":{\"service_time\":{\"mean\":0.04}}}]";
+
+static void test_idle_service_changes_nothing(void)
+{
+    /* Without hosts the services do not interact and draw from streams of
+     * their own: with its query scoped to its job, the first service's
+     * metrics are the same bit for bit.  The default alert rules match every
+     * job, so the alert metrics may differ; and so does an unscoped query,
+     * which averages both services' gauges (the shared-TSDB pitfall). */
+    static const char *const scoped =
+        "scaler.query=avg_over_time(webapp_response_time_seconds{job=\"webapp\"}[30s])";
+    asim_summary plain, two, unscoped;
+    const char *const a[] = { scoped };
+    const char *const b[] = { scoped, API };
+    const char *const c[] = { API };
+    run(a, 1, &plain);
+    run(b, 2, &two);
+    run(c, 1, &unscoped);
+    int same = 1;
+    for (size_t i = 0; i < plain.n; i++) {
+        if (strncmp(plain.m[i].name, "alert_", 6) == 0) continue;
+        double v = get(&two, plain.m[i].name);
+        int eq = memcmp(&v, &plain.m[i].value, sizeof v) == 0 || (isnan(v) && isnan(plain.m[i].value));
+        if (!eq) fprintf(stderr, "  %s: %.17g vs %.17g\n", plain.m[i].name, plain.m[i].value, v);
+        same &= eq;
+    }
+    CHECK(same);
+    CHECK(get(&two, "service.api.requests") == 0);
+    /* api's idle gauge (40 ms) pulls the unscoped average down */
+    CHECK(get(&unscoped, "seconds_above_scale_up_threshold") < get(&plain, "seconds_above_scale_up_threshold"));
+}
+
+static void test_calls_add_the_dependency_latency(void)
+{
+    /* 10 req/s: no queueing in webapp; half the requests call api after
+     * their CPU work, so webapp's mean latency grows by (calls / requests)
+     * x api's mean latency, and api serves exactly the calls. */
+    static const char *const light = "traffic.profile=[{\"type\":\"constant\",\"duration\":120,\"rate\":10}]";
+    asim_summary alone, calling;
+    const char *const a[] = { light, API };
+    const char *const b[] = { light, API, "calls.service=api", "calls.fraction=0.5" };
+    run(a, 2, &alone);
+    run(b, 4, &calling);
+    double n = get(&calling, "requests"), calls = get(&calling, "service.api.requests");
+    CHECK(calls > 0.45 * n && calls < 0.55 * n);
+    CHECK(get(&calling, "service.api.completed") == calls);
+    double added = get(&calling, "latency_mean") - get(&alone, "latency_mean");
+    double expect = calls / n * get(&calling, "service.api.latency_mean");
+    CHECK_REL(added, expect, 0.1);
+    CHECK(get(&alone, "service.api.requests") == 0);
+}
+
+static void test_calls_settings(void)
+{
+    asim_config cfg;
+    asim_err err;
+    static const char *const bad[][2] = {
+        { "calls.service=nope", "no service named" },
+        { "calls.service=webapp", "cannot call itself" },
+    };
+    for (size_t k = 0; k < ASIM_ARRAY_LEN(bad); k++) {
+        asim_config_defaults(&cfg);
+        CHECK(asim_config_set(&cfg, API, &err) == 0);
+        CHECK(asim_config_set(&cfg, bad[k][0], &err) == 0);
+        CHECK(asim_config_validate(&cfg, &err) != 0);
+        CHECK_MSG(strstr(err.msg, bad[k][1]) && strstr(err.msg, "$.calls.service"), "%s", err.msg);
+        asim_config_free(&cfg);
+    }
+    asim_config_defaults(&cfg);
+    CHECK(asim_config_set(&cfg, "services=[{\"name\":\"api\",\"scaler\":{\"max_replica\":3}}]", &err) == 0);
+    CHECK(asim_config_validate(&cfg, &err) != 0);
+    CHECK_MSG(strstr(err.msg, "$.services[0].scaler.max_replica") && strstr(err.msg, "service api"), "%s", err.msg);
+    asim_config_free(&cfg);
+}
+
 int main(void)
 {
     RUN(test_unsaturated_hosts_recover_the_model);
     RUN(test_saturated_host_slows_replicas);
     RUN(test_cpu_limit_throttles);
     RUN(test_settings);
+    RUN(test_idle_service_changes_nothing);
+    RUN(test_calls_add_the_dependency_latency);
+    RUN(test_calls_settings);
     return check_report();
 }

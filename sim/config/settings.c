@@ -820,6 +820,63 @@ int asim_config_load(asim_config *cfg, const char *path, asim_err *err)
     return rc;
 }
 
+/* --set services.NAME.PATH=VALUE: PATH (a setting or a section) goes into
+ * service NAME's overlay, VALUE as JSON (or as a string when it is not
+ * JSON); it is checked with the whole service when the configuration is
+ * validated ("$.services[i].PATH"). */
+static int set_service_path(asim_config *cfg, const char *rest, const char *value, asim_err *err)
+{
+    const char *dot = strchr(rest, '.');
+    char name[64];
+    if (!dot || dot == rest || (size_t)(dot - rest) >= sizeof name)
+        return asim_err_set(err, ASIM_EINPUT, "--set: services.%s: expected services.NAME.setting=value", rest);
+    memcpy(name, rest, (size_t)(dot - rest));
+    name[dot - rest] = 0;
+    const char *path = dot + 1;
+    asim_services_cfg *sv = &cfg->ext.services;
+    size_t i = 0;
+    while (i < sv->n && strcmp(sv->v[i].name, name) != 0)
+        i++;
+    if (i == sv->n)
+        return asim_err_set(err, ASIM_EINPUT, "--set: services.%s: no service named \"%s\" in the scenario",
+                            rest, name);
+    if (!asim_setting_find(path) && !is_section(path))
+        return asim_err_set(err, ASIM_EINPUT, "--set: services.%s: %s is not a setting", rest, path);
+    cJSON *o = cJSON_Parse(sv->v[i].overlay);
+    if (!o)
+        o = cJSON_CreateObject();
+    cJSON *v = cJSON_Parse(value);
+    if (!v)
+        v = cJSON_CreateString(value);
+    cJSON *at = o;
+    char comp[200];
+    for (const char *p = path;;) {
+        size_t k = strcspn(p, ".");
+        if (k >= sizeof comp)
+            k = sizeof comp - 1;
+        memcpy(comp, p, k);
+        comp[k] = 0;
+        if (!p[k]) {
+            cJSON_DeleteItemFromObjectCaseSensitive(at, comp);
+            cJSON_AddItemToObject(at, comp, v);
+            break;
+        }
+        cJSON *sub = cJSON_GetObjectItemCaseSensitive(at, comp);
+        if (!cJSON_IsObject(sub)) {
+            cJSON_DeleteItemFromObjectCaseSensitive(at, comp);
+            sub = cJSON_AddObjectToObject(at, comp);
+        }
+        at = sub;
+        p += k + 1;
+    }
+    char *txt = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    asim_free(sv->v[i].overlay);
+    sv->v[i].overlay = asim_strdup(txt);
+    cJSON_free(txt);
+    return 0;
+}
+
 int asim_config_set(asim_config *cfg, const char *assignment, asim_err *err)
 {
     const char *eq = strchr(assignment, '=');
@@ -833,6 +890,9 @@ int asim_config_set(asim_config *cfg, const char *assignment, asim_err *err)
     path[pl] = 0;
     const char *value = eq + 1;
     strfmt(jpath, sizeof jpath, "$.%s", path);
+
+    if (strncmp(path, "services.", 9) == 0)
+        return set_service_path(cfg, path + 9, value, err);
 
     asim_config tmp;
     asim_config_copy(&tmp, cfg);
@@ -1057,6 +1117,22 @@ int asim_config_get_text(const asim_config *cfg, const char *path, char *buf, si
     if (len == 0)
         return ASIM_EINPUT;
     buf[0] = 0;
+    if (strncmp(path, "services.", 9) == 0) {   /* services.NAME.PATH: that service's value */
+        const char *dot = strchr(path + 9, '.');
+        for (size_t i = 0; dot && i < cfg->ext.services.n; i++) {
+            const char *nm = cfg->ext.services.v[i].name;
+            if (strlen(nm) != (size_t)(dot - path - 9) || strncmp(nm, path + 9, strlen(nm)) != 0)
+                continue;
+            asim_config sc;
+            asim_err e;
+            int rc = asim_config_service(cfg, i, &sc, &e);
+            if (rc == 0)
+                rc = asim_config_get_text(&sc, dot + 1, buf, len);
+            asim_config_free(&sc);
+            return rc;
+        }
+        return ASIM_EINPUT;
+    }
     const asim_setting *s = asim_setting_find(path);
     if (s && s->type == ASIM_SET_DOUBLE) {
         fmt_num(buf, len, *(const double *)cfield(cfg, s));
