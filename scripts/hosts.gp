@@ -5,7 +5,8 @@
 #
 # Run by `autoscale-sim plot` when the run directory has hosts.csv (see
 # sim/report/figures.c).  Variables from vars.gp: fmt, out, t_run, t_policy,
-# tunit, tmax, slo, n_hosts, cores; hosts.dat: time host utilisation
+# tunit, tmax, slo, n_hosts, cores, svc (the run's first service: its
+# replicas; other services have their own figures in services/NAME/); hosts.dat: time host utilisation
 # runnable containers throttled_periods; ts.dat and rep.dat as for timeline.gp.
 
 W = 1400; H = 1050
@@ -50,7 +51,7 @@ set y2range [0:*]
 set y2tics nomirror
 plot for [h=1:n_hosts] 'hosts.dat' using 1:($2 == h ? $4 : 1/0) with steps lw 1.4 lc rgb hc[(h-1)%8+1] title sprintf('host %d runnable', h), \
      cores with lines dt 2 lw 1.4 lc rgb '#D62728' title 'cores per host', \
-     'rep.dat' using 1:2 axes x1y2 with lines lw 2 lc rgb '#2CA02C' title 'replicas ready'
+     'rep.dat' using 1:2 axes x1y2 with lines lw 2 lc rgb '#2CA02C' title 'replicas ready ('.svc.')'
 unset y2tics; unset y2label
 
 # 3. latency the clients see

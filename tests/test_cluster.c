@@ -39,7 +39,7 @@ static void build(world *w, int replicas, const char *lb)
     w->r[0] = asim_rng_stream(1, "container_start");
     w->r[1] = asim_rng_stream(1, "actuation");
     w->r[2] = asim_rng_stream(1, "balancer");
-    asim_webapp_hooks wh = { w, completed, failed, NULL, NULL, NULL };
+    asim_webapp_hooks wh = { w, completed, failed, NULL, NULL, NULL, NULL };
     asim_webapp_params ap = { 1, 10000, 0, 0.06, ASIM_GAUGE_CURRENT, asim_prom_default_buckets, asim_prom_default_nbuckets, 0, 0, 0 };
     asim_cluster_hooks ch = { w, applied, done, NULL };
     asim_cluster_rngs cr = { w->r[0], w->r[1], w->r[2] };

@@ -105,7 +105,7 @@ static result simulate_arr(int workers, asim_dist_kind kind, double S, double cv
         asim_segment seg = { ASIM_SEG_CONSTANT, requests / lambda + 2 * warm, lambda, lambda };
         asim_traffic_cfg tc = { &seg, 1, 0, 1, arrivals, 0, 0, { 0 } };
         b.src = arrivals == ASIM_ARRIVALS_POISSON ? NULL : asim_profile_source(&tc, b.arr);
-        asim_webapp_hooks h = { &b, completed, failed, NULL, NULL, NULL };
+        asim_webapp_hooks h = { &b, completed, failed, NULL, NULL, NULL, NULL };
         double bounds[1] = { 1 };
         asim_webapp_params p = { workers, 1 << 30, 0, S, ASIM_GAUGE_CURRENT, bounds, 1, 0, 0, 0 };
         b.w = asim_webapp_create(b.q, &p, &h, 1);
@@ -221,7 +221,7 @@ static result simulate_closed(int workers, double S, int clients, asim_dist_kind
         CHECK(asim_dist_prepare(&b.service, &err) == 0 && asim_dist_prepare(&think, &err) == 0);
         double warm = 0.02 * horizon_s;
         b.horizon = ASIM_SEC(horizon_s + warm);
-        asim_webapp_hooks h = { &b, completed, failed, NULL, NULL, NULL };
+        asim_webapp_hooks h = { &b, completed, failed, NULL, NULL, NULL, NULL };
         double bounds[1] = { 1 };
         asim_webapp_params p = { workers, 1 << 30, 0, S, ASIM_GAUGE_CURRENT, bounds, 1, 0, 0, 0 };
         b.w = asim_webapp_create(b.q, &p, &h, 1);

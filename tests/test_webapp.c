@@ -43,14 +43,14 @@ static const double bounds[] = { 0.1, 0.5, 1.0 };
 
 static asim_webapp *make(asim_evq *q, acct *a, int workers, int backlog, double timeout, int gauge)
 {
-    asim_webapp_hooks h = { a, completed, failed, drained, requeue, NULL };
+    asim_webapp_hooks h = { a, completed, failed, drained, requeue, NULL, NULL };
     asim_webapp_params p = { workers, backlog, timeout, 0.2, gauge, bounds, 3, 0, 0, 0 };
     return asim_webapp_create(q, &p, &h, 1);
 }
 
 static asim_webapp *make_syn(asim_evq *q, acct *a, int workers, int backlog, int retries, double connect_timeout)
 {
-    asim_webapp_hooks h = { a, completed, failed, drained, requeue, syn_retry };
+    asim_webapp_hooks h = { a, completed, failed, drained, requeue, syn_retry, NULL };
     asim_webapp_params p = { workers, backlog, 0, 0.2, ASIM_GAUGE_CURRENT, bounds, 3, 1, retries, connect_timeout };
     return asim_webapp_create(q, &p, &h, 1);
 }

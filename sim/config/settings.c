@@ -820,6 +820,33 @@ int asim_config_load(asim_config *cfg, const char *path, asim_err *err)
     return rc;
 }
 
+/* Put v at the dotted path under root, creating (or replacing non-object)
+ * sections on the way and replacing what was at the leaf. */
+static void json_put_path(cJSON *root, const char *path, cJSON *v)
+{
+    cJSON *at = root;
+    char comp[200];
+    for (const char *p = path;;) {
+        size_t k = strcspn(p, ".");
+        if (k >= sizeof comp)
+            k = sizeof comp - 1;
+        memcpy(comp, p, k);
+        comp[k] = 0;
+        if (!p[k]) {
+            cJSON_DeleteItemFromObjectCaseSensitive(at, comp);
+            cJSON_AddItemToObject(at, comp, v);
+            return;
+        }
+        cJSON *sub = cJSON_GetObjectItemCaseSensitive(at, comp);
+        if (!cJSON_IsObject(sub)) {
+            cJSON_DeleteItemFromObjectCaseSensitive(at, comp);
+            sub = cJSON_AddObjectToObject(at, comp);
+        }
+        at = sub;
+        p += k + 1;
+    }
+}
+
 /* --set services.NAME.PATH=VALUE: PATH (a setting or a section) goes into
  * service NAME's overlay, VALUE as JSON (or as a string when it is not
  * JSON); it is checked with the whole service when the configuration is
@@ -848,27 +875,7 @@ static int set_service_path(asim_config *cfg, const char *rest, const char *valu
     cJSON *v = cJSON_Parse(value);
     if (!v)
         v = cJSON_CreateString(value);
-    cJSON *at = o;
-    char comp[200];
-    for (const char *p = path;;) {
-        size_t k = strcspn(p, ".");
-        if (k >= sizeof comp)
-            k = sizeof comp - 1;
-        memcpy(comp, p, k);
-        comp[k] = 0;
-        if (!p[k]) {
-            cJSON_DeleteItemFromObjectCaseSensitive(at, comp);
-            cJSON_AddItemToObject(at, comp, v);
-            break;
-        }
-        cJSON *sub = cJSON_GetObjectItemCaseSensitive(at, comp);
-        if (!cJSON_IsObject(sub)) {
-            cJSON_DeleteItemFromObjectCaseSensitive(at, comp);
-            sub = cJSON_AddObjectToObject(at, comp);
-        }
-        at = sub;
-        p += k + 1;
-    }
+    json_put_path(o, path, v);
     char *txt = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     asim_free(sv->v[i].overlay);
@@ -1089,25 +1096,7 @@ cJSON *asim_config_to_json(const asim_config *cfg)
         cJSON *v = value_json(cfg, s);
         if (!v)
             continue;
-        cJSON *obj = root;
-        char comp[200];
-        const char *p = s->path;
-        for (;;) {
-            size_t k = strcspn(p, ".");
-            if (k >= sizeof comp)
-                k = sizeof comp - 1;
-            memcpy(comp, p, k);
-            comp[k] = 0;
-            if (!p[k]) {
-                cJSON_AddItemToObject(obj, comp, v);
-                break;
-            }
-            cJSON *sub = cJSON_GetObjectItemCaseSensitive(obj, comp);
-            if (!sub)
-                sub = cJSON_AddObjectToObject(obj, comp);
-            obj = sub;
-            p += k + 1;
-        }
+        json_put_path(root, s->path, v);
     }
     return root;
 }

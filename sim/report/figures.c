@@ -736,6 +736,7 @@ static int hosts_data(asim_gp *g, const asim_rundir *r, const tscale *sc, asim_e
     asim_table_free(&t);
     asim_gp_set_num(g, "n_hosts", nh);
     asim_gp_set_num(g, "cores", asim_rundir_setting_num(r, "hosts.cores", NAN));
+    asim_gp_set_str(g, "svc", asim_rundir_setting_str(r, "container.service_name", "webapp"));
     return 1;
 }
 
