@@ -97,6 +97,15 @@ const asim_setting *asim_setting_find(const char *path)
     return NULL;
 }
 
+const asim_setting *asim_setting_describe(const char *path)
+{
+    if (strncmp(path, "services.", 9) == 0) {
+        const char *dot = strchr(path + 9, '.');
+        return dot && dot > path + 9 ? asim_setting_find(dot + 1) : NULL;
+    }
+    return asim_setting_find(path);
+}
+
 /* A section is a strict prefix of some setting's path ("app",
  * "app.service_time"); "" is the root. */
 static int is_section(const char *prefix)

@@ -59,6 +59,10 @@ typedef struct asim_settings_group {
 
 /* Find a setting by path (NULL if unknown). */
 const asim_setting *asim_setting_find(const char *path);
+/* The same, also for a service's setting "services.NAME.PATH" (the
+ * descriptor of PATH: its type and range, for sweeps and tune).  Never
+ * write through its offset: apply values with asim_config_set. */
+const asim_setting *asim_setting_describe(const char *path);
 
 /* Fill cfg with every default.  Never fails. */
 void asim_config_defaults(asim_config *cfg);
