@@ -108,7 +108,7 @@ const asim_setting *asim_setting_describe(const char *path)
 
 /* A section is a strict prefix of some setting's path ("app",
  * "app.service_time"); "" is the root. */
-static int is_section(const char *prefix)
+int asim_setting_is_section(const char *prefix)
 {
     size_t n = strlen(prefix);
     if (n == 0)
@@ -702,7 +702,7 @@ static int load_object(asim_config *cfg, const cJSON *obj, const char *prefix,
         const asim_setting *s = strlen(key) < 200 && !strchr(key, '.') ? asim_setting_find(path) : NULL;
         if (s)
             rc = set_from_json(cfg, s, c, kp, err);
-        else if (strlen(key) < 200 && !strchr(key, '.') && *key && is_section(path)) {
+        else if (strlen(key) < 200 && !strchr(key, '.') && *key && asim_setting_is_section(path)) {
             if (cJSON_IsNumber(c) && dist_at(cfg, path))
                 rc = set_dist_number(cfg, path, c->valuedouble, kp, err);
             else if (!cJSON_IsObject(c))
@@ -831,7 +831,7 @@ int asim_config_load(asim_config *cfg, const char *path, asim_err *err)
 
 /* Put v at the dotted path under root, creating (or replacing non-object)
  * sections on the way and replacing what was at the leaf. */
-static void json_put_path(cJSON *root, const char *path, cJSON *v)
+void asim_json_put_path(cJSON *root, const char *path, cJSON *v)
 {
     cJSON *at = root;
     char comp[200];
@@ -856,43 +856,6 @@ static void json_put_path(cJSON *root, const char *path, cJSON *v)
     }
 }
 
-/* --set services.NAME.PATH=VALUE: PATH (a setting or a section) goes into
- * service NAME's overlay, VALUE as JSON (or as a string when it is not
- * JSON); it is checked with the whole service when the configuration is
- * validated ("$.services[i].PATH"). */
-static int set_service_path(asim_config *cfg, const char *rest, const char *value, asim_err *err)
-{
-    const char *dot = strchr(rest, '.');
-    char name[64];
-    if (!dot || dot == rest || (size_t)(dot - rest) >= sizeof name)
-        return asim_err_set(err, ASIM_EINPUT, "--set: services.%s: expected services.NAME.setting=value", rest);
-    memcpy(name, rest, (size_t)(dot - rest));
-    name[dot - rest] = 0;
-    const char *path = dot + 1;
-    asim_services_cfg *sv = &cfg->ext.services;
-    size_t i = 0;
-    while (i < sv->n && strcmp(sv->v[i].name, name) != 0)
-        i++;
-    if (i == sv->n)
-        return asim_err_set(err, ASIM_EINPUT, "--set: services.%s: no service named \"%s\" in the scenario",
-                            rest, name);
-    if (!asim_setting_find(path) && !is_section(path))
-        return asim_err_set(err, ASIM_EINPUT, "--set: services.%s: %s is not a setting", rest, path);
-    cJSON *o = cJSON_Parse(sv->v[i].overlay);
-    if (!o)
-        o = cJSON_CreateObject();
-    cJSON *v = cJSON_Parse(value);
-    if (!v)
-        v = cJSON_CreateString(value);
-    json_put_path(o, path, v);
-    char *txt = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    asim_free(sv->v[i].overlay);
-    sv->v[i].overlay = asim_strdup(txt);
-    cJSON_free(txt);
-    return 0;
-}
-
 int asim_config_set(asim_config *cfg, const char *assignment, asim_err *err)
 {
     const char *eq = strchr(assignment, '=');
@@ -908,7 +871,7 @@ int asim_config_set(asim_config *cfg, const char *assignment, asim_err *err)
     strfmt(jpath, sizeof jpath, "$.%s", path);
 
     if (strncmp(path, "services.", 9) == 0)
-        return set_service_path(cfg, path + 9, value, err);
+        return asim_config_set_service(cfg, path + 9, value, err);
 
     asim_config tmp;
     asim_config_copy(&tmp, cfg);
@@ -929,7 +892,7 @@ int asim_config_set(asim_config *cfg, const char *assignment, asim_err *err)
         asim_dist *d = dist_at(&tmp, prefix);
         if (rc == 0 && d && strcmp(key, "distribution") == 0)
             dist_fix_cv(d);
-    } else if (is_section(path)) {
+    } else if (asim_setting_is_section(path)) {
         asim_err jerr;
         cJSON *n = parse_json(value, "value", &jerr);
         if (!n)
@@ -944,7 +907,7 @@ int asim_config_set(asim_config *cfg, const char *assignment, asim_err *err)
                                       path, json_type(n));
             cJSON_Delete(n);
         }
-    } else if (dot && !is_section(prefix)) {
+    } else if (dot && !asim_setting_is_section(prefix)) {
         /* The section itself is unknown: suggest among full paths. */
         const char **all = asim_malloc(sizeof *all * 512);
         size_t n = 0;
@@ -1105,7 +1068,7 @@ cJSON *asim_config_to_json(const asim_config *cfg)
         cJSON *v = value_json(cfg, s);
         if (!v)
             continue;
-        json_put_path(root, s->path, v);
+        asim_json_put_path(root, s->path, v);
     }
     return root;
 }
@@ -1154,7 +1117,7 @@ int asim_config_get_text(const asim_config *cfg, const char *path, char *buf, si
         return 0;
     }
     /* CUSTOM settings and whole sections: their JSON text. */
-    if (!s && !is_section(path))
+    if (!s && !asim_setting_is_section(path))
         return ASIM_EINPUT;
     cJSON *root = asim_config_to_json(cfg), *n = root;
     char comp[200];

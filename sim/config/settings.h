@@ -128,6 +128,13 @@ void asim_err_blame_set(asim_err *err, const asim_config *cfg, const char *const
  * of its own; free it with asim_config_free.  Errors name
  * "$.services[i]..." in base's file.  0 or ASIM_EINPUT. */
 int asim_config_service(const asim_config *base, size_t i, asim_config *out, asim_err *err);
+/* --set services.NAME.PATH=VALUE, rest = "NAME.PATH" (settings_services.c). */
+int asim_config_set_service(asim_config *cfg, const char *rest, const char *value, asim_err *err);
+/* Is prefix a section (a strict prefix of a setting's path; "" the root)? */
+int asim_setting_is_section(const char *prefix);
+/* Put v at the dotted path under root, creating sections on the way and
+ * replacing what was at the leaf (root takes v). */
+void asim_json_put_path(struct cJSON *root, const char *path, struct cJSON *v);
 /* Drop cfg's services (freeing their overlays). */
 void asim_config_services_clear(asim_config *cfg);
 

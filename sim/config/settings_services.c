@@ -21,6 +21,43 @@ void asim_config_services_clear(asim_config *cfg)
     cfg->ext.services.n = 0;
 }
 
+/* --set services.NAME.PATH=VALUE: PATH (a setting or a section) goes into
+ * service NAME's overlay, VALUE as JSON (or as a string when it is not
+ * JSON); it is checked with the whole service when the configuration is
+ * validated ("$.services[i].PATH"). */
+int asim_config_set_service(asim_config *cfg, const char *rest, const char *value, asim_err *err)
+{
+    const char *dot = strchr(rest, '.');
+    char name[64];
+    if (!dot || dot == rest || (size_t)(dot - rest) >= sizeof name)
+        return asim_err_set(err, ASIM_EINPUT, "--set: services.%s: expected services.NAME.setting=value", rest);
+    memcpy(name, rest, (size_t)(dot - rest));
+    name[dot - rest] = 0;
+    const char *path = dot + 1;
+    asim_services_cfg *sv = &cfg->ext.services;
+    size_t i = 0;
+    while (i < sv->n && strcmp(sv->v[i].name, name) != 0)
+        i++;
+    if (i == sv->n)
+        return asim_err_set(err, ASIM_EINPUT, "--set: services.%s: no service named \"%s\" in the scenario",
+                            rest, name);
+    if (!asim_setting_find(path) && !asim_setting_is_section(path))
+        return asim_err_set(err, ASIM_EINPUT, "--set: services.%s: %s is not a setting", rest, path);
+    cJSON *o = cJSON_Parse(sv->v[i].overlay);
+    if (!o)
+        o = cJSON_CreateObject();
+    cJSON *v = cJSON_Parse(value);
+    if (!v)
+        v = cJSON_CreateString(value);
+    asim_json_put_path(o, path, v);
+    char *txt = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    asim_free(sv->v[i].overlay);
+    sv->v[i].overlay = asim_strdup(txt);
+    cJSON_free(txt);
+    return 0;
+}
+
 static int name_ok(const char *s)
 {
     if (!*s || strlen(s) >= 64) return 0;

@@ -29,22 +29,18 @@ $BIN run scenarios/two_services.json --out "$TMP/set" --duration 30 --quiet \
     --set services.api.scaler.max_replicas=2 > /dev/null 2>&1
 expect "--set services.api.scaler.max_replicas reaches api" \
     grep -q '"max_replicas":[[:space:]]*2,' "$TMP/set/services/api/summary.json"
-$BIN run scenarios/two_services.json --out "$TMP/bad" --quiet --set services.api.scaler.max_replica=2 \
-    > /dev/null 2> "$TMP/err"; rc=$?
-expect "a bad per-service setting exits 2" test $rc -eq 2
-expect "the message names the setting" grep -q 'services.api.scaler.max_replica: .*not a setting' "$TMP/err"
-$BIN run scenarios/two_services.json --out "$TMP/bad1" --quiet --set services.api.scaler.max_replicas=-1 \
-    > /dev/null 2> "$TMP/err"; rc=$?
-expect "an out-of-range per-service value exits 2" test $rc -eq 2
-expect "its message names the JSON path and the service" \
-    grep -q 'services\[0\].scaler.max_replicas.*service api' "$TMP/err"
-$BIN run scenarios/two_services.json --out "$TMP/bad2" --quiet --set services.nope.scaler.max_replicas=2 \
-    > /dev/null 2> "$TMP/err"; rc=$?
-expect "an unknown service exits 2" test $rc -eq 2
-expect "the message names it" grep -q 'no service named "nope"' "$TMP/err"
-$BIN run scenarios/two_services.json --out "$TMP/bad3" --quiet --set calls.service=db \
-    > /dev/null 2> "$TMP/err"; rc=$?
-expect "a call to an unknown service exits 2" test $rc -eq 2
+# bad per-service input: exit 2, a message naming what is wrong
+# (each case: --set assignment | pattern the message must hold)
+while IFS='|' read -r set pattern; do
+    $BIN run scenarios/two_services.json --out "$TMP/bad" --quiet --set "$set" > /dev/null 2> "$TMP/err"; rc=$?
+    expect "--set $set exits 2" test $rc -eq 2
+    expect "--set $set: message names it" grep -q "$pattern" "$TMP/err"
+done <<'CASES'
+services.api.scaler.max_replica=2|services.api.scaler.max_replica: .*not a setting
+services.api.scaler.max_replicas=-1|services\[0\].scaler.max_replicas.*service api
+services.nope.scaler.max_replicas=2|no service named "nope"
+calls.service=db|no service named "db"
+CASES
 
 $BIN sweep scenarios/two_services.json --random services.api.scaler.scale_up_threshold=0.1:0.6 \
     --samples 2 --reps 1 --set duration=30 -o "$TMP/sw" -q > /dev/null 2>&1
