@@ -39,7 +39,7 @@ static void build(world *w, int replicas, const char *lb)
     w->r[0] = asim_rng_stream(1, "container_start");
     w->r[1] = asim_rng_stream(1, "actuation");
     w->r[2] = asim_rng_stream(1, "balancer");
-    asim_webapp_hooks wh = { w, completed, failed, NULL, NULL, NULL };
+    asim_webapp_hooks wh = { w, completed, failed, NULL, NULL, NULL, NULL };
     asim_webapp_params ap = { 1, 10000, 0, 0.06, ASIM_GAUGE_CURRENT, asim_prom_default_buckets, asim_prom_default_nbuckets, 0, 0, 0 };
     asim_cluster_hooks ch = { w, applied, done, NULL };
     asim_cluster_rngs cr = { w->r[0], w->r[1], w->r[2] };
@@ -93,7 +93,7 @@ static void test_draining_not_counted(void)
     world w = { 0 };
     build(&w, 2, "round_robin");
     for (int i = 0; i < 6; i++) {       /* long requests keep replica 2 draining */
-        asim_request r = { 0, 8.0, 0, 0 };
+        asim_request r = { 0, 8.0, 0, 0, 0, 0 };
         asim_cluster_route(w.cl, &r, 0);
     }
     asim_cluster_scale(w.cl, 1, 0);
@@ -111,7 +111,7 @@ static void count_routing(const char *lb, int *per)
     world w = { 0 };
     build(&w, 3, lb);
     for (int i = 0; i < 3000; i++) {
-        asim_request r = { ASIM_SEC(i * 0.001), 0.5, 0, 0 };
+        asim_request r = { ASIM_SEC(i * 0.001), 0.5, 0, 0, 0, 0 };
         asim_evq_run(w.q, r.arrival);
         asim_cluster_route(w.cl, &r, r.arrival);
     }
@@ -138,7 +138,7 @@ static void test_no_ready_replica_rejects(void)
 {
     world w = { 0 };
     build(&w, 0, "round_robin");
-    asim_request r = { 0, 0.1, 0, 0 };
+    asim_request r = { 0, 0.1, 0, 0, 0, 0 };
     asim_cluster_route(w.cl, &r, 0);
     CHECK(w.failed == 1);
     teardown(&w);

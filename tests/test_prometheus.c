@@ -53,7 +53,7 @@ static void build_full(world *w, uint64_t seed, int replicas, asim_metrics_port 
     w->r1 = asim_rng_stream(seed, "container_start");
     w->r2 = asim_rng_stream(seed, "actuation");
     w->r3 = asim_rng_stream(seed, "balancer");
-    asim_webapp_hooks wh = { NULL, nop_completed, nop_failed, NULL, NULL, NULL };
+    asim_webapp_hooks wh = { NULL, nop_completed, nop_failed, NULL, NULL, NULL, NULL };
     asim_webapp_params ap = { 4, 100, 0, 0.06, ASIM_GAUGE_CURRENT, asim_prom_default_buckets, asim_prom_default_nbuckets, 0, 0, 0 };
     asim_cluster_hooks ch = { w, NULL, NULL, changed };
     asim_cluster_rngs cr = { w->r1, w->r2, w->r3 };
@@ -209,7 +209,7 @@ static void test_file_sd_in_step(void)
 static void block_workers(world *w, double demand, asim_time now)
 {
     for (int i = 0; i < 4; i++) {
-        asim_request r = { now, demand, 0, 0 };
+        asim_request r = { now, demand, 0, 0, 0, 0 };
         asim_cluster_route(w->cl, &r, now);
     }
 }

@@ -508,9 +508,15 @@ static void test_print(void)
     CHECK_HAS(md, "| `app.workers` | integer | `4` | 1 to 100000 |");
     CHECK_HAS(md, "| `balancer.policy` | choice | `round_robin` | round_robin, random, least_connections |");
     CHECK_HAS(md, "`slo.latency`");
-    /* One row per setting in the JSON export. */
+    /* One row per setting in the JSON export (with hosts, calls and a
+     * service on: optional groups such as hosts.* are left out of the
+     * export while all at their defaults, and an empty services list). */
     asim_config c;
     asim_config_defaults(&c);
+    asim_err e;
+    CHECK(asim_config_set(&c, "hosts.count=1", &e) == 0);
+    CHECK(asim_config_set(&c, "calls.fraction=0.5", &e) == 0);
+    CHECK(asim_config_set(&c, "services=[{\"name\":\"api\"}]", &e) == 0);
     size_t rows = 0, leaves = 0;
     for (const char *p = md; (p = strstr(p, "\n| `")); p++)
         rows++;

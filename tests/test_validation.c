@@ -68,7 +68,7 @@ static void failed(void *ctx, const asim_request *r, asim_fail_kind k, asim_time
 static void arrival(void *ctx, uint64_t arg, asim_time now)
 {
     bench *b = ctx;
-    asim_request r = { now, asim_dist_sample(&b->service, b->svc), 0, 0 };
+    asim_request r = { now, asim_dist_sample(&b->service, b->svc), 0, 0, 0, 0 };
     account(b, now);
     b->in_system++;
     asim_webapp_offer(b->w, &r, now);
@@ -94,7 +94,7 @@ static uint64_t seed_base(void)
  * service S (the demand of each request is drawn by the bench). */
 static void bench_app(bench *b, int workers, double S)
 {
-    asim_webapp_hooks h = { b, completed, failed, NULL, NULL, NULL };
+    asim_webapp_hooks h = { b, completed, failed, NULL, NULL, NULL, NULL };
     double bounds[1] = { 1 };
     asim_webapp_params p = { workers, 1 << 30, 0, S, ASIM_GAUGE_CURRENT, bounds, 1, 0, 0, 0 };
     b->w = asim_webapp_create(b->q, &p, &h, 1);
@@ -229,7 +229,7 @@ static void test_mg1_lognormal_pk(void)
 static void client_send(void *ctx, int client, asim_time now)
 {
     bench *b = ctx;
-    asim_request r = { now, asim_dist_sample(&b->service, b->svc), 0, client + 1 };
+    asim_request r = { now, asim_dist_sample(&b->service, b->svc), 0, client + 1, 0, 0 };
     account(b, now);
     b->in_system++;
     asim_webapp_offer(b->w, &r, now);

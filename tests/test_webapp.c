@@ -52,7 +52,7 @@ static asim_webapp *start(const asim_webapp_params *p, void (*syn)(void *, const
 {
     memset(&A, 0, sizeof A);
     Q = asim_evq_create(16);
-    asim_webapp_hooks h = { &A, completed, failed, drained, requeue, syn };
+    asim_webapp_hooks h = { &A, completed, failed, drained, requeue, syn, NULL };
     return asim_webapp_create(Q, p, &h, 1);
 }
 
@@ -76,7 +76,7 @@ static void done(asim_webapp *w)
 
 static void offer(asim_webapp *w, double at, double demand)
 {
-    asim_request r = { ASIM_SEC(at), demand, 0, 0 };
+    asim_request r = { ASIM_SEC(at), demand, 0, 0, 0, 0 };
     asim_webapp_offer(w, &r, ASIM_SEC(at));
 }
 
@@ -213,7 +213,7 @@ static void test_histogram_buckets_at_bounds(void)
     lat[n++] = 3e7;                       /* beyond 2^24 s */
     acct a = { 0 };
     asim_evq *q = asim_evq_create(16);
-    asim_webapp_hooks h = { &a, completed, failed, drained, requeue, NULL };
+    asim_webapp_hooks h = { &a, completed, failed, drained, requeue, NULL, NULL };
     asim_webapp_params p = { MAXL, 10, 0, 0.2, ASIM_GAUGE_CURRENT, pb, NB, 0, 0, 0 };
     asim_webapp *w = asim_webapp_create(q, &p, &h, 1);
     uint64_t want[NB + 1] = { 0 };

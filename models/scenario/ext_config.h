@@ -11,6 +11,8 @@
 #include "models/trace/trace_cfg.h"
 #include "models/scaling/policies_cfg.h"
 #include "models/scenario/slo_cfg.h"
+#include "models/stack/host_cfg.h"
+#include "models/scenario/services_cfg.h"
 
 typedef struct asim_ext_cfg {
     asim_slo_cfg slo;
@@ -18,6 +20,8 @@ typedef struct asim_ext_cfg {
     asim_rule_groups_cfg rules;      /* prometheus.rule_groups */
     asim_trace_cfg trace;
     asim_policies_cfg policies;
+    asim_hosts_cfg hosts;
+    asim_services_cfg services;
 } asim_ext_cfg;
 
 #endif

@@ -18,12 +18,15 @@
 
 #include <string.h>
 #include <gsl/gsl_rng.h>
+#include "models/stack/host.h"
 
 typedef struct container {
     int number;
     asim_cstate state;
     asim_webapp *app;
     asim_timer timer;           /* start (STARTING) or kill (DRAINING) */
+    asim_cgroup *cg;            /* on a shared host; NULL without hosts */
+    int start_on_cpu;           /* timer is the start-up thread on cg, not an event */
 } container;
 
 /* A set of small non-negative integers that hands out the lowest free one. */
@@ -54,6 +57,8 @@ struct asim_cluster {
     int queued_target;          /* -1: none */
     asim_time last_completion;
     int port_slot;              /* published_port: route_published's last answer; -2: stale */
+    asim_hosts *hosts;          /* NULL: every replica has its own CPU */
+    asim_cgroup *playbook_cg;   /* hosts.playbook_cpu: the playbook's CPU on host 1 */
 };
 
 static void on_started(void *ctx, uint64_t slot, asim_time now);
@@ -156,13 +161,22 @@ static int slot_of(asim_cluster *cl, const asim_webapp *w)
     return -1;
 }
 
+static void cancel_timer(asim_cluster *cl, container *k)
+{
+    if (k->timer && k->start_on_cpu) asim_cgroup_cancel(k->cg, k->timer);
+    else if (k->timer) asim_evq_cancel(cl->q, k->timer);
+    k->timer = 0;
+    k->start_on_cpu = 0;
+}
+
 static void remove_container(asim_cluster *cl, int i, asim_time now)
 {
     container *k = &cl->c[i];
-    if (k->timer) asim_evq_cancel(cl->q, k->timer);
-    k->timer = 0;
+    cancel_timer(cl, k);
     asim_webapp_destroy(k->app);
     k->app = NULL;
+    asim_cgroup_release(k->cg);
+    k->cg = NULL;
     set_state(cl, i, ASIM_CONTAINER_REMOVED);
     if (now >= 0) notify(cl, now);
 }
@@ -182,6 +196,12 @@ static void fwd_failed(void *ctx, const asim_request *r, asim_fail_kind why, asi
     cl->outer.failed(cl->outer.ctx, r, why, now);
 }
 
+static uint32_t fwd_call(void *ctx, asim_webapp *w, int slot, const asim_request *r, asim_time now)
+{
+    asim_cluster *cl = ctx;
+    return cl->outer.call ? cl->outer.call(cl->outer.ctx, w, slot, r, now) : 0;
+}
+
 static void fwd_syn_retry(void *ctx, const asim_request *r, asim_time now)
 {
     asim_cluster *cl = ctx;
@@ -196,7 +216,7 @@ static void on_drained(void *ctx, asim_webapp *w, asim_time now)
     if (i < 0) return;
     /* Destroying the replica from inside its own completion handler is not
      * safe; finish the removal in a zero-delay event. */
-    if (cl->c[i].timer) asim_evq_cancel(cl->q, cl->c[i].timer);
+    cancel_timer(cl, &cl->c[i]);
     cl->c[i].timer = asim_evq_after(cl->q, 0, on_kill, cl, (uint64_t)i);
 }
 
@@ -231,10 +251,24 @@ static int create_container(asim_cluster *cl, asim_cstate state, asim_time now)
     set_state(cl, i, state);
     k->app = asim_webapp_create(cl->q, &cl->app, &cl->inner, number);
     k->timer = 0;
+    k->start_on_cpu = 0;
+    k->cg = NULL;
+    if (cl->hosts) {
+        const asim_hosts_cfg *hc = &cl->cfg->ext.hosts;
+        k->cg = asim_hosts_place(cl->hosts, hc->cpu_limit, hc->cpu_period, hc->cpu_request);
+        asim_webapp_set_cpu(k->app, k->cg);
+    }
     notify(cl, now);
     if (state == ASIM_CONTAINER_STARTING) {
         double d = asim_dist_sample(&cl->cfg->container.start_latency, cl->rng.start);
-        k->timer = asim_evq_at(cl->q, now + ASIM_SEC(d), on_started, cl, (uint64_t)i);
+        if (k->cg && cl->cfg->ext.hosts.startup_cpu) {
+            /* the start-up (image, interpreter, app import) is CPU-bound:
+             * one thread of d CPU-seconds on the new container's host */
+            k->start_on_cpu = 1;
+            k->timer = asim_cgroup_run(k->cg, d, on_started, cl, (uint64_t)i);
+        } else {
+            k->timer = asim_evq_at(cl->q, now + ASIM_SEC(d), on_started, cl, (uint64_t)i);
+        }
     }
     return i;
 }
@@ -243,6 +277,7 @@ static void on_started(void *ctx, uint64_t slot, asim_time now)
 {
     asim_cluster *cl = ctx;
     cl->c[slot].timer = 0;
+    cl->c[slot].start_on_cpu = 0;
     set_state(cl, (int)slot, ASIM_CONTAINER_READY);
     notify(cl, now);
 }
@@ -261,8 +296,7 @@ static void stop_container(asim_cluster *cl, int i, asim_time now)
 {
     container *k = &cl->c[i];
     int was_starting = k->state == ASIM_CONTAINER_STARTING;
-    if (k->timer) asim_evq_cancel(cl->q, k->timer);
-    k->timer = 0;
+    cancel_timer(cl, k);
     set_state(cl, i, ASIM_CONTAINER_DRAINING);
     notify(cl, now);
     if (was_starting) {          /* nothing to drain */
@@ -302,7 +336,10 @@ static void start_playbook(asim_cluster *cl, int target, asim_time now)
     cl->actuating = 1;
     cl->target = target;
     double lat = asim_dist_sample(&cl->cfg->actuator.latency, cl->rng.actuation);
-    asim_evq_at(cl->q, now + ASIM_SEC(lat), on_applied, cl, (uint64_t)target);
+    if (cl->playbook_cg)        /* ansible is CPU-bound: slower on a busy host */
+        asim_cgroup_run(cl->playbook_cg, lat, on_applied, cl, (uint64_t)target);
+    else
+        asim_evq_at(cl->q, now + ASIM_SEC(lat), on_applied, cl, (uint64_t)target);
 }
 
 static void on_applied(void *ctx, uint64_t arg, asim_time now)
@@ -345,8 +382,21 @@ asim_cluster *asim_cluster_create(asim_evq *q, const asim_config *cfg,
                                   const asim_cluster_hooks *hooks,
                                   const asim_cluster_rngs *rngs)
 {
+    return asim_cluster_create_on(q, cfg, app, app_hooks, hooks, rngs, NULL);
+}
+
+asim_cluster *asim_cluster_create_on(asim_evq *q, const asim_config *cfg,
+                                     const asim_webapp_params *app,
+                                     const asim_webapp_hooks *app_hooks,
+                                     const asim_cluster_hooks *hooks,
+                                     const asim_cluster_rngs *rngs,
+                                     asim_hosts *hosts)
+{
     asim_cluster *cl = asim_calloc(1, sizeof *cl);
     cl->q = q;
+    cl->hosts = hosts;
+    if (hosts && cfg->ext.hosts.playbook_cpu)
+        cl->playbook_cg = asim_hosts_place_on(hosts, 0, 0, 0.1, 0);
     cl->cfg = cfg;
     cl->app = *app;
     cl->outer = *app_hooks;
@@ -356,6 +406,7 @@ asim_cluster *asim_cluster_create(asim_evq *q, const asim_config *cfg,
     cl->inner.drained = on_drained;
     cl->inner.requeue = on_requeue;
     cl->inner.syn_retry = fwd_syn_retry;
+    cl->inner.call = fwd_call;
     cl->hooks = *hooks;
     cl->rng = *rngs;
     cl->queued_target = -1;
@@ -377,6 +428,7 @@ void asim_cluster_destroy(asim_cluster *cl)
     if (!cl) return;
     for (int i = 0; i < cl->nslots; i++)
         if (cl->c[i].state != ASIM_CONTAINER_REMOVED) remove_container(cl, i, -1);
+    asim_cgroup_release(cl->playbook_cg);
     asim_free(cl->c);
     asim_free(cl->ready);
     asim_free(cl->numbers.bits);
@@ -464,6 +516,11 @@ asim_cstate asim_cluster_state(const asim_cluster *cl, int i) { return cl->c[i].
 int asim_cluster_number(const asim_cluster *cl, int i) { return cl->c[i].number; }
 asim_webapp *asim_cluster_webapp(asim_cluster *cl, int i) { return cl->c[i].app; }
 asim_time asim_cluster_last_completion(const asim_cluster *cl) { return cl->last_completion; }
+
+int asim_cluster_host_of(const asim_cluster *cl, int i)
+{
+    return cl->c[i].cg ? asim_cgroup_host(cl->c[i].cg) : -1;
+}
 
 int asim_cluster_find(const asim_cluster *cl, int number)
 {

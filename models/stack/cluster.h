@@ -58,6 +58,17 @@ asim_cluster *asim_cluster_create(asim_evq *q, const asim_config *cfg,
                                   const asim_webapp_hooks *app_hooks,
                                   const asim_cluster_hooks *hooks,
                                   const asim_cluster_rngs *rngs);
+/* The same with the replicas on shared hosts (cfg->ext.hosts, host.h): each
+ * container is a cgroup placed on a host, its requests are CPU work there,
+ * with hosts.startup_cpu its start-up too, and with hosts.playbook_cpu the
+ * playbook is CPU work of one thread on the first host.  hosts NULL: asim_cluster_create. */
+struct asim_hosts;
+asim_cluster *asim_cluster_create_on(asim_evq *q, const asim_config *cfg,
+                                     const asim_webapp_params *app,
+                                     const asim_webapp_hooks *app_hooks,
+                                     const asim_cluster_hooks *hooks,
+                                     const asim_cluster_rngs *rngs,
+                                     struct asim_hosts *hosts);
 void asim_cluster_destroy(asim_cluster *c);
 
 /* Route a request to a ready replica; with none ready it is rejected. */
@@ -81,6 +92,9 @@ int asim_cluster_number(const asim_cluster *c, int i);            /* replica num
 asim_webapp *asim_cluster_webapp(asim_cluster *c, int i);         /* NULL if removed */
 /* Slot of the running container with this replica number, or -1. */
 int asim_cluster_find(const asim_cluster *c, int number);
+
+/* The host of the container in slot i (0-based), -1 without hosts. */
+int asim_cluster_host_of(const asim_cluster *c, int i);
 
 /* Latest completion in any replica (for frozen-gauge detection), -1 if none. */
 asim_time asim_cluster_last_completion(const asim_cluster *c);

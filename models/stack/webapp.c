@@ -13,11 +13,15 @@
 #include <math.h>
 #include <string.h>
 #include "models/scenario/config.h"
+#include "models/stack/host.h"
 
 typedef struct slot {
     asim_request req;
-    asim_timer timer;
+    asim_timer timer;              /* CALL_WAIT: waiting for a call to return */
+    uint32_t call_id;
 } slot;
+
+#define CALL_WAIT UINT64_MAX
 
 /* A connection whose SYN was dropped, waiting for its next retransmission
  * (or for the client to give up: attempt < 0).  Pooled: `next` links free
@@ -66,6 +70,7 @@ struct asim_webapp {
     double window_gauge;
     uint64_t completed_at_scrape;
     asim_time last_completion;
+    asim_cgroup *cpu;              /* the container's cgroup on a shared host; NULL: own CPU */
     double cpu_area;               /* busy-worker-seconds / workers */
     double *busy_frac;             /* busy_frac[b] = (double)b / workers, or NULL (many workers) */
     asim_time cpu_last;
@@ -90,6 +95,32 @@ static void cpu_advance(asim_webapp *w, asim_time now)
         w->cpu_last = now;
     }
 }
+
+/* A worker's request is CPU work: without a host its completion is an
+ * event `demand` from now; on a shared host the host's processor sharing
+ * decides when it ends (host.h).  slots[s].timer holds the event or the
+ * host's thread handle: non-zero while the worker is busy. */
+static void schedule_completion(asim_webapp *w, int s, asim_time now)
+{
+    double demand = w->slots[s].req.demand;
+    if (w->cpu) {
+        w->slots[s].timer = asim_cgroup_run(w->cpu, demand > 0 ? demand : 0, on_complete, w, (uint64_t)s);
+        return;
+    }
+    asim_time d = ASIM_SEC(demand);
+    if (d < 0) d = 0;
+    w->slots[s].timer = asim_evq_at(w->q, now + d, on_complete, w, (uint64_t)s);
+}
+
+static void cancel_completion(asim_webapp *w, int s)
+{
+    if (w->slots[s].timer == CALL_WAIT) ;   /* nothing scheduled: the call's return is ignored */
+    else if (w->cpu) asim_cgroup_cancel(w->cpu, w->slots[s].timer);
+    else asim_evq_cancel(w->q, w->slots[s].timer);
+    w->slots[s].timer = 0;
+}
+
+void asim_webapp_set_cpu(asim_webapp *w, asim_cgroup *g) { w->cpu = g; }
 
 asim_webapp *asim_webapp_create(asim_evq *q, const asim_webapp_params *p,
                                 const asim_webapp_hooks *hooks, int id)
@@ -127,7 +158,7 @@ void asim_webapp_destroy(asim_webapp *w)
 {
     if (!w) return;
     for (int i = 0; i < w->p.workers; i++)
-        if (w->slots[i].timer) asim_evq_cancel(w->q, w->slots[i].timer);
+        if (w->slots[i].timer) cancel_completion(w, i);
     for (int i = 0; i < w->syn_cap; i++)
         if (w->syn[i].timer) asim_evq_cancel(w->q, w->syn[i].timer);
     asim_free(w->syn);
@@ -151,9 +182,7 @@ static void start_service(asim_webapp *w, const asim_request *r, asim_time now)
     cpu_advance(w, now);
     int s = w->free_slots[--w->nfree];
     w->slots[s].req = *r;
-    asim_time d = ASIM_SEC(r->demand);
-    if (d < 0) d = 0;
-    w->slots[s].timer = asim_evq_at(w->q, now + d, on_complete, w, (uint64_t)s);
+    schedule_completion(w, s, now);
 }
 
 static int ring_push(asim_webapp *w, const asim_request *r)
@@ -288,7 +317,7 @@ void asim_webapp_offer_scrape(asim_webapp *w, int target, int tag, double demand
     w->scrape_done = done;
     w->scrape_ctx = ctx;
     w->scrapes_in++;
-    asim_request r = { now, demand, -1 - target, tag };
+    asim_request r = { now, demand, -1 - target, tag, 0, 0 };
     asim_webapp_offer(w, &r, now);
 }
 
@@ -336,12 +365,38 @@ static void record_latency(asim_webapp *w, double lat, double service)
     w->win_n++;
 }
 
+static void finish(asim_webapp *w, int arg, int ok, asim_time now);
+
 static void on_complete(void *ctx, uint64_t arg, asim_time now)
 {
     asim_webapp *w = ctx;
     slot *s = &w->slots[arg];
-    asim_request r = s->req;
     s->timer = 0;
+    if (s->req.cls >= 0 && s->req.calls && w->h.call) {
+        uint32_t id = w->h.call(w->h.ctx, w, (int)arg, &s->req, now);
+        if (id) {               /* the worker blocks on the call (a sync worker) */
+            s->timer = CALL_WAIT;
+            s->call_id = id;
+            return;
+        }
+    }
+    finish(w, (int)arg, 1, now);
+}
+
+void asim_webapp_call_returned(asim_webapp *w, int arg, uint32_t id, int ok, asim_time now)
+{
+    if (arg < 0 || arg >= w->p.workers) return;
+    slot *s = &w->slots[arg];
+    if (s->timer != CALL_WAIT || s->call_id != id) return;
+    s->timer = 0;
+    finish(w, arg, ok, now);
+}
+
+/* Worker arg is done with its request: account for it, take the next. */
+static void finish(asim_webapp *w, int arg, int ok, asim_time now)
+{
+    slot *s = &w->slots[arg];
+    asim_request r = s->req;
     cpu_advance(w, now);
     /* The /metrics handler reads the metrics while it holds its worker: the
      * scraper's snapshot is taken before the worker and the scrape leave. */
@@ -350,6 +405,8 @@ static void on_complete(void *ctx, uint64_t arg, asim_time now)
     double lat = ASIM_TO_SEC(now - r.arrival);
     if (r.cls < 0) {
         w->scrapes_in--;
+    } else if (!ok) {
+        w->h.failed(w->h.ctx, &r, ASIM_FAIL_REJECTED, now);
     } else if (w->p.timeout > 0 && lat > w->p.timeout) {
         w->h.failed(w->h.ctx, &r, ASIM_FAIL_TIMEOUT, now);
     } else {
@@ -384,8 +441,7 @@ void asim_webapp_kill(asim_webapp *w, asim_time now)
     syn_fail_all(w, ASIM_FAIL_DROPPED, now);
     for (int i = 0; i < w->p.workers; i++) {
         if (!w->slots[i].timer) continue;
-        asim_evq_cancel(w->q, w->slots[i].timer);
-        w->slots[i].timer = 0;
+        cancel_completion(w, i);
         w->free_slots[w->nfree++] = i;
         fail_request(w, &w->slots[i].req, ASIM_FAIL_DROPPED, now);
     }
@@ -437,4 +493,7 @@ void asim_webapp_scrape(asim_webapp *w, asim_time now, asim_webapp_snapshot *s)
     }
     s->bucket_cum = w->bucket_cum;
     s->cpu_seconds = w->cpu_area;
+    /* On a shared host a busy worker may get less than a core: the counter
+     * is the CPU the cgroup really used, on the same scale (per worker). */
+    if (w->cpu) s->cpu_seconds = asim_cgroup_cpu_seconds(w->cpu) / w->p.workers;
 }

@@ -46,6 +46,8 @@ typedef struct asim_request {
     double demand;          /* service seconds */
     int cls;                /* request class; < 0: an in-band scrape (asim_webapp_offer_scrape) */
     int tag;                /* scrapes: the caller's sequence number; 0 for requests */
+    uint32_t calls;         /* 1: after its CPU work it calls another service and waits (hooks.call) */
+    uint32_t parent;        /* a call from another service: the caller's call id; 0 otherwise */
 } asim_request;
 
 /* An in-band scrape has completed: its worker ran the /metrics handler. */
@@ -62,6 +64,11 @@ typedef struct asim_webapp_hooks {
     void (*requeue)(void *ctx, const asim_request *r, asim_time now);
     /* syn_drop: the client retransmitted the SYN of r (may be NULL). */
     void (*syn_retry)(void *ctx, const asim_request *r, asim_time now);
+    /* r (r->calls) has done its CPU work on worker `slot` and now calls
+     * another service: return a call id (> 0) and the worker waits, holding
+     * the request, until asim_webapp_call_returned; 0: no call, r completes.
+     * May be NULL. */
+    uint32_t (*call)(void *ctx, asim_webapp *w, int slot, const asim_request *r, asim_time now);
 } asim_webapp_hooks;
 
 typedef struct asim_webapp_params {
@@ -126,6 +133,17 @@ void asim_webapp_drain(asim_webapp *w, int mode, asim_time now);
 /* Abort everything (SIGKILL): in-service and waiting requests fail as
  * DROPPED; pending completion events are cancelled. */
 void asim_webapp_kill(asim_webapp *w, asim_time now);
+
+/* Run on a shared host: requests' demands become CPU work of the cgroup
+ * (models/stack/host.h), done when processor sharing says so.  Call before
+ * the first request; the webapp does not own g. */
+struct asim_cgroup;
+void asim_webapp_set_cpu(asim_webapp *w, struct asim_cgroup *g);
+
+/* The call `id` made from worker `slot` returned (ok 0: it failed; the
+ * request fails as rejected, the upstream's 502).  A stale call (the worker
+ * was killed, the request already gone) is ignored. */
+void asim_webapp_call_returned(asim_webapp *w, int slot, uint32_t id, int ok, asim_time now);
 
 int asim_webapp_busy(const asim_webapp *w);
 int asim_webapp_waiting(const asim_webapp *w);

@@ -373,7 +373,7 @@ static int parse_param(const char *spec, param *p, asim_err *err)
         return asim_err_set(err, ASIM_EINPUT, "--param '%s': expected KEY=LO:HI or KEY=LO:HI:int", spec);
     char key[256];
     snprintf(key, sizeof key, "%.*s", (int)(eq - spec), spec);
-    const asim_setting *s = asim_setting_find(key);
+    const asim_setting *s = asim_setting_describe(key);
     if (!s) {
         asim_config tmp;
         asim_config_defaults(&tmp);

@@ -60,6 +60,8 @@ extern const asim_settings_group asim_settings_slo;
 extern const asim_settings_group asim_settings_alerts;
 extern const asim_settings_group asim_settings_trace;
 extern const asim_settings_group asim_settings_policies;
+extern const asim_settings_group asim_settings_hosts;
+extern const asim_settings_group asim_settings_services;
 
 static const asim_settings_group *const groups[] = {
     &asim_settings_core,
@@ -67,6 +69,8 @@ static const asim_settings_group *const groups[] = {
     &asim_settings_alerts,
     &asim_settings_trace,
     &asim_settings_policies,
+    &asim_settings_hosts,
+    &asim_settings_services,
 };
 
 /* Iteration over every setting of every present group, in registry order. */
@@ -94,9 +98,18 @@ const asim_setting *asim_setting_find(const char *path)
     return NULL;
 }
 
+const asim_setting *asim_setting_describe(const char *path)
+{
+    if (strncmp(path, "services.", 9) == 0) {
+        const char *dot = strchr(path + 9, '.');
+        return dot && dot > path + 9 ? asim_setting_find(dot + 1) : NULL;
+    }
+    return asim_setting_find(path);
+}
+
 /* A section is a strict prefix of some setting's path ("app",
  * "app.service_time"); "" is the root. */
-static int is_section(const char *prefix)
+int asim_setting_is_section(const char *prefix)
 {
     size_t n = strlen(prefix);
     if (n == 0)
@@ -690,7 +703,7 @@ static int load_object(asim_config *cfg, const cJSON *obj, const char *prefix,
         const asim_setting *s = strlen(key) < 200 && !strchr(key, '.') ? asim_setting_find(path) : NULL;
         if (s)
             rc = set_from_json(cfg, s, c, kp, err);
-        else if (strlen(key) < 200 && !strchr(key, '.') && *key && is_section(path)) {
+        else if (strlen(key) < 200 && !strchr(key, '.') && *key && asim_setting_is_section(path)) {
             if (cJSON_IsNumber(c) && dist_at(cfg, path))
                 rc = set_dist_number(cfg, path, c->valuedouble, kp, err);
             else if (!cJSON_IsObject(c))
@@ -817,6 +830,33 @@ int asim_config_load(asim_config *cfg, const char *path, asim_err *err)
     return rc;
 }
 
+/* Put v at the dotted path under root, creating (or replacing non-object)
+ * sections on the way and replacing what was at the leaf. */
+void asim_json_put_path(cJSON *root, const char *path, cJSON *v)
+{
+    cJSON *at = root;
+    char comp[200];
+    for (const char *p = path;;) {
+        size_t k = strcspn(p, ".");
+        if (k >= sizeof comp)
+            k = sizeof comp - 1;
+        memcpy(comp, p, k);
+        comp[k] = 0;
+        if (!p[k]) {
+            cJSON_DeleteItemFromObjectCaseSensitive(at, comp);
+            cJSON_AddItemToObject(at, comp, v);
+            return;
+        }
+        cJSON *sub = cJSON_GetObjectItemCaseSensitive(at, comp);
+        if (!cJSON_IsObject(sub)) {
+            cJSON_DeleteItemFromObjectCaseSensitive(at, comp);
+            sub = cJSON_AddObjectToObject(at, comp);
+        }
+        at = sub;
+        p += k + 1;
+    }
+}
+
 int asim_config_set(asim_config *cfg, const char *assignment, asim_err *err)
 {
     const char *eq = strchr(assignment, '=');
@@ -830,6 +870,9 @@ int asim_config_set(asim_config *cfg, const char *assignment, asim_err *err)
     path[pl] = 0;
     const char *value = eq + 1;
     strfmt(jpath, sizeof jpath, "$.%s", path);
+
+    if (strncmp(path, "services.", 9) == 0)
+        return asim_config_set_service(cfg, path + 9, value, err);
 
     asim_config tmp;
     asim_config_copy(&tmp, cfg);
@@ -850,7 +893,7 @@ int asim_config_set(asim_config *cfg, const char *assignment, asim_err *err)
         asim_dist *d = dist_at(&tmp, prefix);
         if (rc == 0 && d && strcmp(key, "distribution") == 0)
             dist_fix_cv(d);
-    } else if (is_section(path)) {
+    } else if (asim_setting_is_section(path)) {
         asim_err jerr;
         cJSON *n = parse_json(value, "value", &jerr);
         if (!n)
@@ -865,7 +908,7 @@ int asim_config_set(asim_config *cfg, const char *assignment, asim_err *err)
                                       path, json_type(n));
             cJSON_Delete(n);
         }
-    } else if (dot && !is_section(prefix)) {
+    } else if (dot && !asim_setting_is_section(prefix)) {
         /* The section itself is unknown: suggest among full paths. */
         const char **all = asim_malloc(sizeof *all * 512);
         size_t n = 0;
@@ -919,6 +962,30 @@ int asim_config_validate(asim_config *cfg, asim_err *err)
     return 0;
 }
 
+int asim_config_service(const asim_config *base, size_t i, asim_config *out, asim_err *err)
+{
+    const asim_service_spec *sp = &base->ext.services.v[i];
+    asim_config_copy(out, base);
+    /* the copy keeps no services: free them, as the copy owns its own */
+    asim_config_services_clear(out);
+    out->ext.services.call[0] = 0;          /* calls are per service: none unless the overlay says */
+    out->ext.services.call_fraction = 0;
+    out->ext.services.member = 1;
+    char nm[sizeof out->name];
+    strfmt(nm, sizeof nm, "%s.%s", base->name, sp->name);  /* "two_services.api" in titles */
+    memcpy(out->name, nm, sizeof nm);
+    strfmt(out->container.service_name, sizeof out->container.service_name, "%s", sp->name);
+    strfmt(out->prometheus.job, sizeof out->prometheus.job, "%s", sp->name);
+    char jpath[64];
+    strfmt(jpath, sizeof jpath, "$.services[%zu]", i);
+    cJSON *o = cJSON_Parse(sp->overlay);
+    int rc = o ? load_object(out, o, "", jpath, err) : asim_config_errf(out, err, jpath, "bad overlay");
+    cJSON_Delete(o);
+    if (rc == 0)
+        rc = asim_config_validate(out, err);
+    return rc;
+}
+
 void asim_config_copy(asim_config *dst, const asim_config *src)
 {
     *dst = *src;
@@ -960,34 +1027,49 @@ static cJSON *value_json(const asim_config *cfg, const asim_setting *s)
     return NULL;
 }
 
+/* An optional scalar setting still holding its default. */
+static int optional_at_default(const asim_config *cfg, const asim_setting *s)
+{
+    if (!s->optional || s->type == ASIM_SET_CUSTOM || s->size == 0)
+        return 0;
+    static _Thread_local asim_config scratch;
+    asim_err err;
+    memset((char *)&scratch + s->offset, 0, s->size);
+    if (set_from_text(&scratch, s, s->def ? s->def : "", s->path, &err) != 0)
+        return 0;
+    return memcmp((const char *)&scratch + s->offset, cfield(cfg, s), s->size) == 0;
+}
+
+/* A group whose optional settings all hold their defaults (the feature is
+ * off): those settings are left out of the JSON.  Once one is set, the
+ * whole group is written, so a summary shows the feature's full settings. */
+static int optional_group_off(const asim_config *cfg, const asim_settings_group *grp)
+{
+    int any = 0;
+    for (size_t i = 0; i < grp->count; i++) {
+        const asim_setting *s = &grp->table[i];
+        if (!s->optional) continue;
+        any = 1;
+        if (!optional_at_default(cfg, s)) return 0;
+    }
+    return any;
+}
+
 cJSON *asim_config_to_json(const asim_config *cfg)
 {
     cJSON *root = cJSON_CreateObject();
     iter it = {0, 0};
     const asim_setting *s;
+    int off[ASIM_ARRAY_LEN(groups)];
+    for (size_t g = 0; g < ASIM_ARRAY_LEN(groups); g++)
+        off[g] = groups[g]->table && optional_group_off(cfg, groups[g]);
     while ((s = iter_next(&it))) {
+        if (s->optional && off[it.g])
+            continue;
         cJSON *v = value_json(cfg, s);
         if (!v)
             continue;
-        cJSON *obj = root;
-        char comp[200];
-        const char *p = s->path;
-        for (;;) {
-            size_t k = strcspn(p, ".");
-            if (k >= sizeof comp)
-                k = sizeof comp - 1;
-            memcpy(comp, p, k);
-            comp[k] = 0;
-            if (!p[k]) {
-                cJSON_AddItemToObject(obj, comp, v);
-                break;
-            }
-            cJSON *sub = cJSON_GetObjectItemCaseSensitive(obj, comp);
-            if (!sub)
-                sub = cJSON_AddObjectToObject(obj, comp);
-            obj = sub;
-            p += k + 1;
-        }
+        asim_json_put_path(root, s->path, v);
     }
     return root;
 }
@@ -1014,6 +1096,22 @@ int asim_config_get_text(const asim_config *cfg, const char *path, char *buf, si
     if (len == 0)
         return ASIM_EINPUT;
     buf[0] = 0;
+    if (strncmp(path, "services.", 9) == 0) {   /* services.NAME.PATH: that service's value */
+        const char *dot = strchr(path + 9, '.');
+        for (size_t i = 0; dot && i < cfg->ext.services.n; i++) {
+            const char *nm = cfg->ext.services.v[i].name;
+            if (strlen(nm) != (size_t)(dot - path - 9) || strncmp(nm, path + 9, strlen(nm)) != 0)
+                continue;
+            asim_config sc;
+            asim_err e;
+            int rc = asim_config_service(cfg, i, &sc, &e);
+            if (rc == 0)
+                rc = asim_config_get_text(&sc, dot + 1, buf, len);
+            asim_config_free(&sc);
+            return rc;
+        }
+        return ASIM_EINPUT;
+    }
     const asim_setting *s = asim_setting_find(path);
     if (s && s->type == ASIM_SET_DOUBLE) {
         fmt_num(buf, len, *(const double *)cfield(cfg, s));
@@ -1037,7 +1135,7 @@ int asim_config_get_text(const asim_config *cfg, const char *path, char *buf, si
         return 0;
     }
     /* CUSTOM settings and whole sections: their JSON text. */
-    if (!s && !is_section(path))
+    if (!s && !asim_setting_is_section(path))
         return ASIM_EINPUT;
     cJSON *root = asim_config_to_json(cfg), *n = root;
     char comp[200];

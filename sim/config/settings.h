@@ -42,6 +42,11 @@ typedef struct asim_setting {
     int (*parse)(asim_config *cfg, const struct cJSON *node, const char *jpath, asim_err *err);
     /* CUSTOM: the current value as JSON (for best.json / printing). */
     struct cJSON *(*to_json)(const asim_config *cfg);
+    /* A feature that is off by default (hosts.*): while every optional
+     * setting of its group holds its default, they are left out of
+     * asim_config_to_json, so the summaries of scenarios that do not use
+     * the feature stay as they were. */
+    int optional;
 } asim_setting;
 
 typedef struct asim_settings_group {
@@ -54,6 +59,10 @@ typedef struct asim_settings_group {
 
 /* Find a setting by path (NULL if unknown). */
 const asim_setting *asim_setting_find(const char *path);
+/* The same, also for a service's setting "services.NAME.PATH" (the
+ * descriptor of PATH: its type and range, for sweeps and tune).  Never
+ * write through its offset: apply values with asim_config_set. */
+const asim_setting *asim_setting_describe(const char *path);
 
 /* Fill cfg with every default.  Never fails. */
 void asim_config_defaults(asim_config *cfg);
@@ -126,6 +135,22 @@ const char *asim_suggest(const char *word, const char *const *cands, size_t n);
  * the message name "--set" instead of the scenario file, which did not hold
  * the bad value. */
 void asim_err_blame_set(asim_err *err, const asim_config *cfg, const char *const *sets, size_t n);
+
+/* The full configuration of service i (0-based) of base->ext.services:
+ * base's settings, container.service_name and prometheus.job set to the
+ * service's name, then its overlay, then validated.  out has no services
+ * of its own; free it with asim_config_free.  Errors name
+ * "$.services[i]..." in base's file.  0 or ASIM_EINPUT. */
+int asim_config_service(const asim_config *base, size_t i, asim_config *out, asim_err *err);
+/* --set services.NAME.PATH=VALUE, rest = "NAME.PATH" (settings_services.c). */
+int asim_config_set_service(asim_config *cfg, const char *rest, const char *value, asim_err *err);
+/* Is prefix a section (a strict prefix of a setting's path; "" the root)? */
+int asim_setting_is_section(const char *prefix);
+/* Put v at the dotted path under root, creating sections on the way and
+ * replacing what was at the leaf (root takes v). */
+void asim_json_put_path(struct cJSON *root, const char *path, struct cJSON *v);
+/* Drop cfg's services (freeing their overlays). */
+void asim_config_services_clear(asim_config *cfg);
 
 /* ---- a command's configuration ---------------------------------------- */
 

@@ -27,6 +27,7 @@
 #include <string.h>
 #include "sim/engine/timefmt.h"
 #include "sim/report/plot.h"
+#include "sim/engine/output.h"
 
 #define MAX_POINTS 1500        /* per series: enough for any screen, keeps SVGs small */
 #define MA_WINDOW 30.0         /* s, the seed's Grafana "30-second moving average" */
@@ -873,10 +874,51 @@ out:
     return rc;
 }
 
+/* hosts.dat from the run's hosts.csv (runs on shared hosts only): time,
+ * host, utilisation, runnable threads, containers, throttled periods.
+ * Returns 1 when written, 0 when the run has no hosts.csv. */
+static int hosts_data(asim_gp *g, const asim_rundir *r, const tscale *sc, asim_err *err)
+{
+    char *path = asim_path_join(r->dir, "hosts.csv");
+    FILE *probe = fopen(path, "r");
+    if (!probe) {
+        asim_free(path);
+        return 0;
+    }
+    fclose(probe);
+    static const char *const req[] = {"time", "host", "cpu_utilisation", "runnable_threads", NULL};
+    asim_table t;
+    int rc = asim_table_read(&t, path, NULL, req, err);
+    asim_free(path);
+    if (rc)
+        return -rc;
+    FILE *f = asim_gp_data(g, "hosts.dat", err);
+    if (!f) {
+        asim_table_free(&t);
+        return -ASIM_ERUNTIME;
+    }
+    static const char *const cols[] = {"host", "cpu_utilisation", "runnable_threads", "containers",
+                                       "throttled_periods"};
+    int ct = asim_table_col(&t, "time"), c[5];
+    for (int k = 0; k < 5; k++) c[k] = asim_table_col(&t, cols[k]);
+    double nh = 0;
+    for (size_t i = 0; i < t.nrow; i++) {
+        fprintf(f, "%.6g", asim_table_num(&t, i, ct) / sc->div);
+        for (int k = 0; k < 5; k++) put_num(f, asim_table_num(&t, i, c[k]));
+        fputc('\n', f);
+        if (asim_table_num(&t, i, c[0]) > nh) nh = asim_table_num(&t, i, c[0]);
+    }
+    asim_table_free(&t);
+    asim_gp_set_num(g, "n_hosts", nh);
+    asim_gp_set_num(g, "cores", asim_rundir_setting_num(r, "hosts.cores", NAN));
+    asim_gp_set_str(g, "svc", asim_rundir_setting_str(r, "container.service_name", "webapp"));
+    return 1;
+}
+
 int asim_plot_rundir(const asim_rundir *r, unsigned figures, unsigned formats,
                      const char *out_dir, asim_err *err)
 {
-    char *gp_dash = NULL, *gp_time = NULL;
+    char *gp_dash = NULL, *gp_time = NULL, *gp_hosts = NULL;
     if ((figures & ASIM_FIG_DASHBOARD) && !(gp_dash = asim_plot_script("dashboard.gp", err)))
         return ASIM_ERUNTIME;
     if ((figures & ASIM_FIG_TIMELINE) && !(gp_time = asim_plot_script("timeline.gp", err))) {
@@ -922,12 +964,28 @@ int asim_plot_rundir(const asim_rundir *r, unsigned figures, unsigned formats,
         char *b = out_base(out_dir, "timeline");
         asim_gp_render(g, gp_time, b, formats);
         asim_free(b);
+        /* runs on shared hosts: hosts.png beside the timeline */
+        int hosts = hosts_data(g, r, &sc, err);
+        if (hosts < 0) {
+            rc = -hosts;
+            goto out;
+        }
+        if (hosts && !(gp_hosts = asim_plot_script("hosts.gp", err))) {
+            rc = ASIM_ERUNTIME;
+            goto out;
+        }
+        if (gp_hosts) {
+            b = out_base(out_dir, "hosts");
+            asim_gp_render(g, gp_hosts, b, formats);
+            asim_free(b);
+        }
     }
     rc = asim_gp_run(g, err);
 out:
     asim_gp_destroy(g);
     asim_free(gp_dash);
     asim_free(gp_time);
+    asim_free(gp_hosts);
     return rc;
 }
 
@@ -939,6 +997,20 @@ int asim_plot_run(const char *dir, unsigned figures, unsigned formats, const cha
     if (rc)
         return rc;
     rc = asim_plot_rundir(&r, figures, formats, out_dir ? out_dir : r.dir, err);
+    /* a run with more services: each one's figures in services/NAME/ */
+    const cJSON *svcs = cJSON_GetObjectItemCaseSensitive(r.settings, "services");
+    const cJSON *sv;
+    cJSON_ArrayForEach(sv, svcs) {
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(sv, "name");
+        if (rc || !cJSON_IsString(nm)) continue;
+        char sub[4096];
+        snprintf(sub, sizeof sub, "%s/services/%s", r.dir, nm->valuestring);
+        char *o = out_dir ? asim_malloc(strlen(out_dir) + strlen(nm->valuestring) + 16) : NULL;
+        if (o) sprintf(o, "%s/services/%s", out_dir, nm->valuestring);
+        if (o) rc = asim_mkdirs(o, err);
+        if (rc == 0) rc = asim_plot_run(sub, figures, formats, o, err);
+        asim_free(o);
+    }
     asim_rundir_free(&r);
     return rc;
 }

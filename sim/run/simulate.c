@@ -42,14 +42,45 @@
 #include "models/scaling/policy_util.h"
 #include "sim/engine/timefmt.h"
 #include "sim/run/replayed.h"
+#include "models/stack/host.h"
+#include "sim/run/hosts_out.h"
+#include "sim/engine/hash.h"
 
 enum { F_TIMESERIES, F_SCRAPES, F_EVENTS, F_LOG, F_ALERTS, F_NFILES };
 static const char *const file_names[F_NFILES] = {
     "timeseries.csv", "scrapes.csv", "events.csv", "scaler.log", "alerts.csv"
 };
 
-typedef struct sim {
+typedef struct sim sim;
+
+/* Calls in progress between services: who waits for each.  Pooled (free
+ * list), grown geometrically: no allocation per call in steady state.  A
+ * call id is index + 1. */
+typedef struct callrec {
+    sim *caller;
+    int number;                        /* the caller's replica number */
+    int slot;                          /* its worker */
+    int next;                          /* free list */
+} callrec;
+
+typedef struct callreg {
+    callrec *v;
+    size_t cap;
+    int free_head;
+} callreg;
+
+struct sim {
     const asim_config *cfg;
+    /* More services (cfg->ext.services): each a sim of its own on the
+     * parent's event queue, hosts and TSDB, with files in services/NAME/. */
+    const sim *parent;                 /* NULL for the scenario's own service */
+    sim *children;
+    size_t nchildren;
+    asim_config own_cfg;               /* a child's configuration (asim_config_service) */
+    char dir[4096];                    /* a child's directory, "" without files */
+    sim *call_target;                  /* calls.service, NULL: none */
+    gsl_rng *rng_calls;                /* stream "calls": which requests call */
+    callreg *calls;                    /* the run's calls in progress (the root's) */
     uint64_t seed;
     asim_evq *q;
     asim_time horizon;
@@ -67,6 +98,8 @@ typedef struct sim {
     asim_rules *rules;                 /* prometheus.rule_groups */
     asim_elastic *elastic;
     asim_om *om;                       /* OpenMetrics export, when asked */
+    asim_hosts *hosts;                 /* shared hosts (hosts.count > 0), else NULL */
+    asim_hosts_out *hosts_out;         /* hosts.csv and host metrics */
     /* files */
     asim_afile f[F_NFILES];
     int have_files;
@@ -86,7 +119,7 @@ typedef struct sim {
     uint64_t blind_checks;             /* checks with a target whose last scrape timed out */
     int progress;                      /* ASIM_RUN_PROGRESS */
     double progress_wall;              /* wall clock of the last progress line */
-} sim;
+};
 
 /* Wall-clock seconds, for progress lines on stderr only: never in files. */
 static double wall_now(void)
@@ -116,9 +149,12 @@ void asim_simulate_set_run_label(const char *name)
 /* ------------------------------------------------------------------ */
 /* accounting hooks                                                     */
 
+static void call_returned(sim *s, uint32_t id, int ok, asim_time now);
+
 static void on_completed(void *ctx, const asim_request *r, asim_time now)
 {
     sim *s = ctx;
+    if (r->parent) call_returned(s, r->parent, 1, now);
     double lat = ASIM_TO_SEC(now - r->arrival);
     asim_hist_add(s->lat_all, lat);
     asim_hist_add(s->lat_sec, lat);
@@ -131,10 +167,61 @@ static void on_completed(void *ctx, const asim_request *r, asim_time now)
 static void on_failed(void *ctx, const asim_request *r, asim_fail_kind why, asim_time now)
 {
     sim *s = ctx;
+    if (r->parent) call_returned(s, r->parent, 0, now);
     if (why == ASIM_FAIL_CONNECT_TIMEOUT) s->connect_timeouts++;   /* also a timeout, as the client sees it */
     if (why == ASIM_FAIL_TIMEOUT || why == ASIM_FAIL_CONNECT_TIMEOUT) { s->timeouts++; s->sec_timeouts++; }
     else { s->rejected++; s->sec_rejected++; if (why == ASIM_FAIL_DROPPED) s->dropped++; }
     if (r->tag > 0 && s->closed) asim_closed_returned(s->closed, r->tag - 1, now);
+}
+
+/* Worker `slot` of replica w of service s calls s->call_target: the callee
+ * gets a request of its own (its demand from its own service stream, its
+ * own accounting), and the caller's worker waits for it. */
+static uint32_t on_call(void *ctx, asim_webapp *w, int slot, const asim_request *r, asim_time now)
+{
+    sim *s = ctx;
+    ASIM_UNUSED(r);
+    sim *t = s->call_target;
+    callreg *g = s->calls;
+    if (!t || !g) return 0;
+    if (g->free_head < 0) {
+        size_t old = g->cap;
+        ASIM_GROW(g->v, g->cap, old + 1, 64);
+        for (size_t i = g->cap; i-- > old;) {
+            g->v[i].next = g->free_head;
+            g->free_head = (int)i;
+        }
+    }
+    int i = g->free_head;
+    g->free_head = g->v[i].next;
+    g->v[i].caller = s;
+    g->v[i].number = asim_webapp_id(w);
+    g->v[i].slot = slot;
+    asim_request c;
+    c.arrival = now;
+    c.cls = 0;
+    c.tag = 0;
+    c.demand = asim_dist_sample(&t->classes[0], t->rng_service);
+    c.calls = t->call_target && gsl_rng_uniform(t->rng_calls) < t->cfg->ext.services.call_fraction;
+    c.parent = (uint32_t)i + 1;
+    t->arrivals++;
+    t->sec_arrivals++;
+    asim_cluster_route(t->cl, &c, now);
+    return (uint32_t)i + 1;
+}
+
+/* The call `id` ended (ok 0: failed): wake its caller's worker, if the
+ * replica still exists (asim_webapp_call_returned ignores a stale id). */
+static void call_returned(sim *s, uint32_t id, int ok, asim_time now)
+{
+    callreg *g = s->calls;
+    if (!g || id == 0 || id > g->cap) return;
+    callrec rec = g->v[id - 1];
+    g->v[id - 1].next = g->free_head;
+    g->free_head = (int)id - 1;
+    int k = asim_cluster_find(rec.caller->cl, rec.number);
+    asim_webapp *w = k >= 0 ? asim_cluster_webapp(rec.caller->cl, k) : NULL;
+    if (w) asim_webapp_call_returned(w, rec.slot, id, ok, now);
 }
 
 static void on_syn_retry(void *ctx, const asim_request *r, asim_time now)
@@ -197,6 +284,8 @@ static void admit(sim *s, int cls, int tag, asim_time now)
     r.cls = cls < (int)s->nclasses ? cls : 0;
     r.tag = tag;
     r.demand = asim_dist_sample(&s->classes[r.cls], s->rng_service);
+    r.calls = s->call_target && gsl_rng_uniform(s->rng_calls) < s->cfg->ext.services.call_fraction;
+    r.parent = 0;
     s->arrivals++;
     s->sec_arrivals++;
     asim_cluster_route(s->cl, &r, now);
@@ -258,6 +347,7 @@ static void second_row(sim *s, asim_time now)
         asim_csv_int(w, asim_cluster_target(s->cl));
         asim_csv_end(w);
     }
+    if (s->hosts_out) asim_hosts_out_second(s->hosts_out, t);
     asim_hist_reset(s->lat_sec);
     s->sec_arrivals = s->sec_completed = s->sec_rejected = s->sec_timeouts = 0;
     if (s->progress && (int64_t)t % 600 == 599) report_progress(s, now);
@@ -272,6 +362,7 @@ static void run_seconds(sim *s)
     for (asim_time t = ASIM_NS_PER_SEC; t <= s->horizon; t += ASIM_NS_PER_SEC) {
         asim_evq_run(s->q, t - 1);
         second_row(s, t);
+        for (size_t i = 0; i < s->nchildren; i++) second_row(&s->children[i], t);
     }
     asim_evq_run(s->q, s->horizon);
 }
@@ -457,6 +548,13 @@ static int open_files(sim *s, const char *dir, asim_err *err)
 
 static void destroy_models(sim *s)
 {
+    for (size_t i = 0; i < s->nchildren; i++) {
+        destroy_models(&s->children[i]);
+        asim_config_free(&s->children[i].own_cfg);
+    }
+    asim_free(s->children);
+    s->children = NULL;
+    s->nchildren = 0;
     if (s->om) asim_om_abort(s->om);
     for (int i = 0; i < F_NFILES; i++)
         if (s->have_files) asim_afile_abort(&s->f[i]);
@@ -466,17 +564,38 @@ static void destroy_models(sim *s)
     asim_scaler_destroy(s->scaler);
     asim_prom_destroy(s->prom);
     asim_cluster_destroy(s->cl);
-    asim_tsdb_destroy(s->db);
     asim_sources_destroy(s->sources);
     asim_closed_destroy(s->closed);      /* cancels its events: before the queue */
-    asim_evq_destroy(s->q);
+    if (!s->parent) {                    /* the shared parts */
+        asim_hosts_out_destroy(s->hosts_out);
+        asim_hosts_destroy(s->hosts);    /* after the clusters: their containers are cgroups here */
+        asim_tsdb_destroy(s->db);
+        asim_evq_destroy(s->q);
+    }
     asim_rng_free(s->rng_think);
+    asim_rng_free(s->rng_calls);
+    if (!s->parent && s->calls) {
+        asim_free(s->calls->v);
+        asim_free(s->calls);
+    }
     asim_rng_free(s->rng_service);
     asim_rng_free(s->rng_start);
     asim_rng_free(s->rng_actuation);
     asim_rng_free(s->rng_balancer);
     asim_hist_destroy(s->lat_all);
     asim_hist_destroy(s->lat_sec);
+}
+
+static int query_reach(const asim_config *cfg, int64_t lookback_ms, int64_t *reach, asim_err *err);
+
+/* How far back (ms) a service's queries reach: the scaler's and its policy's. */
+static int service_reach(const asim_config *cfg, int64_t lookback_ms, int64_t *reach, asim_err *err)
+{
+    int rc = query_reach(cfg, lookback_ms, reach, err);
+    if (rc) return rc;
+    int64_t pr = asim_policies_reach_ms(cfg, lookback_ms);    /* policies' own queries */
+    if (pr > *reach) *reach = pr;
+    return 0;
 }
 
 /* How far back (ms) the scaler's query reaches; checks that it parses. */
@@ -488,6 +607,15 @@ static int query_reach(const asim_config *cfg, int64_t lookback_ms, int64_t *rea
     *reach = asim_promql_reach_ms(e, lookback_ms);
     asim_promql_free(e);
     return 0;
+}
+
+/* The seed of a service's random streams: the run seed for the scenario's
+ * own service; for another, the run seed mixed with the service's name, so
+ * adding a service never shifts the first one's streams. */
+static uint64_t stream_seed(const sim *s, uint64_t seed)
+{
+    const char *name = s->cfg->container.service_name;
+    return s->parent ? asim_fnv1a64(ASIM_FNV64_OFFSET ^ seed, name, strlen(name)) : seed;
 }
 
 static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
@@ -502,33 +630,44 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
     s->epoch_ms = epoch_ms;
     s->epoch = (time_t)(epoch_ms >= 0 ? epoch_ms / 1000 : -((-epoch_ms + 999) / 1000));
     s->first_scale_up = NAN;
-    s->q = asim_evq_create(256);
-    s->rng_service = asim_rng_stream(seed, "service");
-    s->rng_start = asim_rng_stream(seed, "container_start");
-    s->rng_actuation = asim_rng_stream(seed, "actuation");
-    s->rng_balancer = asim_rng_stream(seed, "balancer");
+    /* another service draws from streams of its own: the run seed mixed
+     * with its name, so adding a service never shifts the first one's */
+    uint64_t rseed = stream_seed(s, seed);
+    s->q = s->parent ? s->parent->q : asim_evq_create(256);
+    s->rng_service = asim_rng_stream(rseed, "service");
+    s->rng_start = asim_rng_stream(rseed, "container_start");
+    s->rng_actuation = asim_rng_stream(rseed, "actuation");
+    s->rng_balancer = asim_rng_stream(rseed, "balancer");
     s->lat_all = asim_hist_create();
     s->lat_sec = asim_hist_create();
-    int rc = asim_sources_create(cfg, seed, &s->sources, err);
+    int rc = asim_sources_create(cfg, rseed, &s->sources, err);
     if (rc) return rc;
     s->classes = asim_sources_classes(s->sources, &s->nclasses);
 
     /* The tsdb keeps what the longest query can reach, plus two scrapes. */
     int64_t lookback_ms = (int64_t)(cfg->prometheus.lookback_delta * 1000 + 0.5);
     int64_t reach = 0;
-    rc = query_reach(cfg, lookback_ms, &reach, err);
+    rc = service_reach(cfg, lookback_ms, &reach, err);
     if (rc) return rc;
-    int64_t pr = asim_policies_reach_ms(cfg, lookback_ms);    /* policies' own queries */
-    if (pr > reach) reach = pr;
-    rc = asim_alerts_create(cfg, &s->alerts, err);
-    if (rc) return rc;
-    int64_t ar = asim_alerts_reach_ms(s->alerts, lookback_ms);
-    if (ar > reach) reach = ar;
-    rc = asim_rules_create(cfg, s->alerts, &s->rules, err);
-    if (rc) return rc;
-    ar = asim_rules_reach_ms(s->rules, lookback_ms);
-    if (ar > reach) reach = ar;
-    s->db = asim_tsdb_create(reach + 2 * (int64_t)(cfg->prometheus.scrape_interval * 1000) + 1000);
+    for (size_t i = 0; i < s->nchildren; i++) {             /* one TSDB for every service */
+        int64_t cr = 0;
+        rc = service_reach(&s->children[i].own_cfg, lookback_ms, &cr, err);
+        if (rc) return rc;
+        if (cr > reach) reach = cr;
+    }
+    if (s->parent) {
+        s->db = s->parent->db;
+    } else {                                                 /* one alert rule set */
+        rc = asim_alerts_create(cfg, &s->alerts, err);
+        if (rc) return rc;
+        int64_t ar = asim_alerts_reach_ms(s->alerts, lookback_ms);
+        if (ar > reach) reach = ar;
+        rc = asim_rules_create(cfg, s->alerts, &s->rules, err);
+        if (rc) return rc;
+        ar = asim_rules_reach_ms(s->rules, lookback_ms);
+        if (ar > reach) reach = ar;
+        s->db = asim_tsdb_create(reach + 2 * (int64_t)(cfg->prometheus.scrape_interval * 1000) + 1000);
+    }
 
     static const asim_webapp_hooks wh_template = { 0 };
     asim_webapp_hooks wh = wh_template;
@@ -536,6 +675,7 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
     wh.completed = on_completed;
     wh.failed = on_failed;
     wh.syn_retry = on_syn_retry;
+    wh.call = on_call;
     asim_webapp_params ap = {
         cfg->app.workers, cfg->app.backlog, cfg->app.timeout, cfg->app.service.mean,
         (int)cfg->app.gauge, asim_prom_default_buckets, asim_prom_default_nbuckets,
@@ -543,7 +683,9 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
     };
     asim_cluster_hooks ch = { s, NULL, on_actuation_done, on_cluster_changed };
     asim_cluster_rngs cr = { s->rng_start, s->rng_actuation, s->rng_balancer };
-    s->cl = asim_cluster_create(s->q, cfg, &ap, &wh, &ch, &cr);
+    if (s->parent) s->hosts = s->parent->hosts;
+    else if (cfg->ext.hosts.count > 0) s->hosts = asim_hosts_create(s->q, &cfg->ext.hosts);
+    s->cl = asim_cluster_create_on(s->q, cfg, &ap, &wh, &ch, &cr, s->hosts);
     asim_twmean_init(&s->running, 0, running_containers(s->cl));
     s->max_seen = running_containers(s->cl);
 
@@ -552,10 +694,14 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
     if (rc) return rc;
     s->elastic = asim_elastic_create(cfg);
 
+    if (s->hosts && !s->parent) {
+        rc = asim_hosts_out_create(s->hosts, dir, &s->hosts_out, err);
+        if (rc) return rc;
+    }
     if (dir) {
         rc = open_files(s, dir, err);
         if (rc) return rc;
-        if (flags & ASIM_RUN_OPENMETRICS) {
+        if ((flags & ASIM_RUN_OPENMETRICS) && !s->parent) {
             char path[4096];
             snprintf(path, sizeof path, "%s/metrics.om", dir);
             rc = asim_om_create(path, s->epoch_ms, &s->om, err);
@@ -614,6 +760,7 @@ static void summarize(sim *s, asim_summary *sum)
     if (s->alerts) asim_alerts_finish(s->alerts, ASIM_TO_MS(s->horizon), sum);
     if (s->rules) asim_rules_finish(s->rules, sum);
     if (s->elastic) asim_elastic_finish(s->elastic, sum);
+    if (s->hosts_out) asim_hosts_out_summarize(s->hosts_out, dur, sum);
 }
 
 static int write_summary(const sim *s, const char *dir, const asim_summary *sum, const asim_replayed *rp,
@@ -639,6 +786,90 @@ static int write_summary(const sim *s, const char *dir, const asim_summary *sum,
     return rc;
 }
 
+/* The other services of cfg (cfg->ext.services): their configurations, and
+ * with files their directories DIR/services/NAME. */
+static int prepare_services(sim *s, const asim_config *cfg, const char *dir, asim_err *err)
+{
+    size_t n = cfg->ext.services.n;
+    if (n == 0) return 0;
+    s->children = asim_calloc(n, sizeof *s->children);
+    s->nchildren = n;
+    for (size_t i = 0; i < n; i++) {
+        sim *c = &s->children[i];
+        c->parent = s;
+        int rc = asim_config_service(cfg, i, &c->own_cfg, err);
+        if (rc) return rc;
+        if (dir) {
+            snprintf(c->dir, sizeof c->dir, "%s/services/%s", dir, cfg->ext.services.v[i].name);
+            rc = asim_mkdirs(c->dir, err);
+            if (rc) return rc;
+        }
+    }
+    return 0;
+}
+
+/* calls.service of each service: its target sim, its "calls" stream, the
+ * run's registry of calls in progress. */
+static void link_calls(sim *root, uint64_t seed)
+{
+    for (size_t i = 0; i <= root->nchildren; i++) {
+        sim *s = i == 0 ? root : &root->children[i - 1];
+        const char *c = s->cfg->ext.services.call;
+        if (!*c) continue;
+        for (size_t j = 0; j <= root->nchildren; j++) {
+            sim *t = j == 0 ? root : &root->children[j - 1];
+            if (t != s && strcmp(t->cfg->container.service_name, c) == 0) s->call_target = t;
+        }
+        if (!s->call_target) continue;
+        if (!root->calls) {
+            root->calls = asim_calloc(1, sizeof *root->calls);
+            root->calls->free_head = -1;
+        }
+        s->calls = root->calls;
+        s->rng_calls = asim_rng_stream(stream_seed(s, seed), "calls");
+    }
+    for (size_t i = 0; i < root->nchildren; i++) root->children[i].calls = root->calls;
+}
+
+/* First arrivals of every source; closed-loop clients. */
+static void start_traffic(sim *s, uint64_t seed)
+{
+    const asim_config *cfg = s->cfg;
+    for (size_t i = 0; i < asim_sources_count(s->sources); i++)
+        schedule_arrival(s, i, 0);
+    if (cfg->traffic.arrivals == ASIM_ARRIVALS_CLOSED) {
+        /* own stream "think": closed clients never shift another stream */
+        s->rng_think = asim_rng_stream(stream_seed(s, seed), "think");
+        asim_time end = cfg->traffic.repeat ? s->horizon : ASIM_SEC(asim_profile_length(&cfg->traffic));
+        s->closed = asim_closed_create(s->q, cfg->traffic.clients, &cfg->traffic.think, s->rng_think,
+                                       0, end, on_client_send, s);
+    }
+}
+
+/* Another service's summary: its own summary.json and files in its
+ * directory, and a few of its metrics in the run's summary as
+ * service.NAME.METRIC. */
+static void summarize_child(sim *c, asim_summary *run_sum, asim_err *err, int *rc)
+{
+    static const char *const keep[] = {
+        "requests", "completed", "latency_mean", "latency_p95", "error_ratio", "mean_replicas",
+        "max_replicas_seen", "scale_ups", "scale_downs", "time_to_first_scale_up"
+    };
+    asim_summary cs;
+    summarize(c, &cs);
+    for (size_t k = 0; k < ASIM_ARRAY_LEN(keep); k++) {
+        int found = 0;
+        double v = asim_summary_get(&cs, keep[k], &found);
+        char name[160];
+        snprintf(name, sizeof name, "service.%s.%s", c->cfg->container.service_name, keep[k]);
+        if (found) asim_summary_set(run_sum, name, v);
+    }
+    if (!c->have_files || !err) return;
+    for (int i = 0; i < F_NFILES && *rc == 0; i++) *rc = asim_afile_commit(&c->f[i], err);
+    for (int i = 0; i < F_NFILES; i++) asim_afile_abort(&c->f[i]);
+    if (*rc == 0) *rc = write_summary(c, c->dir, &cs, NULL, err);
+}
+
 int asim_simulate(const asim_config *cfg, uint64_t seed, const char *out_dir,
                   unsigned flags, asim_summary *sum, asim_run_stats *stats, asim_err *err)
 {
@@ -646,20 +877,19 @@ int asim_simulate(const asim_config *cfg, uint64_t seed, const char *out_dir,
     memset(&s, 0, sizeof s);
     s.progress = (flags & ASIM_RUN_PROGRESS) != 0;
     if (s.progress) s.progress_wall = wall_now();
-    int rc = build(&s, cfg, seed, out_dir, flags, err);
+    int rc = prepare_services(&s, cfg, out_dir, err);
+    if (rc == 0) rc = build(&s, cfg, seed, out_dir, flags, err);
+    for (size_t i = 0; i < s.nchildren && rc == 0; i++) {
+        sim *c = &s.children[i];
+        rc = build(c, &c->own_cfg, seed, c->dir[0] ? c->dir : NULL, flags, err);
+    }
     if (rc) {
         destroy_models(&s);
         return rc;
     }
-    for (size_t i = 0; i < asim_sources_count(s.sources); i++)
-        schedule_arrival(&s, i, 0);
-    if (cfg->traffic.arrivals == ASIM_ARRIVALS_CLOSED) {
-        /* own stream "think": closed clients never shift another stream */
-        s.rng_think = asim_rng_stream(seed, "think");
-        asim_time end = cfg->traffic.repeat ? s.horizon : ASIM_SEC(asim_profile_length(&cfg->traffic));
-        s.closed = asim_closed_create(s.q, cfg->traffic.clients, &cfg->traffic.think, s.rng_think,
-                                      0, end, on_client_send, &s);
-    }
+    link_calls(&s, seed);
+    start_traffic(&s, seed);
+    for (size_t i = 0; i < s.nchildren; i++) start_traffic(&s.children[i], seed);
     if (s.alerts && asim_alerts_has_default_group(s.alerts)) {
         asim_time period = ASIM_SEC(cfg->prometheus.evaluation_interval);
         asim_time offset = asim_rng_phase(0, "rule_group:webapp", period);
@@ -672,6 +902,10 @@ int asim_simulate(const asim_config *cfg, uint64_t seed, const char *out_dir,
     run_seconds(&s);
     rc = asim_sources_error(s.sources, err);
     summarize(&s, sum);
+    for (size_t i = 0; i < s.nchildren; i++) {
+        if (rc == 0) rc = asim_sources_error(s.children[i].sources, err);
+        summarize_child(&s.children[i], sum, rc == 0 ? err : NULL, &rc);
+    }
     /* what the traces covered: for summary.json and the run's warnings */
     asim_replayed *rp = NULL;
     if (rc == 0 && asim_sources_ntraces(s.sources) > 0 && (s.have_files || (flags & ASIM_RUN_WARNINGS))) {
@@ -687,6 +921,7 @@ int asim_simulate(const asim_config *cfg, uint64_t seed, const char *out_dir,
     if (s.have_files) {
         for (int i = 0; i < F_NFILES && rc == 0; i++) rc = asim_afile_commit(&s.f[i], err);
         for (int i = 0; i < F_NFILES; i++) asim_afile_abort(&s.f[i]);
+        if (rc == 0 && s.hosts_out) rc = asim_hosts_out_commit(s.hosts_out, err);
         if (rc == 0 && s.om) {
             rc = asim_om_finish(s.om, err);
             s.om = NULL;

@@ -310,7 +310,7 @@ int asim_sweep_add_random(asim_sweep *sw, const char *spec, asim_err *err)
     int rc = split_spec(sw, "--random", spec, &key, &rest, err);
     if (rc)
         return rc;
-    const asim_setting *s = asim_setting_find(key);
+    const asim_setting *s = asim_setting_describe(key);
     if (!s || (s->type != ASIM_SET_DOUBLE && s->type != ASIM_SET_INT && s->type != ASIM_SET_U64)) {
         asim_err_set(err, ASIM_EINPUT, "--random %s: not a numeric setting (use --grid for it)", key);
         asim_free(key);
