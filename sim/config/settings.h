@@ -129,6 +129,8 @@ int asim_json_check_keys(const asim_config *cfg, const struct cJSON *obj,
 /* Byte offset of the first invalid UTF-8 sequence in v, or -1 (strict). */
 long asim_utf8_error(const unsigned char *v);
 const char *asim_suggest(const char *word, const char *const *cands, size_t n);
+/* Optimal-string-alignment distance of a and b ((size_t)-1 above 100 bytes). */
+size_t asim_edit_distance(const char *a, const char *b);
 
 /* After asim_config_validate failed: if the message's JSON path is a setting
  * the user gave with --set (sets: the "path=value" texts, in order), make
