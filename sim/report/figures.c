@@ -20,6 +20,7 @@
  * Spans (scaling actions, alerts) and scalars go to vars.gp as gnuplot
  * arrays and variables. */
 #include "sim/report/figures.h"
+#include "sim/report/figures_int.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -33,13 +34,7 @@
 #define MA_WINDOW 30.0         /* s, the seed's Grafana "30-second moving average" */
 #define RATE_WINDOW 60.0       /* s, rate(webapp_total_requests[1m]) */
 
-typedef struct tscale {
-    double dur;                /* s */
-    double div;                /* seconds per x unit */
-    const char *unit;
-} tscale;
-
-static tscale time_scale(const asim_rundir *r)
+tscale asim_fig_time_scale(const asim_rundir *r)
 {
     tscale s;
     s.dur = asim_rundir_setting_num(r, "duration", NAN);
@@ -60,7 +55,7 @@ static tscale time_scale(const asim_rundir *r)
     return s;
 }
 
-static void put_num(FILE *f, double v)
+void asim_fig_put_num(FILE *f, double v)
 {
     if (isfinite(v))
         fprintf(f, " %.6g", v);
@@ -264,13 +259,13 @@ void asim_fig_policy_text(const asim_rundir *r, char *buf, size_t len)
 /* ------------------------------------------------------------------ */
 /* timeseries-based files                                               */
 
-static size_t ts_bucket(const asim_rundir *r)
+size_t asim_fig_ts_bucket(const asim_rundir *r)
 {
     size_t b = (r->ts.nrow + MAX_POINTS - 1) / MAX_POINTS;
     return b ? b : 1;
 }
 
-static void write_ts(FILE *f, const asim_rundir *r, const tscale *sc, size_t bucket)
+void asim_fig_write_ts(FILE *f, const asim_rundir *r, const tscale *sc, size_t bucket)
 {
     static const char *const names[] = {"offered_rate", "arrivals", "completions", "rejections",
                                         "timeouts", "latency_mean", "latency_p50", "latency_p95",
@@ -298,18 +293,18 @@ static void write_ts(FILE *f, const asim_rundir *r, const tscale *sc, size_t buc
             m[k] = cnt[k] ? sum[k] / (double)cnt[k] : NAN;
         double x = asim_table_num(t, i, ct) + (bucket > 1 ? (double)(end - i) / 2 : 0);
         fprintf(f, "%.6g", x / sc->div);
-        put_num(f, m[0]);
-        put_num(f, m[1]);
-        put_num(f, m[2]);
+        asim_fig_put_num(f, m[0]);
+        asim_fig_put_num(f, m[1]);
+        asim_fig_put_num(f, m[2]);
         /* failed/s: rejections + timeouts (either may be absent: count as 0) */
-        put_num(f, (cnt[3] ? m[3] : 0) + (cnt[4] ? m[4] : 0));
+        asim_fig_put_num(f, (cnt[3] ? m[3] : 0) + (cnt[4] ? m[4] : 0));
         for (int k = 5; k < NC; k++)
-            put_num(f, m[k]);
+            asim_fig_put_num(f, m[k]);
         fputc('\n', f);
     }
 }
 
-static void write_rep(FILE *f, const asim_rundir *r, const tscale *sc)
+void asim_fig_write_rep(FILE *f, const asim_rundir *r, const tscale *sc)
 {
     const asim_table *t = &r->ts;
     int ct = asim_table_col(t, "time"), cr = asim_table_col(t, "replicas_ready");
@@ -375,7 +370,7 @@ static double write_checks(FILE *f, const asim_rundir *r, const tscale *sc, doub
         double m = asim_table_num(e, i, cm);
         int cls = isnan(m) ? 3 : m > up ? 1 : m < down ? 2 : 0;
         fprintf(f, "%.6g", asim_table_num(e, i, ct) / sc->div);
-        put_num(f, m);
+        asim_fig_put_num(f, m);
         fprintf(f, " %d %d\n", cls, decision_code(asim_table_txt(e, i, cdz)));
         if (!isnan(m)) {
             if (isnan(mx) || m > mx) mx = m;
@@ -482,7 +477,7 @@ static void vars_spans(FILE *v, const char *prefix, const spans *s)
 /* A gnuplot array of names; names longer than maxlen bytes are cut (at a
  * UTF-8 character boundary) and end in "...", so tick labels and keys fit
  * the space the scripts give them (0: no limit). */
-static void vars_names(asim_gp *g, const char *array, const char *const *names, size_t n, size_t maxlen)
+void asim_fig_vars_names(asim_gp *g, const char *array, const char *const *names, size_t n, size_t maxlen)
 {
     FILE *v = asim_gp_vars(g);
     fprintf(v, "n_%s = %zu\n", array, n);
@@ -527,7 +522,7 @@ static void common_vars(asim_gp *g, const asim_rundir *r, const tscale *sc)
     asim_gp_set_num(g, "slo", asim_rundir_setting_num(r, "slo.latency", 0.6));
     double failed = asim_rundir_metric(r, "rejected") + asim_rundir_metric(r, "timeouts");
     asim_gp_set_num(g, "has_fail", !(failed == 0));     /* unknown (NaN) counts as possible */
-    size_t b = ts_bucket(r);
+    size_t b = asim_fig_ts_bucket(r);
     asim_gp_set_num(g, "bucket", (double)b);
     buf[0] = '\0';
     if (b > 1)
@@ -631,7 +626,7 @@ static void write_insts(FILE *f, const asim_rundir *r, const insts *is, const ts
             if ((gap || b != cur_b) && cur_b >= 0) {
                 fprintf(f, "%.6g", bt / sc->div);
                 for (int c = 0; c < 4; c++)
-                    put_num(f, cnt[c] ? acc[c] / (double)cnt[c] : NAN);
+                    asim_fig_put_num(f, cnt[c] ? acc[c] / (double)cnt[c] : NAN);
                 fputc('\n', f);
                 memset(acc, 0, sizeof acc);
                 memset(cnt, 0, sizeof cnt);
@@ -651,7 +646,7 @@ static void write_insts(FILE *f, const asim_rundir *r, const insts *is, const ts
         if (cur_b >= 0) {
             fprintf(f, "%.6g", bt / sc->div);
             for (int c = 0; c < 4; c++)
-                put_num(f, cnt[c] ? acc[c] / (double)cnt[c] : NAN);
+                asim_fig_put_num(f, cnt[c] ? acc[c] / (double)cnt[c] : NAN);
             fputc('\n', f);
         }
     }
@@ -699,7 +694,7 @@ static void write_ma(FILE *f, const asim_rundir *r, const insts *is, const tscal
         }
         double v = ninst ? tot / (double)ninst : NAN;
         fprintf(f, "%.6g", t / sc->div);
-        put_num(f, v);
+        asim_fig_put_num(f, v);
         fputc('\n', f);
         *last = v;
         if (!isnan(v) && (isnan(*peak) || v > *peak)) {
@@ -797,7 +792,7 @@ static int timeline_data(asim_gp *g, const asim_rundir *r, const tscale *sc, asi
     const char **names;
     size_t nn;
     collect_alerts(r, sc, &al, &names, &nn);
-    vars_names(g, "alert_name", names, nn, 22);
+    asim_fig_vars_names(g, "alert_name", names, nn, 22);
     vars_spans(v, "al", &al);
     asim_free(names);
     asim_free(act.v);
@@ -815,7 +810,7 @@ static int dashboard_data(asim_gp *g, const asim_rundir *r, const tscale *sc, as
     const char **names = asim_malloc((is.n ? is.n : 1) * sizeof *names);
     for (size_t k = 0; k < is.n; k++)
         names[k] = is.v[k].name;
-    vars_names(g, "inst", names, is.n, 24);
+    asim_fig_vars_names(g, "inst", names, is.n, 24);
     asim_free(names);
     int rc = ASIM_OK;
     FILE *f;
@@ -874,47 +869,6 @@ out:
     return rc;
 }
 
-/* hosts.dat from the run's hosts.csv (runs on shared hosts only): time,
- * host, utilisation, runnable threads, containers, throttled periods.
- * Returns 1 when written, 0 when the run has no hosts.csv. */
-static int hosts_data(asim_gp *g, const asim_rundir *r, const tscale *sc, asim_err *err)
-{
-    char *path = asim_path_join(r->dir, "hosts.csv");
-    FILE *probe = fopen(path, "r");
-    if (!probe) {
-        asim_free(path);
-        return 0;
-    }
-    fclose(probe);
-    static const char *const req[] = {"time", "host", "cpu_utilisation", "runnable_threads", NULL};
-    asim_table t;
-    int rc = asim_table_read(&t, path, NULL, req, err);
-    asim_free(path);
-    if (rc)
-        return -rc;
-    FILE *f = asim_gp_data(g, "hosts.dat", err);
-    if (!f) {
-        asim_table_free(&t);
-        return -ASIM_ERUNTIME;
-    }
-    static const char *const cols[] = {"host", "cpu_utilisation", "runnable_threads", "containers",
-                                       "throttled_periods"};
-    int ct = asim_table_col(&t, "time"), c[5];
-    for (int k = 0; k < 5; k++) c[k] = asim_table_col(&t, cols[k]);
-    double nh = 0;
-    for (size_t i = 0; i < t.nrow; i++) {
-        fprintf(f, "%.6g", asim_table_num(&t, i, ct) / sc->div);
-        for (int k = 0; k < 5; k++) put_num(f, asim_table_num(&t, i, c[k]));
-        fputc('\n', f);
-        if (asim_table_num(&t, i, c[0]) > nh) nh = asim_table_num(&t, i, c[0]);
-    }
-    asim_table_free(&t);
-    asim_gp_set_num(g, "n_hosts", nh);
-    asim_gp_set_num(g, "cores", asim_rundir_setting_num(r, "hosts.cores", NAN));
-    asim_gp_set_str(g, "svc", asim_rundir_setting_str(r, "container.service_name", "webapp"));
-    return 1;
-}
-
 int asim_plot_rundir(const asim_rundir *r, unsigned figures, unsigned formats,
                      const char *out_dir, asim_err *err)
 {
@@ -932,7 +886,7 @@ int asim_plot_rundir(const asim_rundir *r, unsigned figures, unsigned formats,
         return asim_err_set(err, ASIM_EINPUT, "%s", ASIM_GNUPLOT_HINT);
     }
     asim_free(gnuplot);
-    tscale sc = time_scale(r);
+    tscale sc = asim_fig_time_scale(r);
     int rc = ASIM_OK;
     asim_gp *g = asim_gp_create(err);
     if (!g) {
@@ -945,12 +899,12 @@ int asim_plot_rundir(const asim_rundir *r, unsigned figures, unsigned formats,
         rc = ASIM_ERUNTIME;
         goto out;
     }
-    write_ts(f, r, &sc, ts_bucket(r));
+    asim_fig_write_ts(f, r, &sc, asim_fig_ts_bucket(r));
     if (!(f = asim_gp_data(g, "rep.dat", err))) {
         rc = ASIM_ERUNTIME;
         goto out;
     }
-    write_rep(f, r, &sc);
+    asim_fig_write_rep(f, r, &sc);
     if ((rc = timeline_data(g, r, &sc, err)))
         goto out;
     if ((rc = dashboard_data(g, r, &sc, err)))
@@ -965,7 +919,7 @@ int asim_plot_rundir(const asim_rundir *r, unsigned figures, unsigned formats,
         asim_gp_render(g, gp_time, b, formats);
         asim_free(b);
         /* runs on shared hosts: hosts.png beside the timeline */
-        int hosts = hosts_data(g, r, &sc, err);
+        int hosts = asim_fig_hosts_data(g, r, &sc, err);
         if (hosts < 0) {
             rc = -hosts;
             goto out;
@@ -1031,9 +985,9 @@ int asim_plot_compare(const asim_rundir *runs, const char *const *labels, size_t
     }
     asim_free(gnuplot);
     /* One time scale for all: the longest run decides. */
-    tscale sc = time_scale(&runs[0]);
+    tscale sc = asim_fig_time_scale(&runs[0]);
     for (size_t i = 1; i < n; i++) {
-        tscale s = time_scale(&runs[i]);
+        tscale s = asim_fig_time_scale(&runs[i]);
         if (s.dur > sc.dur)
             sc = s;
     }
@@ -1053,7 +1007,7 @@ int asim_plot_compare(const asim_rundir *runs, const char *const *labels, size_t
     time_axis_vars(g, same_start ? &runs[0] : NULL, &sc, 5);
     /* Run names are never cut: the figure widens for the longest (in
      * characters, not bytes). */
-    vars_names(g, "run", labels, n, 0);
+    asim_fig_vars_names(g, "run", labels, n, 0);
     size_t key_chars = 0;
     for (size_t i = 0; i < n; i++) {
         size_t c = 0;
@@ -1126,15 +1080,15 @@ int asim_plot_compare(const asim_rundir *runs, const char *const *labels, size_t
             rc = ASIM_ERUNTIME;
             break;
         }
-        write_ts(f, &runs[i], &sc, ts_bucket(&runs[i]));
+        asim_fig_write_ts(f, &runs[i], &sc, asim_fig_ts_bucket(&runs[i]));
         snprintf(name, sizeof name, "rep_%zu.dat", i + 1);
         if (!(f = asim_gp_data(g, name, err))) {
             rc = ASIM_ERUNTIME;
             break;
         }
         tscale si = sc;
-        si.dur = time_scale(&runs[i]).dur;
-        write_rep(f, &runs[i], &si);
+        si.dur = asim_fig_time_scale(&runs[i]).dur;
+        asim_fig_write_rep(f, &runs[i], &si);
     }
     if (rc == ASIM_OK) {
         asim_gp_render(g, script, out_base_path, formats);
