@@ -46,6 +46,10 @@ static const minfo metric_info[] = {
     {"cost", K_USD, "$", "replica-hours times the price per replica-hour"},
     {"frozen_gauge_checks", K_INT, "", "checks that saw a gauge no request had updated since the previous check"},
     {"frozen_gauge_actions", K_INT, "", "scaling actions taken on such a frozen gauge"},
+    {"host_cpu_utilisation_mean", K_PCT, "%", "mean CPU utilisation of the hosts over the run"},
+    {"host_cpu_utilisation_max", K_PCT, "%", "highest one-second CPU utilisation of any host"},
+    {"host_saturated_seconds", K_SEC, "s", "host-seconds with every core busy (utilisation >= 99.9 %)"},
+    {"cpu_throttled_periods", K_INT, "", "CFS periods in which a container was throttled (its CPU quota used up)"},
     {"alert_firing_seconds.", K_SEC, "s", "seconds the alert was firing"},
     {"alert_fired_count.", K_INT, "", "times the alert started firing"},
     {"trace_records", K_INT, "", "records read from the traces (first pass)"},
@@ -71,8 +75,13 @@ static const minfo metric_info[] = {
     {"elastic_unreachable_seconds", K_SEC, "s", "seconds where no replica count could meet the SLO latency"},
 };
 
+/* A further service's metric in the run's summary ("service.api.latency_p95")
+ * is presented as the metric it copies. */
 static const minfo *info(const char *name)
 {
+    const char *dot;
+    if (strncmp(name, "service.", 8) == 0 && (dot = strchr(name + 8, '.')))
+        name = dot + 1;
     for (size_t i = 0; i < ASIM_ARRAY_LEN(metric_info); i++) {
         const char *n = metric_info[i].name;
         size_t len = strlen(n);

@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "sim/config/settings.h"
 #include "sim/report/figures.h"
 #include "sim/engine/output.h"
@@ -388,20 +389,28 @@ static void md_latency_compare(FILE *f, const asim_rundir *r)
     }
 }
 
-static void html_figure(FILE *f, const char *out_dir, const char *name, const char *caption, int have)
+/* dir/<name>.svg inlined as <figure id="fig-<id>">, the SVG's own ids
+ * prefixed "<id>-" so figures of several services never share one. */
+static void html_figure_in(FILE *f, const char *dir, const char *name, const char *id, const char *caption,
+                           int have)
 {
-    fprintf(f, "<figure id=\"fig-%s\">\n", name);
+    fprintf(f, "<figure id=\"fig-%s\">\n", id);
     char file[64];
     snprintf(file, sizeof file, "%s.svg", name);
-    char *p = asim_path_join(out_dir, file);
-    char pfx[32];
-    snprintf(pfx, sizeof pfx, "%s-", name);
+    char *p = asim_path_join(dir, file);
+    char pfx[128];
+    snprintf(pfx, sizeof pfx, "%s-", id);
     if (!have || inline_svg(f, p, pfx) != 0)
         fprintf(f, "<p class=\"note\">Figure %s.svg not available (gnuplot missing or failed).</p>\n", name);
     asim_free(p);
     fputs("<figcaption>", f);
     html_esc(f, caption);
     fputs("</figcaption></figure>\n", f);
+}
+
+static void html_figure(FILE *f, const char *out_dir, const char *name, const char *caption, int have)
+{
+    html_figure_in(f, out_dir, name, name, caption, have);
 }
 
 static const char cap_timeline[] =
@@ -414,9 +423,187 @@ static const char cap_dashboard[] =
     "active replicas, service health per instance, response time per instance with the 30 s moving "
     "average, percentiles, request count and rate per instance, replica count over time.";
 
-static int write_html(const char *path, const asim_rundir *r, const char *out_dir, int have_figs,
-                      const char *fig_note, asim_err *err)
+static const char cap_hosts[] =
+    "Hosts. Top: CPU utilisation of each host. Middle: runnable threads per host against its cores (above "
+    "the dashed line every thread runs slower: processor sharing), with the ready replicas of every service "
+    "on the right axis. Bottom: latency of the run's own service (p95, mean) and the p95 of each further "
+    "service, against the SLO.";
+
+/* What the report shows: the run's own service (the run directory's
+ * files) and, for a run with `services`, each further one (services/NAME/,
+ * loaded beside it); whether it ran on shared hosts (hosts.csv). */
+typedef struct page {
+    const asim_rundir *r;       /* the run's own service */
+    const char *out_dir;        /* where report and figures go */
+    int have_figs;              /* figures drawn (all services) */
+    const char *fig_note;       /* why not, or "" */
+    int hosts;                  /* the run has hosts.csv */
+    size_t n;                   /* services in all: 1 for a single-service run */
+    const char **name;          /* n names, [0] the run's own */
+    asim_rundir *svc;           /* n run directories, [0] unused (r) */
+} page;
+
+static const asim_rundir *page_run(const page *pg, size_t i)
 {
+    return i ? &pg->svc[i] : pg->r;
+}
+
+/* Where service i's files are, relative to the report ("" or
+ * "services/NAME/"). */
+static void page_rel(const page *pg, size_t i, char *buf, size_t len)
+{
+    if (i)
+        snprintf(buf, len, "services/%s/", pg->name[i]);
+    else
+        buf[0] = '\0';
+}
+
+/* The key numbers of a service, in the services table and each section. */
+static const struct { const char *metric, *label; } key_numbers[] = {
+    {"requests", "requests"}, {"latency_mean", "mean latency"}, {"latency_p95", "p95 latency"},
+    {"scale_ups", "scale-ups"}, {"scale_downs", "scale-downs"}, {"mean_replicas", "mean replicas"},
+};
+
+/* The key numbers as cards; with_mean: the mean latency too (a service's
+ * section: every key number of the services table). */
+static void html_cards(FILE *f, const asim_rundir *r, int with_mean)
+{
+    fputs("<div class=\"cards\">\n", f);
+    card(f, r, "requests", "requests");
+    if (with_mean)
+        card(f, r, "latency_mean", "mean latency");
+    card(f, r, "latency_p95", "p95 latency");
+    card(f, r, "slo_violation_fraction", "requests violating the SLO");
+    card(f, r, "error_ratio", "errors (rejected + timeouts)");
+    card(f, r, "time_to_first_scale_up", "first scale-up at");
+    card(f, r, "scale_ups", "scale-ups");
+    card(f, r, "scale_downs", "scale-downs");
+    card(f, r, "mean_replicas", "mean replicas");
+    card(f, r, "cost", "cost");
+    fputs("</div>\n", f);
+}
+
+static void html_fig_note(FILE *f, const char *note)
+{
+    if (!note || !*note)
+        return;
+    fputs("<p class=\"note\">", f);
+    html_esc(f, note);
+    fputs("</p>\n", f);
+}
+
+/* The scaling rows of a service's events.csv (at href), every check folded. */
+static void html_scaling(FILE *f, const asim_rundir *r, const char *href)
+{
+    fputs("<p>Scaling decisions and actuations from <a href=\"", f);
+    html_esc(f, href);
+    fputs("\">", f);
+    html_esc(f, href);
+    fputs("</a> (orange: towards more replicas, blue: fewer).</p>\n", f);
+    html_events(f, r, 0);
+    fputs("<details><summary>All scaler checks</summary>\n", f);
+    html_events(f, r, 1);
+    fputs("</details>\n", f);
+}
+
+static void hosts_text(const page *pg, char *buf, size_t len)
+{
+    const asim_rundir *r = pg->r;
+    snprintf(buf, len, "%g host(s) of %g cores, placement %s: every replica of %s is a container on them, "
+             "and the CPU work of the requests shares a host's cores by processor sharing (doc/model.md, "
+             "\"Shared hosts\").", asim_rundir_setting_num(r, "hosts.count", NAN),
+             asim_rundir_setting_num(r, "hosts.cores", NAN), asim_rundir_setting_str(r, "hosts.placement", "?"),
+             pg->n > 1 ? "every service" : "the service");
+}
+
+static const char *const host_metrics[] = {
+    "host_cpu_utilisation_mean", "host_cpu_utilisation_max", "host_saturated_seconds", "cpu_throttled_periods",
+};
+static const char *const host_labels[] = {
+    "mean host CPU utilisation", "peak host CPU (one second)", "host-seconds saturated", "CPU-throttled periods",
+};
+
+static void html_hosts(FILE *f, const page *pg)
+{
+    char txt[400];
+    hosts_text(pg, txt, sizeof txt);
+    fputs("<h2 id=\"hosts\">Hosts</h2>\n<p>", f);
+    html_esc(f, txt);
+    fputs(" Per host and second: <a href=\"hosts.csv\">hosts.csv</a>.</p>\n<div class=\"cards\">\n", f);
+    for (size_t i = 0; i < ASIM_ARRAY_LEN(host_metrics); i++)
+        card(f, pg->r, host_metrics[i], host_labels[i]);
+    fputs("</div>\n", f);
+    html_figure(f, pg->out_dir, "hosts", cap_hosts, pg->have_figs);
+}
+
+/* One service's section: key numbers, figures, scaling events; a further
+ * service's alerts and summary metrics too (the run's own are the page's). */
+static void html_service(FILE *f, const page *pg, size_t i)
+{
+    const asim_rundir *s = page_run(pg, i);
+    char rel[128], pol[400], buf[200];
+    page_rel(pg, i, rel, sizeof rel);
+    asim_fig_policy_text(s, pol, sizeof pol);
+    fprintf(f, "<section id=\"service-%s\">\n<h2>Service %s</h2>\n<p class=\"sub\">", pg->name[i], pg->name[i]);
+    html_esc(f, pol);
+    if (i)
+        fprintf(f, "</p>\n<p class=\"sub\">Files: <a href=\"%ssummary.json\">%s</a>.</p>\n", rel, rel);
+    else
+        fputs("</p>\n<p class=\"sub\">Files: this run directory's own.</p>\n", f);
+    html_cards(f, s, 1);
+    char *dir = i ? asim_path_join(pg->out_dir, rel) : asim_strdup(pg->out_dir);
+    snprintf(buf, sizeof buf, "svc-%s-timeline", pg->name[i]);
+    html_figure_in(f, dir, "timeline", i ? buf : "timeline", cap_timeline, pg->have_figs);
+    snprintf(buf, sizeof buf, "svc-%s-dashboard", pg->name[i]);
+    html_figure_in(f, dir, "dashboard", i ? buf : "dashboard", cap_dashboard, pg->have_figs);
+    asim_free(dir);
+    fprintf(f, "<h3>Scaling events of %s</h3>\n", pg->name[i]);
+    snprintf(buf, sizeof buf, "%sevents.csv", rel);
+    html_scaling(f, s, buf);
+    if (i && s->alerts.nrow) {
+        fprintf(f, "<h3>Alerts of %s</h3>\n", pg->name[i]);
+        html_alerts(f, s);
+    }
+    if (i) {
+        fprintf(f, "<details><summary>All summary metrics of %s</summary>\n", pg->name[i]);
+        html_metrics(f, s, 0);
+        fputs("</details>\n", f);
+    }
+    fputs("</section>\n", f);
+}
+
+/* A run with services: the table of their key numbers, the hosts, then
+ * one section per service. */
+static void html_services(FILE *f, const page *pg)
+{
+    fprintf(f, "<h2 id=\"services\">Services</h2>\n<p>This run scales %zu services, each with its own "
+            "replicas, Prometheus job and scaler; one section each below (the run's own service first, its "
+            "files in this directory; each further one's in services/NAME/).</p>\n"
+            "<table id=\"services-table\"><thead><tr><th>service</th>", pg->n);
+    for (size_t k = 0; k < ASIM_ARRAY_LEN(key_numbers); k++)
+        fprintf(f, "<th>%s</th>", key_numbers[k].label);
+    fputs("</tr></thead><tbody>\n", f);
+    for (size_t i = 0; i < pg->n; i++) {
+        fprintf(f, "<tr><td><a href=\"#service-%s\">%s</a></td>", pg->name[i], pg->name[i]);
+        for (size_t k = 0; k < ASIM_ARRAY_LEN(key_numbers); k++) {
+            char buf[64];
+            const char *m = key_numbers[k].metric;
+            asim_metric_format(m, asim_rundir_metric(page_run(pg, i), m), buf, sizeof buf);
+            fprintf(f, "<td class=\"n\">%s</td>", buf);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody></table>\n", f);
+    html_fig_note(f, pg->fig_note);
+    if (pg->hosts)
+        html_hosts(f, pg);
+    for (size_t i = 0; i < pg->n; i++)
+        html_service(f, pg, i);
+}
+
+static int write_html(const char *path, const page *pg, asim_err *err)
+{
+    const asim_rundir *r = pg->r;
     asim_afile a;
     int rc = asim_afile_open(&a, path, err);
     if (rc)
@@ -446,35 +633,21 @@ static int write_html(const char *path, const asim_rundir *r, const char *out_di
             asim_rundir_setting_num(r, "duration", NAN), asim_rundir_setting_str(r, "start_time", "?"),
             asim_rundir_setting_num(r, "slo.latency", NAN));
 
-    fputs("<div class=\"cards\">\n", f);
-    card(f, r, "requests", "requests");
-    card(f, r, "latency_p95", "p95 latency");
-    card(f, r, "slo_violation_fraction", "requests violating the SLO");
-    card(f, r, "error_ratio", "errors (rejected + timeouts)");
-    card(f, r, "time_to_first_scale_up", "first scale-up at");
-    card(f, r, "scale_ups", "scale-ups");
-    card(f, r, "scale_downs", "scale-downs");
-    card(f, r, "mean_replicas", "mean replicas");
-    card(f, r, "cost", "cost");
-    fputs("</div>\n", f);
-
-    fputs("<h2>Figures</h2>\n", f);
-    if (fig_note && *fig_note) {
-        fputs("<p class=\"note\">", f);
-        html_esc(f, fig_note);
-        fputs("</p>\n", f);
+    if (pg->n > 1) {
+        html_services(f, pg);       /* a section per service, the hosts first */
+        html_latency_compare(f, r);
+    } else {
+        html_cards(f, r, 0);
+        fputs("<h2>Figures</h2>\n", f);
+        html_fig_note(f, pg->fig_note);
+        html_figure(f, pg->out_dir, "timeline", cap_timeline, pg->have_figs);
+        html_figure(f, pg->out_dir, "dashboard", cap_dashboard, pg->have_figs);
+        if (pg->hosts)
+            html_hosts(f, pg);
+        html_latency_compare(f, r);
+        fputs("<h2>Scaling events</h2>\n", f);
+        html_scaling(f, r, "events.csv");
     }
-    html_figure(f, out_dir, "timeline", cap_timeline, have_figs);
-    html_figure(f, out_dir, "dashboard", cap_dashboard, have_figs);
-
-    html_latency_compare(f, r);
-
-    fputs("<h2>Scaling events</h2>\n<p>Scaling decisions and actuations from <a href=\"events.csv\">events.csv</a> "
-          "(orange: towards more replicas, blue: fewer).</p>\n", f);
-    html_events(f, r, 0);
-    fputs("<details><summary>All scaler checks</summary>\n", f);
-    html_events(f, r, 1);
-    fputs("</details>\n", f);
 
     fputs("<h2>Alerts</h2>\n", f);
     html_alerts(f, r);
@@ -527,39 +700,10 @@ static int write_html(const char *path, const asim_rundir *r, const char *out_di
     return asim_afile_commit(&a, err);
 }
 
-static int write_md(const char *path, const asim_rundir *r, int have_figs, asim_err *err)
+/* The scaling rows of events.csv as a Markdown table. */
+static void md_events(FILE *f, const asim_rundir *r)
 {
-    asim_afile a;
-    int rc = asim_afile_open(&a, path, err);
-    if (rc)
-        return rc;
-    FILE *f = a.f;
-    char pol[400], buf[64];
-    asim_fig_policy_text(r, pol, sizeof pol);
-    fputs("# ", f);
-    md_text(f, r->scenario);
-    fprintf(f, " (seed %.0f)\n\n", r->seed);
-    md_text(f, pol);
-    fputs("\n\n", f);
-    char replays[2048];
-    if (asim_rundir_replays_text(r, 0, replays, sizeof replays)) {
-        fputs("Replays ", f);
-        md_text(f, replays);
-        fputs("\n\n", f);
-    }
-    const char *desc = asim_rundir_setting_str(r, "description", "");
-    if (*desc) {
-        md_text(f, desc);
-        fputs("\n\n", f);
-    }
-    fprintf(f, "Simulated %g s from %s; SLO latency %g s.\n\n", asim_rundir_setting_num(r, "duration", NAN),
-            asim_rundir_setting_str(r, "start_time", "?"), asim_rundir_setting_num(r, "slo.latency", NAN));
-    if (have_figs)
-        fputs("![Timeline](timeline.png)\n\n![Dashboard](dashboard.png)\n\n", f);
-    else
-        fputs("_Figures not available: gnuplot is not installed._\n\n", f);
-
-    fputs("## Scaling events\n\n| t (s) | clock | event | metric | replicas | desired | reason |\n"
+    fputs("| t (s) | clock | event | metric | replicas | desired | reason |\n"
           "|---:|---|---|---:|---:|---:|---|\n", f);
     const asim_table *e = &r->events;
     int ct = asim_table_col(e, "time"), ck = asim_table_col(e, "kind"), cm = asim_table_col(e, "metric");
@@ -589,6 +733,103 @@ static int write_md(const char *path, const asim_rundir *r, int have_figs, asim_
     }
     if (!shown)
         fputs("| | | no scaling action | | | | |\n", f);
+}
+
+static void md_hosts(FILE *f, const page *pg)
+{
+    char txt[400], buf[64];
+    hosts_text(pg, txt, sizeof txt);
+    fputs("## Hosts\n\n", f);
+    md_text(f, txt);
+    fputs(" Per host and second: hosts.csv.\n\n| metric | value | meaning |\n|---|---:|---|\n", f);
+    for (size_t i = 0; i < ASIM_ARRAY_LEN(host_metrics); i++) {
+        asim_metric_format(host_metrics[i], asim_rundir_metric(pg->r, host_metrics[i]), buf, sizeof buf);
+        fprintf(f, "| `%s` | %s | ", host_metrics[i], buf);
+        md_esc(f, asim_metric_desc(host_metrics[i]));
+        fputs(" |\n", f);
+    }
+    fputs(pg->have_figs ? "\n![Hosts](hosts.png)\n\n" : "\n", f);
+}
+
+static void md_services(FILE *f, const page *pg)
+{
+    char buf[64], rel[128], pol[400];
+    fputs("## Services\n\n| service |", f);
+    for (size_t k = 0; k < ASIM_ARRAY_LEN(key_numbers); k++)
+        fprintf(f, " %s |", key_numbers[k].label);
+    fputs("\n|---|", f);
+    for (size_t k = 0; k < ASIM_ARRAY_LEN(key_numbers); k++)
+        fputs("---:|", f);
+    fputc('\n', f);
+    for (size_t i = 0; i < pg->n; i++) {
+        fprintf(f, "| %s |", pg->name[i]);
+        for (size_t k = 0; k < ASIM_ARRAY_LEN(key_numbers); k++) {
+            asim_metric_format(key_numbers[k].metric, asim_rundir_metric(page_run(pg, i), key_numbers[k].metric),
+                               buf, sizeof buf);
+            fprintf(f, " %s |", buf);
+        }
+        fputc('\n', f);
+    }
+    fputc('\n', f);
+    if (!pg->have_figs)
+        fputs("_Figures not available: gnuplot is not installed._\n\n", f);
+    if (pg->hosts)
+        md_hosts(f, pg);
+    for (size_t i = 0; i < pg->n; i++) {
+        const asim_rundir *s = page_run(pg, i);
+        page_rel(pg, i, rel, sizeof rel);
+        asim_fig_policy_text(s, pol, sizeof pol);
+        fprintf(f, "%s## Service %s\n\n", i ? "\n" : "", pg->name[i]);
+        md_text(f, pol);
+        fprintf(f, "\n\nFiles: %s.\n\n", i ? rel : "this run directory's own");
+        if (pg->have_figs)
+            fprintf(f, "![Timeline of %s](%stimeline.png)\n\n![Dashboard of %s](%sdashboard.png)\n\n",
+                    pg->name[i], rel, pg->name[i], rel);
+        fprintf(f, "### Scaling events of %s\n\n", pg->name[i]);
+        md_events(f, s);
+    }
+}
+
+static int write_md(const char *path, const page *pg, asim_err *err)
+{
+    const asim_rundir *r = pg->r;
+    asim_afile a;
+    int rc = asim_afile_open(&a, path, err);
+    if (rc)
+        return rc;
+    FILE *f = a.f;
+    char pol[400], buf[64];
+    asim_fig_policy_text(r, pol, sizeof pol);
+    fputs("# ", f);
+    md_text(f, r->scenario);
+    fprintf(f, " (seed %.0f)\n\n", r->seed);
+    md_text(f, pol);
+    fputs("\n\n", f);
+    char replays[2048];
+    if (asim_rundir_replays_text(r, 0, replays, sizeof replays)) {
+        fputs("Replays ", f);
+        md_text(f, replays);
+        fputs("\n\n", f);
+    }
+    const char *desc = asim_rundir_setting_str(r, "description", "");
+    if (*desc) {
+        md_text(f, desc);
+        fputs("\n\n", f);
+    }
+    fprintf(f, "Simulated %g s from %s; SLO latency %g s.\n\n", asim_rundir_setting_num(r, "duration", NAN),
+            asim_rundir_setting_str(r, "start_time", "?"), asim_rundir_setting_num(r, "slo.latency", NAN));
+    if (pg->n > 1) {
+        md_services(f, pg);
+    } else {
+        if (pg->have_figs)
+            fputs("![Timeline](timeline.png)\n\n![Dashboard](dashboard.png)\n\n", f);
+        else
+            fputs("_Figures not available: gnuplot is not installed._\n\n", f);
+        if (pg->hosts)
+            md_hosts(f, pg);
+        fputs("## Scaling events\n\n", f);
+        md_events(f, r);
+    }
 
     md_latency_compare(f, r);
     for (int el = 0; el <= 1; el++) {
@@ -645,35 +886,91 @@ static int write_md(const char *path, const asim_rundir *r, int have_figs, asim_
     return asim_afile_commit(&a, err);
 }
 
+/* The further services of the run (settings "services"), each loaded from
+ * services/NAME/ of the run directory. */
+static int page_load_services(page *pg, const char *dir, asim_err *err)
+{
+    const cJSON *svcs = cJSON_GetObjectItemCaseSensitive(pg->r->settings, "services");
+    size_t n = 1 + (size_t)cJSON_GetArraySize(svcs);
+    pg->name = asim_calloc(n, sizeof *pg->name);
+    pg->svc = asim_calloc(n, sizeof *pg->svc);
+    pg->name[0] = asim_rundir_setting_str(pg->r, "container.service_name", "webapp");
+    pg->n = 1;
+    const cJSON *sv;
+    cJSON_ArrayForEach(sv, svcs) {
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(sv, "name");
+        if (!cJSON_IsString(nm))
+            continue;
+        char sub[4096];
+        snprintf(sub, sizeof sub, "%s/services/%s", dir, nm->valuestring);
+        int rc = asim_rundir_load(&pg->svc[pg->n], sub, ASIM_RD_ALL, err);
+        if (rc)
+            return rc;
+        pg->name[pg->n++] = nm->valuestring;
+    }
+    return ASIM_OK;
+}
+
+static void page_free(page *pg)
+{
+    for (size_t i = 1; i < pg->n; i++)
+        asim_rundir_free(&pg->svc[i]);
+    asim_free(pg->svc);
+    asim_free(pg->name);
+}
+
+/* Every service's dashboard and timeline (each further service's in
+ * out_dir/services/NAME/), and the hosts figure of a run on shared hosts
+ * (drawn beside the run's own timeline). */
+static int page_figures(const page *pg, asim_err *err)
+{
+    const unsigned figs = ASIM_FIG_DASHBOARD | ASIM_FIG_TIMELINE, fmts = ASIM_FMT_PNG | ASIM_FMT_SVG;
+    int rc = asim_plot_rundir(pg->r, figs, fmts, pg->out_dir, err);
+    for (size_t i = 1; i < pg->n && rc == ASIM_OK; i++) {
+        char rel[128];
+        page_rel(pg, i, rel, sizeof rel);
+        char *dir = asim_path_join(pg->out_dir, rel);
+        rc = asim_mkdirs(dir, err);
+        if (rc == ASIM_OK)
+            rc = asim_plot_rundir(&pg->svc[i], figs, fmts, dir, err);
+        asim_free(dir);
+    }
+    return rc;
+}
+
 int asim_report_write(const char *dir, const char *out_dir, unsigned flags, asim_err *err)
 {
     asim_rundir r;
     int rc = asim_rundir_load(&r, dir, ASIM_RD_ALL, err);
     if (rc)
         return rc;
-    if (!out_dir)
-        out_dir = r.dir;
-    if ((rc = asim_mkdirs(out_dir, err))) {
+    page pg = {.r = &r, .out_dir = out_dir ? out_dir : r.dir, .fig_note = ""};
+    char *hosts_csv = asim_path_join(r.dir, "hosts.csv");
+    pg.hosts = access(hosts_csv, F_OK) == 0;
+    asim_free(hosts_csv);
+    if ((rc = page_load_services(&pg, r.dir, err)) || (rc = asim_mkdirs(pg.out_dir, err))) {
+        page_free(&pg);
         asim_rundir_free(&r);
         return rc;
     }
-    int have_figs = 0, fig_rc = ASIM_OK;
+    int fig_rc = ASIM_OK;
     asim_err fig_err = {""};
     char note[700] = "";
     if (!(flags & ASIM_REPORT_NO_FIGURES)) {
-        fig_rc = asim_plot_rundir(&r, ASIM_FIG_DASHBOARD | ASIM_FIG_TIMELINE, ASIM_FMT_PNG | ASIM_FMT_SVG,
-                                  out_dir, &fig_err);
-        have_figs = fig_rc == ASIM_OK;
-        if (!have_figs)
+        fig_rc = page_figures(&pg, &fig_err);
+        pg.have_figs = fig_rc == ASIM_OK;
+        if (!pg.have_figs)
             snprintf(note, sizeof note, "Figures could not be drawn: %s", fig_err.msg);
     }
-    char *html = asim_path_join(out_dir, "report.html");
-    char *md = asim_path_join(out_dir, "report.md");
-    rc = write_html(html, &r, out_dir, have_figs, note, err);
+    pg.fig_note = note;
+    char *html = asim_path_join(pg.out_dir, "report.html");
+    char *md = asim_path_join(pg.out_dir, "report.md");
+    rc = write_html(html, &pg, err);
     if (rc == ASIM_OK)
-        rc = write_md(md, &r, have_figs, err);
+        rc = write_md(md, &pg, err);
     asim_free(html);
     asim_free(md);
+    page_free(&pg);
     asim_rundir_free(&r);
     if (rc == ASIM_OK && fig_rc != ASIM_OK) {
         *err = fig_err;

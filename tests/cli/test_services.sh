@@ -51,7 +51,51 @@ if command -v gnuplot > /dev/null; then
     $BIN plot "$d" > /dev/null 2>&1
     expect "hosts.png drawn" test -s "$d/hosts.png"
     expect "api's timeline drawn in services/api/" test -s "$d/services/api/timeline.png"
+    # the hosts figure's replicas panel has one line per service, named in
+    # its key, and the latency panel api's p95 beside webapp's
+    expect "hosts figure: ready replicas of webapp and of api" \
+        eval 'grep -q ">webapp replicas<" "$d/hosts.svg" && grep -q ">api replicas<" "$d/hosts.svg"'
+    expect "hosts figure: api's p95 latency" grep -q ">p95 (api)<" "$d/hosts.svg"
 else
     skip "figures" "gnuplot not installed"
 fi
+
+# The report of a multi-service run: one section per service (the run's own
+# first) whose numbers are those of that service's own summary.json, its
+# figures inlined, and the hosts section with the hosts figure.
+r=$TMP/rep
+$BIN run scenarios/two_services.json --out "$r" --duration 240 --quiet --report > /dev/null 2>&1
+rc=$?
+have_gp=1
+command -v gnuplot > /dev/null || have_gp=0
+[ $have_gp = 1 ] && expect "run --report of two services exits 0" test $rc -eq 0
+python3 tests/cli/check_services_report.py "$r" $have_gp > "$TMP/report_check" 2>&1
+rc=$?
+cat "$TMP/report_check"
+expect "report.html: a section per service with its own numbers and figures, and the hosts" test $rc -eq 0
+m=$r/report.md
+expect "report.md: a section per service" eval 'grep -q "^## Service webapp$" "$m" && grep -q "^## Service api$" "$m"'
+api_req=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["metrics"]["requests"])' "$r/services/api/summary.json")
+expect "report.md: api's row has api's requests" grep -q "^| api | $api_req | " "$m"
+if [ $have_gp = 1 ]; then
+    for f in hosts.png timeline.png dashboard.png services/api/timeline.png services/api/dashboard.png; do
+        expect "report.md shows $f, which exists" eval 'grep -qF "]($f)" "$m" && test -s "$r/$f"'
+    done
+    # --out elsewhere: each service's figures go under OUT/services/NAME/
+    $BIN report "$r" --out "$TMP/elsewhere" > /dev/null 2>&1
+    expect "report --out: api's figures in OUT/services/api/" test -s "$TMP/elsewhere/services/api/timeline.svg"
+else
+    skip "report figures" "gnuplot not installed"
+fi
+# a single-service run on a shared host: the hosts section, no services table
+$BIN run scenarios/shared_host.json --out "$TMP/sh" --duration 60 --quiet > /dev/null 2>&1
+$BIN report "$TMP/sh" --no-figures > /dev/null 2>&1
+expect "single service on a shared host: hosts section, no services table" \
+    eval 'grep -q "id=\"hosts\"" "$TMP/sh/report.html" && ! grep -q "services-table" "$TMP/sh/report.html"'
+# a missing service directory: exit 2 naming it, no report written
+cp -r "$r" "$TMP/broken" && rm -rf "$TMP/broken/services/api" "$TMP/broken/report.html"
+$BIN report "$TMP/broken" --no-figures > /dev/null 2> "$TMP/err"; rc=$?
+expect "report without services/api/: exit 2" test $rc -eq 2
+expect "report without services/api/: names it" grep -q "services/api" "$TMP/err"
+expect "report without services/api/: no report.html" test ! -e "$TMP/broken/report.html"
 finish
