@@ -439,7 +439,8 @@ typedef struct page {
     const char *fig_note;       /* why not, or "" */
     int hosts;                  /* the run has hosts.csv */
     size_t n;                   /* services in all: 1 for a single-service run */
-    const char **name;          /* n names, [0] the run's own */
+    const char **name;          /* n names, [0] the run's own: letters, digits, '_', '-', '.' only
+                                 * (validated with the settings), so safe in ids, text and paths */
     asim_rundir *svc;           /* n run directories, [0] unused (r) */
 } page;
 
