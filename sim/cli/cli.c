@@ -61,14 +61,6 @@ int asim_cli_parse_ulong(const char *text, unsigned long lo, unsigned long hi, u
     return 0;
 }
 
-void asim_cli_budget_no_force(asim_err *err, const char *command)
-{
-    char *f = strstr(err->msg, ", or pass --force to run it anyway");
-    if (f)
-        snprintf(f, sizeof err->msg - (size_t)(f - err->msg), "; %s has no --force: run such a configuration alone "
-                 "with `autoscale-sim run --force`", command);
-}
-
 /* ---- --trace FILE[:key=value,...] ---------------------------------------- */
 
 /* 1 if p starts "identifier=" (a trace option, not part of a value). */

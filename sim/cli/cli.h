@@ -17,10 +17,6 @@
 int asim_cli_error(const char *cmd, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int asim_cli_verror(const char *cmd, int rc, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
-/* A run-budget message (budget.h) for a command without --force: its hint
- * "pass --force" becomes one that works (`run --force` on one config). */
-void asim_cli_budget_no_force(asim_err *err, const char *command);
-
 /* For getopt_long called with a leading ':' in its option string (and
  * opterr = 0), after it returned o = ':' or '?': report the missing value
  * or the unknown option (using optind and optopt) as

@@ -157,8 +157,8 @@ static int build(asim_config *cfg, const char *scenario, const char *item, const
                 snprintf(err->msg + l, sizeof err->msg - l, " (--policies item '%s')", item);
         }
     }
-    if (rc == 0 && (rc = asim_budget_check(cfg, 0, err)) != 0)   /* the run budget, as `run` applies it */
-        asim_cli_budget_no_force(err, "compare --policies");
+    if (rc == 0)     /* the run budget, as `run` applies it */
+        rc = asim_budget_check(cfg, 0, "compare --policies", err);
     return rc;
 }
 

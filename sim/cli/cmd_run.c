@@ -538,7 +538,7 @@ int asim_cmd_run(int argc, char **argv)
             (rc = asim_config_validate_sets(&cfg, opt.sets, opt.nsets, &err)) != 0)
             goto bad_input;
     }
-    if ((rc = asim_budget_check(&cfg, force, &err)) != 0)
+    if ((rc = asim_budget_check(&cfg, force, NULL, &err)) != 0)
         goto bad_input;
 
     char out_dir[PATH_MAX];

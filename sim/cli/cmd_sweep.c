@@ -158,13 +158,22 @@ static int check_metrics(const asim_agg *a, const asim_objective *o, const char 
     return asim_objective_check_names(o, plot_metric, "--plot-metric", a->metrics, a->nmetrics, err);
 }
 
-/* Before any run: every configuration fits the run budget (sweep_check.c),
- * the metric names exist in a one-second probe run of the base scenario,
- * and every configuration builds and validates. */
+/* Before any run, so a sweep fails at once rather than after its runs:
+ * every configuration builds and validates, and those of this shard fit the
+ * run budget (one pass, asim_sweep_validate), then the metric names exist in
+ * a one-second probe run of the base scenario (after the budget, which keeps
+ * the probe itself affordable). */
 static int check_before_running(const asim_sweep *sw, const asim_objective *o, const char *plot_metric,
                                 int force, int skip_invalid, int quiet, asim_err *err)
 {
-    int rc = asim_sweep_check_budget(sw, force, err);
+    size_t bad = 0;
+    int rc = asim_sweep_validate(sw, force, &bad, err);
+    if (rc && skip_invalid && bad > 0) {
+        if (!quiet)
+            fprintf(stderr, "sweep: warning: %zu of %zu configurations are invalid: recorded as errors "
+                    "(--skip-invalid)\n", bad, sw->nconfigs);
+        rc = 0;
+    }
     if (rc)
         return rc;
     size_t nn = 0;
@@ -172,16 +181,6 @@ static int check_before_running(const asim_sweep *sw, const asim_objective *o, c
     if (names) {
         rc = asim_objective_check_names(o, plot_metric, "--plot-metric", names, nn, err);
         asim_sweep_free_names(names);
-        if (rc)
-            return rc;
-    }
-    size_t bad = 0;
-    rc = asim_sweep_validate(sw, &bad, err);
-    if (rc && skip_invalid) {
-        if (!quiet)
-            fprintf(stderr, "sweep: warning: %zu of %zu configurations are invalid: recorded as errors "
-                    "(--skip-invalid)\n", bad, sw->nconfigs);
-        rc = 0;
     }
     return rc;
 }

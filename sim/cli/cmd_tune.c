@@ -511,10 +511,8 @@ int asim_cmd_tune(int argc, char **argv)
     uint64_t seed;
     if ((rc = asim_cli_build_config(&opt, scenario, &cfg, &seed, &err)) != 0)
         goto bad_input;
-    if ((rc = asim_budget_check(&cfg, 0, &err)) != 0) {    /* the run budget, as `run` applies it */
-        asim_cli_budget_no_force(&err, "tune");
+    if ((rc = asim_budget_check(&cfg, 0, "tune", &err)) != 0)    /* the run budget, as `run` applies it */
         goto bad_input;
-    }
     for (size_t i = 0; i < np; i++) {
         char v[128];
         double x = NAN;

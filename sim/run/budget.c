@@ -8,6 +8,7 @@
 #include "sim/run/budget.h"
 
 #include <math.h>
+#include <stdio.h>
 
 static double per_second(double period)
 {
@@ -32,7 +33,7 @@ asim_budget asim_budget_estimate(const asim_config *cfg)
     return b;
 }
 
-int asim_budget_check(const asim_config *cfg, int force, asim_err *err)
+int asim_budget_check(const asim_config *cfg, int force, const char *no_force, asim_err *err)
 {
     asim_budget b = asim_budget_estimate(cfg);
     if (!isfinite(b.peak_rate) || !isfinite(b.events))
@@ -40,9 +41,15 @@ int asim_budget_check(const asim_config *cfg, int force, asim_err *err)
                             "finite number");
     if (force || (b.events <= ASIM_BUDGET_EVENTS && b.bytes <= ASIM_BUDGET_BYTES))
         return 0;
+    char remedy[160];
+    if (no_force)
+        snprintf(remedy, sizeof remedy, "; %s has no --force: run such a configuration alone with "
+                 "`autoscale-sim run --force`", no_force);
+    else
+        snprintf(remedy, sizeof remedy, ", or pass --force to run it anyway");
     return asim_err_set(err, ASIM_EINPUT, "this run would take about %.2g events and write about %.2g GB "
                         "(limits %.2g events, %.2g GB; peak rate %.3g req/s for %.3g s): shorten "
-                        "duration, lower the rate or lengthen intervals, or pass --force to run it anyway",
+                        "duration, lower the rate or lengthen intervals%s",
                         b.events, b.bytes / 1e9, ASIM_BUDGET_EVENTS, ASIM_BUDGET_BYTES / 1e9, b.peak_rate,
-                        cfg->duration);
+                        cfg->duration, remedy);
 }

@@ -27,7 +27,9 @@ typedef struct asim_budget {
 /* Estimate (orders of magnitude, not exact). */
 asim_budget asim_budget_estimate(const asim_config *cfg);
 
-/* 0, or ASIM_EINPUT with a message giving the estimate and the limit. */
-int asim_budget_check(const asim_config *cfg, int force, asim_err *err);
+/* 0, or ASIM_EINPUT with a message giving the estimate, the limit and the
+ * remedy: "--force", or for a command without one (no_force names it, e.g.
+ * "tune") running the configuration alone with `run --force`. */
+int asim_budget_check(const asim_config *cfg, int force, const char *no_force, asim_err *err);
 
 #endif

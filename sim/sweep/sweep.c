@@ -19,6 +19,7 @@
  *   summary.csv / best.json are computed from that file alone: a sharded
  *   sweep merged by `merge` gives the same bytes as one process. */
 #include "sim/sweep/sweep.h"
+#include "sim/run/budget.h"
 
 #include <errno.h>
 #include <math.h>
@@ -501,7 +502,7 @@ static void assignments_inline(char *buf, size_t len, const char *assign)
     buf[k < len ? k : len - 1] = 0;
 }
 
-int asim_sweep_validate(const asim_sweep *sw, size_t *ninvalid, asim_err *err)
+int asim_sweep_validate(const asim_sweep *sw, int force, size_t *ninvalid, asim_err *err)
 {
     size_t bad = 0, first = 0;
     char what[200] = "", why[300] = "";
@@ -510,7 +511,16 @@ int asim_sweep_validate(const asim_sweep *sw, size_t *ninvalid, asim_err *err)
         asim_config cfg;
         asim_err e = {""};
         int rc = asim_pool_build_config(&cfg, &sw->base, assign, &e);
+        /* a valid configuration this shard will run must fit the run budget */
+        int over = rc == 0 && asim_sweep_in_shard(sw, c) && asim_budget_check(&cfg, force, NULL, &e) != 0;
         asim_config_free(&cfg);
+        if (over) {
+            assignments_inline(what, sizeof what, assign);
+            asim_free(assign);
+            if (ninvalid)
+                *ninvalid = 0;          /* not an invalid configuration: --skip-invalid does not apply */
+            return asim_err_set(err, ASIM_EINPUT, "configuration %zu (%s): %s", c, what, e.msg);
+        }
         if (rc) {
             if (bad++ == 0) {
                 first = c;

@@ -94,8 +94,11 @@ char *asim_sweep_assignments(const asim_sweep *sw, size_t c);
  * before anything runs.  0 when all are valid; else ASIM_EINPUT with a
  * message giving how many are invalid, the first ones with their error, and
  * how to link a setting that must follow a swept one.  *ninvalid (may be
- * NULL) gets the count.  Cost: one config build per configuration. */
-int asim_sweep_validate(const asim_sweep *sw, size_t *ninvalid, asim_err *err);
+ * NULL) gets the count.  In the same pass, every valid configuration of
+ * the shard must fit the run budget (budget.h; force as `run --force`): if
+ * one does not, ASIM_EINPUT naming it and the estimate, whatever
+ * skip_invalid.  Cost: one config build per configuration. */
+int asim_sweep_validate(const asim_sweep *sw, int force, size_t *ninvalid, asim_err *err);
 /* The names of the metrics a run of base produces (a run of at most 1
  * simulated second, no files): what --minimize, --subject-to, --pareto and
  * --plot-metric may name.  The list is NULL-terminated; free with
@@ -216,10 +219,6 @@ typedef struct asim_sweep_opts {
 int asim_sweep_run(const asim_sweep *sw, const char *dir, const asim_sweep_opts *o,
                    int *interrupted, asim_err *err);
 
-/* Before any run (sweep_check.c): every configuration of the shard that
- * validates passes the run budget (budget.h; force as `run --force`);
- * else ASIM_EINPUT naming the configuration and the estimate. */
-int asim_sweep_check_budget(const asim_sweep *sw, int force, asim_err *err);
 
 
 /* ---- aggregation ------------------------------------------------------------ */
