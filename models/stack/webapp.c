@@ -11,6 +11,8 @@
 #include "models/stack/webapp.h"
 
 #include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include "models/scenario/config.h"
 #include "models/stack/host.h"
@@ -38,45 +40,58 @@ typedef struct synwait {
 #define OCT_N    64
 #define OCT_BIAS 40
 
+/* Layout: with many replicas (1,000-10,000) a request's completion misses
+ * the cache on every line of its replica it touches, so the fields a request
+ * uses fill the struct's first five 64-byte lines (the struct is
+ * line-aligned), the per-replica arrays follow it in the same allocation
+ * (hot ones first: free_slots and bucket share a line, then the slots from a
+ * line boundary) instead of five separate ones, and the cold fields (scrapes,
+ * dropped SYNs, drain) come last.  With the default 4 workers the busy_frac
+ * table sits in line 4 itself. */
+#define SMALL_WORKERS 4
 struct asim_webapp {
+    /* line 0: a request's way in and out of the workers and the backlog */
     asim_evq *q;
-    asim_webapp_params p;
-    asim_webapp_hooks h;
-    int id;
-    int draining;
-    int drain_mode;
-    /* workers */
-    slot *slots;
-    int *free_slots;               /* stack of free slot indices */
+    asim_cgroup *cpu;              /* the container's cgroup on a shared host; NULL: own CPU */
+    slot *slots;                   /* workers, in this allocation */
+    int *free_slots;               /* stack of free slot indices, in this allocation */
+    asim_request *ring;            /* backlog ring */
     int nfree;
-    /* backlog ring */
-    asim_request *ring;
     int cap, head, waiting;
-    /* metrics */
+    int draining;
+    /* line 1: the parameters (workers, backlog, timeout, bucket bounds) */
+    asim_webapp_params p;
+    /* line 2: the hooks (ctx, completed, failed first), the completion count */
+    asim_webapp_hooks h;
     uint64_t completed;
+    /* line 3: metrics every completion updates */
     double dur_sum, dur_comp;      /* Neumaier-compensated sum of latencies */
-    uint64_t *bucket;              /* nbuckets + 1 (the +Inf bucket) */
-    uint64_t *bucket_cum;          /* scratch for snapshots */
+    uint64_t *bucket;              /* nbuckets + 1 (the +Inf bucket), in this allocation */
+    double last_latency;
+    double last_service;           /* demand of the last completed request (handler gauge) */
+    double win_sum;
+    uint64_t win_n;
+    double cpu_area;               /* busy-worker-seconds / workers */
+    /* line 4: the rest of the CPU counter */
+    double *busy_frac;             /* busy_frac[b] = (double)b / workers, or NULL (many workers) */
+    asim_time cpu_last;
+    asim_time last_completion;
+    double busy_frac_small[SMALL_WORKERS + 1];  /* busy_frac's table for few workers */
     /* oct_start[k]: how many bounds lie below 2^(k - OCT_BIAS) s, where the
      * search for a latency in that octave starts (bucket_of) */
     uint16_t oct_start[OCT_N];
-    double last_latency;
-    double last_service;           /* demand of the last completed request (handler gauge) */
+    /* cold: identity, scrapes, dropped SYNs */
+    int id;
+    int drain_mode;
     int scrapes_in;                /* in-band scrapes in service or waiting */
+    uint64_t *bucket_cum;          /* scratch for snapshots, in this allocation */
     asim_scrape_done_fn scrape_done;
     void *scrape_ctx;
-    double win_sum;
-    uint64_t win_n;
     double window_gauge;
     uint64_t completed_at_scrape;
-    asim_time last_completion;
-    asim_cgroup *cpu;              /* the container's cgroup on a shared host; NULL: own CPU */
-    double cpu_area;               /* busy-worker-seconds / workers */
-    double *busy_frac;             /* busy_frac[b] = (double)b / workers, or NULL (many workers) */
-    asim_time cpu_last;
-    /* dropped SYNs waiting for their retransmission */
     synwait *syn;
     int syn_cap, syn_free, syn_pending;
+    void *mem;                     /* the allocation (w is its first line-aligned byte) */
 };
 
 static void on_complete(void *ctx, uint64_t arg, asim_time now);
@@ -122,28 +137,47 @@ static void cancel_completion(asim_webapp *w, int s)
 
 void asim_webapp_set_cpu(asim_webapp *w, asim_cgroup *g) { w->cpu = g; }
 
+/* One allocation, line-aligned: the struct, then free_slots and bucket,
+ * the slots from a line boundary, then the cold arrays (bucket_cum, and
+ * busy_frac when there are more than SMALL_WORKERS workers). */
+#define LINE 64
+static size_t round_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
+
 asim_webapp *asim_webapp_create(asim_evq *q, const asim_webapp_params *p,
                                 const asim_webapp_hooks *hooks, int id)
 {
-    asim_webapp *w = asim_calloc(1, sizeof *w);
+    size_t nw = (size_t)p->workers, nb = (size_t)p->nbuckets + 1;
+    size_t nbf = p->workers > SMALL_WORKERS && p->workers <= BUSY_FRAC_MAX ? nw + 1 : 0;
+    size_t o_free = round_up(sizeof(asim_webapp), LINE);
+    size_t o_bucket = round_up(o_free + nw * sizeof(int), 8);
+    size_t o_slots = round_up(o_bucket + nb * sizeof(uint64_t), LINE);
+    size_t o_cum = round_up(o_slots + nw * sizeof(slot), 8);
+    size_t o_busy = o_cum + nb * sizeof(uint64_t);
+    size_t size = o_busy + nbf * sizeof(double);
+    char *raw = asim_calloc(1, size + LINE);
+    char *mem = (char *)(((uintptr_t)raw + LINE - 1) & ~(uintptr_t)(LINE - 1));
+    asim_webapp *w = (asim_webapp *)mem;
+    w->mem = raw;
+    w->slots = (slot *)(mem + o_slots);
+    w->free_slots = (int *)(mem + o_free);
+    w->bucket = (uint64_t *)(mem + o_bucket);
+    w->bucket_cum = (uint64_t *)(mem + o_cum);
+    if (p->workers <= SMALL_WORKERS)
+        w->busy_frac = w->busy_frac_small;
+    else if (nbf)
+        w->busy_frac = (double *)(mem + o_busy);
     w->q = q;
     w->p = *p;
     w->h = *hooks;
     w->id = id;
-    w->slots = asim_calloc((size_t)p->workers, sizeof *w->slots);
-    w->free_slots = asim_malloc((size_t)p->workers * sizeof *w->free_slots);
     for (int i = 0; i < p->workers; i++)
         w->free_slots[i] = p->workers - 1 - i;    /* slot 0 on top */
     w->nfree = p->workers;
-    if (p->workers <= BUSY_FRAC_MAX) {
-        w->busy_frac = asim_malloc((size_t)(p->workers + 1) * sizeof *w->busy_frac);
+    if (w->busy_frac)
         for (int b = 0; b <= p->workers; b++)
             w->busy_frac[b] = (double)b / p->workers;
-    }
     w->cap = p->backlog < 64 ? p->backlog : 64;
     w->ring = asim_malloc((size_t)(w->cap > 0 ? w->cap : 1) * sizeof *w->ring);
-    w->bucket = asim_calloc((size_t)p->nbuckets + 1, sizeof *w->bucket);
-    w->bucket_cum = asim_calloc((size_t)p->nbuckets + 1, sizeof *w->bucket_cum);
     for (int k = 0, b = 0; k < OCT_N; k++) {
         double edge = ldexp(1.0, k - OCT_BIAS);
         while (b < p->nbuckets && p->bucket_bounds[b] < edge) b++;
@@ -162,13 +196,8 @@ void asim_webapp_destroy(asim_webapp *w)
     for (int i = 0; i < w->syn_cap; i++)
         if (w->syn[i].timer) asim_evq_cancel(w->q, w->syn[i].timer);
     asim_free(w->syn);
-    asim_free(w->slots);
-    asim_free(w->busy_frac);
-    asim_free(w->free_slots);
     asim_free(w->ring);
-    asim_free(w->bucket);
-    asim_free(w->bucket_cum);
-    asim_free(w);
+    asim_free(w->mem);
 }
 
 int asim_webapp_id(const asim_webapp *w) { return w->id; }
