@@ -65,6 +65,8 @@ struct asim_prom {
     int inband;
     target *t;
     int nt, capt;
+    int *by_number;                      /* by_number[n - 1]: the target of replica n, -1 if none */
+    int nnumbers;                        /* entries of by_number */
     numset dns_last, dm_pending, sm_pending, scratch;
     int blocking;                        /* reload_model = blocking */
     int rl_waiting;                      /* reloader got a tick, waits for an update */
@@ -95,10 +97,17 @@ static int set_equal(const numset *a, const numset *b)
            (a->n == 0 || memcmp(a->v, b->v, (size_t)a->n * sizeof *a->v) == 0);
 }
 
+/* Sets are sorted ascending (resolve_dns builds them, set_copy copies
+ * them): a binary search, where a scan made a reload of N targets O(N^2). */
 static int set_has(const numset *s, int x)
 {
-    for (int i = 0; i < s->n; i++) if (s->v[i] == x) return 1;
-    return 0;
+    int lo = 0, hi = s->n;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (s->v[mid] < x) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < s->n && s->v[lo] == x;
 }
 
 /* Running containers (starting, ready, draining): what Docker's DNS returns. */
@@ -118,10 +127,24 @@ static void resolve_dns(asim_prom *p, numset *out)
 
 /* --- targets -------------------------------------------------------------- */
 
+/* Targets are never removed (a replica number's target is reused), so a
+ * map from number to target replaces a scan of every target: starting N
+ * targets was O(N^2), at 10,000 replicas half of the set-up. */
 static int find_target(const asim_prom *p, int number)
 {
-    for (int i = 0; i < p->nt; i++) if (p->t[i].number == number) return i;
-    return -1;
+    return number >= 1 && number <= p->nnumbers ? p->by_number[number - 1] : -1;
+}
+
+static void set_target_number(asim_prom *p, int number, int i)
+{
+    if (number > p->nnumbers) {
+        int n = p->nnumbers ? p->nnumbers : 16;
+        while (n < number) n *= 2;
+        p->by_number = asim_realloc(p->by_number, (size_t)n * sizeof *p->by_number);
+        for (int j = p->nnumbers; j < n; j++) p->by_number[j] = -1;
+        p->nnumbers = n;
+    }
+    p->by_number[number - 1] = i;
 }
 
 static asim_time phase_of(const asim_prom *p, const char *instance)
@@ -150,6 +173,7 @@ static void start_target(asim_prom *p, int number, asim_time now)
         target *t = &p->t[i];
         memset(t, 0, sizeof *t);
         t->number = number;
+        set_target_number(p, number, i);
         snprintf(t->instance, sizeof t->instance, "%s-%d:%d",
                  p->cfg->container.service_name, number, p->cfg->app.port);
         for (int s = 0; s < S_NSERIES; s++) t->series[s] = -1;
@@ -468,6 +492,7 @@ void asim_prom_destroy(asim_prom *p)
 {
     if (!p) return;
     asim_free(p->t);
+    asim_free(p->by_number);
     asim_free(p->dns_last.v);
     asim_free(p->dm_pending.v);
     asim_free(p->sm_pending.v);

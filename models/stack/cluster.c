@@ -9,6 +9,10 @@
  *    free slot (Compose's naming; slots reused first), each found in a bitmap
  *    from a hint (`lowest_free`): O(1) amortised, where it once scanned every
  *    container for every candidate number (O(N^3) to start N replicas);
+ *  - `by_number` maps a replica number in use to its slot (set on creation,
+ *    cleared when REMOVED): a scrape, a returning call and a drained
+ *    replica find their container in O(1), where a scan of every slot made
+ *    a scrape round O(N^2) (at 10,000 replicas 5 % of the run);
  *  - `count[s]` is the number of slots in state s (REMOVED included), so
  *    `compose ps` and the simulation's per-change bookkeeping are O(1);
  *  - at most one playbook runs; `queued_target` >= 0 holds a request made
@@ -51,6 +55,8 @@ struct asim_cluster {
     int rr;                     /* round-robin cursor into ready[] */
     idset numbers;              /* replica numbers in use (bit n-1 for number n) */
     idset slots;                /* slots not REMOVED */
+    int *by_number;             /* by_number[n - 1]: the slot of replica n, -1 if none */
+    int nnumbers;               /* entries of by_number */
     int count[ASIM_CONTAINER_REMOVED + 1];
     int actuating;
     int target;                 /* target of the running/last playbook */
@@ -144,6 +150,7 @@ static void set_state(asim_cluster *cl, int i, asim_cstate s)
     k->state = s;
     if (s == ASIM_CONTAINER_READY) ready_insert(cl, i);
     if (s == ASIM_CONTAINER_REMOVED) {
+        cl->by_number[k->number - 1] = -1;
         idset_release(&cl->numbers, k->number - 1);
         idset_release(&cl->slots, i);
     }
@@ -154,11 +161,24 @@ static void notify(asim_cluster *cl, asim_time now)
     if (cl->hooks.changed) cl->hooks.changed(cl->hooks.ctx, now);
 }
 
+/* The webapp's id is its replica number. */
 static int slot_of(asim_cluster *cl, const asim_webapp *w)
 {
-    for (int i = 0; i < cl->nslots; i++)
-        if (cl->c[i].app == w) return i;
-    return -1;
+    int i = asim_cluster_find(cl, asim_webapp_id(w));
+    return i >= 0 && cl->c[i].app == w ? i : -1;
+}
+
+/* Record that replica `number` lives in slot i. */
+static void set_number(asim_cluster *cl, int number, int i)
+{
+    if (number > cl->nnumbers) {
+        int n = cl->nnumbers ? cl->nnumbers : 8;
+        while (n < number) n *= 2;
+        cl->by_number = asim_realloc(cl->by_number, (size_t)n * sizeof *cl->by_number);
+        for (int j = cl->nnumbers; j < n; j++) cl->by_number[j] = -1;
+        cl->nnumbers = n;
+    }
+    cl->by_number[number - 1] = i;
 }
 
 static void cancel_timer(asim_cluster *cl, container *k)
@@ -248,6 +268,7 @@ static int create_container(asim_cluster *cl, asim_cstate state, asim_time now)
     int i = new_slot(cl);
     container *k = &cl->c[i];
     k->number = number;
+    set_number(cl, number, i);
     set_state(cl, i, state);
     k->app = asim_webapp_create(cl->q, &cl->app, &cl->inner, number);
     k->timer = 0;
@@ -426,12 +447,14 @@ asim_cluster *asim_cluster_create_on(asim_evq *q, const asim_config *cfg,
 void asim_cluster_destroy(asim_cluster *cl)
 {
     if (!cl) return;
+    cl->nready = 0;        /* discarded whole: removing entries one by one from its front was O(N^2) */
     for (int i = 0; i < cl->nslots; i++)
         if (cl->c[i].state != ASIM_CONTAINER_REMOVED) remove_container(cl, i, -1);
     asim_cgroup_release(cl->playbook_cg);
     asim_free(cl->c);
     asim_free(cl->ready);
     asim_free(cl->numbers.bits);
+    asim_free(cl->by_number);
     asim_free(cl->slots.bits);
     asim_free(cl);
 }
@@ -524,7 +547,5 @@ int asim_cluster_host_of(const asim_cluster *cl, int i)
 
 int asim_cluster_find(const asim_cluster *cl, int number)
 {
-    for (int i = 0; i < cl->nslots; i++)
-        if (cl->c[i].state != ASIM_CONTAINER_REMOVED && cl->c[i].number == number) return i;
-    return -1;
+    return number >= 1 && number <= cl->nnumbers ? cl->by_number[number - 1] : -1;
 }
