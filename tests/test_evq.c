@@ -311,6 +311,108 @@ static void test_random_against_model(void)
     }
 }
 
+/* --- randomized, with the operations inside handlers ------------------- */
+
+/* The handler of every event checks it is the one the model expects, then
+ * does 0-3 random operations (schedule, cancel, reschedule, when, pending,
+ * next time) on the queue and the model: the dispatched root, the schedule
+ * held aside and their settling (evq.c) must never show.  `grow` lets the
+ * queue reach thousands pending (a deep heap), then drain. */
+typedef struct hctx {
+    asim_evq *q;
+    model_ev *m;
+    size_t nm, npending, maxev;
+    uint64_t seq;
+    long want;                  /* the event this step must run */
+    int mismatches, grow;
+} hctx;
+
+static void h_fn(void *ctx, uint64_t arg, asim_time now);
+
+static void h_schedule(hctx *c, asim_time now)
+{
+    if (c->nm >= c->maxev)
+        return;
+    asim_time at = now + (asim_time)(xs() % (c->grow ? 4000 : 40));
+    model_ev *e = &c->m[c->nm];
+    e->at = at; e->seq = c->seq++; e->id = c->nm; e->pending = 1;
+    e->h = asim_evq_at(c->q, at, h_fn, c, c->nm);
+    c->nm++; c->npending++;
+}
+
+static void h_random_op(hctx *c, asim_time now)
+{
+    uint64_t r = xs() % 100;
+    model_ev *e = c->nm ? &c->m[xs() % c->nm] : NULL;
+    if (r < 45 || !e) {
+        h_schedule(c, now);
+    } else if (r < 60) {
+        int got = asim_evq_cancel(c->q, e->h);
+        if (got != e->pending) c->mismatches++;
+        if (e->pending) { e->pending = 0; c->npending--; }
+    } else if (r < 75) {
+        asim_time at = now + (asim_time)(xs() % 40);
+        int got = asim_evq_reschedule(c->q, e->h, at);
+        if (got != e->pending) c->mismatches++;
+        if (e->pending) { e->at = at; e->seq = c->seq++; }
+    } else if (r < 90) {
+        if (asim_evq_when(c->q, e->h) != (e->pending ? e->at : -1)) c->mismatches++;
+    } else {
+        long w = model_min(c->m, c->nm);
+        if (asim_evq_next_time(c->q) != (w >= 0 ? c->m[w].at : ASIM_TIME_MAX)) c->mismatches++;
+    }
+    if (asim_evq_pending(c->q) != c->npending) c->mismatches++;
+}
+
+static void h_fn(void *ctx, uint64_t arg, asim_time now)
+{
+    hctx *c = ctx;
+    if (c->want < 0 || arg != c->m[c->want].id || now != c->m[c->want].at) c->mismatches++;
+    if (c->want >= 0 && c->m[c->want].pending) { c->m[c->want].pending = 0; c->npending--; }
+    if (asim_evq_pending(c->q) != c->npending) c->mismatches++;
+    int k = (int)(xs() % 4);
+    if (c->grow && xs() % 2) h_schedule(c, now);      /* grows: often two schedules */
+    for (int i = 0; i < k; i++)
+        h_random_op(c, now);
+}
+
+static int random_in_handlers(uint64_t seed, int steps, size_t maxev)
+{
+    static model_ev m[40000];
+    hctx c = { asim_evq_create(0), m, 0, 0, maxev < 40000 ? maxev : 40000, 0, -1, 0, 1 };
+    xs_state = seed;
+    for (int i = 0; i < 8; i++)
+        h_schedule(&c, 0);
+    for (int i = 0; i < steps; i++) {
+        if (c.npending > c.maxev / 2) c.grow = 0;
+        if (xs() % 4 == 0)
+            h_random_op(&c, asim_evq_now(c.q));
+        c.want = model_min(m, c.nm);
+        if (asim_evq_step(c.q, ASIM_TIME_MAX) != (c.want >= 0)) c.mismatches++;
+    }
+    for (;;) {                                       /* drain in model order */
+        c.want = model_min(m, c.nm);
+        if (c.want < 0) break;
+        c.grow = 0;
+        if (!asim_evq_step(c.q, ASIM_TIME_MAX)) { c.mismatches++; break; }
+    }
+    if (asim_evq_pending(c.q) != 0 || c.npending != 0) c.mismatches++;
+    asim_evq_destroy(c.q);
+    return c.mismatches;
+}
+
+static void test_random_in_handlers(void)
+{
+    int sanitized = getenv("ASIM_SANITIZED") != NULL;
+    for (uint64_t seed = 1; seed <= 6; seed++) {
+        uint64_t s = seed * UINT64_C(0x2545F4914F6CDD1D);
+        int bad = random_in_handlers(s, sanitized ? 2000 : 8000, 300);
+        CHECK_MSG(bad == 0, "seed %llu, small: %d mismatches", (unsigned long long)seed, bad);
+        bad = random_in_handlers(s, sanitized ? 3000 : 12000, sanitized ? 1500 : 6000);
+        CHECK_MSG(bad == 0, "seed %llu, deep heap: %d mismatches", (unsigned long long)seed, bad);
+    }
+}
+
 /* --- pool reuse ---------------------------------------------------------- */
 
 typedef struct hold {
@@ -378,6 +480,7 @@ int main(void)
     RUN(test_handlers_and_stop);
     RUN(test_handler_sees_root_gone);
     RUN(test_random_against_model);
+    RUN(test_random_in_handlers);
     RUN(test_pool_reuse);
     RUN(test_past_asserts);
     return check_report();
