@@ -43,6 +43,9 @@
  *     + Floyd's bottom-up pop on every
  *       root refill (dropped)                 1236.9 / 16.35 / 6.52
  *     + Floyd's only for settle (dropped)     1200.9 / 16.31 / 6.52
+ *       (again with everything below: 1005.2 -> 1007.8 instructions;
+ *       a sift down selecting 128-bit keys with conditional moves and
+ *       comparing the chosen key without a reload: 1005.2 -> 1023.9)
  *     the handler's first schedule held
  *       (kept; after the webapp and cluster
  *       changes of the same series)           1180.7 -> 1061.3 instructions
