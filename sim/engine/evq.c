@@ -54,8 +54,10 @@
  *
  * Invariants: if sorted, heap[0..n) is in strictly descending (at, tie) order
  * and stale_root is 0; else heap[0..n) is a 4-ary min-heap on (at, tie),
- * except that heap[0] is a dispatched entry while stale_root is set; for every pending
- * node k, heap[nodes[k].pos] has node index k; now <= the earliest pending time. */
+ * except that heap[0] is a dispatched entry while stale_root is set, and for
+ * every pending node k, heap[nodes[k].pos] has node index k (the sorted array
+ * keeps no positions: position() searches it); now <= the earliest pending
+ * time. */
 #include "sim/engine/evq.h"
 
 #include <assert.h>
@@ -181,17 +183,33 @@ static inline void sorted_insert(asim_evq *q, entry e)
     entry *a = q->heap;
     size_t i = q->n++;
     while (i > 0 && less(a[i - 1], e)) {
-        put(q, i, a[i - 1]);
+        a[i] = a[i - 1];
         i--;
     }
-    put(q, i, e);
+    a[i] = e;
 }
 
 static void sorted_remove(asim_evq *q, size_t i)
 {
     for (size_t j = i + 1; j < q->n; j++)
-        put(q, j - 1, q->heap[j]);
+        q->heap[j - 1] = q->heap[j];
     q->n--;
+}
+
+/* Where node k's entry is: the heap keeps positions in the nodes; the sorted
+ * array does not (every insertion would write the position of each entry it
+ * moves, for the rare cancel), so it is searched: at most SORTED_BACK..
+ * SORTED_MAX entries. */
+static size_t position(const asim_evq *q, uint32_t k)
+{
+    if (!q->sorted)
+        return q->nodes[k].pos;
+    size_t i = q->n;
+    while (i-- > 0)
+        if (node_of(q->heap[i]) == k)
+            return i;
+    assert(0 && "asim_evq: pending node not in the sorted array");
+    return 0;
 }
 
 /* Ascending order is a valid d-ary heap: reversing is the whole conversion. */
@@ -354,7 +372,7 @@ int asim_evq_cancel(asim_evq *q, asim_timer h)
         return 0;
     settle(q);
     if (q->sorted) {
-        sorted_remove(q, q->nodes[k].pos);
+        sorted_remove(q, position(q, k));
     } else {
         heap_remove(q, q->nodes[k].pos);
         maybe_sort(q);
@@ -372,7 +390,7 @@ int asim_evq_reschedule(asim_evq *q, asim_timer h, asim_time at)
     settle(q);
     entry e = { at, next_tie(q, k) };
     if (q->sorted) {
-        sorted_remove(q, q->nodes[k].pos);
+        sorted_remove(q, position(q, k));
         sorted_insert(q, e);
     } else {
         fix(q, q->nodes[k].pos, e);
@@ -383,7 +401,7 @@ int asim_evq_reschedule(asim_evq *q, asim_timer h, asim_time at)
 asim_time asim_evq_when(const asim_evq *q, asim_timer h)
 {
     uint32_t k = lookup(q, h);
-    return k == NO_NODE ? -1 : q->heap[q->nodes[k].pos].at;
+    return k == NO_NODE ? -1 : q->heap[position(q, k)].at;
 }
 
 asim_time asim_evq_now(const asim_evq *q) { return q->now; }
