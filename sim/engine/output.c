@@ -357,6 +357,43 @@ void asim_csv_init(asim_csv *c, FILE *f)
 {
     c->f = f;
     c->col = 0;
+    c->len = 0;
+}
+
+static void row_flush(asim_csv *c)
+{
+    if (c->len)
+        fwrite_unlocked(c->row, 1, c->len, c->f);
+    c->len = 0;
+}
+
+/* Append n bytes to the row; a field longer than the buffer goes straight
+ * to the FILE after what the row holds. */
+static void row_put(asim_csv *c, const char *s, size_t n)
+{
+    if (c->len + n > sizeof c->row) {
+        row_flush(c);
+        if (n > sizeof c->row) {
+            fwrite_unlocked(s, 1, n, c->f);
+            return;
+        }
+    }
+    memcpy(c->row + c->len, s, n);
+    c->len += n;
+}
+
+/* A field that libcsv quotes (csv_write: quotes around it, inner quotes
+ * doubled). */
+static void row_put_quoted(asim_csv *c, const char *s, size_t n)
+{
+    size_t need = csv_write(NULL, 0, s, n);
+    if (c->len + need > sizeof c->row)
+        row_flush(c);
+    if (need > sizeof c->row) {
+        csv_fwrite(c->f, s, n);
+        return;
+    }
+    c->len += csv_write(c->row + c->len, sizeof c->row - c->len, s, n);
 }
 
 int asim_csv_open(asim_afile *a, asim_csv *c, const char *path, asim_err *err)
@@ -371,7 +408,7 @@ int asim_csv_open(asim_afile *a, asim_csv *c, const char *path, asim_err *err)
 static void separate(asim_csv *c)
 {
     if (c->col++ > 0)
-        putc_unlocked(',', c->f);
+        row_put(c, ",", 1);
 }
 
 /* Quote when a reader would otherwise split or trim the field: separators,
@@ -408,17 +445,17 @@ void asim_csv_str(asim_csv *c, const char *s)
         t[0] = '\'';
         memcpy(t + 1, s, m + 1);
         if (needs_quotes(t, m + 1))
-            csv_fwrite(c->f, t, m + 1);
+            row_put_quoted(c, t, m + 1);
         else
-            fwrite(t, 1, m + 1, c->f);
+            row_put(c, t, m + 1);
         asim_free(t);
         return;
     }
     size_t n = strlen(s);
     if (needs_quotes(s, n))
-        csv_fwrite(c->f, s, n);
+        row_put_quoted(c, s, n);
     else
-        fwrite(s, 1, n, c->f);
+        row_put(c, s, n);
 }
 
 void asim_csv_num(asim_csv *c, double v)
@@ -426,7 +463,7 @@ void asim_csv_num(asim_csv *c, double v)
     char buf[ASIM_FMT_DOUBLE_LEN];
     size_t n = fmt_double_cached(buf, v);
     separate(c);
-    fwrite_unlocked(buf, 1, n, c->f);
+    row_put(c, buf, n);
 }
 
 void asim_csv_int(asim_csv *c, long long v)
@@ -437,12 +474,13 @@ void asim_csv_int(asim_csv *c, long long v)
         buf[n++] = '-';
     n += put_u64(buf + n, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
     separate(c);
-    fwrite_unlocked(buf, 1, n, c->f);
+    row_put(c, buf, n);
 }
 
 void asim_csv_end(asim_csv *c)
 {
-    putc_unlocked('\n', c->f);
+    row_put(c, "\n", 1);
+    row_flush(c);
     c->col = 0;
 }
 
