@@ -13,13 +13,15 @@ typedef struct acct {
     int completed, rejected, timeouts, dropped, requeued, drained, syn_retries, connect_timeouts;
     double last_retry;
     double last_latency;
+    int bad_latency;               /* completions whose hook latency was not now - arrival */
 } acct;
 
-static void completed(void *c, const asim_request *r, asim_time now)
+static void completed(void *c, const asim_request *r, double latency, asim_time now)
 {
     acct *a = c;
     a->completed++;
     a->last_latency = ASIM_TO_SEC(now - r->arrival);
+    if (latency != a->last_latency) a->bad_latency++;    /* the hook's contract */
 }
 static void failed(void *c, const asim_request *r, asim_fail_kind k, asim_time now)
 {
@@ -230,7 +232,7 @@ static void check_buckets_at_bounds(const double *pb, int nb)
         CHECK_MSG(s.bucket_cum[b] == cum, "bucket %d of %d: %llu, want %llu", b, nb,
                   (unsigned long long)s.bucket_cum[b], (unsigned long long)cum);
     }
-    CHECK(a.completed == n);
+    CHECK(a.completed == n && a.bad_latency == 0);
     asim_webapp_destroy(w);
     asim_evq_destroy(q);
 }

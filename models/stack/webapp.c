@@ -432,7 +432,7 @@ static void finish(asim_webapp *w, int arg, int ok, asim_time now)
     } else {
         record_latency(w, lat, r.demand);
         w->last_completion = now;
-        w->h.completed(w->h.ctx, &r, now);
+        w->h.completed(w->h.ctx, &r, lat, now);
     }
     serve_next(w, now);
     if (w->draining && w->nfree == w->p.workers && w->waiting == 0)

@@ -151,11 +151,10 @@ void asim_simulate_set_run_label(const char *name)
 
 static void call_returned(sim *s, uint32_t id, int ok, asim_time now);
 
-static void on_completed(void *ctx, const asim_request *r, asim_time now)
+static void on_completed(void *ctx, const asim_request *r, double lat, asim_time now)
 {
     sim *s = ctx;
     if (r->parent) call_returned(s, r->parent, 1, now);
-    double lat = ASIM_TO_SEC(now - r->arrival);
     asim_hist_pair_add(s->lat, lat);
     s->completed++;
     s->sec_completed++;
