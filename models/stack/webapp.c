@@ -365,10 +365,13 @@ static int bucket_of(const asim_webapp *w, double lat)
         while (b < w->p.nbuckets && lat > bound[b]) b++;
         return b;
     }
-    int b = w->oct_start[k];
+    /* the bounds ascend, so counting those below lat among the next
+     * oct_span is the same as stepping while below; counted this way the
+     * loads do not wait for each other's comparison */
+    int b = w->oct_start[k], above = 0;
     for (int j = 0; j < w->oct_span; j++)
-        b += lat > bound[b];
-    return b;
+        above += lat > bound[b + j];
+    return b + above;
 }
 
 static void record_latency(asim_webapp *w, double lat, double service)
