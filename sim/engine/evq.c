@@ -52,6 +52,12 @@
  * settles a stale root by the ordinary removal.  Pop order is unchanged: keys
  * (time, sequence) are unique, so the order never depends on heap shape.
  *
+ * Lanes (evq.h): a source's next arrival waits in a lane beside the queue;
+ * each pop compares the queue's earliest entry with the pending lanes'
+ * (one or two compares), which is cheaper than the insertion, node and
+ * handle the arrival cost as a queue event.  Lane keys come from the same
+ * sequence counter, so the order of events is the same either way.
+ *
  * Invariants: if sorted, heap[0..n) is in strictly descending (at, tie) order
  * and stale_root is 0; else heap[0..n) is a 4-ary min-heap on (at, tie),
  * except that heap[0] is a dispatched entry while stale_root is set, and for
@@ -81,6 +87,14 @@ typedef struct node {
     uint32_t gen;                  /* odd: pending; even: free */
 } node;
 
+typedef struct lane {
+    entry e;                       /* its pending event's key */
+    asim_event_fn fn;
+    void *ctx;
+    uint64_t arg;
+    int pending;
+} lane;
+
 struct asim_evq {
     entry *heap;
     node *nodes;
@@ -94,6 +108,9 @@ struct asim_evq {
     int stopped;
     int stale_root;                /* heap[0] was dispatched, not yet removed */
     int sorted;                    /* heap[0..n) sorted descending, not a heap */
+    int nlanes, lanes_pending;
+    int lane_first;                /* the pending lane due first, when lanes_pending */
+    lane lanes[ASIM_EVQ_LANES];
 };
 
 #define NO_NODE UINT32_MAX
@@ -413,12 +430,58 @@ asim_time asim_evq_when(const asim_evq *q, asim_timer h)
     return k == NO_NODE ? -1 : q->heap[position(q, k)].at;
 }
 
+int asim_evq_lane(asim_evq *q, asim_event_fn fn, void *ctx)
+{
+    assert(fn);
+    if (q->nlanes == ASIM_EVQ_LANES)
+        return -1;
+    lane *l = &q->lanes[q->nlanes];
+    l->fn = fn;
+    l->ctx = ctx;
+    l->pending = 0;
+    return q->nlanes++;
+}
+
+void asim_evq_lane_at(asim_evq *q, int i, asim_time at, uint64_t arg)
+{
+    assert(i >= 0 && i < q->nlanes);
+    lane *l = &q->lanes[i];
+    assert(!l->pending && "asim_evq: lane event already pending");
+    assert(at >= q->now && "asim_evq: event scheduled in the past");
+    l->e.at = at;
+    l->e.tie = next_tie(q, (uint32_t)NODE_MASK);    /* the node part is never read */
+    l->arg = arg;
+    l->pending = 1;
+    if (q->lanes_pending++ == 0 || less(l->e, q->lanes[q->lane_first].e))
+        q->lane_first = i;
+}
+
+/* Run the first lane event, already known to be due (see step). */
+static void run_lane(asim_evq *q)
+{
+    lane *l = &q->lanes[q->lane_first];
+    l->pending = 0;
+    if (--q->lanes_pending > 0) {
+        int best = -1;
+        for (int i = 0; i < q->nlanes; i++)
+            if (q->lanes[i].pending && (best < 0 || less(q->lanes[i].e, q->lanes[best].e)))
+                best = i;
+        q->lane_first = best;
+    }
+    q->now = l->e.at;
+    q->dispatched++;
+    l->fn(l->ctx, l->arg, l->e.at);
+}
+
 asim_time asim_evq_now(const asim_evq *q) { return q->now; }
-size_t asim_evq_pending(const asim_evq *q) { return q->n - (size_t)q->stale_root; }
+size_t asim_evq_pending(const asim_evq *q)
+{
+    return q->n - (size_t)q->stale_root + (size_t)q->lanes_pending;
+}
 uint64_t asim_evq_dispatched(const asim_evq *q) { return q->dispatched; }
 size_t asim_evq_capacity(const asim_evq *q) { return q->cap; }
 
-asim_time asim_evq_next_time(const asim_evq *q)
+static asim_time queue_next_time(const asim_evq *q)
 {
     if (q->sorted)
         return q->n ? q->heap[q->n - 1].at : ASIM_TIME_MAX;
@@ -432,22 +495,36 @@ asim_time asim_evq_next_time(const asim_evq *q)
     return t;
 }
 
+asim_time asim_evq_next_time(const asim_evq *q)
+{
+    asim_time t = queue_next_time(q);
+    if (q->lanes_pending && q->lanes[q->lane_first].e.at < t)
+        t = q->lanes[q->lane_first].e.at;
+    return t;
+}
+
 /* Pop the minimum, free its node (so the handler may reuse it and its handle
  * is already stale), advance the clock and run the handler. */
 static inline int step(asim_evq *q, asim_time horizon)
 {
     settle(q);
-    entry top;
-    if (q->sorted) {
-        if (q->n == 0 || q->heap[q->n - 1].at > horizon)
-            return 0;
-        top = q->heap[--q->n];
-    } else {
-        if (q->n == 0 || q->heap[0].at > horizon)
-            return 0;
-        top = q->heap[0];
-        q->stale_root = 1;
+    size_t first = q->sorted ? q->n - 1 : 0;      /* the queue's earliest, if n > 0 */
+    if (q->lanes_pending) {
+        const lane *l = &q->lanes[q->lane_first];
+        if (q->n == 0 || less(l->e, q->heap[first])) {
+            if (l->e.at > horizon)
+                return 0;
+            run_lane(q);
+            return 1;
+        }
     }
+    if (q->n == 0 || q->heap[first].at > horizon)
+        return 0;
+    entry top = q->heap[first];
+    if (q->sorted)
+        q->n--;
+    else
+        q->stale_root = 1;
     uint32_t k = node_of(top);
     node nd = q->nodes[k];
     node_release(q, k);
