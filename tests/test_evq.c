@@ -324,7 +324,7 @@ typedef struct lane_world {
     uint64_t x;                    /* LCG state */
     run_log log;
     size_t pending_sum;
-    asim_time next_sum;
+    uint64_t next_sum;             /* wraps: ASIM_TIME_MAX when nothing else is pending */
     int budget;
 } lane_world;
 
@@ -356,7 +356,7 @@ static void lw_stream(void *ctx, uint64_t arg, asim_time now)
     lane_world *w = ctx;
     record(&w->log, 1000 + arg, now);
     w->pending_sum += asim_evq_pending(w->q);
-    w->next_sum += asim_evq_next_time(w->q);
+    w->next_sum += (uint64_t)asim_evq_next_time(w->q);
     if (--w->budget <= 0)
         return;
     int spawn = (int)(lw_next(w) % 3);
