@@ -254,9 +254,35 @@ static void test_csv_row_buffer_edges(void)
     free(buf);
 }
 
-/* CSV integers are printed by hand too: compare with printf at the edges. */
+/* CSV integers are printed by hand too: compare with printf at the edges,
+ * on every number of digits and on 0..99999 (each two-digit step). */
 static void test_csv_int_matches_printf(void)
 {
+    char *all = NULL;
+    size_t all_len = 0;
+    FILE *fa = open_memstream(&all, &all_len);
+    asim_csv ca;
+    asim_csv_init(&ca, fa);
+    char *want_all = malloc(16 * 120000);
+    size_t w = 0;
+    for (long long v = -1000; v < 100000; v++) {
+        asim_csv_int(&ca, v);
+        asim_csv_end(&ca);
+        w += (size_t)sprintf(want_all + w, "%lld\n", v);
+    }
+    for (long long v = 1, k = 0; k < 19; k++, v *= 10) {
+        long long x[3] = { v - 1, v, v + 7 };
+        for (int j = 0; j < 3; j++) {
+            asim_csv_int(&ca, x[j]);
+            asim_csv_end(&ca);
+            w += (size_t)sprintf(want_all + w, "%lld\n", x[j]);
+        }
+    }
+    fclose(fa);
+    CHECK(all_len == w && memcmp(all, want_all, w) == 0);
+    free(all);
+    free(want_all);
+
     const long long v[] = { 0, 1, -1, 9, 10, -10, 1234567890123LL, LLONG_MAX, LLONG_MIN };
     for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
         char *buf = NULL;
