@@ -336,6 +336,46 @@ static void move_buckets(asim_hist *into, asim_hist *from)
         into->hi = from->hi;
 }
 
+void asim_hist_pair_close_quantiles(asim_hist_pair *p, const double *q, size_t nq, double *out)
+{
+    asim_hist *from = p->period, *into = p->total;
+    assert(p->period_quantiles);
+    for (size_t k = 1; k < nq; k++)
+        assert(q[k] >= q[k - 1] && "asim_hist_pair_close_quantiles: q must be ascending");
+    size_t k = 0;
+    if (!from->count) {
+        for (; k < nq; k++)
+            out[k] = NAN;
+    }
+    for (; k < nq && q[k] <= 0; k++)
+        out[k] = from->min;
+    uint64_t cum = 0, want = k < nq && q[k] < 1 ? rank_of(q[k], from->count) : 0;
+    if (from->lo <= from->hi) {
+        for (size_t w = from->lo / 64; w <= from->hi / 64; w++) {
+            for (uint64_t bits = from->nz[w]; bits; bits &= bits - 1) {
+                size_t i = w * 64 + low_bit(bits);
+                cum += from->b[i];
+                /* the quantiles that end in this bucket (see asim_hist_quantiles) */
+                while (k < nq && q[k] < 1 && cum >= want) {
+                    out[k++] = clamp(from, bucket_value(from, i));
+                    want = k < nq && q[k] < 1 ? rank_of(q[k], from->count) : 0;
+                }
+                into->b[i] += from->b[i];
+                from->b[i] = 0;
+            }
+            into->nz[w] |= from->nz[w];
+            from->nz[w] = 0;
+        }
+        if (from->lo < into->lo)
+            into->lo = from->lo;
+        if (from->hi > into->hi)
+            into->hi = from->hi;
+    }
+    for (; k < nq; k++)                      /* q >= 1: the maximum itself */
+        out[k] = from->max;
+    clear_summary(from);
+}
+
 void asim_hist_pair_close(asim_hist_pair *p)
 {
     if (p->period_quantiles)

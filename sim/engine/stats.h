@@ -67,6 +67,10 @@ void   asim_hist_pair_add(asim_hist_pair *p, double v);
 const asim_hist *asim_hist_pair_period(const asim_hist_pair *p);
 /* End the period: its values join the total and it starts empty. */
 void   asim_hist_pair_close(asim_hist_pair *p);
+/* The same, also giving the period's quantiles (as asim_hist_quantiles on
+ * asim_hist_pair_period before closing; period_quantiles only): one walk
+ * over the period's buckets serves both. */
+void   asim_hist_pair_close_quantiles(asim_hist_pair *p, const double *q, size_t nq, double *out);
 /* The whole run's histogram (ends the current period first). */
 const asim_hist *asim_hist_pair_total(asim_hist_pair *p);
 
