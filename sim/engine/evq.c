@@ -35,7 +35,7 @@
  * replicas, 10 simulated s, 467k requests) with cachegrind, whose counts do
  * not depend on the machine's load; "L2" is its last level set to this
  * machine's 1 MiB L2 (--LL=1048576,8,64).  Instructions / D1 misses / L2
- * misses of the whole run, in millions:
+ * misses of the whole run, in millions, before lanes (below):
  *
  *     before                                  1208.5 / 17.44 / 6.68
  *     pos[] apart from the nodes, heap[1]
@@ -43,19 +43,20 @@
  *     + Floyd's bottom-up pop on every
  *       root refill (dropped)                 1236.9 / 16.35 / 6.52
  *     + Floyd's only for settle (dropped)     1200.9 / 16.31 / 6.52
- *       (again with everything below: 1005.2 -> 1007.8 instructions;
- *       a sift down selecting 128-bit keys with conditional moves and
- *       comparing the chosen key without a reload: 1005.2 -> 1023.9)
- *     the handler's first schedule held
- *       (kept; after the webapp and cluster
- *       changes of the same series)           1180.7 -> 1061.3 instructions
+ *       (again later, with the webapp, cluster and tsdb changes of the
+ *       same series: 1005.2 -> 1007.8 instructions)
+ *     a sift down selecting 128-bit keys by conditional moves, comparing
+ *       the chosen key without a reload (dropped): 1005.2 -> 1023.9
+ *     the handler's first schedule held aside, the earlier of two taking
+ *       the root (1180.7 -> 1061.3): dropped when lanes took the arrivals
+ *       out of the queue, which removed the same waste (the arrival
+ *       handler's completion sifted down the whole depth, then its next
+ *       arrival up the whole depth)
  *
  * Floyd's variant lost because the entry refilling the root is often the
  * earliest of all (the next arrival, ~21 us away at 1,000 replicas), which
  * the ordinary sift down places at once and Floyd's carries to a leaf and
- * back.  The hold (below) removes the real waste: the arrival handler's
- * completion sifted down the whole depth and its next arrival up the whole
- * depth, -256 instructions a request at 1,000 replicas.
+ * back.
  *
  * Layout
  *  - heap[]: entries {at, tie} where tie = seq << NODE_BITS | node index, so
@@ -77,25 +78,24 @@
  *    steady state allocates nothing.
  *
  * The popped root stays in place while its handler runs (`stale_root`): the
- * handler's first asim_evq_at is held aside (`hold`), and either a second
- * one arrives, and the earlier of the two fills the root (sifting down) while
- * the later is appended (sifting up), or the next other operation settles
- * the root: the held entry fills it and sifts down, or, with none held, the
- * ordinary removal.  Where a pop then a push cost a sift down and a sift up,
- * the usual handler (one successor: a completion) costs one sift down; the
- * hold is for the arrival handler, which schedules the request's completion
- * (anywhere in the queue) and then the next arrival (the earliest of all):
- * filling the root with the completion sifted it down the whole depth and
- * then the arrival up the whole depth, where now the arrival stops at the
- * root and the completion climbs a level or two from the bottom.  Pop order
- * is unchanged: keys (time, sequence) are unique, so the order never depends
- * on heap shape.
+ * handler's first asim_evq_at overwrites it and sifts down once, where a pop
+ * then a push cost a sift down and a sift up (most handlers schedule their
+ * successor: the next arrival, a completion).  Every other operation first
+ * settles a stale root by the ordinary removal.  Pop order is unchanged: keys
+ * (time, sequence) are unique, so the order never depends on heap shape.
+ *
+ * Lanes (evq.h): a source's next arrival waits in a lane beside the queue;
+ * each pop compares the queue's earliest entry with the pending lanes'
+ * (one or two compares), which is cheaper than the insertion, node and
+ * handle the arrival cost as a queue event.  Lane keys come from the same
+ * sequence counter, so the order of events is the same either way.
  *
  * Invariants: if sorted, heap[0..n) is in strictly descending (at, tie) order
  * and stale_root is 0; else heap[0..n) is a 4-ary min-heap on (at, tie),
- * except that heap[0] is a dispatched entry while stale_root is set; held
- * only while stale_root; for every pending node k but the held one,
- * heap[pos[k]] has node index k; now <= the earliest pending time. */
+ * except that heap[0] is a dispatched entry while stale_root is set, and for
+ * every pending node k, heap[pos[k]] has node index k (the sorted array
+ * keeps no positions: position() searches it); now <= the earliest pending
+ * time. */
 #include "sim/engine/evq.h"
 
 #include <assert.h>
@@ -120,8 +120,16 @@ typedef struct node {
     uint32_t gen;                  /* odd: pending; even: free */
 } node;
 
+typedef struct lane {
+    entry e;                       /* its pending event's key */
+    asim_event_fn fn;
+    void *ctx;
+    uint64_t arg;
+    int pending;
+} lane;
+
 struct asim_evq {
-    entry *heap;                   /* heap_mem + HEAP_PAD: heap[1] starts a cache line */
+    entry *heap;                   /* in heap_mem, placed so that heap[1] starts a cache line */
     void *heap_mem;
     uint32_t *pos;                 /* pos[k]: heap index of pending node k, else next free node */
     node *nodes;
@@ -134,9 +142,10 @@ struct asim_evq {
     uint64_t dispatched;
     int stopped;
     int stale_root;                /* heap[0] was dispatched, not yet removed */
-    int held;                      /* stale_root: the handler's first schedule waits in `hold` */
-    entry hold;
     int sorted;                    /* heap[0..n) sorted descending, not a heap */
+    int nlanes, lanes_pending;
+    int lane_first;                /* the pending lane due first, when lanes_pending */
+    lane lanes[ASIM_EVQ_LANES];
 };
 
 #define NO_NODE UINT32_MAX
@@ -226,17 +235,33 @@ static inline void sorted_insert(asim_evq *q, entry e)
     entry *a = q->heap;
     size_t i = q->n++;
     while (i > 0 && less(a[i - 1], e)) {
-        put(q, i, a[i - 1]);
+        a[i] = a[i - 1];
         i--;
     }
-    put(q, i, e);
+    a[i] = e;
 }
 
 static void sorted_remove(asim_evq *q, size_t i)
 {
     for (size_t j = i + 1; j < q->n; j++)
-        put(q, j - 1, q->heap[j]);
+        q->heap[j - 1] = q->heap[j];
     q->n--;
+}
+
+/* Where node k's entry is: the heap keeps positions in the nodes; the sorted
+ * array does not (every insertion would write the position of each entry it
+ * moves, for the rare cancel), so it is searched: at most SORTED_BACK..
+ * SORTED_MAX entries. */
+static size_t position(const asim_evq *q, uint32_t k)
+{
+    if (!q->sorted)
+        return q->pos[k];
+    size_t i = q->n;
+    while (i-- > 0)
+        if (node_of(q->heap[i]) == k)
+            return i;
+    assert(0 && "asim_evq: pending node not in the sorted array");
+    return 0;
 }
 
 /* Ascending order is a valid d-ary heap: reversing is the whole conversion. */
@@ -276,11 +301,6 @@ static inline void settle(asim_evq *q)
     if (!q->stale_root)
         return;
     q->stale_root = 0;
-    if (q->held) {                         /* the held schedule takes the root's place */
-        q->held = 0;
-        sift_down(q, 0, q->hold);
-        return;
-    }
     if (--q->n > 0)
         sift_down(q, 0, q->heap[q->n]);
     maybe_sort(q);
@@ -310,7 +330,7 @@ static void resize(asim_evq *q, size_t ncap)
     q->cap = (uint32_t)ncap;
 }
 
-static void grow(asim_evq *q)
+static __attribute__((noinline)) void grow(asim_evq *q)
 {
     size_t ncap = asim_grow_cap((size_t)q->cap, (size_t)q->cap + 1, 16);
     if (ncap > NODE_MASK + 1)
@@ -380,6 +400,21 @@ void asim_evq_destroy(asim_evq *q)
     asim_free(q);
 }
 
+/* Out of line: the common case, a small sorted queue, then needs few
+ * registers and no stack frame of its own (callgrind: the prologue and
+ * epilogue were a fifth of every schedule). */
+static __attribute__((noinline)) void heap_insert(asim_evq *q, entry e)
+{
+    if (q->stale_root) {                   /* at >= now = the old root's time */
+        q->stale_root = 0;
+        sift_down(q, 0, e);
+    } else {
+        if (q->sorted)
+            to_heap(q);
+        sift_up(q, q->n++, e);
+    }
+}
+
 asim_timer asim_evq_at(asim_evq *q, asim_time at, asim_event_fn fn, void *ctx, uint64_t arg)
 {
     assert(at >= q->now && "asim_evq: event scheduled in the past");
@@ -390,28 +425,10 @@ asim_timer asim_evq_at(asim_evq *q, asim_time at, asim_event_fn fn, void *ctx, u
     nd->ctx = ctx;
     nd->arg = arg;
     entry e = { at, next_tie(q, k) };
-    if (q->stale_root) {                   /* at >= now = the old root's time */
-        if (!q->held) {                    /* wait: a second schedule may follow */
-            q->held = 1;
-            q->hold = e;
-        } else {                           /* the earlier of the two takes the root */
-            entry a = q->hold, b = e;
-            if (less(b, a)) {
-                a = e;
-                b = q->hold;
-            }
-            q->held = 0;
-            q->stale_root = 0;
-            sift_down(q, 0, a);
-            sift_up(q, q->n++, b);
-        }
-    } else if (q->sorted && q->n < SORTED_MAX) {
+    if (q->sorted && q->n < SORTED_MAX)    /* (never a stale root while sorted) */
         sorted_insert(q, e);
-    } else {
-        if (q->sorted)
-            to_heap(q);
-        sift_up(q, q->n++, e);
-    }
+    else
+        heap_insert(q, e);
     return (uint64_t)q->nodes[k].gen << 32 | (k + 1);
 }
 
@@ -437,7 +454,7 @@ int asim_evq_cancel(asim_evq *q, asim_timer h)
         return 0;
     settle(q);
     if (q->sorted) {
-        sorted_remove(q, q->pos[k]);
+        sorted_remove(q, position(q, k));
     } else {
         heap_remove(q, q->pos[k]);
         maybe_sort(q);
@@ -455,7 +472,7 @@ int asim_evq_reschedule(asim_evq *q, asim_timer h, asim_time at)
     settle(q);
     entry e = { at, next_tie(q, k) };
     if (q->sorted) {
-        sorted_remove(q, q->pos[k]);
+        sorted_remove(q, position(q, k));
         sorted_insert(q, e);
     } else {
         fix(q, q->pos[k], e);
@@ -466,29 +483,79 @@ int asim_evq_reschedule(asim_evq *q, asim_timer h, asim_time at)
 asim_time asim_evq_when(const asim_evq *q, asim_timer h)
 {
     uint32_t k = lookup(q, h);
-    if (k == NO_NODE)
+    return k == NO_NODE ? -1 : q->heap[position(q, k)].at;
+}
+
+int asim_evq_lane(asim_evq *q, asim_event_fn fn, void *ctx)
+{
+    assert(fn);
+    if (q->nlanes == ASIM_EVQ_LANES)
         return -1;
-    if (q->held && node_of(q->hold) == k)
-        return q->hold.at;
-    return q->heap[q->pos[k]].at;
+    lane *l = &q->lanes[q->nlanes];
+    l->fn = fn;
+    l->ctx = ctx;
+    l->pending = 0;
+    return q->nlanes++;
+}
+
+void asim_evq_lane_at(asim_evq *q, int i, asim_time at, uint64_t arg)
+{
+    assert(i >= 0 && i < q->nlanes);
+    lane *l = &q->lanes[i];
+    assert(!l->pending && "asim_evq: lane event already pending");
+    assert(at >= q->now && "asim_evq: event scheduled in the past");
+    l->e.at = at;
+    l->e.tie = next_tie(q, (uint32_t)NODE_MASK);    /* the node part is never read */
+    l->arg = arg;
+    l->pending = 1;
+    if (q->lanes_pending++ == 0 || less(l->e, q->lanes[q->lane_first].e))
+        q->lane_first = i;
+}
+
+/* Run the first lane event, already known to be due (see step). */
+static void run_lane(asim_evq *q)
+{
+    lane *l = &q->lanes[q->lane_first];
+    l->pending = 0;
+    if (--q->lanes_pending > 0) {
+        int best = -1;
+        for (int i = 0; i < q->nlanes; i++)
+            if (q->lanes[i].pending && (best < 0 || less(q->lanes[i].e, q->lanes[best].e)))
+                best = i;
+        q->lane_first = best;
+    }
+    q->now = l->e.at;
+    q->dispatched++;
+    l->fn(l->ctx, l->arg, l->e.at);
 }
 
 asim_time asim_evq_now(const asim_evq *q) { return q->now; }
-size_t asim_evq_pending(const asim_evq *q) { return q->n - (size_t)q->stale_root + (size_t)q->held; }
+size_t asim_evq_pending(const asim_evq *q)
+{
+    return q->n - (size_t)q->stale_root + (size_t)q->lanes_pending;
+}
 uint64_t asim_evq_dispatched(const asim_evq *q) { return q->dispatched; }
 size_t asim_evq_capacity(const asim_evq *q) { return q->cap; }
 
-asim_time asim_evq_next_time(const asim_evq *q)
+static asim_time queue_next_time(const asim_evq *q)
 {
     if (q->sorted)
         return q->n ? q->heap[q->n - 1].at : ASIM_TIME_MAX;
     if (!q->stale_root)
         return q->n ? q->heap[0].at : ASIM_TIME_MAX;
-    /* the root is gone: the minimum is among its children and the held entry */
-    asim_time t = q->held ? q->hold.at : ASIM_TIME_MAX;
+    /* the root is gone: the minimum is among its children */
+    asim_time t = ASIM_TIME_MAX;
     for (size_t c = 1; c <= ARITY && c < q->n; c++)
         if (q->heap[c].at < t)
             t = q->heap[c].at;
+    return t;
+}
+
+asim_time asim_evq_next_time(const asim_evq *q)
+{
+    asim_time t = queue_next_time(q);
+    if (q->lanes_pending && q->lanes[q->lane_first].e.at < t)
+        t = q->lanes[q->lane_first].e.at;
     return t;
 }
 
@@ -497,17 +564,23 @@ asim_time asim_evq_next_time(const asim_evq *q)
 static inline int step(asim_evq *q, asim_time horizon)
 {
     settle(q);
-    entry top;
-    if (q->sorted) {
-        if (q->n == 0 || q->heap[q->n - 1].at > horizon)
-            return 0;
-        top = q->heap[--q->n];
-    } else {
-        if (q->n == 0 || q->heap[0].at > horizon)
-            return 0;
-        top = q->heap[0];
-        q->stale_root = 1;
+    size_t first = q->sorted ? q->n - 1 : 0;      /* the queue's earliest, if n > 0 */
+    if (q->lanes_pending) {
+        const lane *l = &q->lanes[q->lane_first];
+        if (q->n == 0 || less(l->e, q->heap[first])) {
+            if (l->e.at > horizon)
+                return 0;
+            run_lane(q);
+            return 1;
+        }
     }
+    if (q->n == 0 || q->heap[first].at > horizon)
+        return 0;
+    entry top = q->heap[first];
+    if (q->sorted)
+        q->n--;
+    else
+        q->stale_root = 1;
     uint32_t k = node_of(top);
     node nd = q->nodes[k];
     node_release(q, k);
