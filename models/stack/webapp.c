@@ -43,22 +43,24 @@ typedef struct synwait {
 /* Layout: with many replicas (1,000-10,000) a request's completion misses
  * the cache on every line of its replica it touches, so the fields a request
  * uses fill the struct's first five 64-byte lines (the struct is
- * line-aligned), the per-replica arrays follow it in the same allocation
- * (hot ones first: free_slots and bucket share a line, then the slots from a
- * line boundary) instead of five separate ones, and the cold fields (scrapes,
- * dropped SYNs, drain) come last.  With the default 4 workers the busy_frac
- * table sits in line 4 itself. */
+ * line-aligned), then oct_start; the per-replica arrays follow it in the
+ * same allocation (hot ones first: free_slots, bucket and bounds, then the
+ * slots from a line boundary) instead of separate ones, and the cold fields
+ * (backlog ring, scrapes, dropped SYNs, drain) come last.  With the default
+ * 4 workers the busy_frac table sits in line 4 itself. */
 #define SMALL_WORKERS 4
 struct asim_webapp {
-    /* line 0: a request's way in and out of the workers and the backlog */
+    /* line 0: a request's way in and out of the workers and the backlog,
+     * and where the histogram's search starts */
     asim_evq *q;
     asim_cgroup *cpu;              /* the container's cgroup on a shared host; NULL: own CPU */
     slot *slots;                   /* workers, in this allocation */
     int *free_slots;               /* stack of free slot indices, in this allocation */
-    asim_request *ring;            /* backlog ring */
+    double *bounds;                /* the bounds, then oct_span times +Inf; in this allocation */
     int nfree;
     int cap, head, waiting;
     int draining;
+    int oct_span;                  /* the most bounds inside one octave */
     /* line 1: the parameters (workers, backlog, timeout, bucket bounds) */
     asim_webapp_params p;
     /* line 2: the hooks (ctx, completed, failed first), the completion count */
@@ -77,13 +79,12 @@ struct asim_webapp {
     asim_time cpu_last;
     asim_time last_completion;
     double busy_frac_small[SMALL_WORKERS + 1];  /* busy_frac's table for few workers */
-    /* line 5: the histogram's search (bounds, oct_span, then oct_start) */
-    double *bounds;                /* the bounds, then oct_span times +Inf */
-    int oct_span;                  /* the most bounds inside one octave */
     /* oct_start[k]: how many bounds lie below 2^(k - OCT_BIAS) s, where the
      * search for a latency in that octave starts (bucket_of) */
     uint16_t oct_start[OCT_N];
-    /* cold: identity, scrapes, dropped SYNs */
+    /* cold: the backlog ring (used only while every worker is busy),
+     * identity, scrapes, dropped SYNs */
+    asim_request *ring;            /* backlog ring */
     int id;
     int drain_mode;
     int scrapes_in;                /* in-band scrapes in service or waiting */
@@ -140,20 +141,38 @@ static void cancel_completion(asim_webapp *w, int s)
 
 void asim_webapp_set_cpu(asim_webapp *w, asim_cgroup *g) { w->cpu = g; }
 
-/* One allocation, line-aligned: the struct, then free_slots and bucket,
- * the slots from a line boundary, then the cold arrays (bucket_cum, and
+/* One allocation, line-aligned: the struct, then free_slots, bucket and
+ * bounds, the slots from a line boundary, then the cold arrays (bucket_cum, and
  * busy_frac when there are more than SMALL_WORKERS workers). */
 #define LINE 64
 static size_t round_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
 
+/* oct_start[k] for every octave k, and the most bounds inside one octave. */
+static int octaves(const asim_webapp_params *p, uint16_t *oct_start)
+{
+    int span = 0;
+    for (int k = 0, b = 0; k < OCT_N; k++) {
+        double edge = ldexp(1.0, k - OCT_BIAS);
+        while (b < p->nbuckets && p->bucket_bounds[b] < edge) b++;
+        oct_start[k] = (uint16_t)b;
+        if (k > 0 && b - oct_start[k - 1] > span) span = b - oct_start[k - 1];
+    }
+    if (p->nbuckets - oct_start[OCT_N - 1] > span) span = p->nbuckets - oct_start[OCT_N - 1];
+    return span;
+}
+
 asim_webapp *asim_webapp_create(asim_evq *q, const asim_webapp_params *p,
                                 const asim_webapp_hooks *hooks, int id)
 {
+    uint16_t oct_start[OCT_N];
+    int oct_span = octaves(p, oct_start);
     size_t nw = (size_t)p->workers, nb = (size_t)p->nbuckets + 1;
     size_t nbf = p->workers > SMALL_WORKERS && p->workers <= BUSY_FRAC_MAX ? nw + 1 : 0;
+    size_t nbounds = (size_t)p->nbuckets + (size_t)oct_span + 1;
     size_t o_free = round_up(sizeof(asim_webapp), LINE);
     size_t o_bucket = round_up(o_free + nw * sizeof(int), 8);
-    size_t o_slots = round_up(o_bucket + nb * sizeof(uint64_t), LINE);
+    size_t o_bounds = o_bucket + nb * sizeof(uint64_t);
+    size_t o_slots = round_up(o_bounds + nbounds * sizeof(double), LINE);
     size_t o_cum = round_up(o_slots + nw * sizeof(slot), 8);
     size_t o_busy = o_cum + nb * sizeof(uint64_t);
     size_t size = o_busy + nbf * sizeof(double);
@@ -164,6 +183,7 @@ asim_webapp *asim_webapp_create(asim_evq *q, const asim_webapp_params *p,
     w->slots = (slot *)(mem + o_slots);
     w->free_slots = (int *)(mem + o_free);
     w->bucket = (uint64_t *)(mem + o_bucket);
+    w->bounds = (double *)(mem + o_bounds);
     w->bucket_cum = (uint64_t *)(mem + o_cum);
     if (p->workers <= SMALL_WORKERS)
         w->busy_frac = w->busy_frac_small;
@@ -181,14 +201,8 @@ asim_webapp *asim_webapp_create(asim_evq *q, const asim_webapp_params *p,
             w->busy_frac[b] = (double)b / p->workers;
     w->cap = p->backlog < 64 ? p->backlog : 64;
     w->ring = asim_malloc((size_t)(w->cap > 0 ? w->cap : 1) * sizeof *w->ring);
-    for (int k = 0, b = 0; k < OCT_N; k++) {
-        double edge = ldexp(1.0, k - OCT_BIAS);
-        while (b < p->nbuckets && p->bucket_bounds[b] < edge) b++;
-        w->oct_start[k] = (uint16_t)b;
-        if (k > 0 && b - w->oct_start[k - 1] > w->oct_span) w->oct_span = b - w->oct_start[k - 1];
-    }
-    if (p->nbuckets - w->oct_start[OCT_N - 1] > w->oct_span) w->oct_span = p->nbuckets - w->oct_start[OCT_N - 1];
-    w->bounds = asim_malloc((size_t)(p->nbuckets + w->oct_span + 1) * sizeof *w->bounds);
+    memcpy(w->oct_start, oct_start, sizeof oct_start);
+    w->oct_span = oct_span;
     for (int b = 0; b < p->nbuckets + w->oct_span + 1; b++)
         w->bounds[b] = b < p->nbuckets ? p->bucket_bounds[b] : INFINITY;
     w->last_completion = -1;
@@ -205,7 +219,6 @@ void asim_webapp_destroy(asim_webapp *w)
         if (w->syn[i].timer) asim_evq_cancel(w->q, w->syn[i].timer);
     asim_free(w->syn);
     asim_free(w->ring);
-    asim_free(w->bounds);
     asim_free(w->mem);
 }
 

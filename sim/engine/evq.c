@@ -561,7 +561,7 @@ asim_time asim_evq_next_time(const asim_evq *q)
 
 /* Pop the minimum, free its node (so the handler may reuse it and its handle
  * is already stale), advance the clock and run the handler. */
-static inline int step(asim_evq *q, asim_time horizon)
+static inline __attribute__((always_inline)) int step(asim_evq *q, asim_time horizon)
 {
     settle(q);
     size_t first = q->sorted ? q->n - 1 : 0;      /* the queue's earliest, if n > 0 */
