@@ -47,6 +47,11 @@ gsl_rng *asim_rng_stream(uint64_t seed, const char *name)
     return r;
 }
 
+void asim_rng_reseed(gsl_rng *r, uint64_t seed, const char *name)
+{
+    gsl_rng_set(r, (unsigned long)asim_rng_derive(seed, name));
+}
+
 void asim_rng_free(gsl_rng *r)
 {
     if (r)

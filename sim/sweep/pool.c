@@ -150,11 +150,15 @@ int asim_pool_build_config(asim_config *cfg, const asim_config *base, const char
 
 /* ---- the worker -------------------------------------------------------- */
 
+/* Runs jobs until the parent closes the pipe.  One sim cache for the
+ * worker's life: its runs (and the validation of their configurations)
+ * reuse parsed queries and the runs' allocations (sim_cache.h). */
 static void worker_run(const asim_config *base, unsigned flags, int in, int out)
 {
     char *assign = asim_malloc(ASSIGN_MAX + 1);
     char *dir = asim_malloc(ASSIGN_MAX + 1);
     asim_summary *sum = asim_malloc(sizeof *sum);
+    asim_sim_cache *cache = asim_sim_cache_create();
     for (;;) {
         job_msg m;
         if (read_full(in, &m, sizeof m) != 1 || m.assign_len > ASSIGN_MAX || m.out_len > ASSIGN_MAX)
@@ -173,7 +177,8 @@ static void worker_run(const asim_config *base, unsigned flags, int in, int out)
         if (rc == 0 && m.out_len > 0)
             rc = asim_mkdirs(dir, &err);
         if (rc == 0)
-            rc = asim_simulate(&cfg, m.seed, m.out_len > 0 ? dir : NULL, flags, sum, &r.stats, &err);
+            rc = asim_simulate_cached(cache, &cfg, m.seed, m.out_len > 0 ? dir : NULL, flags, sum, &r.stats,
+                                      &err);
         asim_config_free(&cfg);
         r.rc = rc;
         if (rc) {
@@ -189,6 +194,7 @@ static void worker_run(const asim_config *base, unsigned flags, int in, int out)
             (r.n && write_full(out, sum->m, r.n * sizeof sum->m[0]) != 0))
             break;
     }
+    asim_sim_cache_destroy(cache);
     asim_free(assign);
     asim_free(dir);
     asim_free(sum);
