@@ -17,7 +17,7 @@ typedef struct world {
     asim_time done_at, applied_at;
 } world;
 
-static void completed(void *c, const asim_request *r, asim_time t) { ASIM_UNUSED(r); ASIM_UNUSED(t); ((world *)c)->completed++; }
+static void completed(void *c, const asim_request *r, double lat, asim_time t) { ASIM_UNUSED(r); ASIM_UNUSED(lat); ASIM_UNUSED(t); ((world *)c)->completed++; }
 static void failed(void *c, const asim_request *r, asim_fail_kind k, asim_time t) { ASIM_UNUSED(r); ASIM_UNUSED(k); ASIM_UNUSED(t); ((world *)c)->failed++; }
 static void applied(void *c, int target, asim_time t) { ASIM_UNUSED(target); ((world *)c)->applied++; ((world *)c)->applied_at = t; }
 static void done(void *c, int target, int replicas, asim_time t) { ASIM_UNUSED(target); ((world *)c)->done_replicas = replicas; ((world *)c)->done_at = t; }

@@ -311,6 +311,99 @@ static void test_random_against_model(void)
     }
 }
 
+/* --- lanes ---------------------------------------------------------------- */
+
+/* A world of S self-rescheduling streams (like arrival sources) and events
+ * they spawn into the queue (like completions), with ties on purpose: gaps
+ * of 0..3 ns.  Run once with the streams in lanes and once with them as
+ * ordinary events: the same events must run in the same order, with the
+ * same pending counts and next times along the way. */
+typedef struct lane_world {
+    asim_evq *q;
+    int lanes[8];                  /* stream -> lane, -1: ordinary events */
+    uint64_t x;                    /* LCG state */
+    run_log log;
+    size_t pending_sum;
+    uint64_t next_sum;             /* wraps: ASIM_TIME_MAX when nothing else is pending */
+    int budget;
+} lane_world;
+
+static uint64_t lw_next(lane_world *w)
+{
+    w->x = w->x * 6364136223846793005u + 1442695040888963407u;
+    return w->x >> 33;
+}
+
+static void lw_spawned(void *ctx, uint64_t arg, asim_time now)
+{
+    lane_world *w = ctx;
+    record(&w->log, arg, now);
+    w->pending_sum += asim_evq_pending(w->q);
+}
+
+static void lw_stream(void *ctx, uint64_t arg, asim_time now);
+
+static void lw_schedule_stream(lane_world *w, int s, asim_time at)
+{
+    if (w->lanes[s] >= 0)
+        asim_evq_lane_at(w->q, w->lanes[s], at, (uint64_t)s);
+    else
+        asim_evq_at(w->q, at, lw_stream, w, (uint64_t)s);
+}
+
+static void lw_stream(void *ctx, uint64_t arg, asim_time now)
+{
+    lane_world *w = ctx;
+    record(&w->log, 1000 + arg, now);
+    w->pending_sum += asim_evq_pending(w->q);
+    w->next_sum += (uint64_t)asim_evq_next_time(w->q);
+    if (--w->budget <= 0)
+        return;
+    int spawn = (int)(lw_next(w) % 3);
+    for (int k = 0; k < spawn; k++)        /* before the stream's next: its sequence is later */
+        asim_evq_at(w->q, now + (asim_time)(lw_next(w) % 4), lw_spawned, w, w->log.n * 10 + (uint64_t)k);
+    lw_schedule_stream(w, (int)arg, now + (asim_time)(lw_next(w) % 4));
+}
+
+static void lane_run(lane_world *w, int nstreams, int use_lanes)
+{
+    w->q = asim_evq_create(0);
+    w->x = 12345;
+    w->log.n = 0;
+    w->pending_sum = 0;
+    w->next_sum = 0;
+    w->budget = 3000;
+    for (int s = 0; s < nstreams; s++)
+        w->lanes[s] = use_lanes ? asim_evq_lane(w->q, lw_stream, w) : -1;
+    for (int s = 0; s < nstreams; s++)
+        lw_schedule_stream(w, s, (asim_time)(s % 2));
+    asim_evq_run(w->q, 1500);             /* a horizon in the middle, then the rest */
+    asim_evq_run(w->q, ASIM_TIME_MAX);
+    CHECK(asim_evq_pending(w->q) == 0 && asim_evq_next_time(w->q) == ASIM_TIME_MAX);
+    asim_evq_destroy(w->q);
+}
+
+static void test_lanes_keep_the_order(void)
+{
+    static lane_world a, b;
+    for (int n = 1; n <= 6; n++) {       /* 5 and 6 streams: more than the lanes */
+        lane_run(&a, n, 0);
+        lane_run(&b, n, 1);
+        CHECK(a.log.n == b.log.n && a.log.n > 3000);
+        size_t same = 0;
+        for (size_t i = 0; i < a.log.n && i < ASIM_ARRAY_LEN(a.log.arg); i++)
+            same += a.log.arg[i] == b.log.arg[i] && a.log.at[i] == b.log.at[i];
+        CHECK_MSG(same == (a.log.n < ASIM_ARRAY_LEN(a.log.arg) ? a.log.n : ASIM_ARRAY_LEN(a.log.arg)),
+                  "%d streams: %zu of %zu events in the same order", n, same, a.log.n);
+        CHECK(a.pending_sum == b.pending_sum && a.next_sum == b.next_sum);
+    }
+    asim_evq *q = asim_evq_create(0);
+    for (int i = 0; i < ASIM_EVQ_LANES; i++)
+        CHECK(asim_evq_lane(q, lw_stream, NULL) == i);
+    CHECK(asim_evq_lane(q, lw_stream, NULL) == -1);
+    asim_evq_destroy(q);
+}
+
 /* --- pool reuse ---------------------------------------------------------- */
 
 typedef struct hold {
@@ -378,6 +471,7 @@ int main(void)
     RUN(test_handlers_and_stop);
     RUN(test_handler_sees_root_gone);
     RUN(test_random_against_model);
+    RUN(test_lanes_keep_the_order);
     RUN(test_pool_reuse);
     RUN(test_past_asserts);
     return check_report();

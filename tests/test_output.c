@@ -217,9 +217,72 @@ static void test_fmt_matches_reference(void)
            ref_checked, ref_prec16, ref_k16_needs17);
 }
 
-/* CSV integers are printed by hand too: compare with printf at the edges. */
+/* A row is built in the writer's buffer and written at its end: fields that
+ * fill the buffer, exceed it, or need quotes land in order, as libcsv
+ * quotes them, and two rows stay two lines. */
+static void test_csv_row_buffer_edges(void)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    asim_csv c;
+    asim_csv_init(&c, f);
+    static char big[3 * ASIM_CSV_ROW], mid[ASIM_CSV_ROW - 3];
+    memset(big, 'x', sizeof big - 1);
+    big[10] = '"';                                  /* quoted: "" inside */
+    memset(mid, 'y', sizeof mid - 1);
+    asim_csv_int(&c, 42);
+    asim_csv_str(&c, mid);                          /* fills the buffer nearly */
+    asim_csv_str(&c, big);                          /* longer than the buffer */
+    asim_csv_str(&c, "a,b");
+    asim_csv_end(&c);
+    asim_csv_str(&c, "=cmd");                       /* formula-like: leading ' */
+    asim_csv_num(&c, 0.5);
+    asim_csv_end(&c);
+    fclose(f);
+    size_t nb = strlen(big);
+    char *want = malloc(3 * nb + 4 * ASIM_CSV_ROW);
+    size_t w = (size_t)sprintf(want, "42,%s,\"", mid);
+    for (size_t i = 0; i < nb; i++) {
+        if (big[i] == '"') want[w++] = '"';
+        want[w++] = big[i];
+    }
+    w += (size_t)sprintf(want + w, "\",\"a,b\"\n'=cmd,0.5\n");
+    CHECK(len == w);
+    CHECK(memcmp(buf, want, w) == 0);
+    free(want);
+    free(buf);
+}
+
+/* CSV integers are printed by hand too: compare with printf at the edges,
+ * on every number of digits and on 0..99999 (each two-digit step). */
 static void test_csv_int_matches_printf(void)
 {
+    char *all = NULL;
+    size_t all_len = 0;
+    FILE *fa = open_memstream(&all, &all_len);
+    asim_csv ca;
+    asim_csv_init(&ca, fa);
+    char *want_all = malloc(16 * 120000);
+    size_t w = 0;
+    for (long long v = -1000; v < 100000; v++) {
+        asim_csv_int(&ca, v);
+        asim_csv_end(&ca);
+        w += (size_t)sprintf(want_all + w, "%lld\n", v);
+    }
+    for (long long v = 1, k = 0; k < 19; k++, v *= 10) {
+        long long x[3] = { v - 1, v, v + 7 };
+        for (int j = 0; j < 3; j++) {
+            asim_csv_int(&ca, x[j]);
+            asim_csv_end(&ca);
+            w += (size_t)sprintf(want_all + w, "%lld\n", x[j]);
+        }
+    }
+    fclose(fa);
+    CHECK(all_len == w && memcmp(all, want_all, w) == 0);
+    free(all);
+    free(want_all);
+
     const long long v[] = { 0, 1, -1, 9, 10, -10, 1234567890123LL, LLONG_MAX, LLONG_MIN };
     for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
         char *buf = NULL;
@@ -229,10 +292,11 @@ static void test_csv_int_matches_printf(void)
         asim_csv_init(&c, f);
         asim_csv_int(&c, v[i]);
         asim_csv_num(&c, (double)v[i] / 7);
+        asim_csv_end(&c);
         fclose(f);
         char want[80], num[64];
         fmt_reference(num, sizeof num, (double)v[i] / 7);
-        snprintf(want, sizeof want, "%lld,%s", v[i], num);
+        snprintf(want, sizeof want, "%lld,%s\n", v[i], num);
         CHECK_STR(buf, want);
         free(buf);
     }
@@ -389,6 +453,7 @@ int main(void)
     RUN(test_fmt_roundtrip_random);
     RUN(test_fmt_matches_reference);
     RUN(test_csv_int_matches_printf);
+    RUN(test_csv_row_buffer_edges);
     RUN(test_csv_quoting);
     RUN(test_atomic_files);
     RUN(test_mkdirs);

@@ -22,7 +22,7 @@ typedef struct world {
     gsl_rng *r1, *r2, *r3;
 } world;
 
-static void nop_completed(void *c, const asim_request *r, asim_time t) { ASIM_UNUSED(c); ASIM_UNUSED(r); ASIM_UNUSED(t); }
+static void nop_completed(void *c, const asim_request *r, double lat, asim_time t) { ASIM_UNUSED(c); ASIM_UNUSED(r); ASIM_UNUSED(lat); ASIM_UNUSED(t); }
 static void nop_failed(void *c, const asim_request *r, asim_fail_kind k, asim_time t) { ASIM_UNUSED(c); ASIM_UNUSED(r); ASIM_UNUSED(k); ASIM_UNUSED(t); }
 
 /* The cluster changed: what simulate.c does (file SD reads the file at once),

@@ -6,6 +6,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -239,6 +240,66 @@ static void test_twmean(void)
     CHECK_NEAR(asim_twmean_area(&m, ASIM_SEC(13)), 10.0, 1e-12);
 }
 
+/* A pair is two histograms for the cost of one: in both modes the total
+ * must be, bit for bit, the histogram of every value added in order, and
+ * each period the histogram of that period's values (its count and mean;
+ * its quantiles too in period_quantiles mode).  Periods of 0..200 values,
+ * lognormal with some zeros, negatives and NaN (counted as 0). */
+static void test_pair_equals_two_histograms(void)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    static const double qs[4] = { 0, 0.5, 0.99, 1 };
+    for (int mode = 0; mode <= 1; mode++) {
+        gsl_rng_set(r, 7);
+        asim_hist_pair *p = asim_hist_pair_create(mode);
+        asim_hist *all = asim_hist_create(), *sec = asim_hist_create();
+        for (int period = 0; period < 300; period++) {
+            int n = (int)gsl_rng_uniform_int(r, 201);
+            for (int i = 0; i < n; i++) {
+                double v = gsl_ran_lognormal(r, -2, 1.5);
+                unsigned odd = (unsigned)gsl_rng_uniform_int(r, 50);
+                if (odd == 0) v = 0;
+                else if (odd == 1) v = -v;
+                else if (odd == 2) v = NAN;
+                asim_hist_pair_add(p, v);
+                asim_hist_add(all, v);
+                asim_hist_add(sec, v);
+            }
+            const asim_hist *ps = asim_hist_pair_period(p);
+            CHECK(asim_hist_count(ps) == asim_hist_count(sec));
+            double m1 = asim_hist_mean(ps), m2 = asim_hist_mean(sec);
+            CHECK(memcmp(&m1, &m2, sizeof m1) == 0);
+            if (mode) {
+                double a[4], b[4], c[4];
+                asim_hist_quantiles(ps, qs, 4, a);
+                asim_hist_quantiles(sec, qs, 4, b);
+                CHECK(memcmp(a, b, sizeof a) == 0);
+                if (period % 2) {                /* closing with the quantiles: the same ones */
+                    asim_hist_pair_close_quantiles(p, qs, 4, c);
+                    CHECK_MSG(memcmp(a, c, sizeof a) == 0 || (n == 0 && isnan(c[0]) && isnan(c[3])),
+                              "period %d (%d values): closing quantiles differ", period, n);
+                }
+            }
+            asim_hist_pair_close(p);
+            asim_hist_reset(sec);
+        }
+        const asim_hist *t = asim_hist_pair_total(p);
+        double a[4], b[4];
+        asim_hist_quantiles(t, qs, 4, a);
+        asim_hist_quantiles(all, qs, 4, b);
+        CHECK_MSG(memcmp(a, b, sizeof a) == 0, "mode %d: total quantiles differ", mode);
+        CHECK(asim_hist_count(t) == asim_hist_count(all));
+        double s1 = asim_hist_sum(t), s2 = asim_hist_sum(all);
+        CHECK(memcmp(&s1, &s2, sizeof s1) == 0);
+        CHECK(asim_hist_min(t) == asim_hist_min(all) && asim_hist_max(t) == asim_hist_max(all));
+        CHECK(asim_hist_fraction_above(t, 0.1) == asim_hist_fraction_above(all, 0.1));
+        asim_hist_pair_destroy(p);
+        asim_hist_destroy(all);
+        asim_hist_destroy(sec);
+    }
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     RUN(test_known_data);
@@ -248,6 +309,7 @@ int main(void)
     RUN(test_merge_equals_adding_all);
     RUN(test_reset_reuse);
     RUN(test_reset_sparse_and_dense);
+    RUN(test_pair_equals_two_histograms);
     RUN(test_twmean);
     return check_report();
 }

@@ -13,13 +13,15 @@ typedef struct acct {
     int completed, rejected, timeouts, dropped, requeued, drained, syn_retries, connect_timeouts;
     double last_retry;
     double last_latency;
+    int bad_latency;               /* completions whose hook latency was not now - arrival */
 } acct;
 
-static void completed(void *c, const asim_request *r, asim_time now)
+static void completed(void *c, const asim_request *r, double latency, asim_time now)
 {
     acct *a = c;
     a->completed++;
     a->last_latency = ASIM_TO_SEC(now - r->arrival);
+    if (latency != a->last_latency) a->bad_latency++;    /* the hook's contract */
 }
 static void failed(void *c, const asim_request *r, asim_fail_kind k, asim_time now)
 {
@@ -192,17 +194,15 @@ static void test_window_mean_gauge_and_histogram(void)
     done(w);
 }
 
-/* The histogram bucket of every latency at, 1 ns below and 1 ns above each of
- * Prometheus' default bounds (several are octave edges: 0.25, 0.5, 1), plus
- * 0, sub-nanosecond-table and beyond-table latencies, against a naive count
- * of the bounds below each latency (le is inclusive). */
-static void test_histogram_buckets_at_bounds(void)
+/* The histogram bucket of every latency at, 1 ns below and 1 ns above each
+ * bound, plus 0, sub-nanosecond-table and beyond-table latencies, against a
+ * naive count of the bounds below each latency (le is inclusive). */
+static void check_buckets_at_bounds(const double *pb, int nb)
 {
-    static const double pb[] = { 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0 };
-    enum { NB = 14, MAXL = 3 * NB + 3 };
+    enum { MAXNB = 64, MAXL = 3 * MAXNB + 3 };
     double lat[MAXL];
     int n = 0;
-    for (int i = 0; i < NB; i++) {
+    for (int i = 0; i < nb; i++) {
         asim_time t = ASIM_SEC(pb[i]);
         lat[n++] = ASIM_TO_SEC(t - 1);
         lat[n++] = ASIM_TO_SEC(t);
@@ -214,27 +214,41 @@ static void test_histogram_buckets_at_bounds(void)
     acct a = { 0 };
     asim_evq *q = asim_evq_create(16);
     asim_webapp_hooks h = { &a, completed, failed, drained, requeue, NULL, NULL };
-    asim_webapp_params p = { MAXL, 10, 0, 0.2, ASIM_GAUGE_CURRENT, pb, NB, 0, 0, 0 };
+    asim_webapp_params p = { MAXL, 10, 0, 0.2, ASIM_GAUGE_CURRENT, pb, nb, 0, 0, 0 };
     asim_webapp *w = asim_webapp_create(q, &p, &h, 1);
-    uint64_t want[NB + 1] = { 0 };
+    uint64_t want[MAXNB + 1] = { 0 };
     for (int k = 0; k < n; k++) {
         offer(w, 0, lat[k]);
         int b = 0;
-        for (int i = 0; i < NB; i++) b += lat[k] > pb[i];
+        for (int i = 0; i < nb; i++) b += lat[k] > pb[i];
         want[b]++;
     }
     asim_evq_run(q, ASIM_SEC(4e7));
     asim_webapp_snapshot s;
     asim_webapp_scrape(w, ASIM_SEC(4e7), &s);
     uint64_t cum = 0;
-    for (int b = 0; b <= NB; b++) {
+    for (int b = 0; b <= nb; b++) {
         cum += want[b];
-        CHECK_MSG(s.bucket_cum[b] == cum, "bucket %d: %llu, want %llu", b,
+        CHECK_MSG(s.bucket_cum[b] == cum, "bucket %d of %d: %llu, want %llu", b, nb,
                   (unsigned long long)s.bucket_cum[b], (unsigned long long)cum);
     }
-    CHECK(a.completed == n);
+    CHECK(a.completed == n && a.bad_latency == 0);
     asim_webapp_destroy(w);
     asim_evq_destroy(q);
+}
+
+/* Prometheus' default bounds (several are octave edges: 0.25, 0.5, 1), and
+ * linear bounds, up to 11 in one octave (the search makes as many
+ * comparisons as the most bounds in an octave). */
+static void test_histogram_buckets_at_bounds(void)
+{
+    static const double pb[] = { 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0 };
+    check_buckets_at_bounds(pb, 14);
+    double lin[40];
+    for (int i = 0; i < 40; i++) lin[i] = 0.05 * (i + 1);      /* 0.05 .. 2.0 */
+    check_buckets_at_bounds(lin, 40);
+    static const double one[] = { 3.0 };
+    check_buckets_at_bounds(one, 1);
 }
 
 static void test_timeout(void)

@@ -183,11 +183,11 @@ static void remove_container(asim_cluster *cl, int i, asim_time now)
 
 /* --- replica hooks ----------------------------------------------------- */
 
-static void fwd_completed(void *ctx, const asim_request *r, asim_time now)
+static void fwd_completed(void *ctx, const asim_request *r, double latency, asim_time now)
 {
     asim_cluster *cl = ctx;
     cl->last_completion = now;
-    cl->outer.completed(cl->outer.ctx, r, now);
+    cl->outer.completed(cl->outer.ctx, r, latency, now);
 }
 
 static void fwd_failed(void *ctx, const asim_request *r, asim_fail_kind why, asim_time now)

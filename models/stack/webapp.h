@@ -56,7 +56,8 @@ typedef void (*asim_scrape_done_fn)(void *ctx, asim_webapp *w, int target, int t
 /* Callbacks into the simulation (accounting).  ctx is passed back. */
 typedef struct asim_webapp_hooks {
     void *ctx;
-    void (*completed)(void *ctx, const asim_request *r, asim_time now);
+    /* latency: now - r->arrival in seconds, as the replica recorded it */
+    void (*completed)(void *ctx, const asim_request *r, double latency, asim_time now);
     void (*failed)(void *ctx, const asim_request *r, asim_fail_kind why, asim_time now);
     /* A draining instance has no request left (in service or waiting). */
     void (*drained)(void *ctx, asim_webapp *w, asim_time now);

@@ -52,10 +52,18 @@
  * settles a stale root by the ordinary removal.  Pop order is unchanged: keys
  * (time, sequence) are unique, so the order never depends on heap shape.
  *
+ * Lanes (evq.h): a source's next arrival waits in a lane beside the queue;
+ * each pop compares the queue's earliest entry with the pending lanes'
+ * (one or two compares), which is cheaper than the insertion, node and
+ * handle the arrival cost as a queue event.  Lane keys come from the same
+ * sequence counter, so the order of events is the same either way.
+ *
  * Invariants: if sorted, heap[0..n) is in strictly descending (at, tie) order
  * and stale_root is 0; else heap[0..n) is a 4-ary min-heap on (at, tie),
- * except that heap[0] is a dispatched entry while stale_root is set; for every pending
- * node k, heap[nodes[k].pos] has node index k; now <= the earliest pending time. */
+ * except that heap[0] is a dispatched entry while stale_root is set, and for
+ * every pending node k, heap[nodes[k].pos] has node index k (the sorted array
+ * keeps no positions: position() searches it); now <= the earliest pending
+ * time. */
 #include "sim/engine/evq.h"
 
 #include <assert.h>
@@ -79,6 +87,14 @@ typedef struct node {
     uint32_t gen;                  /* odd: pending; even: free */
 } node;
 
+typedef struct lane {
+    entry e;                       /* its pending event's key */
+    asim_event_fn fn;
+    void *ctx;
+    uint64_t arg;
+    int pending;
+} lane;
+
 struct asim_evq {
     entry *heap;
     node *nodes;
@@ -92,6 +108,9 @@ struct asim_evq {
     int stopped;
     int stale_root;                /* heap[0] was dispatched, not yet removed */
     int sorted;                    /* heap[0..n) sorted descending, not a heap */
+    int nlanes, lanes_pending;
+    int lane_first;                /* the pending lane due first, when lanes_pending */
+    lane lanes[ASIM_EVQ_LANES];
 };
 
 #define NO_NODE UINT32_MAX
@@ -181,17 +200,33 @@ static inline void sorted_insert(asim_evq *q, entry e)
     entry *a = q->heap;
     size_t i = q->n++;
     while (i > 0 && less(a[i - 1], e)) {
-        put(q, i, a[i - 1]);
+        a[i] = a[i - 1];
         i--;
     }
-    put(q, i, e);
+    a[i] = e;
 }
 
 static void sorted_remove(asim_evq *q, size_t i)
 {
     for (size_t j = i + 1; j < q->n; j++)
-        put(q, j - 1, q->heap[j]);
+        q->heap[j - 1] = q->heap[j];
     q->n--;
+}
+
+/* Where node k's entry is: the heap keeps positions in the nodes; the sorted
+ * array does not (every insertion would write the position of each entry it
+ * moves, for the rare cancel), so it is searched: at most SORTED_BACK..
+ * SORTED_MAX entries. */
+static size_t position(const asim_evq *q, uint32_t k)
+{
+    if (!q->sorted)
+        return q->nodes[k].pos;
+    size_t i = q->n;
+    while (i-- > 0)
+        if (node_of(q->heap[i]) == k)
+            return i;
+    assert(0 && "asim_evq: pending node not in the sorted array");
+    return 0;
 }
 
 /* Ascending order is a valid d-ary heap: reversing is the whole conversion. */
@@ -236,7 +271,7 @@ static inline void settle(asim_evq *q)
     maybe_sort(q);
 }
 
-static void grow(asim_evq *q)
+static __attribute__((noinline)) void grow(asim_evq *q)
 {
     size_t ncap = asim_grow_cap((size_t)q->cap, (size_t)q->cap + 1, 16);
     if (ncap > NODE_MASK + 1)
@@ -309,6 +344,21 @@ void asim_evq_destroy(asim_evq *q)
     asim_free(q);
 }
 
+/* Out of line: the common case, a small sorted queue, then needs few
+ * registers and no stack frame of its own (callgrind: the prologue and
+ * epilogue were a fifth of every schedule). */
+static __attribute__((noinline)) void heap_insert(asim_evq *q, entry e)
+{
+    if (q->stale_root) {                   /* at >= now = the old root's time */
+        q->stale_root = 0;
+        sift_down(q, 0, e);
+    } else {
+        if (q->sorted)
+            to_heap(q);
+        sift_up(q, q->n++, e);
+    }
+}
+
 asim_timer asim_evq_at(asim_evq *q, asim_time at, asim_event_fn fn, void *ctx, uint64_t arg)
 {
     assert(at >= q->now && "asim_evq: event scheduled in the past");
@@ -319,16 +369,10 @@ asim_timer asim_evq_at(asim_evq *q, asim_time at, asim_event_fn fn, void *ctx, u
     nd->ctx = ctx;
     nd->arg = arg;
     entry e = { at, next_tie(q, k) };
-    if (q->stale_root) {                   /* at >= now = the old root's time */
-        q->stale_root = 0;
-        sift_down(q, 0, e);
-    } else if (q->sorted && q->n < SORTED_MAX) {
+    if (q->sorted && q->n < SORTED_MAX)    /* (never a stale root while sorted) */
         sorted_insert(q, e);
-    } else {
-        if (q->sorted)
-            to_heap(q);
-        sift_up(q, q->n++, e);
-    }
+    else
+        heap_insert(q, e);
     return (uint64_t)q->nodes[k].gen << 32 | (k + 1);
 }
 
@@ -354,7 +398,7 @@ int asim_evq_cancel(asim_evq *q, asim_timer h)
         return 0;
     settle(q);
     if (q->sorted) {
-        sorted_remove(q, q->nodes[k].pos);
+        sorted_remove(q, position(q, k));
     } else {
         heap_remove(q, q->nodes[k].pos);
         maybe_sort(q);
@@ -372,7 +416,7 @@ int asim_evq_reschedule(asim_evq *q, asim_timer h, asim_time at)
     settle(q);
     entry e = { at, next_tie(q, k) };
     if (q->sorted) {
-        sorted_remove(q, q->nodes[k].pos);
+        sorted_remove(q, position(q, k));
         sorted_insert(q, e);
     } else {
         fix(q, q->nodes[k].pos, e);
@@ -383,15 +427,61 @@ int asim_evq_reschedule(asim_evq *q, asim_timer h, asim_time at)
 asim_time asim_evq_when(const asim_evq *q, asim_timer h)
 {
     uint32_t k = lookup(q, h);
-    return k == NO_NODE ? -1 : q->heap[q->nodes[k].pos].at;
+    return k == NO_NODE ? -1 : q->heap[position(q, k)].at;
+}
+
+int asim_evq_lane(asim_evq *q, asim_event_fn fn, void *ctx)
+{
+    assert(fn);
+    if (q->nlanes == ASIM_EVQ_LANES)
+        return -1;
+    lane *l = &q->lanes[q->nlanes];
+    l->fn = fn;
+    l->ctx = ctx;
+    l->pending = 0;
+    return q->nlanes++;
+}
+
+void asim_evq_lane_at(asim_evq *q, int i, asim_time at, uint64_t arg)
+{
+    assert(i >= 0 && i < q->nlanes);
+    lane *l = &q->lanes[i];
+    assert(!l->pending && "asim_evq: lane event already pending");
+    assert(at >= q->now && "asim_evq: event scheduled in the past");
+    l->e.at = at;
+    l->e.tie = next_tie(q, (uint32_t)NODE_MASK);    /* the node part is never read */
+    l->arg = arg;
+    l->pending = 1;
+    if (q->lanes_pending++ == 0 || less(l->e, q->lanes[q->lane_first].e))
+        q->lane_first = i;
+}
+
+/* Run the first lane event, already known to be due (see step). */
+static void run_lane(asim_evq *q)
+{
+    lane *l = &q->lanes[q->lane_first];
+    l->pending = 0;
+    if (--q->lanes_pending > 0) {
+        int best = -1;
+        for (int i = 0; i < q->nlanes; i++)
+            if (q->lanes[i].pending && (best < 0 || less(q->lanes[i].e, q->lanes[best].e)))
+                best = i;
+        q->lane_first = best;
+    }
+    q->now = l->e.at;
+    q->dispatched++;
+    l->fn(l->ctx, l->arg, l->e.at);
 }
 
 asim_time asim_evq_now(const asim_evq *q) { return q->now; }
-size_t asim_evq_pending(const asim_evq *q) { return q->n - (size_t)q->stale_root; }
+size_t asim_evq_pending(const asim_evq *q)
+{
+    return q->n - (size_t)q->stale_root + (size_t)q->lanes_pending;
+}
 uint64_t asim_evq_dispatched(const asim_evq *q) { return q->dispatched; }
 size_t asim_evq_capacity(const asim_evq *q) { return q->cap; }
 
-asim_time asim_evq_next_time(const asim_evq *q)
+static asim_time queue_next_time(const asim_evq *q)
 {
     if (q->sorted)
         return q->n ? q->heap[q->n - 1].at : ASIM_TIME_MAX;
@@ -405,22 +495,36 @@ asim_time asim_evq_next_time(const asim_evq *q)
     return t;
 }
 
+asim_time asim_evq_next_time(const asim_evq *q)
+{
+    asim_time t = queue_next_time(q);
+    if (q->lanes_pending && q->lanes[q->lane_first].e.at < t)
+        t = q->lanes[q->lane_first].e.at;
+    return t;
+}
+
 /* Pop the minimum, free its node (so the handler may reuse it and its handle
  * is already stale), advance the clock and run the handler. */
 static inline int step(asim_evq *q, asim_time horizon)
 {
     settle(q);
-    entry top;
-    if (q->sorted) {
-        if (q->n == 0 || q->heap[q->n - 1].at > horizon)
-            return 0;
-        top = q->heap[--q->n];
-    } else {
-        if (q->n == 0 || q->heap[0].at > horizon)
-            return 0;
-        top = q->heap[0];
-        q->stale_root = 1;
+    size_t first = q->sorted ? q->n - 1 : 0;      /* the queue's earliest, if n > 0 */
+    if (q->lanes_pending) {
+        const lane *l = &q->lanes[q->lane_first];
+        if (q->n == 0 || less(l->e, q->heap[first])) {
+            if (l->e.at > horizon)
+                return 0;
+            run_lane(q);
+            return 1;
+        }
     }
+    if (q->n == 0 || q->heap[first].at > horizon)
+        return 0;
+    entry top = q->heap[first];
+    if (q->sorted)
+        q->n--;
+    else
+        q->stale_root = 1;
     uint32_t k = node_of(top);
     node nd = q->nodes[k];
     node_release(q, k);

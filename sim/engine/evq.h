@@ -59,6 +59,23 @@ size_t    asim_evq_capacity(const asim_evq *q);
  * event ran, 0 otherwise (empty, or next event after horizon). */
 int asim_evq_step(asim_evq *q, asim_time horizon);
 
+/* Lanes: an event stream with at most one pending event, which its own
+ * handler schedules again -- a traffic source's next arrival.  A lane's event
+ * waits beside the queue, not in it: scheduling it is a store, and each pop
+ * compares the queue's earliest event with the lanes' (the soak's arrivals
+ * cost an insertion, a node and a handle each in the queue).  The ordering
+ * contract is the queue's: time, then the order of scheduling (a lane event
+ * takes its sequence number when scheduled), so moving a stream into a lane
+ * changes no event's order.  At most ASIM_EVQ_LANES per queue: asim_evq_lane
+ * returns the lane, or -1 when all are taken (schedule with asim_evq_at then).
+ * A lane event is not cancellable; it counts in pending, next_time and
+ * dispatched like any event. */
+#define ASIM_EVQ_LANES 4
+int  asim_evq_lane(asim_evq *q, asim_event_fn fn, void *ctx);
+/* Schedule the lane's event fn(ctx, arg, at), at >= now; none of the lane's
+ * may be pending (asserted). */
+void asim_evq_lane_at(asim_evq *q, int lane, asim_time at, uint64_t arg);
+
 /* Run events until none is left at or before horizon, or asim_evq_stop is
  * called from a handler; then set now = horizon (if not stopped, and unless
  * horizon is ASIM_TIME_MAX, which means "until the queue is empty").  Returns

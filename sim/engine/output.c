@@ -157,17 +157,33 @@ int asim_write_text_line(const char *path, const char *text, asim_err *err)
     return asim_afile_commit(&a, err);
 }
 
-/* Decimal digits of u at p; their count. */
+/* Decimal digits of u at p; their count.  Two digits per step from a table
+ * of "00".."99", written from the end of a scratch buffer: half the
+ * divisions of one digit at a time, and no reversal (a timeseries row
+ * is mostly integers). */
 static size_t put_u64(char *p, uint64_t u)
 {
+    static const char pairs[201] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
     char t[20];
-    size_t n = 0;
-    do {
-        t[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    for (size_t i = 0; i < n; i++)
-        p[i] = t[n - 1 - i];
+    char *e = t + sizeof t, *s = e;
+    while (u >= 100) {
+        unsigned r = (unsigned)(u % 100);
+        u /= 100;
+        s -= 2;
+        memcpy(s, pairs + 2 * r, 2);
+    }
+    if (u >= 10) {
+        s -= 2;
+        memcpy(s, pairs + 2 * u, 2);
+    } else {
+        *--s = (char)('0' + u);
+    }
+    size_t n = (size_t)(e - s);
+    for (size_t i = 0; i < n; i++)        /* mostly 1-3 digits: no memcpy call */
+        p[i] = s[i];
     return n;
 }
 
@@ -323,6 +339,7 @@ typedef struct fmt_cached {
 } fmt_cached;
 static _Thread_local fmt_cached fmt_cache[FMT_CACHE_SIZE];
 
+/* p has room for ASIM_FMT_DOUBLE_LEN bytes (whole cache slots are copied). */
 static size_t fmt_double_cached(char *p, double v)
 {
     if (whole(fabs(v)))
@@ -331,13 +348,13 @@ static size_t fmt_double_cached(char *p, double v)
     memcpy(&u, &v, sizeof u);
     fmt_cached *c = &fmt_cache[(u * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - FMT_CACHE_BITS)];
     if (c->len && c->bits == u) {
-        memcpy(p, c->text, c->len);
+        memcpy(p, c->text, sizeof c->text);   /* whole slots: a fixed-size copy, no memcpy call */
         return c->len;
     }
     size_t n = fmt_double_fast(p, v);
     c->bits = u;
     c->len = (uint8_t)n;
-    memcpy(c->text, p, n);
+    memcpy(c->text, p, sizeof c->text);
     return n;
 }
 
@@ -357,6 +374,43 @@ void asim_csv_init(asim_csv *c, FILE *f)
 {
     c->f = f;
     c->col = 0;
+    c->len = 0;
+}
+
+static void row_flush(asim_csv *c)
+{
+    if (c->len)
+        fwrite_unlocked(c->row, 1, c->len, c->f);
+    c->len = 0;
+}
+
+/* Append n bytes to the row; a field longer than the buffer goes straight
+ * to the FILE after what the row holds. */
+static void row_put(asim_csv *c, const char *s, size_t n)
+{
+    if (c->len + n > sizeof c->row) {
+        row_flush(c);
+        if (n > sizeof c->row) {
+            fwrite_unlocked(s, 1, n, c->f);
+            return;
+        }
+    }
+    memcpy(c->row + c->len, s, n);
+    c->len += n;
+}
+
+/* A field that libcsv quotes (csv_write: quotes around it, inner quotes
+ * doubled). */
+static void row_put_quoted(asim_csv *c, const char *s, size_t n)
+{
+    size_t need = csv_write(NULL, 0, s, n);
+    if (c->len + need > sizeof c->row)
+        row_flush(c);
+    if (need > sizeof c->row) {
+        csv_fwrite(c->f, s, n);
+        return;
+    }
+    c->len += csv_write(c->row + c->len, sizeof c->row - c->len, s, n);
 }
 
 int asim_csv_open(asim_afile *a, asim_csv *c, const char *path, asim_err *err)
@@ -371,7 +425,7 @@ int asim_csv_open(asim_afile *a, asim_csv *c, const char *path, asim_err *err)
 static void separate(asim_csv *c)
 {
     if (c->col++ > 0)
-        putc_unlocked(',', c->f);
+        row_put(c, ",", 1);
 }
 
 /* Quote when a reader would otherwise split or trim the field: separators,
@@ -408,41 +462,70 @@ void asim_csv_str(asim_csv *c, const char *s)
         t[0] = '\'';
         memcpy(t + 1, s, m + 1);
         if (needs_quotes(t, m + 1))
-            csv_fwrite(c->f, t, m + 1);
+            row_put_quoted(c, t, m + 1);
         else
-            fwrite(t, 1, m + 1, c->f);
+            row_put(c, t, m + 1);
         asim_free(t);
         return;
     }
     size_t n = strlen(s);
     if (needs_quotes(s, n))
-        csv_fwrite(c->f, s, n);
+        row_put_quoted(c, s, n);
     else
-        fwrite(s, 1, n, c->f);
+        row_put(c, s, n);
+}
+
+/* Where a number field of at most ASIM_FMT_DOUBLE_LEN bytes, after its
+ * separator, is formatted: straight into the row when it fits (no copy),
+ * else NULL (then into a buffer, and row_put). */
+static char *number_slot(asim_csv *c)
+{
+    if (c->len + 1 + ASIM_FMT_DOUBLE_LEN > sizeof c->row)
+        return NULL;
+    if (c->col++ > 0)
+        c->row[c->len++] = ',';
+    return c->row + c->len;
 }
 
 void asim_csv_num(asim_csv *c, double v)
 {
+    char *p = number_slot(c);
+    if (p) {
+        c->len += fmt_double_cached(p, v);
+        return;
+    }
     char buf[ASIM_FMT_DOUBLE_LEN];
     size_t n = fmt_double_cached(buf, v);
     separate(c);
-    fwrite_unlocked(buf, 1, n, c->f);
+    row_put(c, buf, n);
+}
+
+/* v's digits at p (room for 21 bytes); their count. */
+static size_t put_i64(char *p, long long v)
+{
+    size_t n = 0;
+    if (v < 0)
+        p[n++] = '-';
+    return n + put_u64(p + n, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
 }
 
 void asim_csv_int(asim_csv *c, long long v)
 {
+    char *p = number_slot(c);
+    if (p) {
+        c->len += put_i64(p, v);
+        return;
+    }
     char buf[24];
-    size_t n = 0;
-    if (v < 0)
-        buf[n++] = '-';
-    n += put_u64(buf + n, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+    size_t n = put_i64(buf, v);
     separate(c);
-    fwrite_unlocked(buf, 1, n, c->f);
+    row_put(c, buf, n);
 }
 
 void asim_csv_end(asim_csv *c)
 {
-    putc_unlocked('\n', c->f);
+    row_put(c, "\n", 1);
+    row_flush(c);
     c->col = 0;
 }
 

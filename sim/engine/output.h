@@ -46,10 +46,16 @@ void asim_fmt_double(char *buf, size_t len, double v);
 /* (Digits from double-conversion, see dconv.h; tests/test_output.c holds
  * the literal snprintf/strtod definition and compares the two.) */
 
-/* A CSV writer on a FILE*: fields are added one at a time, then the row ends. */
+/* A CSV writer on a FILE*: fields are added one at a time, then the row
+ * ends.  The row is built in `row` and reaches the FILE at asim_csv_end (one
+ * fwrite per row, not two per field: a timeseries row has 16 fields), so
+ * write to the FILE directly only between rows. */
+#define ASIM_CSV_ROW 1024
 typedef struct asim_csv {
     FILE *f;
     int col;
+    size_t len;                  /* bytes of the row in `row` */
+    char row[ASIM_CSV_ROW];
 } asim_csv;
 
 void asim_csv_init(asim_csv *c, FILE *f);
@@ -61,7 +67,7 @@ int asim_csv_open(asim_afile *a, asim_csv *c, const char *path, asim_err *err);
 void asim_csv_str(asim_csv *c, const char *s);
 void asim_csv_num(asim_csv *c, double v);               /* asim_fmt_double */
 void asim_csv_int(asim_csv *c, long long v);
-void asim_csv_end(asim_csv *c);                         /* "\n" */
+void asim_csv_end(asim_csv *c);                         /* "\n", and the row goes out */
 
 /* Take an exclusive advisory lock (flock) on directory dir, held until the
  * process exits, through the file dir/.autoscale-sim.lock, which names the

@@ -134,23 +134,35 @@ static inline void kahan_add(double *sum, double *comp, double x)
     *sum = t;
 }
 
-void asim_hist_add(asim_hist *h, double v)
+/* The count, sum, min and max of an add, without the bucket. */
+static inline void add_summary(asim_hist *h, double v)
 {
-    if (!(v >= 0))
-        v = 0;
-    size_t i = index_of(h, v);
-    h->b[i]++;
-    h->nz[i / 64] |= UINT64_C(1) << (i % 64);
     h->count++;
     kahan_add(&h->sum, &h->comp, v);
     if (v < h->min)
         h->min = v;
     if (v > h->max)
         h->max = v;
+}
+
+/* The bucket of an add, without the rest. */
+static inline void add_bucket(asim_hist *h, double v)
+{
+    size_t i = index_of(h, v);
+    h->b[i]++;
+    h->nz[i / 64] |= UINT64_C(1) << (i % 64);
     if (i < h->lo)
         h->lo = i;
     if (i > h->hi)
         h->hi = i;
+}
+
+void asim_hist_add(asim_hist *h, double v)
+{
+    if (!(v >= 0))
+        v = 0;
+    add_bucket(h, v);
+    add_summary(h, v);
 }
 
 void asim_hist_merge(asim_hist *into, const asim_hist *from)
@@ -263,6 +275,126 @@ double asim_hist_fraction_above(const asim_hist *h, double x)
 }
 
 /* --- time-weighted mean ------------------------------------------------- */
+
+/* --- two histograms for the cost of one (stats.h) ---------------------- */
+
+struct asim_hist_pair {
+    asim_hist *total, *period;
+    int period_quantiles;
+};
+
+asim_hist_pair *asim_hist_pair_create(int period_quantiles)
+{
+    asim_hist_pair *p = asim_calloc(1, sizeof *p);
+    p->total = asim_hist_create();
+    p->period = asim_hist_create();
+    p->period_quantiles = period_quantiles;
+    return p;
+}
+
+void asim_hist_pair_destroy(asim_hist_pair *p)
+{
+    if (!p)
+        return;
+    asim_hist_destroy(p->total);
+    asim_hist_destroy(p->period);
+    asim_free(p);
+}
+
+void asim_hist_pair_reset(asim_hist_pair *p, int period_quantiles)
+{
+    asim_hist_reset(p->total);
+    asim_hist_reset(p->period);
+    p->period_quantiles = period_quantiles;
+}
+
+void asim_hist_pair_add(asim_hist_pair *p, double v)
+{
+    if (!(v >= 0))
+        v = 0;
+    add_bucket(p->period_quantiles ? p->period : p->total, v);
+    add_summary(p->total, v);
+    add_summary(p->period, v);
+}
+
+const asim_hist *asim_hist_pair_period(const asim_hist_pair *p)
+{
+    return p->period;
+}
+
+/* Move the period's buckets into the total's and clear them: the walk over
+ * the non-zero buckets that asim_hist_reset does, adding as it clears. */
+static void move_buckets(asim_hist *into, asim_hist *from)
+{
+    if (from->lo > from->hi)
+        return;
+    for (size_t w = from->lo / 64; w <= from->hi / 64; w++) {
+        for (uint64_t bits = from->nz[w]; bits; bits &= bits - 1) {
+            size_t i = w * 64 + low_bit(bits);
+            into->b[i] += from->b[i];
+            from->b[i] = 0;
+        }
+        into->nz[w] |= from->nz[w];
+        from->nz[w] = 0;
+    }
+    if (from->lo < into->lo)
+        into->lo = from->lo;
+    if (from->hi > into->hi)
+        into->hi = from->hi;
+}
+
+void asim_hist_pair_close_quantiles(asim_hist_pair *p, const double *q, size_t nq, double *out)
+{
+    asim_hist *from = p->period, *into = p->total;
+    assert(p->period_quantiles);
+    for (size_t k = 1; k < nq; k++)
+        assert(q[k] >= q[k - 1] && "asim_hist_pair_close_quantiles: q must be ascending");
+    size_t k = 0;
+    if (!from->count) {
+        for (; k < nq; k++)
+            out[k] = NAN;
+    }
+    for (; k < nq && q[k] <= 0; k++)
+        out[k] = from->min;
+    uint64_t cum = 0, want = k < nq && q[k] < 1 ? rank_of(q[k], from->count) : 0;
+    if (from->lo <= from->hi) {
+        for (size_t w = from->lo / 64; w <= from->hi / 64; w++) {
+            for (uint64_t bits = from->nz[w]; bits; bits &= bits - 1) {
+                size_t i = w * 64 + low_bit(bits);
+                cum += from->b[i];
+                /* the quantiles that end in this bucket (see asim_hist_quantiles) */
+                while (k < nq && q[k] < 1 && cum >= want) {
+                    out[k++] = clamp(from, bucket_value(from, i));
+                    want = k < nq && q[k] < 1 ? rank_of(q[k], from->count) : 0;
+                }
+                into->b[i] += from->b[i];
+                from->b[i] = 0;
+            }
+            into->nz[w] |= from->nz[w];
+            from->nz[w] = 0;
+        }
+        if (from->lo < into->lo)
+            into->lo = from->lo;
+        if (from->hi > into->hi)
+            into->hi = from->hi;
+    }
+    for (; k < nq; k++)                      /* q >= 1: the maximum itself */
+        out[k] = from->max;
+    clear_summary(from);
+}
+
+void asim_hist_pair_close(asim_hist_pair *p)
+{
+    if (p->period_quantiles)
+        move_buckets(p->total, p->period);
+    clear_summary(p->period);
+}
+
+const asim_hist *asim_hist_pair_total(asim_hist_pair *p)
+{
+    asim_hist_pair_close(p);
+    return p->total;
+}
 
 void asim_twmean_init(asim_twmean *m, asim_time t0, double v0)
 {

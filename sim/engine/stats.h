@@ -47,6 +47,36 @@ void   asim_hist_quantiles(const asim_hist *h, const double *q, size_t nq, doubl
  * NaN when empty. */
 double asim_hist_fraction_above(const asim_hist *h, double x);
 
+/* The same values into two histograms, the whole run and the current period
+ * (a second), for the cost of one: the buckets go to one of them per value
+ * and the other keeps only its count, sum, min and max.
+ *  - period_quantiles 1: the period holds the buckets; closing the period
+ *    moves them into the total (a walk of the non-zero buckets, which
+ *    resetting the period took anyway).
+ *  - period_quantiles 0: the total holds the buckets; the period has only its
+ *    count, sum, min, max and mean (ask it for no quantiles).
+ * Either way the total is the histogram asim_hist_add would have built from
+ * the same values in the same order (the same counts, and the same sum
+ * to the bit, being summed in that order), once the period is closed. */
+typedef struct asim_hist_pair asim_hist_pair;
+
+asim_hist_pair *asim_hist_pair_create(int period_quantiles);
+void   asim_hist_pair_destroy(asim_hist_pair *p);  /* NULL is a no-op */
+/* Empty it and set period_quantiles: then as asim_hist_pair_create made it
+ * (for a caller that recycles pairs between runs). */
+void   asim_hist_pair_reset(asim_hist_pair *p, int period_quantiles);
+void   asim_hist_pair_add(asim_hist_pair *p, double v);
+/* The period so far: count, mean and, with period_quantiles, quantiles. */
+const asim_hist *asim_hist_pair_period(const asim_hist_pair *p);
+/* End the period: its values join the total and it starts empty. */
+void   asim_hist_pair_close(asim_hist_pair *p);
+/* The same, also giving the period's quantiles (as asim_hist_quantiles on
+ * asim_hist_pair_period before closing; period_quantiles only): one walk
+ * over the period's buckets serves both. */
+void   asim_hist_pair_close_quantiles(asim_hist_pair *p, const double *q, size_t nq, double *out);
+/* The whole run's histogram (ends the current period first). */
+const asim_hist *asim_hist_pair_total(asim_hist_pair *p);
+
 /* Time-weighted mean of a piecewise-constant signal (replicas, in-flight). */
 typedef struct asim_twmean {
     asim_time start, last;   /* start of accumulation, time of last change */

@@ -14,7 +14,7 @@
 struct asim_sim_cache {
     asim_promql_memo *memo;
     asim_promql_memo *prev_memo;       /* in use before the cache; restored */
-    asim_hist **hists;
+    asim_hist_pair **hists;
     size_t nhists, caphists;
     gsl_rng **rngs;
     size_t nrngs, caprngs;
@@ -33,29 +33,30 @@ void asim_sim_cache_destroy(asim_sim_cache *c)
     if (!c) return;
     asim_promql_memo_use(c->prev_memo);
     asim_promql_memo_destroy(c->memo);
-    for (size_t i = 0; i < c->nhists; i++) asim_hist_destroy(c->hists[i]);
+    for (size_t i = 0; i < c->nhists; i++) asim_hist_pair_destroy(c->hists[i]);
     for (size_t i = 0; i < c->nrngs; i++) asim_rng_free(c->rngs[i]);
     asim_free(c->hists);
     asim_free(c->rngs);
     asim_free(c);
 }
 
-asim_hist *asim_sim_cache_hist(asim_sim_cache *c)
+asim_hist_pair *asim_sim_cache_hist_pair(asim_sim_cache *c, int period_quantiles)
 {
-    if (c && c->nhists > 0) return c->hists[--c->nhists];
-    return asim_hist_create();
+    if (!c || c->nhists == 0) return asim_hist_pair_create(period_quantiles);
+    asim_hist_pair *p = c->hists[--c->nhists];
+    asim_hist_pair_reset(p, period_quantiles);    /* now as asim_hist_pair_create makes it */
+    return p;
 }
 
-void asim_sim_cache_put_hist(asim_sim_cache *c, asim_hist *h)
+void asim_sim_cache_put_hist_pair(asim_sim_cache *c, asim_hist_pair *p)
 {
-    if (!h) return;
+    if (!p) return;
     if (!c) {
-        asim_hist_destroy(h);
+        asim_hist_pair_destroy(p);
         return;
     }
-    asim_hist_reset(h);                /* now as asim_hist_create makes it */
     ASIM_GROW(c->hists, c->caphists, c->nhists + 1, 8);
-    c->hists[c->nhists++] = h;
+    c->hists[c->nhists++] = p;
 }
 
 gsl_rng *asim_sim_cache_rng(asim_sim_cache *c, uint64_t seed, const char *name)

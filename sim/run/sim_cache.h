@@ -7,7 +7,7 @@
  *   - parsed PromQL expressions by query text (promql_memo.h): the alert
  *     and recording rules, the scaler's and the policies' queries, parsed
  *     when a configuration is validated and again when its models are built;
- *   - the run's latency histograms, reset (asim_hist_reset) instead of freed;
+ *   - the run's latency histograms, reset (asim_hist_pair_reset) instead of freed;
  *   - the run's own random streams, reseeded (asim_rng_reseed) instead of
  *     freed and allocated.
  * Each is returned in the state a fresh one would have, so a run given a
@@ -32,10 +32,10 @@ typedef struct asim_sim_cache asim_sim_cache;
 asim_sim_cache *asim_sim_cache_create(void);
 void asim_sim_cache_destroy(asim_sim_cache *c);     /* NULL is a no-op */
 
-/* For simulate.c.  c may be NULL: then these are asim_hist_create,
- * asim_hist_destroy, asim_rng_stream and asim_rng_free. */
-asim_hist *asim_sim_cache_hist(asim_sim_cache *c);             /* empty */
-void asim_sim_cache_put_hist(asim_sim_cache *c, asim_hist *h); /* NULL: no-op */
+/* For simulate.c.  c may be NULL: then these are asim_hist_pair_create,
+ * asim_hist_pair_destroy, asim_rng_stream and asim_rng_free. */
+asim_hist_pair *asim_sim_cache_hist_pair(asim_sim_cache *c, int period_quantiles);  /* empty */
+void asim_sim_cache_put_hist_pair(asim_sim_cache *c, asim_hist_pair *p);           /* NULL: no-op */
 gsl_rng *asim_sim_cache_rng(asim_sim_cache *c, uint64_t seed, const char *name);
 void asim_sim_cache_put_rng(asim_sim_cache *c, gsl_rng *r);    /* NULL: no-op */
 

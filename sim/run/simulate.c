@@ -88,6 +88,7 @@ struct sim {
     asim_time horizon;
     gsl_rng *rng_service, *rng_start, *rng_actuation, *rng_balancer;
     asim_sources *sources;
+    int lane[ASIM_EVQ_LANES];          /* the event-queue lane of source i, -1: none */
     asim_closed *closed;               /* traffic.arrivals = closed */
     gsl_rng *rng_think;
     const asim_dist *classes;
@@ -109,7 +110,7 @@ struct sim {
     time_t epoch;                      /* wall-clock of t=0 (s), for logs */
     int64_t epoch_ms;                  /* the same in ms, for the OpenMetrics export */
     /* accounting */
-    asim_hist *lat_all, *lat_sec;
+    asim_hist_pair *lat;               /* whole run, and the current second */
     uint64_t arrivals, completed, rejected, timeouts, dropped, slow;
     uint64_t syn_retries, connect_timeouts;
     uint64_t sec_arrivals, sec_completed, sec_rejected, sec_timeouts;
@@ -153,13 +154,11 @@ void asim_simulate_set_run_label(const char *name)
 
 static void call_returned(sim *s, uint32_t id, int ok, asim_time now);
 
-static void on_completed(void *ctx, const asim_request *r, asim_time now)
+static void on_completed(void *ctx, const asim_request *r, double lat, asim_time now)
 {
     sim *s = ctx;
     if (r->parent) call_returned(s, r->parent, 1, now);
-    double lat = ASIM_TO_SEC(now - r->arrival);
-    asim_hist_add(s->lat_all, lat);
-    asim_hist_add(s->lat_sec, lat);
+    asim_hist_pair_add(s->lat, lat);
     s->completed++;
     s->sec_completed++;
     if (lat > s->cfg->ext.slo.latency) s->slow++;
@@ -274,7 +273,10 @@ static void schedule_arrival(sim *s, size_t src, asim_time now)
     asim_time next = asim_source_next(asim_sources_get(s->sources, src), now, &cls);
     if (next == ASIM_TIME_MAX || next > s->horizon) return;
     if (next < now) next = now;               /* a source may not go back in time */
-    asim_evq_at(s->q, next, on_arrival, s, arrival_arg(src, cls));
+    if (src < ASIM_EVQ_LANES && s->lane[src] >= 0)
+        asim_evq_lane_at(s->q, s->lane[src], next, arrival_arg(src, cls));
+    else
+        asim_evq_at(s->q, next, on_arrival, s, arrival_arg(src, cls));
 }
 
 /* A request enters: its demand is drawn now, in arrival order (common
@@ -324,8 +326,9 @@ static void second_row(sim *s, asim_time now)
     double rate = asim_sources_rate(s->sources, now - ASIM_NS_PER_SEC);
     int ready = asim_cluster_count(s->cl, ASIM_CONTAINER_READY);
     if (!isnan(metric) && metric > s->cfg->scaler.scale_up_threshold) s->seconds_above += 1;
+    const asim_hist *sec = asim_hist_pair_period(s->lat);
     int violated = s->sec_rejected + s->sec_timeouts > 0 ||
-                   (asim_hist_count(s->lat_sec) > 0 && asim_hist_mean(s->lat_sec) > s->cfg->ext.slo.latency);
+                   (asim_hist_count(sec) > 0 && asim_hist_mean(sec) > s->cfg->ext.slo.latency);
     if (violated) s->slo_violation_seconds += 1;
     if (s->elastic) asim_elastic_second(s->elastic, t, rate, ready);
     if (s->have_files) {
@@ -340,9 +343,9 @@ static void second_row(sim *s, asim_time now)
         asim_csv_int(w, asim_cluster_count(s->cl, ASIM_CONTAINER_STARTING));
         asim_csv_int(w, asim_cluster_count(s->cl, ASIM_CONTAINER_DRAINING));
         static const double qs[3] = { 0.50, 0.95, 0.99 };
-        double qv[3];
-        asim_hist_quantiles(s->lat_sec, qs, 3, qv);
-        csv_opt(w, asim_hist_mean(s->lat_sec));
+        double qv[3], mean = asim_hist_mean(sec);
+        asim_hist_pair_close_quantiles(s->lat, qs, 3, qv);   /* the second ends here */
+        csv_opt(w, mean);
         for (int i = 0; i < 3; i++) csv_opt(w, qv[i]);
         csv_opt(w, metric);
         csv_opt(w, rate);
@@ -350,7 +353,7 @@ static void second_row(sim *s, asim_time now)
         asim_csv_end(w);
     }
     if (s->hosts_out) asim_hosts_out_second(s->hosts_out, t);
-    asim_hist_reset(s->lat_sec);
+    if (!s->have_files) asim_hist_pair_close(s->lat);
     s->sec_arrivals = s->sec_completed = s->sec_rejected = s->sec_timeouts = 0;
     if (s->progress && (int64_t)t % 600 == 599) report_progress(s, now);
 }
@@ -584,8 +587,7 @@ static void destroy_models(sim *s)
     asim_sim_cache_put_rng(s->cache, s->rng_start);
     asim_sim_cache_put_rng(s->cache, s->rng_actuation);
     asim_sim_cache_put_rng(s->cache, s->rng_balancer);
-    asim_sim_cache_put_hist(s->cache, s->lat_all);
-    asim_sim_cache_put_hist(s->cache, s->lat_sec);
+    asim_sim_cache_put_hist_pair(s->cache, s->lat);
 }
 
 static int query_reach(const asim_config *cfg, int64_t lookback_ms, int64_t *reach, asim_err *err);
@@ -641,8 +643,8 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
     s->rng_start = asim_sim_cache_rng(s->cache, rseed, "container_start");
     s->rng_actuation = asim_sim_cache_rng(s->cache, rseed, "actuation");
     s->rng_balancer = asim_sim_cache_rng(s->cache, rseed, "balancer");
-    s->lat_all = asim_sim_cache_hist(s->cache);
-    s->lat_sec = asim_sim_cache_hist(s->cache);
+    /* per-second quantiles only for timeseries.csv */
+    s->lat = asim_sim_cache_hist_pair(s->cache, dir != NULL);
     int rc = asim_sources_create(cfg, rseed, &s->sources, err);
     if (rc) return rc;
     s->classes = asim_sources_classes(s->sources, &s->nclasses);
@@ -731,6 +733,7 @@ static void summarize(sim *s, asim_summary *sum)
     double dur = ASIM_TO_SEC(s->horizon);
     double rs = asim_twmean_area(&s->running, s->horizon);
     uint64_t failed = s->rejected + s->timeouts;
+    const asim_hist *lat = asim_hist_pair_total(s->lat);
     asim_summary_init(sum, cfg->name, s->seed);
     asim_summary_set(sum, "requests", (double)s->arrivals);
     asim_summary_set(sum, "completed", (double)s->completed);
@@ -740,11 +743,11 @@ static void summarize(sim *s, asim_summary *sum)
     asim_summary_set(sum, "connect_timeouts", (double)s->connect_timeouts);
     asim_summary_set(sum, "scrape_timeouts", s->prom ? (double)asim_prom_scrape_timeouts(s->prom) : 0);
     asim_summary_set(sum, "blind_checks", (double)s->blind_checks);
-    asim_summary_set(sum, "latency_mean", asim_hist_mean(s->lat_all));
-    asim_summary_set(sum, "latency_p50", asim_hist_quantile(s->lat_all, 0.50));
-    asim_summary_set(sum, "latency_p95", asim_hist_quantile(s->lat_all, 0.95));
-    asim_summary_set(sum, "latency_p99", asim_hist_quantile(s->lat_all, 0.99));
-    asim_summary_set(sum, "latency_max", asim_hist_max(s->lat_all));
+    asim_summary_set(sum, "latency_mean", asim_hist_mean(lat));
+    asim_summary_set(sum, "latency_p50", asim_hist_quantile(lat, 0.50));
+    asim_summary_set(sum, "latency_p95", asim_hist_quantile(lat, 0.95));
+    asim_summary_set(sum, "latency_p99", asim_hist_quantile(lat, 0.99));
+    asim_summary_set(sum, "latency_max", asim_hist_max(lat));
     asim_summary_set(sum, "seconds_above_scale_up_threshold", s->seconds_above);
     asim_summary_set(sum, "replica_seconds", rs);
     asim_summary_set(sum, "mean_replicas", dur > 0 ? rs / dur : NAN);
@@ -838,6 +841,10 @@ static void link_calls(sim *root, uint64_t seed)
 static void start_traffic(sim *s, uint64_t seed)
 {
     const asim_config *cfg = s->cfg;
+    /* arrivals wait in lanes while there are lanes (evq.h): the same order,
+     * for less work per arrival */
+    for (size_t i = 0; i < ASIM_EVQ_LANES; i++)
+        s->lane[i] = i < asim_sources_count(s->sources) ? asim_evq_lane(s->q, on_arrival, s) : -1;
     for (size_t i = 0; i < asim_sources_count(s->sources); i++)
         schedule_arrival(s, i, 0);
     if (cfg->traffic.arrivals == ASIM_ARRIVALS_CLOSED) {
