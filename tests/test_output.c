@@ -205,6 +205,22 @@ static void test_fmt_matches_reference(void)
         compare_with_reference(bits(0x000fffffffffffffu - m));
         compare_with_reference(ldexp(1.0, 53) - (double)m * 0.5);
     }
+    /* times from the nanosecond clock (k / 1e9, output.c's shortcut) and
+     * their neighbours, across and just outside the shortcut's range */
+    for (int i = 0; i < n / 4; i++) {
+        int64_t k = (int64_t)(xs() % UINT64_C(2000000000000000));
+        int64_t scale = (int64_t)1 << (xs() % 51);
+        k /= scale;
+        double t = (double)k / 1e9;
+        compare_with_reference(t);
+        compare_with_reference(-t);
+        compare_with_reference(nextafter(t, 0));
+        compare_with_reference(nextafter(t, INFINITY));
+    }
+    for (int64_t k = 99990; k < 100010; k++)                 /* 1e-4 */
+        compare_with_reference((double)k / 1e9);
+    for (int64_t k = 999999999999990; k < 1000000000000010; k++)   /* 1e6 */
+        compare_with_reference((double)k / 1e9);
     const double special[] = { 0.0, -0.0, NAN, INFINITY, -INFINITY, DBL_MAX, -DBL_MAX, DBL_MIN,
                                DBL_EPSILON, 1e15, -1e15, 1e15 + 0.125, 1e16, 9007199254740993.0 };
     for (size_t i = 0; i < sizeof special / sizeof *special; i++)

@@ -266,6 +266,47 @@ static int power_of_two(double a)
     return (u & ((UINT64_C(1) << 52) - 1)) == 0;
 }
 
+/* Times in seconds from the simulation's nanosecond clock -- a latency, a
+ * scrape's duration, the largest latency of a second -- are k / 1e9 for a
+ * whole k: put them as k's digits with the point nine places from the right,
+ * without generating digits.  Only for 1e-4 <= a < 1e6 (k < 1e15, fixed
+ * notation in %g) and only when a == k / 1e9 exactly, the simulation's own
+ * conversion (ASIM_TO_SEC).  Why that is the definition's text: k / 1e9 has
+ * at most 15 significant digits and a is the double nearest to it, within
+ * 2^-53 a, while the 15-digit rounding boundaries around it lie 5e-16 a or
+ * more away; so %.15g prints k / 1e9's digits (the trailing zeros dropped)
+ * and they read back to a.  0 when a is not such a time. */
+static size_t put_nanoseconds(char *p, double a)
+{
+    if (!(a >= 1e-4 && a < 1e6))
+        return 0;
+    double x = a * 1e9;
+    int64_t k = (int64_t)x;
+    k += x - (double)k >= 0.5;
+    if ((double)k / 1e9 != a)
+        return 0;
+    char d[20];
+    size_t total = put_u64(d, (uint64_t)k), ndig = total, w = 0;   /* total >= 6: k >= 1e5 */
+    while (d[ndig - 1] == '0')                   /* a is not whole: a non-zero fraction digit stops this */
+        ndig--;
+    int int_digits = (int)total - 9;             /* digits left of the point */
+    if (int_digits <= 0) {
+        p[w++] = '0';
+        p[w++] = '.';
+        for (int z = int_digits; z < 0; z++)
+            p[w++] = '0';
+        for (size_t i = 0; i < ndig; i++)
+            p[w++] = d[i];
+    } else {
+        for (int i = 0; i < int_digits; i++)
+            p[w++] = d[i];
+        p[w++] = '.';
+        for (size_t i = (size_t)int_digits; i < ndig; i++)
+            p[w++] = d[i];
+    }
+    return w;
+}
+
 /* asim_fmt_double's text, mostly without snprintf or strtod; its length.
  * p has room for ASIM_FMT_DOUBLE_LEN bytes (no NUL written).
  *
@@ -305,6 +346,9 @@ static size_t fmt_double_fast(char *p, double v)
         return n + put_u64(p + n, (uint64_t)a);
     if (a < DBL_MIN)
         return fmt_double_slow(p, v);
+    size_t ns = put_nanoseconds(p + n, a);
+    if (ns)
+        return n + ns;
     char d[ASIM_DCONV_DIGITS_LEN], r[ASIM_DCONV_DIGITS_LEN];
     int point, rpoint;
     int k = asim_dconv_digits(a, 0, d, &point);
