@@ -7,6 +7,7 @@
 #    (efficiency = speed-up / 2; target > 90 %), and the CPU time per run in
 #    each case: equal CPU per run means the parallel machinery costs nothing,
 #    so a lower wall-clock efficiency is other load on the machine.
+# 3. The per-run overhead: CPU per run of the same sweep at 1 simulated second.
 # Wall-clock figures: run on an otherwise idle machine.
 set -eu
 build=${1:-build/release}
@@ -44,3 +45,13 @@ awk -v w1="$w1" -v c1="$(awk -v a="$u1" -v b="$s1" 'BEGIN{print a+b}')" \
         w1, 2000 / w1, w2, 2000 / w2, s, 50 * s;
     printf "CPU per run: %.3f ms with 1 worker, %.3f ms with 2 (parallel overhead %+.1f %%)\n",
         c1 / 2, c2 / 2, 100 * (c2 / c1 - 1) }'
+
+# 3. Per-run overhead: the same 2,000 runs cut to 1 simulated second on 1
+#    worker cost little more than a run's set-up and tear-down (building the
+#    configuration and the models, the summary, the pipe), which a worker
+#    partly reuses between runs (sim/run/sim_cache.h); as a share of a full run.
+timed "$tmp/t3" "$bin" sweep scenarios/spike.json "${small[@]}" --duration 1 -o "$tmp/d1" -j 1 -q
+read -r w3 u3 s3 < "$tmp/t3"
+awk -v c1="$(awk -v a="$u1" -v b="$s1" 'BEGIN{print a+b}')" -v c3="$(awk -v a="$u3" -v b="$s3" 'BEGIN{print a+b}')" 'BEGIN {
+    printf "per-run overhead (runs of 1 simulated second, 1 worker): %.3f ms CPU per run, %.0f %% of a full run\n",
+        c3 / 2, 100 * c3 / c1 }'

@@ -286,7 +286,7 @@ static void test_csv_int_matches_printf(void)
         asim_csv_end(&ca);
         w += (size_t)sprintf(want_all + w, "%lld\n", v);
     }
-    for (long long v = 1, k = 0; k < 19; k++, v = k < 19 ? v * 10 : v) {   /* no 10^19: overflow */
+    for (long long v = 1, k = 0; k < 19; k++, v *= k < 19 ? 10 : 1) {   /* no 10^19: beyond long long */
         long long x[3] = { v - 1, v, v + 7 };
         for (int j = 0; j < 3; j++) {
             asim_csv_int(&ca, x[j]);

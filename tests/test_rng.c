@@ -109,6 +109,32 @@ static void test_open01_excludes_ends(void)
     gsl_rng_free(r);
 }
 
+/* asim_rng_stream seeds once (not gsl_rng_alloc's default seed first) and
+ * asim_rng_reseed turns a used stream into another: both must give exactly
+ * the draws of GSL's own alloc + set, whatever the generator did before. */
+static void test_stream_is_gsl_seeded_state(void)
+{
+    static const char *const names[] = { "service", "arrivals", "balancer" };
+    gsl_rng *reused = asim_rng_stream(99, "scratch");
+    for (uint64_t seed = 0; seed < 40; seed++)
+        for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+            gsl_rng *ref = gsl_rng_alloc(gsl_rng_mt19937);
+            gsl_rng_set(ref, (unsigned long)asim_rng_derive(seed, names[k]));
+            gsl_rng *ours = asim_rng_stream(seed, names[k]);
+            for (int i = 0; i < 50; i++) gsl_rng_get(reused);      /* dirty it */
+            asim_rng_reseed(reused, seed, names[k]);
+            int same = 1;
+            for (int i = 0; i < 1000; i++) {
+                unsigned long x = gsl_rng_get(ref);
+                same &= gsl_rng_get(ours) == x && gsl_rng_get(reused) == x;
+            }
+            CHECK_MSG(same, "seed %llu, stream %s", (unsigned long long)seed, names[k]);
+            asim_rng_free(ours);
+            gsl_rng_free(ref);
+        }
+    asim_rng_free(reused);
+}
+
 int main(void)
 {
     RUN(test_derive_pinned);
@@ -116,5 +142,6 @@ int main(void)
     RUN(test_streams_reproducible_and_independent);
     RUN(test_open01_range);
     RUN(test_open01_excludes_ends);
+    RUN(test_stream_is_gsl_seeded_state);
     return check_report();
 }

@@ -72,7 +72,7 @@ void asim_pq_arena_free(pq_arena *a)
 
 void asim_promql_free(asim_promql *e)
 {
-    if (!e) return;
+    if (!e || --e->refs > 0) return;          /* still held (promql_memo.h) */
     asim_pq_node_free(e->root);
     asim_free(e);
 }

@@ -1,5 +1,5 @@
 /* promql_int.h -- private to the PromQL engine (promql.c, promql_parse.c,
- * promql_eval.c): the syntax tree, the arena, the evaluation cache.
+ * promql_eval.c, promql_memo.c): the syntax tree, the arena, the evaluation cache.
  * Nothing outside those files includes it. */
 #ifndef ASIM_PROMQL_INT_H
 #define ASIM_PROMQL_INT_H
@@ -127,7 +127,14 @@ struct pq_node {
 struct asim_promql {
     pq_node *root;
     int nsel;
+    int refs;                 /* holders: its parser's caller, and a memo (promql_memo.h) */
 };
+
+/* The memo in use (promql_memo.c), for asim_promql_parse: find takes a
+ * reference to the expression of a text parsed before (NULL: none, or no
+ * memo in use); add offers a fresh parse to the memo. */
+asim_promql *asim_pq_memo_find(const char *query);
+void asim_pq_memo_add(const char *query, asim_promql *e);
 
 const pq_func *asim_pq_func_lookup(const char *name);
 void asim_pq_node_free(pq_node *n);

@@ -852,6 +852,8 @@ asim_promql *asim_promql_parse(const char *query, char *err, size_t errlen)
     p.err = err;
     p.errlen = errlen;
     if (err && errlen) err[0] = '\0';
+    asim_promql *known = asim_pq_memo_find(p.q);     /* parsed before (promql_memo.h) */
+    if (known) return known;
     pq_node *root = NULL;
     if (asim_pq_lex(&p) == 0) {
         if (cur(&p)->type == T_EOF) asim_pq_fail(&p, 0, "no expression found in input");
@@ -876,6 +878,8 @@ asim_promql *asim_promql_parse(const char *query, char *err, size_t errlen)
     asim_promql *e = asim_calloc(1, sizeof *e);
     e->root = root;
     e->nsel = p.nsel;
+    e->refs = 1;
+    asim_pq_memo_add(p.q, e);
     return e;
 }
 

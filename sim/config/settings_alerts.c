@@ -348,10 +348,12 @@ static void rules_copy(asim_config *dst, const asim_config *src)
     dst->ext.rules.nrules = src->ext.rules.nrules;
 }
 
+/* asim_rules_check builds the alert rules first (asim_alerts_create, the
+ * whole of asim_alerts_check) and then the rule groups on them: one build
+ * checks both, with the same messages, in the same order. */
 static int alerts_validate(asim_config *cfg, asim_err *err)
 {
-    int rc = asim_alerts_check(cfg, err);
-    return rc ? rc : asim_rules_check(cfg, err);
+    return asim_rules_check(cfg, err);
 }
 
 static const asim_setting alerts_table[] = {

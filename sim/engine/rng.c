@@ -36,15 +36,31 @@ uint64_t asim_rng_derive(uint64_t seed, const char *name)
     return splitmix(splitmix(seed) ^ asim_fnv1a64_str(ASIM_FNV64_OFFSET, name));
 }
 
+/* gsl_rng_alloc would seed the new generator with GSL's default seed, and
+ * gsl_rng_set would then seed it again: MT19937's seeding rewrites the whole
+ * state (all 624 words and the position), so the first seeding is wasted --
+ * half of a stream's creation, a few of which every run makes.  Allocated
+ * as gsl_rng_alloc does (malloc, calloc'd state; gsl_rng_free frees both),
+ * seeded once: the same state, the same draws. */
 gsl_rng *asim_rng_stream(uint64_t seed, const char *name)
 {
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!r) {
+    const gsl_rng_type *t = gsl_rng_mt19937;
+    gsl_rng *r = malloc(sizeof *r);
+    void *state = r ? calloc(1, t->size) : NULL;
+    if (!state) {
+        free(r);
         fprintf(stderr, "autoscale-sim: error: out of memory (random stream %s)\n", name);
         abort();
     }
+    r->type = t;
+    r->state = state;
     gsl_rng_set(r, (unsigned long)asim_rng_derive(seed, name));
     return r;
+}
+
+void asim_rng_reseed(gsl_rng *r, uint64_t seed, const char *name)
+{
+    gsl_rng_set(r, (unsigned long)asim_rng_derive(seed, name));
 }
 
 void asim_rng_free(gsl_rng *r)

@@ -27,6 +27,11 @@ asim_time asim_rng_phase(uint64_t seed, const char *name, asim_time period);
 /* Allocate a stream; destroy with asim_rng_free (NULL is a no-op). */
 gsl_rng *asim_rng_stream(uint64_t seed, const char *name);
 void     asim_rng_free(gsl_rng *r);
+/* Turn r (a stream from asim_rng_stream) into the stream (seed, name): the
+ * same draws as asim_rng_stream(seed, name) would give, without allocating
+ * (seeding rewrites the whole MT19937 state).  For callers that recycle
+ * their generators between runs. */
+void     asim_rng_reseed(gsl_rng *r, uint64_t seed, const char *name);
 
 /* Uniform double in (0,1), never 0 or 1 (safe for log). */
 double asim_rng_open01(gsl_rng *r);

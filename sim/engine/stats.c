@@ -301,6 +301,13 @@ void asim_hist_pair_destroy(asim_hist_pair *p)
     asim_free(p);
 }
 
+void asim_hist_pair_reset(asim_hist_pair *p, int period_quantiles)
+{
+    asim_hist_reset(p->total);
+    asim_hist_reset(p->period);
+    p->period_quantiles = period_quantiles;
+}
+
 void asim_hist_pair_add(asim_hist_pair *p, double v)
 {
     if (!(v >= 0))

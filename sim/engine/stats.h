@@ -62,6 +62,9 @@ typedef struct asim_hist_pair asim_hist_pair;
 
 asim_hist_pair *asim_hist_pair_create(int period_quantiles);
 void   asim_hist_pair_destroy(asim_hist_pair *p);  /* NULL is a no-op */
+/* Empty it and set period_quantiles: then as asim_hist_pair_create made it
+ * (for a caller that recycles pairs between runs). */
+void   asim_hist_pair_reset(asim_hist_pair *p, int period_quantiles);
 void   asim_hist_pair_add(asim_hist_pair *p, double v);
 /* The period so far: count, mean and, with period_quantiles, quantiles. */
 const asim_hist *asim_hist_pair_period(const asim_hist_pair *p);

@@ -45,6 +45,7 @@
 #include "models/stack/host.h"
 #include "sim/run/hosts_out.h"
 #include "sim/engine/hash.h"
+#include "sim/run/sim_cache.h"
 
 enum { F_TIMESERIES, F_SCRAPES, F_EVENTS, F_LOG, F_ALERTS, F_NFILES };
 static const char *const file_names[F_NFILES] = {
@@ -71,6 +72,7 @@ typedef struct callreg {
 
 struct sim {
     const asim_config *cfg;
+    asim_sim_cache *cache;             /* the process's reusable parts, or NULL (sim_cache.h) */
     /* More services (cfg->ext.services): each a sim of its own on the
      * parent's event queue, hosts and TSDB, with files in services/NAME/. */
     const sim *parent;                 /* NULL for the scenario's own service */
@@ -575,17 +577,17 @@ static void destroy_models(sim *s)
         asim_tsdb_destroy(s->db);
         asim_evq_destroy(s->q);
     }
-    asim_rng_free(s->rng_think);
-    asim_rng_free(s->rng_calls);
+    asim_sim_cache_put_rng(s->cache, s->rng_think);
+    asim_sim_cache_put_rng(s->cache, s->rng_calls);
     if (!s->parent && s->calls) {
         asim_free(s->calls->v);
         asim_free(s->calls);
     }
-    asim_rng_free(s->rng_service);
-    asim_rng_free(s->rng_start);
-    asim_rng_free(s->rng_actuation);
-    asim_rng_free(s->rng_balancer);
-    asim_hist_pair_destroy(s->lat);
+    asim_sim_cache_put_rng(s->cache, s->rng_service);
+    asim_sim_cache_put_rng(s->cache, s->rng_start);
+    asim_sim_cache_put_rng(s->cache, s->rng_actuation);
+    asim_sim_cache_put_rng(s->cache, s->rng_balancer);
+    asim_sim_cache_put_hist_pair(s->cache, s->lat);
 }
 
 static int query_reach(const asim_config *cfg, int64_t lookback_ms, int64_t *reach, asim_err *err);
@@ -636,12 +638,13 @@ static int build(sim *s, const asim_config *cfg, uint64_t seed, const char *dir,
      * with its name, so adding a service never shifts the first one's */
     uint64_t rseed = stream_seed(s, seed);
     s->q = s->parent ? s->parent->q : asim_evq_create(256);
-    s->rng_service = asim_rng_stream(rseed, "service");
-    s->rng_start = asim_rng_stream(rseed, "container_start");
-    s->rng_actuation = asim_rng_stream(rseed, "actuation");
-    s->rng_balancer = asim_rng_stream(rseed, "balancer");
+    if (s->parent) s->cache = s->parent->cache;
+    s->rng_service = asim_sim_cache_rng(s->cache, rseed, "service");
+    s->rng_start = asim_sim_cache_rng(s->cache, rseed, "container_start");
+    s->rng_actuation = asim_sim_cache_rng(s->cache, rseed, "actuation");
+    s->rng_balancer = asim_sim_cache_rng(s->cache, rseed, "balancer");
     /* per-second quantiles only for timeseries.csv */
-    s->lat = asim_hist_pair_create(dir != NULL);
+    s->lat = asim_sim_cache_hist_pair(s->cache, dir != NULL);
     int rc = asim_sources_create(cfg, rseed, &s->sources, err);
     if (rc) return rc;
     s->classes = asim_sources_classes(s->sources, &s->nclasses);
@@ -829,7 +832,7 @@ static void link_calls(sim *root, uint64_t seed)
             root->calls->free_head = -1;
         }
         s->calls = root->calls;
-        s->rng_calls = asim_rng_stream(stream_seed(s, seed), "calls");
+        s->rng_calls = asim_sim_cache_rng(s->cache, stream_seed(s, seed), "calls");
     }
     for (size_t i = 0; i < root->nchildren; i++) root->children[i].calls = root->calls;
 }
@@ -846,7 +849,7 @@ static void start_traffic(sim *s, uint64_t seed)
         schedule_arrival(s, i, 0);
     if (cfg->traffic.arrivals == ASIM_ARRIVALS_CLOSED) {
         /* own stream "think": closed clients never shift another stream */
-        s->rng_think = asim_rng_stream(stream_seed(s, seed), "think");
+        s->rng_think = asim_sim_cache_rng(s->cache, stream_seed(s, seed), "think");
         asim_time end = cfg->traffic.repeat ? s->horizon : ASIM_SEC(asim_profile_length(&cfg->traffic));
         s->closed = asim_closed_create(s->q, cfg->traffic.clients, &cfg->traffic.think, s->rng_think,
                                        0, end, on_client_send, s);
@@ -880,8 +883,15 @@ static void summarize_child(sim *c, asim_summary *run_sum, asim_err *err, int *r
 int asim_simulate(const asim_config *cfg, uint64_t seed, const char *out_dir,
                   unsigned flags, asim_summary *sum, asim_run_stats *stats, asim_err *err)
 {
+    return asim_simulate_cached(NULL, cfg, seed, out_dir, flags, sum, stats, err);
+}
+
+int asim_simulate_cached(asim_sim_cache *cache, const asim_config *cfg, uint64_t seed, const char *out_dir,
+                         unsigned flags, asim_summary *sum, asim_run_stats *stats, asim_err *err)
+{
     sim s;
     memset(&s, 0, sizeof s);
+    s.cache = cache;
     s.progress = (flags & ASIM_RUN_PROGRESS) != 0;
     if (s.progress) s.progress_wall = wall_now();
     int rc = prepare_services(&s, cfg, out_dir, err);

@@ -12,6 +12,7 @@
 
 #include "models/scenario/config.h"
 #include "sim/engine/summary.h"
+#include "sim/run/sim_cache.h"
 
 enum {
     ASIM_RUN_OPENMETRICS = 1u << 0,   /* also write metrics.om */
@@ -32,6 +33,13 @@ typedef struct asim_run_stats {
 int asim_simulate(const asim_config *cfg, uint64_t seed, const char *out_dir,
                   unsigned flags, asim_summary *sum, asim_run_stats *stats,
                   asim_err *err);
+
+/* The same, reusing (and returning to) cache what it can between runs of
+ * one process (sim_cache.h): same outputs, byte for byte, with less set-up.
+ * cache NULL: asim_simulate. */
+int asim_simulate_cached(asim_sim_cache *cache, const asim_config *cfg, uint64_t seed,
+                         const char *out_dir, unsigned flags, asim_summary *sum,
+                         asim_run_stats *stats, asim_err *err);
 
 /* The value of the run label of metrics.om under ASIM_RUN_OM_LABELS
  * (process-wide; `run --run-label NAME` sets it; default: the scenario's

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,6 +46,29 @@ typedef struct result_msg {
     uint64_t seed;
 } result_msg;
 
+/* A message is its header and what follows it, at most: */
+#define JOB_MSG_MAX (sizeof(job_msg) + 2 * (size_t)ASSIGN_MAX)
+#define RESULT_MSG_MAX (sizeof(result_msg) + ASIM_SUMMARY_MAX * sizeof(asim_metric))
+
+/* The length of the message whose header starts buf (SIZE_MAX: invalid). */
+static size_t job_msg_len(const char *buf)
+{
+    job_msg m;
+    memcpy(&m, buf, sizeof m);
+    if (m.assign_len > ASSIGN_MAX || m.out_len > ASSIGN_MAX)
+        return SIZE_MAX;
+    return sizeof m + m.assign_len + m.out_len;
+}
+
+static size_t result_msg_len(const char *buf)
+{
+    result_msg r;
+    memcpy(&r, buf, sizeof r);
+    if (r.n > ASIM_SUMMARY_MAX)
+        return SIZE_MAX;
+    return sizeof r + r.n * sizeof(asim_metric);
+}
+
 typedef struct worker {
     pid_t pid;
     int job_fd;        /* parent -> worker */
@@ -55,6 +79,7 @@ typedef struct worker {
 
 struct asim_pool {
     asim_config base;
+    char *msg;         /* a result being read (RESULT_MSG_MAX bytes) */
     unsigned flags;
     unsigned n;
     worker *w;
@@ -71,30 +96,44 @@ unsigned asim_pool_default_workers(void)
 
 /* ---- I/O helpers ----------------------------------------------------- */
 
-/* Full write; -1 on error (EPIPE when the reader is gone). */
-static int write_full(int fd, const void *buf, size_t len)
+/* Full write of the n pieces of iov, in one system call when the pipe has
+ * room (a message is one write: system calls are a run's largest fixed cost
+ * after its set-up); -1 on error (EPIPE when the reader is gone).  iov is
+ * consumed. */
+static int writev_full(int fd, struct iovec *iov, int n)
 {
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t k = write(fd, p, len);
+    while (n > 0) {
+        ssize_t k = writev(fd, iov, n);
         if (k < 0) {
             if (errno == EINTR)
                 continue;
             return -1;
         }
-        p += k;
-        len -= (size_t)k;
+        size_t left = (size_t)k;              /* skip what was written */
+        while (n > 0 && left >= iov->iov_len) {
+            left -= iov->iov_len;
+            iov++;
+            n--;
+        }
+        if (n > 0) {
+            iov->iov_base = (char *)iov->iov_base + left;
+            iov->iov_len -= left;
+        }
     }
     return 0;
 }
 
-/* Full read: 1 done, 0 EOF before the first byte, -1 error or EOF midway. */
-static int read_full(int fd, void *buf, size_t len)
+/* Read at least min (> 0) and at most max bytes: the count, 0 on EOF before
+ * the first byte, -1 on error or EOF before min.  The pipes carry one message
+ * at a time (a worker has at most one job, and sends one result for it), so
+ * reading up to max never takes bytes of the next message; one read usually
+ * gets a whole message. */
+static ssize_t read_some(int fd, void *buf, size_t min, size_t max)
 {
     char *p = buf;
     size_t got = 0;
-    while (got < len) {
-        ssize_t k = read(fd, p + got, len - got);
+    while (got < min) {
+        ssize_t k = read(fd, p + got, max - got);
         if (k < 0) {
             if (errno == EINTR)
                 continue;
@@ -104,7 +143,30 @@ static int read_full(int fd, void *buf, size_t len)
             return got == 0 ? 0 : -1;
         got += (size_t)k;
     }
-    return 1;
+    return (ssize_t)got;
+}
+
+/* Full read: 1 done, 0 EOF before the first byte, -1 error or EOF midway. */
+static int read_full(int fd, void *buf, size_t len)
+{
+    if (len == 0)
+        return 1;
+    ssize_t k = read_some(fd, buf, len, len);
+    return k < 0 ? -1 : k == 0 ? 0 : 1;
+}
+
+/* A whole message of at most max bytes whose length the first head bytes
+ * tell (msg_len): 1 done, 0 EOF before the first byte, -1 error, EOF midway
+ * or a length above max. */
+static int read_message(int fd, char *buf, size_t head, size_t max, size_t (*msg_len)(const char *))
+{
+    ssize_t got = read_some(fd, buf, head, max);
+    if (got <= 0)
+        return (int)got;
+    size_t len = msg_len(buf);
+    if (len < head || len > max || (size_t)got > len)
+        return -1;
+    return read_full(fd, buf + got, len - (size_t)got) == 1 ? 1 : -1;
 }
 
 /* One line for a CSV cell: line breaks become spaces. */
@@ -150,17 +212,23 @@ int asim_pool_build_config(asim_config *cfg, const asim_config *base, const char
 
 /* ---- the worker -------------------------------------------------------- */
 
+/* Runs jobs until the parent closes the pipe.  One sim cache for the
+ * worker's life: its runs (and the validation of their configurations)
+ * reuse parsed queries and the runs' allocations (sim_cache.h). */
 static void worker_run(const asim_config *base, unsigned flags, int in, int out)
 {
+    char *msg = asim_malloc(JOB_MSG_MAX);
     char *assign = asim_malloc(ASSIGN_MAX + 1);
     char *dir = asim_malloc(ASSIGN_MAX + 1);
     asim_summary *sum = asim_malloc(sizeof *sum);
+    asim_sim_cache *cache = asim_sim_cache_create();
     for (;;) {
         job_msg m;
-        if (read_full(in, &m, sizeof m) != 1 || m.assign_len > ASSIGN_MAX || m.out_len > ASSIGN_MAX)
+        if (read_message(in, msg, sizeof m, JOB_MSG_MAX, job_msg_len) != 1)
             break;
-        if (read_full(in, assign, m.assign_len) != 1 || read_full(in, dir, m.out_len) != 1)
-            break;
+        memcpy(&m, msg, sizeof m);
+        memcpy(assign, msg + sizeof m, m.assign_len);
+        memcpy(dir, msg + sizeof m + m.assign_len, m.out_len);
         assign[m.assign_len] = 0;
         dir[m.out_len] = 0;
 
@@ -173,7 +241,8 @@ static void worker_run(const asim_config *base, unsigned flags, int in, int out)
         if (rc == 0 && m.out_len > 0)
             rc = asim_mkdirs(dir, &err);
         if (rc == 0)
-            rc = asim_simulate(&cfg, m.seed, m.out_len > 0 ? dir : NULL, flags, sum, &r.stats, &err);
+            rc = asim_simulate_cached(cache, &cfg, m.seed, m.out_len > 0 ? dir : NULL, flags, sum, &r.stats,
+                                      &err);
         asim_config_free(&cfg);
         r.rc = rc;
         if (rc) {
@@ -185,10 +254,12 @@ static void worker_run(const asim_config *base, unsigned flags, int in, int out)
             memcpy(r.scenario, sum->scenario, sizeof r.scenario);
             r.seed = sum->seed;
         }
-        if (write_full(out, &r, sizeof r) != 0 ||
-            (r.n && write_full(out, sum->m, r.n * sizeof sum->m[0]) != 0))
+        struct iovec iov[2] = {{&r, sizeof r}, {sum->m, r.n * sizeof sum->m[0]}};
+        if (writev_full(out, iov, 2) != 0)
             break;
     }
+    asim_sim_cache_destroy(cache);
+    asim_free(msg);
     asim_free(assign);
     asim_free(dir);
     asim_free(sum);
@@ -282,6 +353,7 @@ asim_pool *asim_pool_create(const asim_config *base, unsigned workers, unsigned 
     if (workers > 255)
         workers = 255;         /* one poll() set */
     asim_pool *p = asim_calloc(1, sizeof *p);
+    p->msg = asim_malloc(RESULT_MSG_MAX);
     asim_config_copy(&p->base, base);
     p->flags = flags;
     p->n = workers;
@@ -331,9 +403,8 @@ unsigned asim_pool_busy(const asim_pool *p)
 static int send_job(worker *w, const asim_job *job, uint32_t al, uint32_t ol)
 {
     job_msg m = {job->id, job->seed, al, ol};
-    return (write_full(w->job_fd, &m, sizeof m) == 0 &&
-            (al == 0 || write_full(w->job_fd, job->assign, al) == 0) &&
-            (ol == 0 || write_full(w->job_fd, job->out_dir, ol) == 0)) ? 0 : -1;
+    struct iovec iov[3] = {{&m, sizeof m}, {(char *)job->assign, al}, {(char *)job->out_dir, ol}};
+    return writev_full(w->job_fd, iov, 3);
 }
 
 int asim_pool_submit(asim_pool *p, const asim_job *job, asim_err *err)
@@ -375,9 +446,9 @@ static int take_result(asim_pool *p, unsigned i, asim_job_result *res, int *sign
 {
     worker *w = &p->w[i];
     result_msg r;
-    int k = read_full(w->res_fd, &r, sizeof r);
-    if (k == 1 && r.n <= ASIM_SUMMARY_MAX &&
-        (r.n == 0 || read_full(w->res_fd, res->sum.m, r.n * sizeof res->sum.m[0]) == 1)) {
+    if (read_message(w->res_fd, p->msg, sizeof r, RESULT_MSG_MAX, result_msg_len) == 1) {
+        memcpy(&r, p->msg, sizeof r);
+        memcpy(res->sum.m, p->msg + sizeof r, r.n * sizeof res->sum.m[0]);
         if (!w->busy || r.id != w->job_id)
             return asim_err_set(err, ASIM_ERUNTIME, "internal: unexpected result from worker"), -1;
         res->id = r.id;
@@ -422,8 +493,8 @@ int asim_pool_wait(asim_pool *p, int timeout_ms, asim_job_result *res, int *sign
     struct pollfd fds[1 + 256];
     unsigned idx[256];
     for (;;) {
-        if (check_signal(p, signo))
-            return ASIM_POOL_SIGNAL;
+        /* A pending signal makes poll return at once (its fd is in the set);
+         * the check after poll, before any worker's EOF, sees it. */
         size_t nf = 0;
         fds[nf++] = (struct pollfd){.fd = p->sig_fd, .events = POLLIN};
         for (unsigned i = 0; i < p->n && nf < ASIM_ARRAY_LEN(fds); i++) {
@@ -470,5 +541,6 @@ void asim_pool_destroy(asim_pool *p, int kill_now)
     restore_signals(p);
     asim_config_free(&p->base);
     asim_free(p->w);
+    asim_free(p->msg);
     asim_free(p);
 }

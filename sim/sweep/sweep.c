@@ -30,6 +30,7 @@
 #include <cJSON.h>
 #include <gsl/gsl_randist.h>
 
+#include "models/promql/promql_memo.h"
 #include "sim/config/settings.h"
 #include "sim/engine/hash.h"
 #include "sim/engine/output.h"
@@ -502,7 +503,7 @@ static void assignments_inline(char *buf, size_t len, const char *assign)
     buf[k < len ? k : len - 1] = 0;
 }
 
-int asim_sweep_validate(const asim_sweep *sw, int force, size_t *ninvalid, asim_err *err)
+static int validate_configs(const asim_sweep *sw, int force, size_t *ninvalid, asim_err *err)
 {
     size_t bad = 0, first = 0;
     char what[200] = "", why[300] = "";
@@ -540,6 +541,19 @@ int asim_sweep_validate(const asim_sweep *sw, int force, size_t *ninvalid, asim_
                         "can be linked (--link container.initial_replicas=scaler.min_replicas); "
                         "--skip-invalid records invalid configurations as errors and runs the others",
                         bad, sw->nconfigs, first, what, why);
+}
+
+/* Every configuration's validation parses the same alert, rule and scaler
+ * queries (a grid rarely sweeps a query text): a PromQL memo parses each
+ * text once for the whole pass (promql_memo.h). */
+int asim_sweep_validate(const asim_sweep *sw, int force, size_t *ninvalid, asim_err *err)
+{
+    asim_promql_memo *memo = asim_promql_memo_create(256);
+    asim_promql_memo *prev = asim_promql_memo_use(memo);
+    int rc = validate_configs(sw, force, ninvalid, err);
+    asim_promql_memo_use(prev);
+    asim_promql_memo_destroy(memo);
+    return rc;
 }
 
 char **asim_sweep_metric_names(const asim_config *base, size_t *n, asim_err *err)

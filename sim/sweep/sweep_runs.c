@@ -238,9 +238,23 @@ static void write_header(FILE *f, const runs_log *L)
     asim_csv_end(&c);
 }
 
+/* The summary's metrics are the columns, in their order: the usual case (the
+ * columns come from the first run that succeeded, and a scenario's runs name
+ * the same metrics in the same order), where a row needs no search by name. */
+static int same_columns(const runs_log *L, const asim_summary *sum)
+{
+    if (!sum || sum->n != L->nmetrics)
+        return 0;
+    for (size_t m = 0; m < sum->n; m++)
+        if (strcmp(L->metrics[m], sum->m[m].name) != 0)
+            return 0;
+    return 1;
+}
+
 static void write_row(FILE *f, const runs_log *L, uint64_t config, unsigned rep, const char *error,
                       const asim_summary *sum)
 {
+    int in_order = same_columns(L, sum);
     asim_csv c;
     asim_csv_init(&c, f);
     asim_csv_int(&c, (long long)config);
@@ -253,8 +267,8 @@ static void write_row(FILE *f, const runs_log *L, uint64_t config, unsigned rep,
     asim_csv_str(&c, sum ? "ok" : "error");
     asim_csv_str(&c, sum ? "" : error);
     for (size_t m = 0; m < L->nmetrics; m++) {
-        int found = 0;
-        double v = sum ? asim_summary_get(sum, L->metrics[m], &found) : NAN;
+        int found = in_order;
+        double v = in_order ? sum->m[m].value : sum ? asim_summary_get(sum, L->metrics[m], &found) : NAN;
         if (found && !isnan(v))
             asim_csv_num(&c, v);
         else
@@ -329,7 +343,7 @@ static int log_add(runs_log *L, uint64_t config, unsigned rep, const asim_job_re
         if (fresh)
             write_header(L->f, L);
     }
-    if (sum && !L->warned) {
+    if (sum && !L->warned && !same_columns(L, sum)) {
         for (size_t m = 0; m < sum->n; m++) {
             size_t k = 0;
             while (k < L->nmetrics && strcmp(L->metrics[k], sum->m[m].name) != 0)
