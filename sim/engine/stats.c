@@ -322,15 +322,43 @@ const asim_hist *asim_hist_pair_period(const asim_hist_pair *p)
     return p->period;
 }
 
+/* Quantiles read off a walk over the buckets in ascending order: the next
+ * wanted quantile k ends in the first bucket whose cumulative count reaches
+ * its rank (see asim_hist_quantiles); q >= 1 (the maximum) is left to the
+ * caller.  NULL: no quantiles wanted. */
+typedef struct quantile_walk {
+    const double *q;
+    size_t nq, k;
+    double *out;
+    uint64_t cum, want;
+} quantile_walk;
+
+static void walk_next_rank(quantile_walk *qw, uint64_t count)
+{
+    qw->want = qw->k < qw->nq && qw->q[qw->k] < 1 ? rank_of(qw->q[qw->k], count) : 0;
+}
+
+static void walk_bucket(quantile_walk *qw, const asim_hist *h, size_t i)
+{
+    qw->cum += h->b[i];
+    while (qw->k < qw->nq && qw->q[qw->k] < 1 && qw->cum >= qw->want) {
+        qw->out[qw->k++] = clamp(h, bucket_value(h, i));
+        walk_next_rank(qw, h->count);
+    }
+}
+
 /* Move the period's buckets into the total's and clear them: the walk over
- * the non-zero buckets that asim_hist_reset does, adding as it clears. */
-static void move_buckets(asim_hist *into, asim_hist *from)
+ * the non-zero buckets that asim_hist_reset does, adding as it clears, and
+ * reading quantiles on the way when qw is given. */
+static void move_buckets(asim_hist *into, asim_hist *from, quantile_walk *qw)
 {
     if (from->lo > from->hi)
         return;
     for (size_t w = from->lo / 64; w <= from->hi / 64; w++) {
         for (uint64_t bits = from->nz[w]; bits; bits &= bits - 1) {
             size_t i = w * 64 + low_bit(bits);
+            if (qw)
+                walk_bucket(qw, from, i);
             into->b[i] += from->b[i];
             from->b[i] = 0;
         }
@@ -345,48 +373,28 @@ static void move_buckets(asim_hist *into, asim_hist *from)
 
 void asim_hist_pair_close_quantiles(asim_hist_pair *p, const double *q, size_t nq, double *out)
 {
-    asim_hist *from = p->period, *into = p->total;
+    asim_hist *from = p->period;
     assert(p->period_quantiles);
     for (size_t k = 1; k < nq; k++)
         assert(q[k] >= q[k - 1] && "asim_hist_pair_close_quantiles: q must be ascending");
-    size_t k = 0;
+    quantile_walk qw = { q, nq, 0, out, 0, 0 };
     if (!from->count) {
-        for (; k < nq; k++)
-            out[k] = NAN;
+        for (; qw.k < nq; qw.k++)
+            out[qw.k] = NAN;
     }
-    for (; k < nq && q[k] <= 0; k++)
-        out[k] = from->min;
-    uint64_t cum = 0, want = k < nq && q[k] < 1 ? rank_of(q[k], from->count) : 0;
-    if (from->lo <= from->hi) {
-        for (size_t w = from->lo / 64; w <= from->hi / 64; w++) {
-            for (uint64_t bits = from->nz[w]; bits; bits &= bits - 1) {
-                size_t i = w * 64 + low_bit(bits);
-                cum += from->b[i];
-                /* the quantiles that end in this bucket (see asim_hist_quantiles) */
-                while (k < nq && q[k] < 1 && cum >= want) {
-                    out[k++] = clamp(from, bucket_value(from, i));
-                    want = k < nq && q[k] < 1 ? rank_of(q[k], from->count) : 0;
-                }
-                into->b[i] += from->b[i];
-                from->b[i] = 0;
-            }
-            into->nz[w] |= from->nz[w];
-            from->nz[w] = 0;
-        }
-        if (from->lo < into->lo)
-            into->lo = from->lo;
-        if (from->hi > into->hi)
-            into->hi = from->hi;
-    }
-    for (; k < nq; k++)                      /* q >= 1: the maximum itself */
-        out[k] = from->max;
+    for (; qw.k < nq && q[qw.k] <= 0; qw.k++)
+        out[qw.k] = from->min;
+    walk_next_rank(&qw, from->count);
+    move_buckets(p->total, from, &qw);
+    for (; qw.k < nq; qw.k++)                /* q >= 1: the maximum itself */
+        out[qw.k] = from->max;
     clear_summary(from);
 }
 
 void asim_hist_pair_close(asim_hist_pair *p)
 {
     if (p->period_quantiles)
-        move_buckets(p->total, p->period);
+        move_buckets(p->total, p->period, NULL);
     clear_summary(p->period);
 }
 
