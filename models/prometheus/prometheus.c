@@ -6,6 +6,7 @@
  * A target record keeps its tsdb series ids (created on first scrape, shared
  * with a later target of the same instance label, as in Prometheus). */
 #include "models/prometheus/prometheus.h"
+#include "sim/engine/idmap.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -65,8 +66,7 @@ struct asim_prom {
     int inband;
     target *t;
     int nt, capt;
-    int *by_number;                      /* by_number[n - 1]: the target of replica n, -1 if none */
-    int nnumbers;                        /* entries of by_number */
+    asim_idmap by_number;                /* replica number -> its target */
     numset dns_last, dm_pending, sm_pending, scratch;
     int blocking;                        /* reload_model = blocking */
     int rl_waiting;                      /* reloader got a tick, waits for an update */
@@ -132,19 +132,7 @@ static void resolve_dns(asim_prom *p, numset *out)
  * targets was O(N^2), at 10,000 replicas half of the set-up. */
 static int find_target(const asim_prom *p, int number)
 {
-    return number >= 1 && number <= p->nnumbers ? p->by_number[number - 1] : -1;
-}
-
-static void set_target_number(asim_prom *p, int number, int i)
-{
-    if (number > p->nnumbers) {
-        int n = p->nnumbers ? p->nnumbers : 16;
-        while (n < number) n *= 2;
-        p->by_number = asim_realloc(p->by_number, (size_t)n * sizeof *p->by_number);
-        for (int j = p->nnumbers; j < n; j++) p->by_number[j] = -1;
-        p->nnumbers = n;
-    }
-    p->by_number[number - 1] = i;
+    return asim_idmap_get(&p->by_number, number);
 }
 
 static asim_time phase_of(const asim_prom *p, const char *instance)
@@ -173,7 +161,7 @@ static void start_target(asim_prom *p, int number, asim_time now)
         target *t = &p->t[i];
         memset(t, 0, sizeof *t);
         t->number = number;
-        set_target_number(p, number, i);
+        asim_idmap_set(&p->by_number, number, i);
         snprintf(t->instance, sizeof t->instance, "%s-%d:%d",
                  p->cfg->container.service_name, number, p->cfg->app.port);
         for (int s = 0; s < S_NSERIES; s++) t->series[s] = -1;
@@ -492,7 +480,7 @@ void asim_prom_destroy(asim_prom *p)
 {
     if (!p) return;
     asim_free(p->t);
-    asim_free(p->by_number);
+    asim_idmap_free(&p->by_number);
     asim_free(p->dns_last.v);
     asim_free(p->dm_pending.v);
     asim_free(p->sm_pending.v);

@@ -19,6 +19,7 @@
  *    while it ran;
  *  - a slot's webapp exists from creation until the container is REMOVED. */
 #include "models/stack/cluster.h"
+#include "sim/engine/idmap.h"
 
 #include <string.h>
 #include <gsl/gsl_rng.h>
@@ -55,8 +56,7 @@ struct asim_cluster {
     int rr;                     /* round-robin cursor into ready[] */
     idset numbers;              /* replica numbers in use (bit n-1 for number n) */
     idset slots;                /* slots not REMOVED */
-    int *by_number;             /* by_number[n - 1]: the slot of replica n, -1 if none */
-    int nnumbers;               /* entries of by_number */
+    asim_idmap by_number;       /* replica number -> its slot */
     int count[ASIM_CONTAINER_REMOVED + 1];
     int actuating;
     int target;                 /* target of the running/last playbook */
@@ -150,7 +150,7 @@ static void set_state(asim_cluster *cl, int i, asim_cstate s)
     k->state = s;
     if (s == ASIM_CONTAINER_READY) ready_insert(cl, i);
     if (s == ASIM_CONTAINER_REMOVED) {
-        cl->by_number[k->number - 1] = -1;
+        asim_idmap_set(&cl->by_number, k->number, -1);
         idset_release(&cl->numbers, k->number - 1);
         idset_release(&cl->slots, i);
     }
@@ -166,19 +166,6 @@ static int slot_of(asim_cluster *cl, const asim_webapp *w)
 {
     int i = asim_cluster_find(cl, asim_webapp_id(w));
     return i >= 0 && cl->c[i].app == w ? i : -1;
-}
-
-/* Record that replica `number` lives in slot i. */
-static void set_number(asim_cluster *cl, int number, int i)
-{
-    if (number > cl->nnumbers) {
-        int n = cl->nnumbers ? cl->nnumbers : 8;
-        while (n < number) n *= 2;
-        cl->by_number = asim_realloc(cl->by_number, (size_t)n * sizeof *cl->by_number);
-        for (int j = cl->nnumbers; j < n; j++) cl->by_number[j] = -1;
-        cl->nnumbers = n;
-    }
-    cl->by_number[number - 1] = i;
 }
 
 static void cancel_timer(asim_cluster *cl, container *k)
@@ -268,7 +255,7 @@ static int create_container(asim_cluster *cl, asim_cstate state, asim_time now)
     int i = new_slot(cl);
     container *k = &cl->c[i];
     k->number = number;
-    set_number(cl, number, i);
+    asim_idmap_set(&cl->by_number, number, i);
     set_state(cl, i, state);
     k->app = asim_webapp_create(cl->q, &cl->app, &cl->inner, number);
     k->timer = 0;
@@ -454,7 +441,7 @@ void asim_cluster_destroy(asim_cluster *cl)
     asim_free(cl->c);
     asim_free(cl->ready);
     asim_free(cl->numbers.bits);
-    asim_free(cl->by_number);
+    asim_idmap_free(&cl->by_number);
     asim_free(cl->slots.bits);
     asim_free(cl);
 }
@@ -547,5 +534,5 @@ int asim_cluster_host_of(const asim_cluster *cl, int i)
 
 int asim_cluster_find(const asim_cluster *cl, int number)
 {
-    return number >= 1 && number <= cl->nnumbers ? cl->by_number[number - 1] : -1;
+    return asim_idmap_get(&cl->by_number, number);
 }

@@ -411,10 +411,10 @@ static int bucket_of(const asim_webapp *w, double lat)
     /* the bounds ascend, so counting those below lat among the next
      * oct_span is the same as stepping while below; counted this way the
      * loads do not wait for each other's comparison */
-    int b = w->oct_start[k], above = 0;
+    int b = w->oct_start[k], below = 0;        /* bounds of the octave below lat */
     for (int j = 0; j < w->oct_span; j++)
-        above += lat > bound[b + j];
-    return b + above;
+        below += lat > bound[b + j];
+    return b + below;
 }
 
 static void record_latency(asim_webapp *w, double lat, double service)

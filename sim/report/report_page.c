@@ -108,6 +108,34 @@ static const char **settings_changed(const asim_rundir *r, flat *run, flat *def,
     return out;
 }
 
+/* One table row of code cells, in HTML or Markdown: how a row opens, how
+ * cells are separated, how it closes, how a cell's text is escaped. */
+typedef struct cell_style {
+    const char *open, *sep, *close;
+    void (*esc)(FILE *f, const char *s);
+} cell_style;
+
+static const cell_style html_cells = {
+    "<tr><td><code>", "</code></td><td><code>", "</code></td></tr>\n", html_esc
+};
+static const cell_style md_cells = { "| `", "` | `", "` |\n", md_code };
+
+/* The rows of the settings that differ: setting, its value, its default. */
+static void changed_rows(FILE *f, const char **ch, size_t nch, const flat *run, const flat *def,
+                         const cell_style *st)
+{
+    for (size_t i = 0; i < nch; i++) {
+        const char *d = asim_flat_get(def, ch[i]);
+        fputs(st->open, f);
+        st->esc(f, ch[i]);
+        fputs(st->sep, f);
+        st->esc(f, asim_flat_get(run, ch[i]));
+        fputs(st->sep, f);
+        st->esc(f, d ? d : "(none)");
+        fputs(st->close, f);
+    }
+}
+
 /* gnuplot's SVG, inlined: from "<svg" on, with ids and references to them
  * prefixed by `pfx`. */
 static int inline_svg(FILE *out, const char *path, const char *pfx)
@@ -669,16 +697,7 @@ static int write_html(const char *path, const page *pg, asim_err *err)
         fprintf(f, "<p>%zu setting%s differ%s from the defaults (<code>autoscale-sim settings</code> lists "
                 "them all):</p>\n<table id=\"settings-changed\"><tr><th>setting</th><th>value</th>"
                 "<th>default</th></tr>\n", nch, nch == 1 ? "" : "s", nch == 1 ? "s" : "");
-        for (size_t i = 0; i < nch; i++) {
-            const char *d = asim_flat_get(&def, ch[i]);
-            fputs("<tr><td><code>", f);
-            html_esc(f, ch[i]);
-            fputs("</code></td><td><code>", f);
-            html_esc(f, asim_flat_get(&run, ch[i]));
-            fputs("</code></td><td><code>", f);
-            html_esc(f, d ? d : "(none)");
-            fputs("</code></td></tr>\n", f);
-        }
+        changed_rows(f, ch, nch, &run, &def, &html_cells);
         fputs("</table>\n", f);
     } else
         fputs("<p>Every setting has its default value.</p>\n", f);
@@ -855,16 +874,7 @@ static int write_md(const char *path, const page *pg, asim_err *err)
     fputs("\n## Settings that differ from the defaults\n\n", f);
     if (nch) {
         fputs("| setting | value | default |\n|---|---|---|\n", f);
-        for (size_t i = 0; i < nch; i++) {
-            const char *d = asim_flat_get(&def, ch[i]);
-            fputs("| `", f);
-            md_code(f, ch[i]);
-            fputs("` | `", f);
-            md_code(f, asim_flat_get(&run, ch[i]));
-            fputs("` | `", f);
-            md_code(f, d ? d : "(none)");
-            fputs("` |\n", f);
-        }
+        changed_rows(f, ch, nch, &run, &def, &md_cells);
     } else
         fputs("Every setting has its default value.\n", f);
     asim_free(ch);

@@ -11,13 +11,25 @@
  * query texts themselves recycles the ones no run holds. */
 #define MEMO_MAX 256
 
+/* A stack of spare objects of one kind. */
+typedef struct spares {
+    void **v;
+    size_t n, cap;
+} spares;
+
+static void *spare_take(spares *s) { return s->n ? s->v[--s->n] : NULL; }
+
+static void spare_keep(spares *s, void *x)
+{
+    ASIM_GROW(s->v, s->cap, s->n + 1, 8);
+    s->v[s->n++] = x;
+}
+
 struct asim_sim_cache {
     asim_promql_memo *memo;
     asim_promql_memo *prev_memo;       /* in use before the cache; restored */
-    asim_hist_pair **hists;
-    size_t nhists, caphists;
-    gsl_rng **rngs;
-    size_t nrngs, caprngs;
+    spares hists;                      /* asim_hist_pair */
+    spares rngs;                       /* gsl_rng */
 };
 
 asim_sim_cache *asim_sim_cache_create(void)
@@ -33,17 +45,17 @@ void asim_sim_cache_destroy(asim_sim_cache *c)
     if (!c) return;
     asim_promql_memo_use(c->prev_memo);
     asim_promql_memo_destroy(c->memo);
-    for (size_t i = 0; i < c->nhists; i++) asim_hist_pair_destroy(c->hists[i]);
-    for (size_t i = 0; i < c->nrngs; i++) asim_rng_free(c->rngs[i]);
-    asim_free(c->hists);
-    asim_free(c->rngs);
+    for (size_t i = 0; i < c->hists.n; i++) asim_hist_pair_destroy(c->hists.v[i]);
+    for (size_t i = 0; i < c->rngs.n; i++) asim_rng_free(c->rngs.v[i]);
+    asim_free(c->hists.v);
+    asim_free(c->rngs.v);
     asim_free(c);
 }
 
 asim_hist_pair *asim_sim_cache_hist_pair(asim_sim_cache *c, int period_quantiles)
 {
-    if (!c || c->nhists == 0) return asim_hist_pair_create(period_quantiles);
-    asim_hist_pair *p = c->hists[--c->nhists];
+    asim_hist_pair *p = c ? spare_take(&c->hists) : NULL;
+    if (!p) return asim_hist_pair_create(period_quantiles);
     asim_hist_pair_reset(p, period_quantiles);    /* now as asim_hist_pair_create makes it */
     return p;
 }
@@ -51,18 +63,14 @@ asim_hist_pair *asim_sim_cache_hist_pair(asim_sim_cache *c, int period_quantiles
 void asim_sim_cache_put_hist_pair(asim_sim_cache *c, asim_hist_pair *p)
 {
     if (!p) return;
-    if (!c) {
-        asim_hist_pair_destroy(p);
-        return;
-    }
-    ASIM_GROW(c->hists, c->caphists, c->nhists + 1, 8);
-    c->hists[c->nhists++] = p;
+    if (c) spare_keep(&c->hists, p);
+    else asim_hist_pair_destroy(p);
 }
 
 gsl_rng *asim_sim_cache_rng(asim_sim_cache *c, uint64_t seed, const char *name)
 {
-    if (!c || c->nrngs == 0) return asim_rng_stream(seed, name);
-    gsl_rng *r = c->rngs[--c->nrngs];
+    gsl_rng *r = c ? spare_take(&c->rngs) : NULL;
+    if (!r) return asim_rng_stream(seed, name);
     asim_rng_reseed(r, seed, name);
     return r;
 }
@@ -70,12 +78,8 @@ gsl_rng *asim_sim_cache_rng(asim_sim_cache *c, uint64_t seed, const char *name)
 void asim_sim_cache_put_rng(asim_sim_cache *c, gsl_rng *r)
 {
     if (!r) return;
-    if (!c) {
-        asim_rng_free(r);
-        return;
-    }
-    ASIM_GROW(c->rngs, c->caprngs, c->nrngs + 1, 8);
-    c->rngs[c->nrngs++] = r;
+    if (c) spare_keep(&c->rngs, r);
+    else asim_rng_free(r);
 }
 
 uint64_t asim_sim_cache_parse_hits(const asim_sim_cache *c) { return c ? asim_promql_memo_hits(c->memo) : 0; }
